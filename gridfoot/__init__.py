@@ -1,0 +1,34 @@
+"""gridfoot: who drives the CO2 emitted where.
+
+Consumption-based footprints from multi-regional input-output tables, resolved by destination,
+downscaled to an equal-area grid from point sources, with hotspot analytics and urban footprints.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from gridfoot.errors import GridfootError, GridfootWarning
+from gridfoot.mrio import (
+    MRIO,
+    composition,
+    footprint,
+    read_countries,
+    read_mrio,
+    read_satellite,
+)
+
+try:
+    __version__ = version("gridfoot")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "MRIO",
+    "GridfootError",
+    "GridfootWarning",
+    "__version__",
+    "composition",
+    "footprint",
+    "read_countries",
+    "read_mrio",
+    "read_satellite",
+]

@@ -1,0 +1,57 @@
+"""Tidy tables (CSV) and NetCDF files from xarray objects, written atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from gridfoot.io.atomic import atomic_file
+
+__all__ = ["tidy", "write_csv", "write_netcdf"]
+
+
+def tidy(data: xr.DataArray | xr.Dataset, value_name: str = "value") -> pd.DataFrame:
+    """One value per row, every label a column, plus ``unit`` when the stressor has one.
+
+    A Dataset gives one row per variable and label combination, with a ``variable`` column.
+
+    Examples
+    --------
+    >>> da = xr.DataArray([[1.0, 2.0]], dims=("stressor", "region"),
+    ...                   coords={"stressor": ["CO2"], "region": ["A", "B"],
+    ...                           "unit": ("stressor", ["t"])})
+    >>> tidy(da).to_dict("records")
+    [{'stressor': 'CO2', 'region': 'A', 'value': 1.0, 'unit': 't'}, {'stressor': 'CO2', 'region': 'B', 'value': 2.0, 'unit': 't'}]
+    """
+    if isinstance(data, xr.Dataset):
+        frames = [tidy(data[name], value_name).assign(variable=name) for name in data.data_vars]
+        table = pd.concat(frames, ignore_index=True)
+        first = ["variable"] + [c for c in table.columns if c not in ("variable", value_name, "unit")]
+        return table[first + [value_name] + (["unit"] if "unit" in table.columns else [])]
+    keep = [c for c in data.coords if c in data.dims or c == "unit"]
+    table = data.reset_coords([c for c in data.coords if c not in keep], drop=True)
+    frame = table.to_dataframe(name=value_name).reset_index()
+    columns = [*data.dims, value_name] + (["unit"] if "unit" in frame.columns else [])
+    return frame[columns]
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a DataFrame to CSV atomically (no index column)."""
+    path = Path(path)
+    with atomic_file(path) as temporary:
+        frame.to_csv(temporary, index=False)
+    return path
+
+
+def write_netcdf(dataset: xr.Dataset, path: str | Path) -> Path:
+    """Write a Dataset to NetCDF-4 atomically (netCDF4 engine, compressed variables)."""
+    path = Path(path)
+    encoding = {
+        name: {"zlib": True, "complevel": 4}
+        for name, variable in dataset.data_vars.items() if variable.dtype.kind == "f"
+    }
+    with atomic_file(path) as temporary:
+        dataset.to_netcdf(temporary, engine="netcdf4", encoding=encoding)
+    return path

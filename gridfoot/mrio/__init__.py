@@ -1,0 +1,15 @@
+"""Input-output core: the MRIO container, the Leontief math, accounts and readers."""
+
+from gridfoot.mrio.accounts import composition, footprint
+from gridfoot.mrio.readers import mrio_from_pymrio, read_countries, read_mrio, read_satellite
+from gridfoot.mrio.system import MRIO
+
+__all__ = [
+    "MRIO",
+    "composition",
+    "footprint",
+    "mrio_from_pymrio",
+    "read_countries",
+    "read_mrio",
+    "read_satellite",
+]
