@@ -48,17 +48,34 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--mrio", required=True, type=Path, metavar="PATH",
-                        help="folder of MRIO tables (gridfoot table layout or pymrio save_all)")
-    parser.add_argument("--stressor", action="append", metavar="NAME",
-                        help="stressor to compute (repeatable; default: all)")
-    parser.add_argument("--countries", type=Path, metavar="FILE",
-                        help="CSV with columns region,country for regions nested in countries")
-    parser.add_argument("--x", choices=("file", "balanced"), default="file",
-                        help="gross output: the folder's x table, or balanced Z·1+Y·1 "
-                             "(default: file when present)")
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR",
-                        help="output folder (created if needed)")
+    parser.add_argument(
+        "--mrio",
+        required=True,
+        type=Path,
+        metavar="PATH",
+        help="folder of MRIO tables (gridfoot table layout or pymrio save_all)",
+    )
+    parser.add_argument(
+        "--stressor",
+        action="append",
+        metavar="NAME",
+        help="stressor to compute (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--countries",
+        type=Path,
+        metavar="FILE",
+        help="CSV with columns region,country for regions nested in countries",
+    )
+    parser.add_argument(
+        "--x",
+        choices=("file", "balanced"),
+        default="file",
+        help="gross output: the folder's x table, or balanced Z·1+Y·1 (default: file when present)",
+    )
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="DIR", help="output folder (created if needed)"
+    )
     parser.set_defaults(handler=_run_footprint)
 
 
@@ -87,10 +104,15 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
         "demo",
         help="run on the bundled sample data",
         description="Compute the footprint of the bundled sample MRIO (a fictional country of "
-                    "12 provinces nested in 6 world regions) and write it to DIR.",
+        "12 provinces nested in 6 world regions) and write it to DIR.",
     )
-    parser.add_argument("--out", type=Path, default=Path("demo_output"), metavar="DIR",
-                        help="output folder (default: ./demo_output)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo_output"),
+        metavar="DIR",
+        help="output folder (default: ./demo_output)",
+    )
     parser.set_defaults(handler=_run_demo)
 
 
@@ -114,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gridfoot",
         description="Who drives the CO2 emitted where: consumption-based footprints from "
-                    "multi-regional input-output tables, mapped on an equal-area grid.",
+        "multi-regional input-output tables, mapped on an equal-area grid.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

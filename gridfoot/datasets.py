@@ -54,7 +54,10 @@ def reference_data_dir(required: bool = True) -> Path | None:
     candidates = []
     if os.environ.get("GRIDFOOT_DATA"):
         candidates.append(Path(os.environ["GRIDFOOT_DATA"]))
-    candidates += [Path.cwd().parent / "shared" / "data", _PACKAGE.parent.parent / "shared" / "data"]
+    candidates += [
+        Path.cwd().parent / "shared" / "data",
+        _PACKAGE.parent.parent / "shared" / "data",
+    ]
     for candidate in candidates:
         if candidate.is_dir():
             return candidate.resolve()
@@ -78,10 +81,12 @@ def textbook_mrio() -> MRIO:
     >>> textbook_mrio().x.tolist()
     [1000.0, 2000.0]
     """
-    producers = pd.MultiIndex.from_tuples([("A", "goods"), ("B", "goods")],
-                                          names=["region", "sector"])
-    demand = pd.MultiIndex.from_tuples([("A", "households"), ("B", "households")],
-                                       names=["region", "category"])
+    producers = pd.MultiIndex.from_tuples(
+        [("A", "goods"), ("B", "goods")], names=["region", "sector"]
+    )
+    demand = pd.MultiIndex.from_tuples(
+        [("A", "households"), ("B", "households")], names=["region", "category"]
+    )
     Z = pd.DataFrame([[150.0, 500.0], [200.0, 100.0]], index=producers, columns=producers)
     Y = pd.DataFrame([[300.0, 50.0], [200.0, 1500.0]], index=producers, columns=demand)
     F = pd.DataFrame([[100.0, 60.0]], index=pd.Index(["CO2"], name="stressor"), columns=producers)

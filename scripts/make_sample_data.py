@@ -81,14 +81,30 @@ _INPUTS = {
     "STL": {"MIN": 0.25, "STL": 0.12, "ELE": 0.10, "TRA": 0.05, "SER": 0.05},
     "MAC": {"STL": 0.15, "CHE": 0.06, "MAC": 0.22, "ELE": 0.02, "TRA": 0.03, "SER": 0.10},
     "ELE": {"MIN": 0.30, "ELE": 0.05, "MAC": 0.04, "TRA": 0.04, "SER": 0.05},
-    "CON": {"CEM": 0.15, "STL": 0.15, "MAC": 0.06, "CHE": 0.03, "ELE": 0.02, "TRA": 0.04, "SER": 0.10},
+    "CON": {
+        "CEM": 0.15,
+        "STL": 0.15,
+        "MAC": 0.06,
+        "CHE": 0.03,
+        "ELE": 0.02,
+        "TRA": 0.04,
+        "SER": 0.10,
+    },
     "TRA": {"CHE": 0.12, "MAC": 0.06, "ELE": 0.03, "TRA": 0.08, "SER": 0.10},
     "SER": {"MAC": 0.04, "ELE": 0.04, "TRA": 0.03, "SER": 0.20, "CON": 0.03},
 }
 # Final demand by product: share of each category's spending.
 _SPENDING = {
-    "CONS_h": {"AGR": 0.05, "FOO": 0.15, "TEX": 0.08, "CHE": 0.03, "MAC": 0.09, "ELE": 0.04,
-               "TRA": 0.06, "SER": 0.50},
+    "CONS_h": {
+        "AGR": 0.05,
+        "FOO": 0.15,
+        "TEX": 0.08,
+        "CHE": 0.03,
+        "MAC": 0.09,
+        "ELE": 0.04,
+        "TRA": 0.06,
+        "SER": 0.50,
+    },
     "CONS_g": {"SER": 0.9, "CON": 0.05, "MAC": 0.05},
     "GFCF": {"CON": 0.62, "MAC": 0.35, "STL": 0.03},
     "INVEN": {"AGR": 0.2, "TEX": 0.2, "CHE": 0.2, "STL": 0.2, "MAC": 0.2},
@@ -106,7 +122,9 @@ def regions() -> pd.DataFrame:
     """Every region with its country, economic weight and emission-intensity factor."""
     rows = [(code, HOME, name, weight, 1.0, coastal) for code, name, weight, coastal in PROVINCES]
     rows += [(code, code, code, weight, factor, False) for code, weight, factor in FOREIGN]
-    return pd.DataFrame(rows, columns=["region", "country", "name", "weight", "intensity", "coastal"])
+    return pd.DataFrame(
+        rows, columns=["region", "country", "name", "weight", "intensity", "coastal"]
+    )
 
 
 def make_mrio(out: Path) -> None:
@@ -143,7 +161,7 @@ def make_mrio(out: Path) -> None:
     for r in range(n_regions):
         for j in range(n_regions):
             noise = rng.lognormal(0.0, 0.15, size=(n_sectors, n_sectors))
-            A[r * n_sectors:(r + 1) * n_sectors, j * n_sectors:(j + 1) * n_sectors] = (
+            A[r * n_sectors : (r + 1) * n_sectors, j * n_sectors : (j + 1) * n_sectors] = (
                 base * origin[r, j] * noise
             )
 
@@ -168,7 +186,9 @@ def make_mrio(out: Path) -> None:
                     supply += export[s] * hub / hub.sum()
                 supply += ~home * 0.03 * weight / weight[~home].sum()
                 supply = supply * rng.lognormal(0.0, 0.1, size=n_regions)
-                Y[np.arange(n_regions) * n_sectors + s, d * len(CATEGORIES) + c] += total * supply / supply.sum()
+                Y[np.arange(n_regions) * n_sectors + s, d * len(CATEGORIES) + c] += (
+                    total * supply / supply.sum()
+                )
 
     x = np.linalg.solve(np.eye(len(producers)) - A, Y.sum(axis=1))
     Z = A * x[None, :]
@@ -177,16 +197,22 @@ def make_mrio(out: Path) -> None:
 
     intensity = np.array([s[2] for s in SECTORS])
     factor = table["intensity"].to_numpy()
-    co2 = (x.reshape(n_regions, n_sectors) * intensity[None, :] * factor[:, None]
-           * rng.lognormal(0.0, 0.2, size=(n_regions, n_sectors)))
+    co2 = (
+        x.reshape(n_regions, n_sectors)
+        * intensity[None, :]
+        * factor[:, None]
+        * rng.lognormal(0.0, 0.2, size=(n_regions, n_sectors))
+    )
     household = 0.08 * co2.sum(axis=1)
-    satellite = pd.DataFrame({
-        "region": np.repeat(codes, n_sectors).tolist() + codes,
-        "sector": sectors * n_regions + ["CONS_h"] * n_regions,
-        "stressor": "CO2",
-        "value": np.concatenate([co2.ravel(), household]).round(1),
-        "unit": "t",
-    })
+    satellite = pd.DataFrame(
+        {
+            "region": np.repeat(codes, n_sectors).tolist() + codes,
+            "sector": sectors * n_regions + ["CONS_h"] * n_regions,
+            "stressor": "CO2",
+            "value": np.concatenate([co2.ravel(), household]).round(1),
+            "unit": "t",
+        }
+    )
 
     folder = out / "mrio"
     folder.mkdir(parents=True, exist_ok=True)
@@ -202,7 +228,9 @@ def make_mrio(out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "sample_data")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parents[1] / "sample_data"
+    )
     args = parser.parse_args(argv)
     make_mrio(args.out)
     print(f"sample data written to {args.out}")

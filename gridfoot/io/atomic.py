@@ -65,7 +65,9 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
         yield temporary
         temporary.chmod(0o777 & ~_umask())
         if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+            old = Path(
+                tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
+            )
             os.replace(target, old / "previous")
             os.replace(temporary, target)
             shutil.rmtree(old, ignore_errors=True)

@@ -22,13 +22,17 @@ def tidy(data: xr.DataArray | xr.Dataset, value_name: str = "value") -> pd.DataF
     >>> da = xr.DataArray([[1.0, 2.0]], dims=("stressor", "region"),
     ...                   coords={"stressor": ["CO2"], "region": ["A", "B"],
     ...                           "unit": ("stressor", ["t"])})
-    >>> tidy(da).to_dict("records")
-    [{'stressor': 'CO2', 'region': 'A', 'value': 1.0, 'unit': 't'}, {'stressor': 'CO2', 'region': 'B', 'value': 2.0, 'unit': 't'}]
+    >>> tidy(da)
+      stressor region  value unit
+    0      CO2      A    1.0    t
+    1      CO2      B    2.0    t
     """
     if isinstance(data, xr.Dataset):
         frames = [tidy(data[name], value_name).assign(variable=name) for name in data.data_vars]
         table = pd.concat(frames, ignore_index=True)
-        first = ["variable"] + [c for c in table.columns if c not in ("variable", value_name, "unit")]
+        first = ["variable"] + [
+            c for c in table.columns if c not in ("variable", value_name, "unit")
+        ]
         return table[first + [value_name] + (["unit"] if "unit" in table.columns else [])]
     keep = [c for c in data.coords if c in data.dims or c == "unit"]
     table = data.reset_coords([c for c in data.coords if c not in keep], drop=True)
@@ -50,7 +54,8 @@ def write_netcdf(dataset: xr.Dataset, path: str | Path) -> Path:
     path = Path(path)
     encoding = {
         name: {"zlib": True, "complevel": 4}
-        for name, variable in dataset.data_vars.items() if variable.dtype.kind == "f"
+        for name, variable in dataset.data_vars.items()
+        if variable.dtype.kind == "f"
     }
     with atomic_file(path) as temporary:
         dataset.to_netcdf(temporary, engine="netcdf4", encoding=encoding)

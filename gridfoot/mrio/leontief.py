@@ -208,8 +208,9 @@ def destination_footprint(S: np.ndarray, X: np.ndarray) -> np.ndarray:
     return S[:, :, None] * X[None, :, :]
 
 
-def composition(fac: LeontiefFactor, S: np.ndarray, product_demand: np.ndarray,
-                products: np.ndarray) -> np.ndarray:
+def composition(
+    fac: LeontiefFactor, S: np.ndarray, product_demand: np.ndarray, products: np.ndarray
+) -> np.ndarray:
     """Emissions of every producer driven by final demand for chosen products.
 
     ``result[k, i, j] = S[k, i] * L[i, products[j]] * product_demand[j]``: one column solve per

@@ -88,7 +88,8 @@ def _require_columns(path: Path | str, frame: pd.DataFrame, columns: Sequence[st
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputFileError(
-            f"{path}: missing column(s) {format_labels(missing)}; it has {format_labels(frame.columns)}"
+            f"{path}: missing column(s) {format_labels(missing)}; "
+            f"it has {format_labels(frame.columns)}"
         )
 
 
@@ -153,12 +154,14 @@ def read_satellite(
             f"{source}: column {value!r} has missing, non-numeric or infinite values in "
             f"row(s) {_file_rows(frame, bad)}"
         )
-    tidy = pd.DataFrame({
-        "region": frame[region].astype(str).replace(dict(rename_regions or {})),
-        "sector": frame[sector].astype(str).replace(dict(final_demand or {})),
-        "stressor": stressor_name if stressor_name is not None else frame[stressor].astype(str),
-        "value": values.astype(float),
-    })
+    tidy = pd.DataFrame(
+        {
+            "region": frame[region].astype(str).replace(dict(rename_regions or {})),
+            "sector": frame[sector].astype(str).replace(dict(final_demand or {})),
+            "stressor": stressor_name if stressor_name is not None else frame[stressor].astype(str),
+            "value": values.astype(float),
+        }
+    )
     if unit_name is not None:
         tidy["unit"] = unit_name
     elif unit is not None and unit in frame.columns:
@@ -174,8 +177,9 @@ def read_satellite(
     return tidy
 
 
-def _satellite_tables(tidy: pd.DataFrame, producers: pd.MultiIndex, demand: pd.MultiIndex,
-                      source: object) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+def _satellite_tables(
+    tidy: pd.DataFrame, producers: pd.MultiIndex, demand: pd.MultiIndex, source: object
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Split a tidy satellite account into F (producers) and F_Y (final-demand columns)."""
     keys = pd.MultiIndex.from_arrays([tidy["region"], tidy["sector"]])
     is_producer = keys.isin(producers)
@@ -192,8 +196,13 @@ def _satellite_tables(tidy: pd.DataFrame, producers: pd.MultiIndex, demand: pd.M
 
     def wide(mask: np.ndarray, columns: pd.MultiIndex) -> pd.DataFrame:
         part = tidy[mask]
-        table = part.pivot_table(index="stressor", columns=["region", "sector"], values="value",
-                                 aggfunc="sum", sort=False)
+        table = part.pivot_table(
+            index="stressor",
+            columns=["region", "sector"],
+            values="value",
+            aggfunc="sum",
+            sort=False,
+        )
         table.columns = table.columns.set_names(columns.names)
         return table.reindex(index=stressors, columns=columns, fill_value=0.0).fillna(0.0)
 
@@ -286,8 +295,10 @@ def read_mrio(
 
     unknown = set(files or {}) - set(_TABLES)
     if unknown:
-        raise InputFileError(f"files: unknown table name(s) {format_labels(sorted(unknown))}; "
-                             f"known: {format_labels(_TABLES)}")
+        raise InputFileError(
+            f"files: unknown table name(s) {format_labels(sorted(unknown))}; "
+            f"known: {format_labels(_TABLES)}"
+        )
     located: dict[str, Path] = {}
     for name in _TABLES:
         given = (files or {}).get(name)
@@ -298,7 +309,9 @@ def read_mrio(
             located[name] = found
     for name in ("Z", "Y"):
         if name not in located:
-            raise InputFileError(f"{folder}: no {name} table ({name}.csv, {name}.csv.gz or {name}.parquet)")
+            raise InputFileError(
+                f"{folder}: no {name} table ({name}.csv, {name}.csv.gz or {name}.parquet)"
+            )
     if "F" not in located and "satellite" not in located:
         raise InputFileError(f"{folder}: no emissions: neither a satellite table nor an F table")
 
@@ -316,22 +329,37 @@ def read_mrio(
     if "units" in located:
         unit_table = _read_frame(located["units"])
         _require_columns(located["units"], unit_table, ["stressor", "unit"])
-        units.update(zip(unit_table["stressor"].astype(str), unit_table["unit"].astype(str),
-                         strict=True))
+        units.update(
+            zip(unit_table["stressor"].astype(str), unit_table["unit"].astype(str), strict=True)
+        )
     if country_map is None and "countries" in located:
         country_map = read_countries(located["countries"])
     gross_output = _read_x(located["x"]) if x == "file" and "x" in located else None
 
     sources = ", ".join(f"{k}={v.name}" for k, v in located.items())
     try:
-        return MRIO(Z=Z, Y=Y, F=F, F_Y=F_Y, x=gross_output, units=units, countries=country_map,
-                    monetary_unit=monetary_unit, zero_output=zero_output)
+        return MRIO(
+            Z=Z,
+            Y=Y,
+            F=F,
+            F_Y=F_Y,
+            x=gross_output,
+            units=units,
+            countries=country_map,
+            monetary_unit=monetary_unit,
+            zero_output=zero_output,
+        )
     except GridfootError as error:
         raise type(error)(f"{folder} ({sources}): {error}") from None
 
 
-def _read_pymrio_folder(folder: Path, x: str, countries: Mapping[str, str] | None,
-                        monetary_unit: str, zero_output: ZeroOutputPolicy) -> MRIO:
+def _read_pymrio_folder(
+    folder: Path,
+    x: str,
+    countries: Mapping[str, str] | None,
+    monetary_unit: str,
+    zero_output: ZeroOutputPolicy,
+) -> MRIO:
     pymrio = _import_pymrio()
     try:
         json.loads((folder / "file_parameters.json").read_text())
@@ -341,8 +369,9 @@ def _read_pymrio_folder(folder: Path, x: str, countries: Mapping[str, str] | Non
     if x == "balanced":
         io.x = None
     try:
-        return mrio_from_pymrio(io, countries=countries, monetary_unit=monetary_unit,
-                                zero_output=zero_output)
+        return mrio_from_pymrio(
+            io, countries=countries, monetary_unit=monetary_unit, zero_output=zero_output
+        )
     except GridfootError as error:
         raise type(error)(f"{folder}: {error}") from None
 
@@ -385,8 +414,10 @@ def mrio_from_pymrio(
     chosen = available if extensions is None else list(extensions)
     missing = [e for e in chosen if e not in available]
     if missing:
-        raise LabelError(f"pymrio extensions {format_labels(missing)} not found; it has "
-                         f"{format_labels(available)}")
+        raise LabelError(
+            f"pymrio extensions {format_labels(missing)} not found; it has "
+            f"{format_labels(available)}"
+        )
     if not chosen:
         raise LabelError("the pymrio system has no extensions, so there is nothing to account")
     demand = io.Y.columns
@@ -412,5 +443,14 @@ def mrio_from_pymrio(
         found = pd.unique(io.unit["unit"].astype(str))
         monetary_unit = found[0] if len(found) == 1 else ""
     x = io.x.iloc[:, 0] if isinstance(io.x, pd.DataFrame) else io.x
-    return MRIO(Z=io.Z, Y=io.Y, F=F, F_Y=F_Y, x=x, units=units, countries=countries,
-                monetary_unit=monetary_unit, zero_output=zero_output)
+    return MRIO(
+        Z=io.Z,
+        Y=io.Y,
+        F=F,
+        F_Y=F_Y,
+        x=x,
+        units=units,
+        countries=countries,
+        monetary_unit=monetary_unit,
+        zero_output=zero_output,
+    )

@@ -54,17 +54,16 @@ def _string_pairs(index: pd.Index, table: str, axis: str, names: tuple[str, str]
             f"{table}: the {axis} must be a two-level index ({names[0]}, {names[1]}), "
             f"got {index.nlevels} level(s) such as {format_labels(index[:3])}"
         )
-    pairs = pd.MultiIndex.from_tuples(
-        [(str(a), str(b)) for a, b in index], names=list(names)
-    )
+    pairs = pd.MultiIndex.from_tuples([(str(a), str(b)) for a, b in index], names=list(names))
     duplicated = pairs[pairs.duplicated()]
     if len(duplicated):
         raise LabelError(f"{table}: duplicated {axis} labels: {format_labels(duplicated.unique())}")
     return pairs
 
 
-def _product_order(pairs: pd.MultiIndex, table: str, axis: str, outer: pd.Index | None = None
-                   ) -> tuple[pd.Index, pd.Index, pd.MultiIndex]:
+def _product_order(
+    pairs: pd.MultiIndex, table: str, axis: str, outer: pd.Index | None = None
+) -> tuple[pd.Index, pd.Index, pd.MultiIndex]:
     """Outer and inner labels in first-appearance order, and their full product.
 
     Raises if the labels are not a complete product (every region with the same sectors).
@@ -85,19 +84,20 @@ def _product_order(pairs: pd.MultiIndex, table: str, axis: str, outer: pd.Index 
 def _check_finite(table: str, values: np.ndarray, rows: pd.Index, cols: pd.Index) -> None:
     bad = ~np.isfinite(values)
     if bad.any():
-        where = [f"({_label(rows[i])} x {_label(cols[j])})" for i, j in zip(*np.nonzero(bad))]
+        where = [f"({_label(rows[i])} x {_label(cols[j])})" for i, j in np.argwhere(bad)]
         raise ValueCheckError(
             f"{table}: {int(bad.sum())} NaN or infinite value(s) at {format_labels(where, 5)}"
         )
 
 
-def _check_non_negative(table: str, values: np.ndarray, rows: pd.Index, cols: pd.Index,
-                        hint: str = "") -> None:
+def _check_non_negative(
+    table: str, values: np.ndarray, rows: pd.Index, cols: pd.Index, hint: str = ""
+) -> None:
     negative = values < 0
     if negative.any():
         where = [
             f"({_label(rows[i])} x {_label(cols[j])}) = {values[i, j]:g}"
-            for i, j in zip(*np.nonzero(negative))
+            for i, j in np.argwhere(negative)
         ]
         raise ValueCheckError(
             f"{table}: {int(negative.sum())} negative value(s) at {format_labels(where, 5)}{hint}"
@@ -129,8 +129,9 @@ def _require_frame(table: str, value: object) -> pd.DataFrame:
     return value
 
 
-def _reindex_subset(table: str, frame: pd.DataFrame, index: pd.Index, columns: pd.Index,
-                    what: str) -> pd.DataFrame:
+def _reindex_subset(
+    table: str, frame: pd.DataFrame, index: pd.Index, columns: pd.Index, what: str
+) -> pd.DataFrame:
     """Place ``frame`` on (index, columns), zero-filling absent labels; unknown labels raise."""
     for axis, own, known in (("row", frame.index, index), ("column", frame.columns, columns)):
         unknown = own.difference(known, sort=False)
@@ -202,8 +203,8 @@ class MRIO:
     ...                  columns=pd.MultiIndex.from_tuples([("A", "hh"), ("B", "hh")]))
     >>> F = pd.DataFrame([[100.0, 50.0]], index=["CO2"], columns=producers)
     >>> mrio = MRIO(Z=Z, Y=Y, F=F, units={"CO2": "t"})
-    >>> mrio
-    <gridfoot.MRIO: 2 regions x 1 sectors = 2 producers, 1 final-demand categories, stressors CO2 [t], x balanced>
+    >>> mrio  # doctest: +ELLIPSIS
+    <gridfoot.MRIO: 2 regions x 1 sectors = 2 producers, ..., stressors CO2 [t], x balanced>
     >>> mrio.x.tolist()
     [100.0, 100.0]
     """
@@ -239,7 +240,7 @@ class MRIO:
                     f"only in the index: {format_labels(only_rows) or 'none'}; "
                     f"only in the columns: {format_labels(only_cols) or 'none'}"
                 )
-        regions, sectors, producers = _product_order(rows, "Z", "index")
+        regions, _, producers = _product_order(rows, "Z", "index")
         z_values = _numeric("Z", Z)
         _check_finite("Z", z_values, rows, cols)
         _check_non_negative("Z", z_values, rows, cols)
@@ -263,7 +264,7 @@ class MRIO:
                 f"only in Y: {format_labels(y_regions.difference(regions)) or 'none'}; "
                 f"only in Z: {format_labels(regions.difference(y_regions)) or 'none'}"
             )
-        _, categories, demand_columns = _product_order(y_cols, "Y", "columns", outer=regions)
+        *_, demand_columns = _product_order(y_cols, "Y", "columns", outer=regions)
         y_values = _numeric("Y", Y)
         _check_finite("Y", y_values, y_rows, y_cols)
         y_frame = pd.DataFrame(y_values, index=y_rows, columns=y_cols)
@@ -272,7 +273,9 @@ class MRIO:
         F = _require_frame("F", self.F)
         stressors = flatten_labels(F.index)
         if stressors.has_duplicates:
-            raise LabelError(f"F: duplicated stressors {format_labels(stressors[stressors.duplicated()])}")
+            raise LabelError(
+                f"F: duplicated stressors {format_labels(stressors[stressors.duplicated()])}"
+            )
         f_cols = _string_pairs(F.columns, "F", "columns", ("region", "sector"))
         if not f_cols.sort_values().equals(producers.sort_values()):
             raise LabelError(
@@ -298,8 +301,11 @@ class MRIO:
             if not self.allow_negative_emissions:
                 _check_non_negative("F_Y", fy_values, fy_index, fy_cols, hint)
             fy_frame = _reindex_subset(
-                "F_Y", pd.DataFrame(fy_values, index=fy_index, columns=fy_cols),
-                stressors, demand_columns, "rows must be stressors of F, columns those of Y",
+                "F_Y",
+                pd.DataFrame(fy_values, index=fy_index, columns=fy_cols),
+                stressors,
+                demand_columns,
+                "rows must be stressors of F, columns those of Y",
             )
 
         balanced = z_frame.to_numpy().sum(axis=1) + y_frame.to_numpy().sum(axis=1)
@@ -337,8 +343,9 @@ class MRIO:
 
     # -- construction helpers -------------------------------------------------------------
 
-    def _given_output(self, rows: pd.MultiIndex, producers: pd.MultiIndex,
-                      order: np.ndarray) -> np.ndarray:
+    def _given_output(
+        self, rows: pd.MultiIndex, producers: pd.MultiIndex, order: np.ndarray
+    ) -> np.ndarray:
         x = self.x
         if isinstance(x, pd.Series):
             if not isinstance(x.index, pd.MultiIndex):
@@ -389,6 +396,7 @@ class MRIO:
         excluded = self.excluded
         if excluded.empty or self.zero_output == "ignore":
             return
+
         def amounts(values: pd.Series) -> str:
             return ", ".join(
                 f"{v:g} {self.units[s]} {s}".replace("  ", " ") for s, v in values.items() if v
@@ -457,7 +465,10 @@ class MRIO:
 
     @property
     def excluded(self) -> pd.DataFrame:
-        """Emissions of producers with ``x <= 0``: left out of every account (stressor x producer)."""
+        """Emissions of producers with ``x <= 0``, left out of every account.
+
+        A (stressor x producer) table holding only producers that report emissions.
+        """
         idle = self.F.loc[:, ~self.producing.to_numpy()]
         return idle.loc[:, (idle != 0).any(axis=0)]
 
@@ -498,7 +509,7 @@ class MRIO:
         groups = self.countries.nunique()
         summary = {
             "producers": f"{len(self.regions)} regions x {len(self.sectors)} sectors = "
-                         f"{len(self.producers)} producers",
+            f"{len(self.producers)} producers",
             "final demand": f"{len(self.categories)} final-demand categories",
             "stressors": f"stressors {stressors}",
             "x": f"x {self.x_source}",
