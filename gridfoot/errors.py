@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "AreaWarning",
     "BalanceWarning",
     "ConfigError",
     "DataNotFoundError",
@@ -68,6 +69,10 @@ class ZeroOutputWarning(GridfootWarning):
 
 class BalanceWarning(GridfootWarning):
     """A given gross output disagrees with ``Z·1 + Y·1`` by more than rounding explains."""
+
+
+class AreaWarning(GridfootWarning):
+    """Cells are counted as equal in area although the grid's CRS says they are not."""
 
 
 class UnplacedWarning(GridfootWarning):

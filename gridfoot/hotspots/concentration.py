@@ -1,0 +1,452 @@
+"""Concentration of a grid on land: the curve, "top 1% of land holds X%", "Y% needs Z% of land",
+the Gini index and the hotspot mask.
+
+The concentration curve of a layer ranks its cells by value, descending, and plots the
+cumulative share of the layer's total against the cumulative share of its **land area**
+(``land_fraction x cell_area``, so a coastal cell counts for its land only). Between vertices
+the curve is a straight line, so both questions are answered by linear interpolation inside the
+cell where the curve crosses the asked-for level.
+
+Conventions, chosen so that results do not depend on the order of cells in the raster:
+
+- Cells with equal values form one step of the curve (one straight segment), whatever their
+  land fractions.
+- Cells without value (zero) come last; cells with NaN values are outside the study area: no
+  value and no land.
+- Cells with value but no land (a plant offshore or on reclaimed land outside the coastline
+  polygons) keep their value in the total and take no land: they add a vertical step to the
+  curve, at their rank.
+- A layer whose total or land is zero has no curve: its statistics are NaN.
+- Negative values raise :class:`~gridfoot.errors.ValueCheckError`.
+
+Every function takes a grid layer with any extra dims (destination, sector, ...) in front of
+``(y, x)``; each layer is handled separately, lazily when the grid is a dask array (chunks are
+merged along y and x, which the cube's chunking already has).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from gridfoot.errors import ValueCheckError, format_labels
+from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area
+
+__all__ = [
+    "area_for_share",
+    "concentration",
+    "concentration_curve",
+    "curve_vertices",
+    "gini",
+    "hotspot_mask",
+    "share_in_top_area",
+]
+
+MASK_FLAGS = {
+    "flag_values": np.array([0, 1], dtype=np.uint8),
+    "flag_meanings": "outside_hotspot hotspot",
+}
+
+
+# -- pure numpy -------------------------------------------------------------------------------
+
+
+def _check_values(values: np.ndarray) -> None:
+    negative = values < 0
+    if negative.any():
+        raise ValueCheckError(
+            f"the grid has {int(negative.sum())} negative value(s) (smallest "
+            f"{values[negative].min():.6g}); concentration needs values >= 0"
+        )
+
+
+def curve_vertices(values: np.ndarray, land: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices ``(land_share, value_share)`` of the concentration curve of one layer.
+
+    Parameters
+    ----------
+    values : ndarray
+        Cell values (any shape; NaN = outside the study area).
+    land : ndarray
+        Land area of each cell, same shape.
+
+    Returns
+    -------
+    land_share, value_share : ndarray
+        Non-decreasing, from ``(0, 0)`` to ``(1, 1)``; one vertex per group of equal values.
+        Empty arrays when the layer's total or land is zero.
+
+    Examples
+    --------
+    Four equal cells, one holding 3 of 4 tonnes; the other three tie:
+
+    >>> curve_vertices(np.array([3.0, 1.0, 0.0, 0.0]), np.ones(4))
+    (array([0.  , 0.25, 0.5 , 1.  ]), array([0.  , 0.75, 1.  , 1.  ]))
+    """
+    values = np.asarray(values, dtype=float).ravel()
+    land = np.asarray(land, dtype=float).ravel()
+    outside = np.isnan(values)
+    if outside.any():
+        values, land = values[~outside], land[~outside]
+    _check_values(values)
+    positive = values > 0
+    total_land = land.sum()
+    if not positive.any() or total_land <= 0:
+        return np.empty(0), np.empty(0)
+    ranked = values[positive]
+    order = np.argsort(-ranked)
+    ranked = ranked[order]
+    ranked_land = land[positive][order]
+    # one vertex at the end of each run of equal values, so ties never depend on raster order
+    ends = np.append(np.flatnonzero(ranked[1:] != ranked[:-1]), ranked.size - 1)
+    cum_value = np.cumsum(ranked)[ends]
+    cum_land = np.cumsum(ranked_land)[ends]
+    value_share = np.concatenate([[0.0], cum_value / cum_value[-1], [1.0]])
+    land_share = np.concatenate([[0.0], np.minimum(cum_land / total_land, 1.0), [1.0]])
+    return land_share, value_share
+
+
+def _share_at(land_share: np.ndarray, value_share: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """Share of the total held by the top ``area`` of land (upper value on vertical steps)."""
+    last = np.searchsorted(land_share, area, side="right") - 1
+    nxt = np.minimum(last + 1, land_share.size - 1)
+    width = land_share[nxt] - land_share[last]
+    step = np.divide(area - land_share[last], width, out=np.zeros_like(area), where=width > 0)
+    return value_share[last] + step * (value_share[nxt] - value_share[last])
+
+
+def _area_at(land_share: np.ndarray, value_share: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Smallest share of land whose top cells hold ``share`` of the total (interpolated)."""
+    first = np.searchsorted(value_share, share, side="left")
+    before = np.maximum(first - 1, 0)
+    rise = value_share[first] - value_share[before]
+    step = np.divide(share - value_share[before], rise, out=np.zeros_like(share), where=rise > 0)
+    return land_share[before] + step * (land_share[first] - land_share[before])
+
+
+def _gini(land_share: np.ndarray, value_share: np.ndarray) -> float:
+    """Twice the area between the curve and the diagonal: 0 uniform, -> 1 for one hot cell."""
+    area = np.sum(np.diff(land_share) * (value_share[1:] + value_share[:-1]) / 2)
+    return 2 * area - 1
+
+
+def _layer_statistics(
+    values: np.ndarray, land: np.ndarray, top_area: np.ndarray, share: np.ndarray
+) -> np.ndarray:
+    """Stack ``[share_in_top_area..., area_for_share..., gini]`` for every layer.
+
+    ``values`` is ``(..., y, x)``, ``land`` ``(y, x)``; the result is ``(..., n_statistics)``.
+    """
+    layers = values.reshape(-1, values.shape[-2] * values.shape[-1])
+    flat_land = np.broadcast_to(land, values.shape[-2:]).ravel()
+    result = np.full((layers.shape[0], top_area.size + share.size + 1), np.nan)
+    for index, layer in enumerate(layers):
+        land_share, value_share = curve_vertices(layer, flat_land)
+        if land_share.size == 0:
+            continue
+        result[index] = np.concatenate(
+            [
+                _share_at(land_share, value_share, top_area),
+                _area_at(land_share, value_share, share),
+                [_gini(land_share, value_share)],
+            ]
+        )
+    return result.reshape((*values.shape[:-2], result.shape[-1]))
+
+
+def _layer_mask(values: np.ndarray, share: float) -> np.ndarray:
+    """The fewest cells of each ``(..., y, x)`` layer holding ``share`` of its total."""
+    layers = values.reshape(-1, values.shape[-2] * values.shape[-1])
+    mask = np.zeros(layers.shape, dtype=np.uint8)
+    for index, layer in enumerate(layers):
+        layer = np.where(np.isnan(layer), 0.0, layer)
+        _check_values(layer)
+        cells = np.flatnonzero(layer > 0)
+        if cells.size == 0 or share <= 0:
+            continue
+        # stable: among equal values the first in raster order is taken first
+        cells = cells[np.argsort(-layer[cells], kind="stable")]
+        cumulative = np.cumsum(layer[cells])
+        needed = np.searchsorted(cumulative / cumulative[-1], share, side="left") + 1
+        mask[index, cells[: min(needed, cells.size)]] = 1
+    return mask.reshape(values.shape)
+
+
+# -- xarray front end ---------------------------------------------------------------------------
+
+
+def _fraction(value: float | Sequence[float], name: str) -> np.ndarray:
+    array = np.atleast_1d(np.asarray(value, dtype=float))
+    bad = ~np.isfinite(array) | (array < 0) | (array > 1)
+    if array.ndim != 1 or bad.any():
+        raise ValueCheckError(
+            f"{name} must be a number (or list of numbers) within [0, 1], got "
+            f"{format_labels(np.atleast_1d(value))}"
+        )
+    return array
+
+
+def _whole_layers(grid: xr.DataArray) -> xr.DataArray:
+    if grid.chunks is not None:
+        grid = grid.chunk(dict.fromkeys(SPATIAL_DIMS, -1))
+    return grid
+
+
+def _statistics(
+    grid: xr.DataArray | xr.Dataset, top_area: np.ndarray, share: np.ndarray
+) -> xr.DataArray:
+    layer = as_layer(grid)
+    land = land_area(layer)
+    stats = xr.apply_ufunc(
+        _layer_statistics,
+        _whole_layers(layer),
+        land,
+        kwargs={"top_area": top_area, "share": share},
+        input_core_dims=[list(SPATIAL_DIMS), list(SPATIAL_DIMS)],
+        output_core_dims=[["statistic"]],
+        dask="parallelized",
+        output_dtypes=[float],
+        dask_gufunc_kwargs={"output_sizes": {"statistic": top_area.size + share.size + 1}},
+    )
+    return stats.drop_vars(["land_fraction", "cell_area", "spatial_ref"], errors="ignore")
+
+
+def _pick(
+    stats: xr.DataArray, start: int, levels: np.ndarray, scalar: bool, dim: str
+) -> xr.DataArray:
+    picked = stats.isel(statistic=slice(start, start + levels.size)).rename(statistic=dim)
+    picked = picked.assign_coords({dim: levels})
+    return picked.isel({dim: 0}, drop=True) if scalar else picked
+
+
+def share_in_top_area(
+    grid: xr.DataArray | xr.Dataset, area: float | Sequence[float] = 0.01
+) -> xr.DataArray:
+    """Share of each layer's total held by its top cells covering ``area`` of its land.
+
+    Parameters
+    ----------
+    grid : DataArray or Dataset
+        A grid layer ``(..., y, x)``; see :mod:`gridfoot.hotspots.layers`.
+    area : float or list of float
+        Share of land, 0..1 (``0.01`` = the top 1% of land). A list adds a ``top_area`` dim.
+
+    Returns
+    -------
+    DataArray
+        Shares (0..1), one per layer (NaN for layers with no total or no land).
+
+    Examples
+    --------
+    100 equal cells, one holding 75 t and 25 holding 1 t each:
+
+    >>> values = np.zeros((10, 10)); values[0, 0] = 75.0; values[5:, 5:] = 1.0
+    >>> grid = xr.DataArray(values, dims=("y", "x"))
+    >>> float(share_in_top_area(grid, 0.01))
+    0.75
+    >>> share_in_top_area(grid, [0.01, 0.02]).values.round(4).tolist()
+    [0.75, 0.76]
+    """
+    levels = _fraction(area, "area")
+    stats = _statistics(grid, levels, np.empty(0))
+    result = _pick(stats, 0, levels, np.ndim(area) == 0, "top_area")
+    return result.assign_attrs(
+        long_name="share of the total held by the top cells covering a share of land", units="1"
+    ).rename("share_in_top_area")
+
+
+def area_for_share(
+    grid: xr.DataArray | xr.Dataset, share: float | Sequence[float] = 0.75
+) -> xr.DataArray:
+    """Smallest share of land whose top cells hold ``share`` of each layer's total.
+
+    Interpolated inside the cell where the concentration curve crosses ``share``, so the
+    answer varies continuously with ``share``; the :func:`hotspot_mask` takes whole cells and
+    covers at least this much land.
+
+    Parameters
+    ----------
+    grid : DataArray or Dataset
+        A grid layer ``(..., y, x)``.
+    share : float or list of float
+        Share of the total, 0..1 (``0.75`` = 75%). A list adds a ``share`` dim.
+
+    Examples
+    --------
+    >>> values = np.zeros((10, 10)); values[0, 0] = 75.0; values[5:, 5:] = 1.0
+    >>> grid = xr.DataArray(values, dims=("y", "x"))
+    >>> float(area_for_share(grid, 0.75))
+    0.01
+    >>> float(area_for_share(grid, 0.80))  # 5 of the 1-t cells more
+    0.06
+
+    Uniform values need as much land as the share asked for:
+
+    >>> float(area_for_share(xr.ones_like(grid), 0.75))
+    0.75
+    """
+    levels = _fraction(share, "share")
+    stats = _statistics(grid, np.empty(0), levels)
+    result = _pick(stats, 0, levels, np.ndim(share) == 0, "share")
+    return result.assign_attrs(
+        long_name="smallest share of land holding a share of the total", units="1"
+    ).rename("area_for_share")
+
+
+def gini(grid: xr.DataArray | xr.Dataset) -> xr.DataArray:
+    """Gini index of each layer's concentration on land.
+
+    Twice the area between the concentration curve and the diagonal: 0 when value is spread
+    in proportion to land, ``1 - 1/n`` when one of ``n`` equal cells holds everything.
+
+    Examples
+    --------
+    >>> values = np.zeros((10, 10)); values[3, 4] = 1.0
+    >>> float(gini(xr.DataArray(values, dims=("y", "x"))))
+    0.99
+    """
+    stats = _statistics(grid, np.empty(0), np.empty(0))
+    return (
+        stats.isel(statistic=0, drop=True)
+        .assign_attrs(long_name="Gini index of concentration on land", units="1")
+        .rename("gini")
+    )
+
+
+def concentration(
+    grid: xr.DataArray | xr.Dataset,
+    share: float | Sequence[float] = 0.75,
+    top_area: float | Sequence[float] = 0.01,
+) -> xr.Dataset:
+    """All concentration statistics of every layer in one pass (one sort per layer).
+
+    Returns
+    -------
+    Dataset
+        ``share_in_top_area``, ``area_for_share`` and ``gini`` as in the functions of the same
+        names, plus ``total`` (sum of the layer) and ``land_area`` (land of the study area).
+
+    Examples
+    --------
+    >>> values = np.zeros((10, 10)); values[0, 0] = 75.0; values[5:, 5:] = 1.0
+    >>> stats = concentration(xr.DataArray(values, dims=("y", "x")))
+    >>> {name: round(float(v), 4) for name, v in stats.data_vars.items()}
+    {'share_in_top_area': 0.75, 'area_for_share': 0.01, 'gini': 0.925,
+     'total': 100.0, 'land_area': 100.0}
+    """
+    layer = as_layer(grid)
+    shares, areas = _fraction(share, "share"), _fraction(top_area, "top_area")
+    stats = _statistics(layer, areas, shares)
+    land = land_area(layer)
+    result = xr.Dataset(
+        {
+            "share_in_top_area": _pick(stats, 0, areas, np.ndim(top_area) == 0, "top_area"),
+            "area_for_share": _pick(stats, areas.size, shares, np.ndim(share) == 0, "share"),
+            "gini": stats.isel(statistic=-1, drop=True),
+            "total": layer.sum(SPATIAL_DIMS).drop_vars("spatial_ref", errors="ignore"),
+            "land_area": land.where(layer.notnull()).sum(SPATIAL_DIMS),
+        }
+    )
+    result["share_in_top_area"].attrs.update(
+        units="1", long_name="share of the total held by the top cells covering a share of land"
+    )
+    result["area_for_share"].attrs.update(
+        units="1", long_name="smallest share of land holding a share of the total"
+    )
+    result["gini"].attrs.update(units="1", long_name="Gini index of concentration on land")
+    result["total"].attrs.update(long_name="total of the layer", **_units(layer))
+    result["land_area"].attrs.update(
+        long_name="land area of the study area",
+        units="m2" if "cell_area" in layer.coords else "cells",
+    )
+    return result
+
+
+def _units(layer: xr.DataArray) -> dict[str, str]:
+    return {"units": layer.attrs["units"]} if "units" in layer.attrs else {}
+
+
+def concentration_curve(
+    grid: xr.DataArray | xr.Dataset, land_share: Sequence[float] | None = None
+) -> xr.Dataset | xr.DataArray:
+    """The concentration curve: cumulative share of the total against cumulative land share.
+
+    Parameters
+    ----------
+    grid : DataArray or Dataset
+        A grid layer.
+    land_share : list of float, optional
+        Where to evaluate the curves of many layers (e.g. ``np.linspace(0, 1, 101)``); gives
+        a DataArray ``(..., top_area)``, like :func:`share_in_top_area`. Without it the grid
+        must be one 2-D layer and the exact vertices are returned.
+
+    Returns
+    -------
+    Dataset or DataArray
+        Without ``land_share``: a Dataset with dim ``vertex`` and variables ``land_share`` and
+        ``value_share``, from (0, 0) to (1, 1), one vertex per group of equal cell values
+        (ready for ``plt.plot(curve.land_share, curve.value_share)``).
+
+    Examples
+    --------
+    >>> grid = xr.DataArray([[3.0, 1.0], [0.0, 0.0]], dims=("y", "x"))
+    >>> curve = concentration_curve(grid)
+    >>> curve.land_share.values.tolist(), curve.value_share.values.tolist()
+    ([0.0, 0.25, 0.5, 1.0], [0.0, 0.75, 1.0, 1.0])
+    """
+    layer = as_layer(grid)
+    if land_share is not None:
+        return share_in_top_area(layer, list(np.atleast_1d(land_share)))
+    extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS and layer.sizes[dim] > 1]
+    if extra:
+        raise ValueCheckError(
+            f"the grid has several layers (dims {format_labels(extra)}): select one, or pass "
+            "land_share= to evaluate every layer's curve at common points"
+        )
+    values = layer.squeeze([d for d in layer.dims if d not in SPATIAL_DIMS]).values
+    land_shares, value_shares = curve_vertices(values, land_area(layer).values)
+    return xr.Dataset(
+        {
+            "land_share": ("vertex", land_shares, {"long_name": "cumulative share of land"}),
+            "value_share": ("vertex", value_shares, {"long_name": "cumulative share of total"}),
+        },
+        attrs={"description": "concentration curve: cells ranked by value, descending"},
+    )
+
+
+def hotspot_mask(grid: xr.DataArray | xr.Dataset, share: float = 0.75) -> xr.DataArray:
+    """The fewest cells of each layer that together hold ``share`` of its total.
+
+    Cells are taken by value, descending, up to and including the cell where the cumulative
+    share reaches ``share``; among equal values, in raster order.
+
+    Returns
+    -------
+    DataArray
+        ``uint8`` flags ``(..., y, x)``, 1 in the hotspot, with CF ``flag_values`` and
+        ``flag_meanings``; the grid's coordinates (CRS, land fraction) are kept.
+
+    Examples
+    --------
+    >>> grid = xr.DataArray([[5.0, 1.0], [3.0, 1.0]], dims=("y", "x"))
+    >>> hotspot_mask(grid, 0.75).values.tolist()
+    [[1, 0], [1, 0]]
+    """
+    level = float(_fraction(share, "share")[0])
+    layer = as_layer(grid)
+    mask = xr.apply_ufunc(
+        _layer_mask,
+        _whole_layers(layer),
+        kwargs={"share": level},
+        input_core_dims=[list(SPATIAL_DIMS)],
+        output_core_dims=[list(SPATIAL_DIMS)],
+        dask="parallelized",
+        output_dtypes=[np.uint8],
+    )
+    return mask.rename("hotspot").assign_attrs(
+        long_name=f"fewest cells holding {level:.4g} of the total",
+        share=level,
+        **MASK_FLAGS,
+    )
