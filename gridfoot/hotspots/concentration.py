@@ -169,8 +169,10 @@ def _layer_mask(values: np.ndarray, share: float) -> np.ndarray:
         # stable: among equal values the first in raster order is taken first
         cells = cells[np.argsort(-layer[cells], kind="stable")]
         cumulative = np.cumsum(layer[cells])
-        needed = np.searchsorted(cumulative / cumulative[-1], share, side="left") + 1
-        mask[index, cells[: min(needed, cells.size)]] = 1
+        # a cumulative share short of ``share`` by rounding only (1e-12) has reached it
+        reached = cumulative / cumulative[-1] >= share * (1 - 1e-12)
+        needed = int(np.argmax(reached)) + 1
+        mask[index, cells[:needed]] = 1
     return mask.reshape(values.shape)
 
 
