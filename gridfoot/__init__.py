@@ -15,6 +15,7 @@ from gridfoot.mrio import (
     read_mrio,
     read_satellite,
 )
+from gridfoot.spatial import Grid, cell_coverage
 
 try:
     __version__ = version("gridfoot")
@@ -23,9 +24,11 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "MRIO",
+    "Grid",
     "GridfootError",
     "GridfootWarning",
     "__version__",
+    "cell_coverage",
     "composition",
     "footprint",
     "read_countries",
