@@ -1,6 +1,12 @@
 """Hotspot analytics of grid layers: concentration on land, hotspot masks and hubs, Gi*, zonal
-totals and breakdowns."""
+totals and breakdowns.
 
+Every function takes a grid layer ``(..., y, x)`` following the grid conventions (see
+:mod:`gridfoot.hotspots.layers`); extra dims such as destination and sector are handled layer by
+layer, lazily when the layer is a dask array.
+"""
+
+from gridfoot.hotspots.clusters import hub_labels, hubs, rank_components
 from gridfoot.hotspots.concentration import (
     area_for_share,
     concentration,
@@ -11,6 +17,7 @@ from gridfoot.hotspots.concentration import (
 )
 from gridfoot.hotspots.gistar import gistar, gistar_z, neighbourhood, significance_classes
 from gridfoot.hotspots.layers import land_area
+from gridfoot.hotspots.zonal import zonal_totals
 
 __all__ = [
     "area_for_share",
@@ -20,8 +27,12 @@ __all__ = [
     "gistar",
     "gistar_z",
     "hotspot_mask",
+    "hub_labels",
+    "hubs",
     "land_area",
     "neighbourhood",
+    "rank_components",
     "share_in_top_area",
     "significance_classes",
+    "zonal_totals",
 ]

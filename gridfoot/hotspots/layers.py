@@ -3,8 +3,8 @@
 A grid layer follows the grid conventions: an ``xarray.DataArray`` with dims ``(..., "y", "x")``,
 a CRS written by rioxarray and, as coordinates (or variables of a Dataset), ``land_fraction``
 (0..1) and ``cell_area`` (m²). Without ``land_fraction`` every cell counts as land; without
-``cell_area`` cells count as equal, which is right on an equal-area grid and wrong on a degree
-grid (a warning says so, or an error with ``strict=True``).
+``cell_area`` the true cell areas follow from the CRS (equal on an equal-area grid, varying
+with latitude on a degree grid); without either, cells count as equal.
 
 NaN values mark cells outside the study area: they hold nothing and count for no land.
 """
@@ -67,60 +67,79 @@ def grid_crs(grid: xr.DataArray):
     return grid.rio.crs
 
 
+def _checked_weight(grid: xr.DataArray, name: str) -> xr.DataArray:
+    weight = grid.coords[name]
+    extra = [dim for dim in weight.dims if dim not in SPATIAL_DIMS]
+    if extra:
+        raise GridError(f"{name} must have dims (y, x) only; it also has {format_labels(extra)}")
+    weight = weight.reset_coords(drop=True).astype(float).compute()
+    high = 1.0 if name == "land_fraction" else np.inf
+    bad = ~np.isfinite(weight.values) | (weight.values < 0) | (weight.values > high)
+    if bad.any():
+        cells = list(zip(*np.nonzero(bad), strict=True))
+        raise ValueCheckError(
+            f"{name} must be finite and within [0, {high:g}]; bad at {len(cells)} "
+            f"cell(s), e.g. (row, col) {format_labels(cells, 3)}"
+        )
+    return weight.transpose(*SPATIAL_DIMS)
+
+
+def _cell_area(grid: xr.DataArray, strict: bool) -> np.ndarray | None:
+    """Cell areas in m² from the coordinate, else from the CRS; None when unknowable."""
+    if "cell_area" in grid.coords:
+        return _checked_weight(grid, "cell_area").values
+    crs = grid_crs(grid)
+    if crs is None:
+        return None
+    from gridfoot.spatial.grid import Grid
+
+    try:
+        return Grid.from_dataarray(grid).cell_area.values
+    except GridError as error:
+        message = (
+            f"the grid has no cell_area and its cell areas cannot be derived from its CRS "
+            f"({crs.to_string()}): {error}"
+        )
+    if strict:
+        raise GridError(message)
+    if crs.is_geographic:
+        warnings.warn(
+            message + "; counting degree cells as equal makes land shares wrong",
+            AreaWarning,
+            stacklevel=4,
+        )
+    return None
+
+
 def land_area(grid: xr.DataArray | xr.Dataset, strict: bool = False) -> xr.DataArray:
     """Land area of every cell (``land_fraction x cell_area``), 2-D ``(y, x)``.
 
-    Missing ``land_fraction`` counts as 1 and missing ``cell_area`` as 1 (equal cells; the
-    result is then in cells, not m²). On a geographic (degree) grid without ``cell_area``
-    equal cells are wrong: a :class:`~gridfoot.errors.AreaWarning` says so, or a
-    :class:`~gridfoot.errors.GridError` with ``strict=True``.
+    Missing ``land_fraction`` counts as 1. Missing ``cell_area`` is derived from the CRS (the
+    true area of each cell, also on degree grids, through :class:`~gridfoot.spatial.Grid`);
+    without a CRS cells count as equal and the result is in cells (``units="cells"``). When a
+    geographic grid's areas cannot be derived (irregular coordinates) an
+    :class:`~gridfoot.errors.AreaWarning` says so, or a :class:`~gridfoot.errors.GridError`
+    with ``strict=True``.
 
     Examples
     --------
     >>> grid = xr.DataArray([[5.0, 1.0]], dims=("y", "x"),
     ...                     coords={"land_fraction": (("y", "x"), [[1.0, 0.5]]),
     ...                             "cell_area": (("y", "x"), [[1e8, 1e8]])})
-    >>> land_area(grid).values.tolist()
-    [[100000000.0, 50000000.0]]
+    >>> land_area(grid).values.tolist(), land_area(grid).attrs["units"]
+    ([[100000000.0, 50000000.0]], 'm2')
     """
     grid = as_layer(grid)
-    parts = []
-    for name in _WEIGHTS:
-        if name not in grid.coords:
-            continue
-        weight = grid.coords[name]
-        extra = [dim for dim in weight.dims if dim not in SPATIAL_DIMS]
-        if extra:
-            raise GridError(
-                f"{name} must have dims (y, x) only; it also has {format_labels(extra)}"
-            )
-        weight = weight.reset_coords(drop=True).astype(float).compute()
-        low, high = (0.0, 1.0) if name == "land_fraction" else (0.0, np.inf)
-        bad = ~np.isfinite(weight.values) | (weight.values < low) | (weight.values > high)
-        if bad.any():
-            cells = list(zip(*np.nonzero(bad), strict=True))
-            raise ValueCheckError(
-                f"{name} must be finite and within [{low:g}, {high:g}]; bad at {len(cells)} "
-                f"cell(s), e.g. (row, col) {format_labels(cells, 3)}"
-            )
-        parts.append(weight)
-    if "cell_area" not in grid.coords:
-        crs = grid_crs(grid)
-        if crs is not None and crs.is_geographic:
-            message = (
-                f"the grid's CRS ({crs.to_string()}) is geographic and it has no cell_area: "
-                "degree cells differ in area, so land shares would be wrong; reproject to an "
-                "equal-area grid or add a cell_area coordinate (m²)"
-            )
-            if strict:
-                raise GridError(message)
-            warnings.warn(message + "; counting cells as equal", AreaWarning, stacklevel=3)
-    area = xr.DataArray(
-        np.ones((grid.sizes["y"], grid.sizes["x"])),
+    shape = (grid.sizes["y"], grid.sizes["x"])
+    area = _cell_area(grid, strict)
+    units = "cells" if area is None else "m2"
+    land = np.ones(shape) if area is None else np.array(area, dtype=float)
+    if "land_fraction" in grid.coords:
+        land = land * _checked_weight(grid, "land_fraction").values
+    return xr.DataArray(
+        land,
         dims=SPATIAL_DIMS,
         coords={dim: grid[dim] for dim in SPATIAL_DIMS if dim in grid.coords},
+        name="land_area",
+        attrs={"long_name": "land area of the cell", "units": units},
     )
-    for part in parts:
-        area = area * part
-    area.name = "land_area"
-    return area

@@ -18,6 +18,7 @@ from gridfoot.hotspots import (
     concentration_curve,
     gini,
     hotspot_mask,
+    land_area,
     share_in_top_area,
 )
 
@@ -153,13 +154,24 @@ def test_dataset_weights_and_degree_grids():
         {"co2": (("y", "x"), [[3.0, 1.0]]), "land_fraction": (("y", "x"), [[1.0, 0.5]])}
     )
     assert float(share_in_top_area(ds, 1 / 1.5)) == pytest.approx(0.75)
+    # a degree grid: cells shrink towards the pole; values proportional to the cells' areas
+    # on a sphere are spread uniformly over the land, to the ellipsoid's flattening
+    lat = np.arange(85.0, -90.0, -10.0)
+    spherical = np.sin(np.radians(lat + 5)) - np.sin(np.radians(lat - 5))
     degrees = xr.DataArray(
-        [[3.0, 1.0]], dims=("y", "x"), coords={"y": [10.0], "x": [100.0, 101.0]}
+        np.repeat(spherical[:, None], 3, axis=1),
+        dims=("y", "x"),
+        coords={"y": lat, "x": [5.0, 15.0, 25.0]},
     ).rio.write_crs("EPSG:4326")
-    with pytest.warns(AreaWarning, match="geographic"):
-        gini(degrees)
-    weighted = degrees.assign_coords(cell_area=(("y", "x"), [[1.2e10, 1.2e10]]))
-    assert float(gini(weighted)) == pytest.approx(0.25)
+    assert float(gini(degrees)) == pytest.approx(0.0, abs=5e-3)
+    assert float(gini(degrees.drop_vars("spatial_ref"))) > 0.2  # counted as equal cells
+    irregular = degrees.isel(y=[0, 1, 3])
+    with pytest.warns(AreaWarning, match="not regularly spaced"):
+        gini(irregular)
+    with pytest.raises(GridError, match="cell areas cannot be derived"):
+        land_area(irregular, strict=True)
+    weighted = irregular.assign_coords(cell_area=(("y", "x"), np.ones((3, 3))))
+    assert float(gini(weighted)) > 0.2
 
 
 def test_layers_are_vectorised_lazily():

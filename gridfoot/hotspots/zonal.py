@@ -1,0 +1,180 @@
+"""Totals of grid layers within polygons (provinces, cities), area-weighted at borders.
+
+A cell's value is taken to be spread evenly over its land, so a polygon receives the share of
+the cell's land it covers: ``weight[p, c] = coverage[p, c] / max(land_fraction[c],
+sum_p coverage[p, c])`` with ``coverage`` the share of the cell's area inside polygon ``p``
+(:func:`gridfoot.spatial.cell_coverage`). Where the polygons are the land (provinces of the
+boundary the land fraction came from), a coastal cell's whole value goes to its provinces;
+where they cover part of the land (cities), the rest stays outside. Values in cells no polygon
+touches (offshore) are reported as outside. Polygons with the same name are one zone; zones
+should not overlap (if they do, each gets its share and the outside share is a lower bound).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import xarray as xr
+
+from gridfoot.errors import InputFileError, LabelError, format_labels
+from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area
+
+__all__ = ["read_polygons", "zonal_totals", "zone_weights"]
+
+
+def read_polygons(polygons: Any) -> Any:
+    """A GeoDataFrame from a GeoDataFrame/GeoSeries or a file any GDAL vector driver reads."""
+    import geopandas as gpd
+
+    if isinstance(polygons, gpd.GeoSeries):
+        return polygons.to_frame("geometry")
+    if isinstance(polygons, gpd.GeoDataFrame):
+        return polygons
+    path = Path(polygons)
+    if not path.exists():
+        raise InputFileError(f"polygon file not found: {path}")
+    try:
+        return gpd.read_file(path)
+    except Exception as error:  # pyogrio raises its own DataSourceError and friends
+        raise InputFileError(f"cannot read polygons from {path}: {error}") from None
+
+
+def zone_names(polygons: Any, name_field: str | None) -> pd.Index:
+    """Zone name of each polygon: the ``name_field`` column, or the index without one."""
+    if name_field is None:
+        names = polygons.index.to_series()
+    elif name_field not in polygons.columns:
+        raise LabelError(
+            f"the polygons have no column {name_field!r}; columns: "
+            f"{format_labels([c for c in polygons.columns if c != 'geometry'], 20)}"
+        )
+    else:
+        names = polygons[name_field]
+    missing = names.isna().to_numpy()
+    if missing.any():
+        raise LabelError(
+            f"{int(missing.sum())} polygon(s) have no {name_field or 'index'} value: rows "
+            f"{format_labels(np.flatnonzero(missing))}"
+        )
+    return pd.Index(names.astype(str), name="zone")
+
+
+def zone_weights(
+    grid: xr.DataArray | xr.Dataset, polygons: Any, name_field: str | None = None
+) -> tuple[pd.Index, sp.csr_matrix]:
+    """Zones and the share of each cell's value each zone receives.
+
+    Returns
+    -------
+    names : Index
+        Unique zone names, in order of first appearance.
+    weights : csr_matrix ``(n_zones, ny * nx)``
+        Row-major cells; see the module documentation. Column sums are at most 1 where zones
+        do not overlap.
+    """
+    from gridfoot.spatial.grid import Grid, cell_coverage
+
+    layer = as_layer(grid)
+    polygons = read_polygons(polygons)
+    names = zone_names(polygons, name_field)
+    coverage = cell_coverage(Grid.from_dataarray(layer), polygons)
+    codes, unique = pd.factorize(names)
+    by_zone = sp.csr_matrix(
+        (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(unique), len(codes))
+    )
+    coverage = (by_zone @ coverage).tocsr()
+    land_fraction = (
+        layer.coords["land_fraction"].transpose(*SPATIAL_DIMS).values.ravel()
+        if "land_fraction" in layer.coords
+        else np.ones(coverage.shape[1])
+    )
+    spread = np.maximum(land_fraction, np.asarray(coverage.sum(axis=0)).ravel())
+    scale = np.divide(1.0, spread, out=np.zeros_like(spread), where=spread > 0)
+    return pd.Index(unique, name="zone"), (coverage @ sp.diags(scale)).tocsr()
+
+
+def _zone_sums(values: np.ndarray, weights: sp.csr_matrix, inside: np.ndarray) -> np.ndarray:
+    """``[zone totals..., outside]`` of every ``(..., y, x)`` layer."""
+    layers = np.nan_to_num(values.reshape(-1, weights.shape[1]), nan=0.0)
+    totals = np.asarray(weights @ layers.T).T
+    outside = layers @ (1.0 - inside)
+    return np.column_stack([totals, outside]).reshape((*values.shape[:-2], -1))
+
+
+def zonal_totals(
+    grid: xr.DataArray | xr.Dataset, polygons: Any, name_field: str | None = None
+) -> xr.Dataset:
+    """Totals of every layer within each zone, and what falls outside every zone.
+
+    Parameters
+    ----------
+    grid : DataArray or Dataset
+        A grid layer ``(..., y, x)`` with a CRS.
+    polygons : GeoDataFrame, GeoSeries or path
+        (Multi)polygons with a CRS (reprojected to the grid's).
+    name_field : str, optional
+        Column naming the zones; the index by default.
+
+    Returns
+    -------
+    Dataset
+        ``total`` (..., zone), ``share`` of the layer's total (..., zone), ``outside`` and
+        ``outside_share`` (...), and ``land_area`` (zone) of each zone on the grid; lazy
+        when the grid is. ``gridfoot.io.tidy`` makes a table of it.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from gridfoot.spatial import Grid
+    >>> grid = Grid.from_bounds((0, 0, 30_000, 10_000), "EPSG:3035")
+    >>> layer = grid.wrap(np.array([[6.0, 4.0, 2.0]]), units="t")
+    >>> zones = gpd.GeoDataFrame({"name": ["west", "east"]},
+    ...     geometry=[box(0, 0, 15_000, 10_000), box(15_000, 0, 25_000, 10_000)], crs=3035)
+    >>> result = zonal_totals(layer, zones, "name")
+    >>> result.total.values.tolist(), float(result.outside)
+    ([8.0, 3.0], 1.0)
+    """
+    layer = as_layer(grid)
+    names, weights = zone_weights(layer, polygons, name_field)
+    inside = np.minimum(np.asarray(weights.sum(axis=0)).ravel(), 1.0)
+    if layer.chunks is not None:
+        layer = layer.chunk(dict.fromkeys(SPATIAL_DIMS, -1))
+    sums = xr.apply_ufunc(
+        _zone_sums,
+        layer,
+        kwargs={"weights": weights, "inside": inside},
+        input_core_dims=[list(SPATIAL_DIMS)],
+        output_core_dims=[["zone"]],
+        dask="parallelized",
+        output_dtypes=[float],
+        dask_gufunc_kwargs={"output_sizes": {"zone": len(names) + 1}},
+    ).drop_vars(["land_fraction", "cell_area", "spatial_ref"], errors="ignore")
+    totals = sums.isel(zone=slice(None, -1)).assign_coords(zone=names.to_numpy())
+    outside = sums.isel(zone=-1, drop=True)
+    grand_total = totals.sum("zone") + outside
+    units = {"units": layer.attrs["units"]} if "units" in layer.attrs else {}
+    land = land_area(layer)
+    zone_land = weights @ land.values.ravel()
+    return xr.Dataset(
+        {
+            "total": totals.assign_attrs(long_name="total within the zone", **units),
+            "share": (totals / grand_total).assign_attrs(
+                long_name="share of the layer's total within the zone", units="1"
+            ),
+            "outside": outside.assign_attrs(long_name="total outside every zone", **units),
+            "outside_share": (outside / grand_total).assign_attrs(
+                long_name="share of the layer's total outside every zone", units="1"
+            ),
+            "land_area": xr.DataArray(
+                zone_land,
+                dims="zone",
+                coords={"zone": names.to_numpy()},
+                attrs={"long_name": "land of the zone on the grid", **land.attrs},
+            ),
+        }
+    )

@@ -1,0 +1,133 @@
+"""Zonal totals: border cells split by area, coastal cells by their land, what falls outside."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely import box
+
+from gridfoot.errors import InputFileError, LabelError
+from gridfoot.hotspots import zonal_totals
+from gridfoot.io import tidy
+from gridfoot.spatial import Grid
+
+PROVINCES = gpd.GeoDataFrame(
+    {"name": ["A", "B"]},
+    geometry=[box(0, 0, 12_000, 20_000), box(12_000, 0, 25_000, 20_000)],
+    crs=3035,
+)
+
+
+def test_coastal_cells_go_wholly_to_their_provinces():
+    # land is the two provinces: the third column is half sea (land fraction 0.5)
+    grid = Grid.for_boundaries(PROVINCES, crs=3035)
+    assert grid.land_fraction.values.tolist() == [[1, 1, 0.5], [1, 1, 0.5]]
+    result = zonal_totals(grid.wrap(np.ones(grid.shape), units="t"), PROVINCES, "name")
+    # A: column 0 and 0.2 of column 1; B: 0.8 of column 1 and all of column 2's land
+    np.testing.assert_allclose(result.total.sel(zone=["A", "B"]), [2.4, 3.6])
+    np.testing.assert_allclose(result.share, [0.4, 0.6])
+    assert float(result.outside) == pytest.approx(0.0, abs=1e-12)
+    assert result.total.attrs["units"] == "t"
+    np.testing.assert_allclose(result.land_area, [2.4e8, 2.6e8])  # km2 of land: 240, 160 + 100
+
+
+def test_without_land_fraction_the_sea_part_of_a_cell_is_outside():
+    grid = Grid.from_bounds((0, 0, 30_000, 20_000), 3035)
+    result = zonal_totals(grid.wrap(np.ones(grid.shape)), PROVINCES, "name")
+    np.testing.assert_allclose(result.total, [2.4, 2 * (0.8 + 0.5)])
+    assert float(result.outside) == pytest.approx(2 * 0.5)
+    assert float(result.outside_share) == pytest.approx(1 / 6)
+
+
+def test_cities_cover_part_of_the_land():
+    grid = Grid.for_boundaries(PROVINCES, crs=3035)
+    values = np.zeros(grid.shape)
+    values[0, 2] = 10.0  # the coastal cell: 5 km2 x 10 km of land
+    city = gpd.GeoDataFrame({"city": ["Port"]}, geometry=[box(20_000, 15_000, 25_000, 20_000)])
+    city = city.set_crs(3035)
+    result = zonal_totals(grid.wrap(values), city, "city")
+    # the city covers a quarter of the cell, half of its land
+    assert float(result.total.sel(zone="Port")) == pytest.approx(5.0)
+    assert float(result.outside) == pytest.approx(5.0)
+
+
+def test_offshore_values_are_outside_and_names_are_merged():
+    grid = Grid.from_bounds((0, 0, 40_000, 20_000), 3035)
+    values = np.ones(grid.shape)
+    values[:, 3] = 7.0  # offshore: no polygon
+    zones = gpd.GeoDataFrame(
+        {"name": ["A", "B", "A"]},
+        geometry=[
+            box(0, 0, 10_000, 20_000),
+            box(10_000, 0, 20_000, 20_000),
+            box(20_000, 0, 30_000, 20_000),
+        ],
+        crs=3035,
+    )
+    result = zonal_totals(grid.wrap(values), zones, "name")
+    assert result.zone.values.tolist() == ["A", "B"]
+    np.testing.assert_allclose(result.total, [4.0, 2.0])
+    assert float(result.outside) == pytest.approx(14.0)
+    table = tidy(result[["total", "share"]])
+    assert set(table.columns) >= {"variable", "zone", "value"}
+
+
+def test_layers_lazily():
+    grid = Grid.for_boundaries(PROVINCES, crs=3035)
+    rng = np.random.default_rng(0)
+    cube = grid.wrap(
+        rng.random((3, *grid.shape)),
+        dims=["destination"],
+        coords={"destination": ["USA", "JPN", "DEU"]},
+    )
+    lazy = zonal_totals(cube.chunk({"destination": 1}), PROVINCES, "name")
+    assert lazy.total.chunks is not None
+    result = lazy.compute()
+    assert result.total.dims == ("destination", "zone")
+    for name in ["USA", "JPN", "DEU"]:
+        one = zonal_totals(cube.sel(destination=name), PROVINCES, "name")
+        xr.testing.assert_allclose(result.sel(destination=name), one)
+    np.testing.assert_allclose(result.total.sum("zone") + result.outside, cube.sum(["y", "x"]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 39_999), st.integers(1, 29_999), st.integers(0, 2**32 - 1))
+def test_partitions_conserve_the_total(cut_x, cut_y, seed):
+    # three rectangles tiling the grid: nothing is outside and every tonne is somewhere
+    grid = Grid.from_bounds((0, 0, 40_000, 30_000), 3035)
+    zones = gpd.GeoDataFrame(
+        {"name": ["W", "NE", "SE"]},
+        geometry=[
+            box(0, 0, cut_x, 30_000),
+            box(cut_x, cut_y, 40_000, 30_000),
+            box(cut_x, 0, 40_000, cut_y),
+        ],
+        crs=3035,
+    )
+    values = np.random.default_rng(seed).pareto(1.0, grid.shape)
+    result = zonal_totals(grid.wrap(values), zones, "name")
+    assert float(result.total.sum()) == pytest.approx(values.sum(), rel=1e-12)
+    assert abs(float(result.outside)) <= 1e-12 * values.sum()
+    west = (
+        values[:, : cut_x // 10_000].sum()
+        + values[:, cut_x // 10_000].sum() * (cut_x % 10_000) / 10_000
+    )
+    assert float(result.total.sel(zone="W")) == pytest.approx(west, rel=1e-12)
+
+
+def test_bad_polygons_are_refused(tmp_path):
+    layer = Grid.from_bounds((0, 0, 30_000, 20_000), 3035).wrap(np.ones((2, 3)))
+    with pytest.raises(LabelError, match=r"no column 'province'.*name"):
+        zonal_totals(layer, PROVINCES, "province")
+    with pytest.raises(InputFileError, match="not found"):
+        zonal_totals(layer, tmp_path / "missing.geojson", "name")
+    (tmp_path / "junk.geojson").write_text("not json")
+    with pytest.raises(InputFileError, match="cannot read"):
+        zonal_totals(layer, tmp_path / "junk.geojson", "name")
+    unnamed = PROVINCES.assign(name=[None, "B"])
+    with pytest.raises(LabelError, match="no name value"):
+        zonal_totals(layer, unnamed, "name")
