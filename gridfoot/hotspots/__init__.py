@@ -6,6 +6,7 @@ Every function takes a grid layer ``(..., y, x)`` following the grid conventions
 layer, lazily when the layer is a dask array.
 """
 
+from gridfoot.hotspots.breakdown import breakdown, export_linked
 from gridfoot.hotspots.clusters import hub_labels, hubs, rank_components
 from gridfoot.hotspots.concentration import (
     area_for_share,
@@ -21,8 +22,10 @@ from gridfoot.hotspots.zonal import zonal_totals
 
 __all__ = [
     "area_for_share",
+    "breakdown",
     "concentration",
     "concentration_curve",
+    "export_linked",
     "gini",
     "gistar",
     "gistar_z",
