@@ -6,6 +6,7 @@ downscaled to an equal-area grid from point sources, with hotspot analytics and 
 
 from importlib.metadata import PackageNotFoundError, version
 
+from gridfoot import hotspots
 from gridfoot.errors import GridfootError, GridfootWarning
 from gridfoot.mrio import (
     MRIO,
@@ -31,6 +32,7 @@ __all__ = [
     "cell_coverage",
     "composition",
     "footprint",
+    "hotspots",
     "read_countries",
     "read_mrio",
     "read_satellite",

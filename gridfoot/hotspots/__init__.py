@@ -6,6 +6,7 @@ Every function takes a grid layer ``(..., y, x)`` following the grid conventions
 layer, lazily when the layer is a dask array.
 """
 
+from gridfoot.hotspots import accessor as _accessor  # noqa: F401  (registers .hotspots)
 from gridfoot.hotspots.breakdown import breakdown, export_linked
 from gridfoot.hotspots.clusters import hub_labels, hubs, rank_components
 from gridfoot.hotspots.concentration import (
