@@ -164,6 +164,7 @@ def main() -> None:
     print("ratios:")
     print(f"  pymrio route / gridfoot time        {t_route / t_gridfoot:6.1f}x  (target >= 10x)")
     print(f"  gridfoot / bare LU time             {t_gridfoot / t_bare:6.2f}x  (target <= 1.5x)")
+    print(f"  gridfoot / bare LU memory           {m_gridfoot / m_bare:6.2f}")
     print(f"  gridfoot / pymrio route memory      {m_gridfoot / m_route:6.2f}")
     if not args.skip_calc_all:
         print(
