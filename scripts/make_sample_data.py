@@ -233,6 +233,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     make_mrio(args.out)
+    from sample_spatial import make_firms, make_geography
+
+    provinces = make_geography(args.out)
+    make_firms(args.out, provinces)
     print(f"sample data written to {args.out}")
 
 

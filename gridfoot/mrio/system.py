@@ -371,7 +371,7 @@ class MRIO:
         return values
 
     def _unit_series(self, stressors: pd.Index) -> pd.Series:
-        units = pd.Series(dict(self.units or {}), dtype=object)
+        units = pd.Series({} if self.units is None else dict(self.units), dtype=object)
         units.index = flatten_labels(units.index) if len(units) else units.index
         unknown = units.index.difference(stressors)
         if len(unknown):

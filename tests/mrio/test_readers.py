@@ -1,0 +1,195 @@
+"""Reading MRIO tables from folders: layouts, satellite accounts, and errors that name the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gridfoot import footprint, read_mrio, read_satellite
+from gridfoot.datasets import sample_data_dir, sample_mrio
+from gridfoot.errors import InputFileError, LabelError, ValueCheckError
+
+
+def write_tables(mrio, folder: Path, suffix: str = ".csv") -> Path:
+    """Write an MRIO in the documented table layout (wide Z/Y, long satellite)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("Z", "Y"):
+        table = getattr(mrio, name)
+        if suffix == ".parquet":
+            table.to_parquet(folder / f"{name}.parquet")
+        else:
+            table.to_csv(folder / f"{name}{suffix}")
+    long = mrio.F.T.stack().rename("value").reset_index()
+    household = mrio.F_Y.T.stack().rename("value").reset_index()
+    household = household.rename(columns={"category": "sector"})
+    satellite = pd.concat([long, household])
+    satellite["unit"] = satellite["stressor"].map(mrio.units)
+    satellite.to_csv(folder / "satellite.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".parquet"])
+def test_table_folder_round_trip(tmp_path, suffix) -> None:
+    original = sample_mrio()
+    folder = write_tables(original, tmp_path / "tables", suffix)
+    again = read_mrio(folder, countries=dict(original.countries))
+    pd.testing.assert_frame_equal(again.Z, original.Z)
+    pd.testing.assert_frame_equal(again.Y, original.Y)
+    pd.testing.assert_frame_equal(again.F, original.F)
+    pd.testing.assert_frame_equal(again.F_Y, original.F_Y)
+    assert again.units.to_dict() == {"CO2": "t"}
+
+
+def test_sample_folder_reads_countries_file() -> None:
+    mrio = read_mrio(sample_data_dir() / "mrio")
+    assert set(mrio.countries[mrio.countries == "MER"].index) >= {"HAI", "GAO"}
+    assert mrio.F_Y.loc["CO2"].xs("CONS_h", level="category").gt(0).all()
+
+
+def test_explicit_file_names_and_gross_output(tmp_path) -> None:
+    original = sample_mrio()
+    folder = write_tables(original, tmp_path / "t")
+    (folder / "Z.csv").rename(folder / "flows.csv")
+    x = original.x.rename("x").reset_index()
+    x.to_csv(folder / "output.csv", index=False)
+    read = read_mrio(folder, files={"Z": "flows.csv", "x": "output.csv"})
+    assert read.x_source == "given"
+    np.testing.assert_allclose(read.x, original.x, rtol=1e-12)
+    assert (
+        read_mrio(folder, files={"Z": "flows.csv", "x": "output.csv"}, x="balanced").x_source
+        == "balanced"
+    )
+
+
+def _satellite(tmp_path: Path, rows: list[dict]) -> Path:
+    path = tmp_path / "satellite.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_satellite_options_rename_filter_and_final_demand(tmp_path) -> None:
+    path = _satellite(
+        tmp_path,
+        [
+            {"country": "ROU", "year": 2009, "code": "secE", "kt": 5.0},
+            {"country": "ROU", "year": 2008, "code": "secE", "kt": 4.0},
+            {"country": "ROU", "year": 2009, "code": "FC_HH", "kt": 1.5},
+        ],
+    )
+    tidy = read_satellite(
+        path,
+        region="country",
+        sector="code",
+        value="kt",
+        stressor_name="CO2",
+        unit_name="kt",
+        where={"year": 2009},
+        rename_regions={"ROU": "ROM"},
+        final_demand={"FC_HH": "CONS_h"},
+    )
+    assert tidy.to_dict("list") == {
+        "region": ["ROM", "ROM"],
+        "sector": ["secE", "CONS_h"],
+        "stressor": ["CO2", "CO2"],
+        "value": [5.0, 1.5],
+        "unit": ["kt", "kt"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("rows", "options", "error", "pattern"),
+    [
+        (
+            [{"region": "A", "sector": "s", "value": 1.0}],
+            {},
+            InputFileError,
+            r"missing column\(s\) stressor; it has region, sector, value",
+        ),
+        (
+            [
+                {"region": "A", "sector": "s", "stressor": "CO2", "value": "x"},
+                {"region": "A", "sector": "t", "stressor": "CO2", "value": 2},
+            ],
+            {},
+            ValueCheckError,
+            r"column 'value' has missing, non-numeric or infinite values in row\(s\) 2",
+        ),
+        (
+            [
+                {"region": "A", "sector": "s", "stressor": "CO2", "value": 1},
+                {"region": "A", "sector": "s", "stressor": "CO2", "value": 2},
+            ],
+            {},
+            LabelError,
+            r"appears more than once in row\(s\) 2, 3",
+        ),
+        (
+            [{"region": "A", "sector": "s", "stressor": "CO2", "value": 1, "year": 1}],
+            {"where": {"year": 2}},
+            ValueCheckError,
+            "no rows with year == 2",
+        ),
+    ],
+    ids=["missing-column", "not-a-number", "duplicate", "empty-filter"],
+)
+def test_satellite_errors_name_the_file_column_and_rows(tmp_path, rows, options, error, pattern):
+    path = _satellite(tmp_path, rows)
+    with pytest.raises(error, match=pattern) as caught:
+        read_satellite(path, **options)
+    assert str(path) in str(caught.value)
+
+
+def test_satellite_labels_outside_the_table_are_errors_unless_all_zero(tmp_path) -> None:
+    original = sample_mrio()
+    folder = write_tables(original, tmp_path / "t")
+    satellite = pd.read_csv(folder / "satellite.csv")
+    extra = pd.DataFrame(
+        [{"region": "HAI", "sector": "secQ", "stressor": "CO2", "value": 0.0, "unit": "t"}]
+    )
+    pd.concat([satellite, extra]).to_csv(folder / "satellite.csv", index=False)
+    pd.testing.assert_frame_equal(read_mrio(folder).F, original.F)  # all-zero row ignored
+
+    extra["value"] = 3.0
+    extra["region"] = "ROU"
+    pd.concat([satellite, extra]).to_csv(folder / "satellite.csv", index=False)
+    with pytest.raises(LabelError, match=r"satellite.csv.*ROU/secQ.*rename_regions"):
+        read_mrio(folder)
+
+
+def test_folder_errors_name_what_is_missing(tmp_path) -> None:
+    with pytest.raises(InputFileError, match="no such folder"):
+        read_mrio(tmp_path / "absent")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputFileError, match="no Z table"):
+        read_mrio(tmp_path / "empty")
+    folder = write_tables(sample_mrio(), tmp_path / "t")
+    with pytest.raises(InputFileError, match=r"flows.csv: no such file"):
+        read_mrio(folder, files={"Z": "flows.csv"})
+    with pytest.raises(InputFileError, match="unknown table name"):
+        read_mrio(folder, files={"Q": "q.csv"})
+    (folder / "satellite.csv").unlink()
+    with pytest.raises(InputFileError, match="no emissions"):
+        read_mrio(folder)
+
+
+def test_table_errors_name_the_folder_and_files(tmp_path) -> None:
+    folder = write_tables(sample_mrio(), tmp_path / "t")
+    Z = pd.read_csv(folder / "Z.csv", header=[0, 1], index_col=[0, 1])
+    Z.iloc[3, 4] = -2.0
+    Z.to_csv(folder / "Z.csv")
+    with pytest.raises(
+        ValueCheckError, match=r"Z=Z.csv.*Z: 1 negative value\(s\) at \(HAI/TEX x HAI/CHE\)"
+    ):
+        read_mrio(folder)
+
+
+def test_countries_from_a_file(tmp_path) -> None:
+    original = sample_mrio()
+    folder = write_tables(original, tmp_path / "t")
+    path = tmp_path / "groups.csv"
+    pd.DataFrame({"region": original.regions, "country": "WORLD"}).to_csv(path, index=False)
+    result = footprint(read_mrio(folder, countries=path))
+    assert float(result.eee.sum()) == 0.0  # one country: no foreign trade

@@ -1,0 +1,95 @@
+"""The command line: outputs, help, and bad input ending in one line with status 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from gridfoot import footprint
+from gridfoot.cli import main
+from gridfoot.datasets import sample_data_dir, sample_mrio
+
+
+def test_footprint_command_writes_netcdf_and_tidy_tables(tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["footprint", "--mrio", str(sample_data_dir() / "mrio"), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["accounts.csv", "driven.csv", "footprint.nc"]
+    expected = footprint(sample_mrio())
+    with xr.open_dataset(out / "footprint.nc") as written:
+        np.testing.assert_allclose(written.driven, expected.driven, rtol=1e-15)
+        assert written.cba.attrs["units"] == "t"
+    accounts = pd.read_csv(out / "accounts.csv")
+    assert accounts.columns.tolist() == ["account", "stressor", "region", "value", "unit"]
+    cba = accounts.query("account == 'cba'").set_index("region")["value"]
+    np.testing.assert_allclose(cba[expected.region.values], expected.cba.sel(stressor="CO2"))
+    driven = pd.read_csv(out / "driven.csv")
+    assert driven.columns.tolist() == [
+        "stressor",
+        "region",
+        "sector",
+        "destination",
+        "category",
+        "value",
+        "unit",
+    ]
+    assert len(driven) == expected.driven.size
+    assert driven["value"].sum() == pytest.approx(float(expected.driven.sum()), rel=1e-12)
+
+
+def test_demo_runs_on_the_bundled_data(tmp_path, capsys) -> None:
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    assert (tmp_path / "demo" / "footprint.nc").is_file()
+    assert "MER" in capsys.readouterr().out
+
+
+def test_bad_input_is_one_line_with_status_2_and_no_output(tmp_path, capsys) -> None:
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    sample = sample_data_dir() / "mrio"
+    for name in ("Y.csv", "satellite.csv"):
+        (folder / name).write_bytes((sample / name).read_bytes())
+    Z = pd.read_csv(sample / "Z.csv", header=[0, 1], index_col=[0, 1])
+    Z.iloc[2, 2] = np.nan
+    Z.to_csv(folder / "Z.csv")
+    out = tmp_path / "out"
+    assert main(["footprint", "--mrio", str(folder), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("gridfoot: error: ") and "NaN" in err and "HAI/FOO x HAI/FOO" in err
+    assert not out.exists()
+
+
+def test_unknown_stressor_is_reported(tmp_path, capsys) -> None:
+    code = main(
+        [
+            "footprint",
+            "--mrio",
+            str(sample_data_dir() / "mrio"),
+            "--stressor",
+            "CH4",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 2
+    assert "unknown stressor(s) CH4" in capsys.readouterr().err
+
+
+def test_help_and_console_script() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gridfoot.cli", "footprint", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "destination-resolved footprint" in result.stdout
+    assert "--stressor NAME" in result.stdout
+    result = subprocess.run(
+        [sys.executable, "-m", "gridfoot.cli", "footprint"], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "required" in result.stderr
