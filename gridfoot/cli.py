@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gridfoot.errors import GridfootError
+from gridfoot.errors import ConfigError, GridfootError
 
 __all__ = ["main"]
 
@@ -22,6 +22,8 @@ EPILOG = textwrap.dedent(
     examples:
       gridfoot demo --out demo_output
       gridfoot footprint --mrio path/to/tables --stressor CO2 --out results
+      gridfoot hotspots cube.zarr --sum sector --regions provinces.geojson --name-field name \
+          --out hotspots
 
     Every command prints one line and exits with status 2 on bad input.
     Documentation: README.md and the notebooks/ folder of the source tree.
@@ -129,6 +131,140 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_hotspots(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "hotspots",
+        help="concentration, hotspot mask, hubs and Gi* of a raster or cube",
+        description=textwrap.dedent(
+            """\
+            Where is it concentrated? For every layer of a GeoTIFF, NetCDF or Zarr grid: the
+            share held by the top of the land, the land needed for a share, the Gini index,
+            the hotspot (the fewest cells holding --share), its hubs (connected groups of
+            hotspot cells, ranked, with the regions they overlap) and Getis-Ord Gi* hot and
+            cold spots.
+
+            Writes DIR/summary.json and DIR/summary.csv (one row per layer), DIR/hubs.csv,
+            DIR/zonal.csv (with --regions) and GeoTIFFs with one band per layer:
+            DIR/hotspot_mask.tif, DIR/hubs.tif (hub ranks) and DIR/gistar_classes.tif
+            (-3..3: cold/hot spots at 99/95/90%).
+
+            Land shares use each cell's land (land_fraction x cell_area) when the input
+            carries them (gridfoot's NetCDF/Zarr do); a GeoTIFF's nodata cells are outside
+            the study area, and --land gives the land fraction from boundary polygons."""
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "input", type=Path, metavar="RASTER_OR_CUBE", help="GeoTIFF, NetCDF file or Zarr store"
+    )
+    parser.add_argument(
+        "--variable", metavar="NAME", help="variable of a NetCDF/Zarr holding several grids"
+    )
+    parser.add_argument(
+        "--layer",
+        action="append",
+        default=[],
+        metavar="DIM=LABEL[,LABEL]",
+        help="keep these labels of a dim, e.g. destination=USA,JPN (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--sum",
+        action="append",
+        default=[],
+        metavar="DIM",
+        help="sum over a dim first, e.g. sector (repeatable; 'all' sums every extra dim)",
+    )
+    parser.add_argument(
+        "--share",
+        type=float,
+        default=0.75,
+        help="share of the total the hotspot holds (default: 0.75)",
+    )
+    parser.add_argument(
+        "--top-area",
+        type=float,
+        default=0.01,
+        help="share of land whose top cells are reported (default: 0.01)",
+    )
+    parser.add_argument(
+        "--regions", type=Path, metavar="POLYGONS", help="polygons naming hubs; zonal totals"
+    )
+    parser.add_argument("--name-field", metavar="NAME", help="column of --regions with names")
+    parser.add_argument(
+        "--land",
+        type=Path,
+        metavar="POLYGONS",
+        help="boundary polygons giving each cell's land fraction (replaces the input's)",
+    )
+    parser.add_argument(
+        "--connectivity",
+        type=int,
+        choices=(4, 8),
+        default=8,
+        help="hub cells touching at corners belong together (8, default) or not (4)",
+    )
+    parser.add_argument(
+        "--neighbours",
+        choices=("queen", "rook", "distance"),
+        default="queen",
+        help="Gi* neighbourhood (default: queen)",
+    )
+    parser.add_argument(
+        "--distance", type=float, default=1, help="Gi* neighbourhood reach in cells (default: 1)"
+    )
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="DIR", help="output folder (created if needed)"
+    )
+    parser.set_defaults(handler=_run_hotspots)
+
+
+def _run_hotspots(args: argparse.Namespace) -> int:
+    from gridfoot.hotspots.report import open_layer, select_layers, write_report
+
+    if args.name_field and not args.regions:
+        raise ConfigError("--name-field needs --regions")
+    layer = select_layers(open_layer(args.input, args.variable), args.layer, args.sum)
+    if args.land:
+        from gridfoot.hotspots.zonal import read_polygons
+        from gridfoot.spatial import Grid
+
+        land = Grid.from_dataarray(layer).with_land(read_polygons(args.land)).land_fraction
+        layer = layer.assign_coords(land_fraction=land.reset_coords(drop=True))
+    summary = write_report(
+        layer,
+        args.out,
+        share=args.share,
+        top_area=args.top_area,
+        regions=args.regions,
+        name_field=args.name_field,
+        connectivity=args.connectivity,
+        neighbours=args.neighbours,
+        distance=args.distance,
+        source=str(args.input),
+    )
+    for row in summary["layers"][:10]:
+        labels = [str(v) for k, v in row.items() if k in layer.dims]
+        where = f" in {row['largest_hub_regions']}" if row.get("largest_hub_regions") else ""
+        print(
+            f"  {' / '.join(labels) or args.input.name}: top {args.top_area:.2%} of land holds "
+            f"{_percent(row['share_in_top_area'])}; {args.share:.0%} needs "
+            f"{_percent(row['area_for_share'])} of land; Gini {_number(row['gini'])}; "
+            f"{row['hubs']} hub(s){', the largest' + where if where else ''}"
+        )
+    if len(summary["layers"]) > 10:
+        print(f"  ... and {len(summary['layers']) - 10} more layers (summary.csv)")
+    print(f"wrote {', '.join(summary['files'])} to {args.out}")
+    return 0
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2%}"
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation tools)."""
     from gridfoot import __version__
@@ -147,7 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_demo, _add_footprint]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_demo,
+    _add_footprint,
+    _add_hotspots,
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

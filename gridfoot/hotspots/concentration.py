@@ -85,6 +85,12 @@ def curve_vertices(values: np.ndarray, land: np.ndarray) -> tuple[np.ndarray, np
     >>> curve_vertices(np.array([3.0, 1.0, 0.0, 0.0]), np.ones(4))
     (array([0.  , 0.25, 0.5 , 1.  ]), array([0.  , 0.75, 1.  , 1.  ]))
     """
+    land_share, value_share, _, _ = _curve(values, land)
+    return land_share, value_share
+
+
+def _curve(values: np.ndarray, land: np.ndarray):
+    """Vertices of the curve, the layer's total and its land (NaN cells left out)."""
     values = np.asarray(values, dtype=float).ravel()
     land = np.asarray(land, dtype=float).ravel()
     outside = np.isnan(values)
@@ -94,7 +100,7 @@ def curve_vertices(values: np.ndarray, land: np.ndarray) -> tuple[np.ndarray, np
     positive = values > 0
     total_land = land.sum()
     if not positive.any() or total_land <= 0:
-        return np.empty(0), np.empty(0)
+        return np.empty(0), np.empty(0), values.sum(), total_land
     ranked = values[positive]
     order = np.argsort(-ranked)
     ranked = ranked[order]
@@ -105,7 +111,7 @@ def curve_vertices(values: np.ndarray, land: np.ndarray) -> tuple[np.ndarray, np
     cum_land = np.cumsum(ranked_land)[ends]
     value_share = np.concatenate([[0.0], cum_value / cum_value[-1], [1.0]])
     land_share = np.concatenate([[0.0], np.minimum(cum_land / total_land, 1.0), [1.0]])
-    return land_share, value_share
+    return land_share, value_share, cum_value[-1], total_land
 
 
 def _share_at(land_share: np.ndarray, value_share: np.ndarray, area: np.ndarray) -> np.ndarray:
@@ -135,18 +141,19 @@ def _gini(land_share: np.ndarray, value_share: np.ndarray) -> float:
 def _layer_statistics(
     values: np.ndarray, land: np.ndarray, top_area: np.ndarray, share: np.ndarray
 ) -> np.ndarray:
-    """Stack ``[share_in_top_area..., area_for_share..., gini]`` for every layer.
+    """Stack ``[share_in_top_area..., area_for_share..., gini, total, land]`` for every layer.
 
     ``values`` is ``(..., y, x)``, ``land`` ``(y, x)``; the result is ``(..., n_statistics)``.
     """
     layers = values.reshape(-1, values.shape[-2] * values.shape[-1])
     flat_land = np.broadcast_to(land, values.shape[-2:]).ravel()
-    result = np.full((layers.shape[0], top_area.size + share.size + 1), np.nan)
+    result = np.full((layers.shape[0], top_area.size + share.size + 3), np.nan)
     for index, layer in enumerate(layers):
-        land_share, value_share = curve_vertices(layer, flat_land)
+        land_share, value_share, total, total_land = _curve(layer, flat_land)
+        result[index, -2:] = total, total_land
         if land_share.size == 0:
             continue
-        result[index] = np.concatenate(
+        result[index, :-2] = np.concatenate(
             [
                 _share_at(land_share, value_share, top_area),
                 _area_at(land_share, value_share, share),
@@ -197,10 +204,13 @@ def _whole_layers(grid: xr.DataArray) -> xr.DataArray:
 
 
 def _statistics(
-    grid: xr.DataArray | xr.Dataset, top_area: np.ndarray, share: np.ndarray
+    grid: xr.DataArray | xr.Dataset,
+    top_area: np.ndarray,
+    share: np.ndarray,
+    land: xr.DataArray | None = None,
 ) -> xr.DataArray:
     layer = as_layer(grid)
-    land = land_area(layer)
+    land = land_area(layer) if land is None else land
     stats = xr.apply_ufunc(
         _layer_statistics,
         _whole_layers(layer),
@@ -210,7 +220,7 @@ def _statistics(
         output_core_dims=[["statistic"]],
         dask="parallelized",
         output_dtypes=[float],
-        dask_gufunc_kwargs={"output_sizes": {"statistic": top_area.size + share.size + 1}},
+        dask_gufunc_kwargs={"output_sizes": {"statistic": top_area.size + share.size + 3}},
     )
     return stats.drop_vars(["land_fraction", "cell_area", "spatial_ref"], errors="ignore")
 
@@ -311,7 +321,7 @@ def gini(grid: xr.DataArray | xr.Dataset) -> xr.DataArray:
     """
     stats = _statistics(grid, np.empty(0), np.empty(0))
     return (
-        stats.isel(statistic=0, drop=True)
+        stats.isel(statistic=-3, drop=True)
         .assign_attrs(long_name="Gini index of concentration on land", units="1")
         .rename("gini")
     )
@@ -340,15 +350,15 @@ def concentration(
     """
     layer = as_layer(grid)
     shares, areas = _fraction(share, "share"), _fraction(top_area, "top_area")
-    stats = _statistics(layer, areas, shares)
     land = land_area(layer)
+    stats = _statistics(layer, areas, shares, land)
     result = xr.Dataset(
         {
             "share_in_top_area": _pick(stats, 0, areas, np.ndim(top_area) == 0, "top_area"),
             "area_for_share": _pick(stats, areas.size, shares, np.ndim(share) == 0, "share"),
-            "gini": stats.isel(statistic=-1, drop=True),
-            "total": layer.sum(SPATIAL_DIMS).drop_vars("spatial_ref", errors="ignore"),
-            "land_area": land.where(layer.notnull()).sum(SPATIAL_DIMS),
+            "gini": stats.isel(statistic=-3, drop=True),
+            "total": stats.isel(statistic=-2, drop=True),
+            "land_area": stats.isel(statistic=-1, drop=True),
         }
     )
     result["share_in_top_area"].attrs.update(
@@ -360,8 +370,7 @@ def concentration(
     result["gini"].attrs.update(units="1", long_name="Gini index of concentration on land")
     result["total"].attrs.update(long_name="total of the layer", **_units(layer))
     result["land_area"].attrs.update(
-        long_name="land area of the study area",
-        units="m2" if "cell_area" in layer.coords else "cells",
+        long_name="land area of the study area", units=land.attrs["units"]
     )
     return result
 

@@ -20,7 +20,7 @@ are. Unobserved cells get NaN z-scores and the fill value in the classes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import xarray as xr
@@ -101,21 +101,43 @@ def gistar_z(values: np.ndarray, observed: np.ndarray, kernel: np.ndarray) -> np
     (1.3333, -0.4364)
     """
     observed = observed & np.isfinite(values)
-    y = np.where(observed, values, 0.0)
-    weight = observed.astype(float)
-    n = weight.sum()
-    z = np.full(values.shape, np.nan)
-    if n < 2:
-        return z
-    mean = y.sum() / n
-    std = np.sqrt(np.sum(weight * (y - mean) ** 2) / n)
-    cardinality = _neighbour_sum(weight, kernel)
-    lag = _neighbour_sum(y, kernel)
+    return _z_scores(values, observed, _design(observed, kernel), kernel)
+
+
+class _Design(NamedTuple):
+    """What depends on the observed cells only, shared by the layers that have the same."""
+
+    n: float
+    cardinality: np.ndarray  # W_i
+    inverse_spread: np.ndarray  # 1 / sqrt((n W_i - W_i²) / (n - 1)), 0 where undefined
+    undefined: np.ndarray  # unobserved, or every observation is a neighbour
+
+
+def _design(observed: np.ndarray, kernel: np.ndarray) -> _Design:
+    n = float(observed.sum())
+    cardinality = _neighbour_sum(observed.astype(float), kernel)
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = std * np.sqrt(cardinality * (n - cardinality) / (n - 1))
-        z = (lag - mean * cardinality) / scale
-    z[~observed | (scale <= 0)] = np.nan
-    return z
+        spread = np.sqrt(cardinality * (n - cardinality) / (n - 1))
+    undefined = ~observed | ~(spread > 0)
+    inverse_spread = np.divide(1.0, spread, out=np.zeros_like(spread), where=~undefined)
+    return _Design(n, cardinality, inverse_spread, undefined)
+
+
+def _z_scores(
+    values: np.ndarray, observed: np.ndarray, design: _Design, kernel: np.ndarray
+) -> np.ndarray:
+    y = np.where(observed, values, 0.0)
+    mean = y.sum() / design.n if design.n else np.nan
+    deviation = y[observed] - mean
+    std = np.sqrt(np.dot(deviation, deviation) / design.n) if design.n else np.nan
+    if design.n < 2 or not std > 0:
+        return np.full(values.shape, np.nan)
+    lag = _neighbour_sum(y, kernel)
+    lag -= mean * design.cardinality
+    lag *= design.inverse_spread
+    lag /= std
+    lag[design.undefined] = np.nan
+    return lag
 
 
 def significance_classes(z: np.ndarray) -> np.ndarray:
@@ -129,25 +151,34 @@ def significance_classes(z: np.ndarray) -> np.ndarray:
     [-3, -1, 0, 2, -128]
     """
     critical = special.ndtri(0.5 + np.asarray(CONFIDENCE_LEVELS) / 2)
+    magnitude = np.abs(z)
+    level = np.zeros(z.shape, dtype=np.int8)
     with np.errstate(invalid="ignore"):
-        level = (np.abs(z)[..., None] > critical).sum(axis=-1)
-    classes = np.where(np.isnan(z), FILL_CLASS, np.sign(np.nan_to_num(z)) * level)
-    return classes.astype(np.int8)
+        for threshold in critical:
+            level += magnitude > threshold
+        classes = np.where(z < 0, -level, level)
+    classes[np.isnan(z)] = FILL_CLASS
+    return classes
 
 
-def _layer_gistar(
-    values: np.ndarray, land: np.ndarray, kernel: np.ndarray, land_only: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    shape = values.shape
-    layers = values.reshape(-1, *shape[-2:])
+def _layer_z(values: np.ndarray, land: np.ndarray, kernel: np.ndarray, land_only: bool):
+    """Gi* z-scores of every ``(..., y, x)`` layer; the design is reused while the observed
+    cells stay the same (they usually do: the land)."""
+    layers = values.reshape(-1, *values.shape[-2:])
     z = np.empty(layers.shape)
+    observed_before, design = None, None
     for index, layer in enumerate(layers):
         observed = np.isfinite(layer)
         if land_only:
             observed &= (land > 0) | (layer != 0)
-        z[index] = gistar_z(layer, observed, kernel)
-    p_value = 2 * special.ndtr(-np.abs(z))
-    return z.reshape(shape), p_value.reshape(shape), significance_classes(z).reshape(shape)
+        if observed_before is None or not np.array_equal(observed, observed_before):
+            observed_before, design = observed, _design(observed, kernel)
+        z[index] = _z_scores(layer, observed, design, kernel)
+    return z.reshape(values.shape)
+
+
+def _p_value(z: np.ndarray) -> np.ndarray:
+    return special.erfc(np.abs(z) / np.sqrt(2))  # 2 P(Z > |z|)
 
 
 def gistar(
@@ -199,16 +230,19 @@ def gistar(
         land = xr.DataArray(np.ones((layer.sizes["y"], layer.sizes["x"])), dims=SPATIAL_DIMS)
     if layer.chunks is not None:
         layer = layer.chunk(dict.fromkeys(SPATIAL_DIMS, -1))
-    z, p_value, classes = xr.apply_ufunc(
-        _layer_gistar,
+    z = xr.apply_ufunc(
+        _layer_z,
         layer,
         land,
         kwargs={"kernel": kernel, "land_only": study_area == "land"},
         input_core_dims=[list(SPATIAL_DIMS)] * 2,
-        output_core_dims=[list(SPATIAL_DIMS)] * 3,
+        output_core_dims=[list(SPATIAL_DIMS)],
         dask="parallelized",
-        output_dtypes=[float, float, np.int8],
+        output_dtypes=[float],
     )
+    # p-values and classes are separate (lazy) steps: only what is asked for is computed
+    p_value = xr.apply_ufunc(_p_value, z, dask="parallelized", output_dtypes=[float])
+    classes = xr.apply_ufunc(significance_classes, z, dask="parallelized", output_dtypes=[np.int8])
     described = f"{neighbours} neighbours within {distance:g} cell(s), the cell itself included"
     return xr.Dataset(
         {

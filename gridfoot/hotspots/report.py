@@ -1,0 +1,266 @@
+"""The hotspot report of a raster or cube file: what ``gridfoot hotspots`` reads and writes.
+
+:func:`open_layer` reads a GeoTIFF (rioxarray), NetCDF or Zarr store into a checked grid layer;
+:func:`write_report` computes the concentration statistics, hotspot mask, hubs and Gi* classes
+of every layer and writes them to a folder (every file atomically).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gridfoot.errors import GridError, InputFileError, LabelError, ValueCheckError, format_labels
+from gridfoot.hotspots.clusters import hub_labels, hubs
+from gridfoot.hotspots.concentration import concentration, hotspot_mask
+from gridfoot.hotspots.gistar import FILL_CLASS, gistar
+from gridfoot.hotspots.layers import SPATIAL_DIMS, grid_crs, land_area
+from gridfoot.hotspots.zonal import read_polygons, zonal_totals
+
+__all__ = ["check_layer", "open_layer", "select_layers", "write_report"]
+
+_WEIGHTS = ("land_fraction", "cell_area")
+
+
+def _open_tiff(path: Path) -> xr.DataArray:
+    import rioxarray
+
+    layer = rioxarray.open_rasterio(path, masked=True, chunks={"band": 1})
+    if isinstance(layer, list | xr.Dataset):
+        raise InputFileError(f"{path}: GeoTIFFs with subdatasets are not supported")
+    descriptions = layer.attrs.pop("long_name", None)
+    if isinstance(descriptions, str):
+        descriptions = (descriptions,)
+    if layer.sizes["band"] == 1:
+        return layer.squeeze("band", drop=True)
+    # gridfoot's writer names the band dim in a "bands" tag and describes every band
+    name = str(layer.attrs.pop("bands", "band"))
+    if descriptions and len(set(descriptions)) == layer.sizes["band"]:
+        layer = layer.assign_coords(band=list(descriptions))
+    return layer.rename(band=name) if name not in layer.dims else layer
+
+
+def _open_store(path: Path, variable: str | None) -> xr.DataArray:
+    engine = "zarr" if path.suffix == ".zarr" or path.is_dir() else None
+    try:
+        dataset = xr.open_dataset(path, engine=engine, chunks={}, decode_coords="all")
+    except Exception as error:  # the backends raise many kinds of errors for unreadable files
+        raise InputFileError(f"cannot read {path}: {error}") from None
+    dataset = dataset.set_coords([name for name in _WEIGHTS if name in dataset.data_vars])
+    grids = [name for name, v in dataset.data_vars.items() if set(SPATIAL_DIMS) <= set(v.dims)]
+    if variable is not None:
+        if variable not in dataset.data_vars:
+            raise LabelError(
+                f"{path} has no variable {variable!r}; grid variables: {format_labels(grids)}"
+            )
+        return dataset[variable]
+    if len(grids) != 1:
+        found = format_labels(grids) or "none with y and x dims"
+        raise LabelError(
+            f"{path} holds {len(grids)} grid variables ({found}); choose one with --variable"
+        )
+    return dataset[grids[0]]
+
+
+def open_layer(path: str | Path, variable: str | None = None) -> xr.DataArray:
+    """A grid layer from a GeoTIFF, NetCDF file or Zarr store, lazily (dask).
+
+    GeoTIFF bands become a dim named by gridfoot's ``bands`` tag (e.g. ``destination``) with
+    the band descriptions as labels; nodata cells are NaN. NetCDF/Zarr: the only variable with
+    ``y`` and ``x`` dims, or ``variable``; ``land_fraction`` and ``cell_area`` become
+    coordinates.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"input not found: {path}")
+    if path.suffix.lower() in (".tif", ".tiff"):
+        try:
+            layer = _open_tiff(path)
+        except Exception as error:
+            if isinstance(error, InputFileError):
+                raise
+            raise InputFileError(f"cannot read {path}: {error}") from None
+    else:
+        layer = _open_store(path, variable)
+    missing = [dim for dim in SPATIAL_DIMS if dim not in layer.dims]
+    if missing:
+        raise GridError(f"{path}: the layer has dims {tuple(layer.dims)}; it needs y and x")
+    return layer.transpose(..., *SPATIAL_DIMS)
+
+
+def select_layers(
+    layer: xr.DataArray, selections: Sequence[str] = (), sums: Sequence[str] = ()
+) -> xr.DataArray:
+    """Select labels (``"destination=USA,JPN"``) and sum dims (``"sector"``, ``"all"``).
+
+    Examples
+    --------
+    >>> cube = xr.DataArray(np.ones((2, 3, 1, 1)), dims=("destination", "sector", "y", "x"),
+    ...                     coords={"destination": ["USA", "JPN"], "sector": ["A", "B", "C"]})
+    >>> select_layers(cube, ["destination=JPN"], ["sector"]).squeeze().item()
+    3.0
+    """
+    extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS]
+    for selection in selections:
+        dim, _, wanted = selection.partition("=")
+        if dim not in extra or not wanted:
+            raise LabelError(
+                f"--layer {selection!r}: give DIM=LABEL[,LABEL...] with DIM one of "
+                f"{format_labels(extra) or '(the input has one layer)'}"
+            )
+        known = {str(label): label for label in layer[dim].values}
+        labels = wanted.split(",")
+        unknown = [label for label in labels if label not in known]
+        if unknown:
+            raise LabelError(
+                f"--layer {selection!r}: unknown {dim} {format_labels(unknown)}; known: "
+                f"{format_labels(known, 20)}"
+            )
+        layer = layer.sel({dim: [known[label] for label in labels]})
+    dims = [d for d in layer.dims if d not in SPATIAL_DIMS] if "all" in sums else list(sums)
+    unknown = [dim for dim in dims if dim not in extra]
+    if unknown:
+        raise LabelError(f"--sum {format_labels(unknown)}: not a dim of the input {tuple(extra)}")
+    if dims:
+        # min_count keeps cells that are empty (nodata) in every layer empty
+        layer = layer.sum(dims, min_count=1, keep_attrs=True)
+    return layer
+
+
+def check_layer(layer: xr.DataArray, source: str = "the grid") -> xr.DataArray:
+    """Refuse what no statistic can use; return the layer's land area (m²).
+
+    One pass over the data: no values at all, negative values, all zeros. And the grid: no
+    CRS, or cell areas that cannot be known (a degree grid without ``cell_area``).
+    """
+    if grid_crs(layer) is None:
+        raise GridError(
+            f"{source} has no CRS (no spatial_ref/grid_mapping); write one with rioxarray "
+            "(da.rio.write_crs) or give a GeoTIFF with a CRS"
+        )
+    land = land_area(layer, strict=True)
+    summary = xr.Dataset(
+        {
+            "count": layer.count(),
+            "negative": (layer < 0).sum(),
+            "smallest": layer.min(),
+            "largest": layer.max(),
+        }
+    ).compute()
+    if int(summary["count"]) == 0:
+        raise GridError(f"{source} is empty: every cell is nodata/NaN")
+    if int(summary["negative"]):
+        raise ValueCheckError(
+            f"{source} has {int(summary['negative']):,} negative value(s) (smallest "
+            f"{float(summary['smallest']):.6g}); hotspot statistics need values >= 0"
+        )
+    if float(summary["largest"]) == 0:
+        raise ValueCheckError(f"{source} holds only zeros: there is nothing to concentrate")
+    if float(land.sum()) <= 0:
+        raise GridError(f"{source} has no land (land_fraction is 0 everywhere)")
+    return land
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def write_report(
+    layer: xr.DataArray,
+    out: str | Path,
+    *,
+    share: float = 0.75,
+    top_area: float = 0.01,
+    regions: Any = None,
+    name_field: str | None = None,
+    connectivity: int = 8,
+    neighbours: str = "queen",
+    distance: float = 1,
+    source: str = "the grid",
+) -> dict[str, Any]:
+    """Compute and write the hotspot report of every layer to ``out``; return the summary.
+
+    Files: ``summary.json`` and ``summary.csv`` (one row per layer: total, land area, share
+    in the top ``top_area`` of land, land for ``share``, Gini, hotspot cells, hubs),
+    ``hubs.csv`` (:func:`~gridfoot.hotspots.hubs`), ``zonal.csv`` with ``regions``
+    (:func:`~gridfoot.hotspots.zonal_totals`, tidy), and GeoTIFFs with one band per layer:
+    ``hotspot_mask.tif`` (1 in the hotspot), ``hubs.tif`` (hub rank, 0 outside) and
+    ``gistar_classes.tif`` (Gi* classes -3..3, nodata -128).
+    """
+    from gridfoot.io import atomic_file, tidy, write_csv, write_geotiff
+
+    out = Path(out)
+    land = check_layer(layer, source)
+    extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS]
+    band_dim = extra or None
+    polygons = read_polygons(regions) if regions is not None else None
+
+    stats = concentration(layer, share=share, top_area=top_area).compute()
+    mask = hotspot_mask(layer, share)
+    labels = hub_labels(layer, share, connectivity)
+    table = hubs(layer, share, polygons, name_field, connectivity)
+    rows = (
+        stats.reset_coords(drop=True).to_dataframe().reset_index()
+        if extra
+        else (pd.DataFrame([{name: float(value) for name, value in stats.data_vars.items()}]))
+    )
+    rows["land_area_km2"] = rows.pop("land_area") / 1e6
+    rows["hotspot_cells"] = mask.sum(SPATIAL_DIMS).compute().values.ravel()
+    rows["hubs"] = labels.max(SPATIAL_DIMS).compute().values.ravel()
+    if polygons is not None:
+        largest = table.loc[table["rank"] == 1, [*extra, "regions"]]
+        largest = largest.rename(columns={"regions": "largest_hub_regions"})
+        rows = (
+            rows.merge(largest, on=extra, how="left")
+            if extra
+            else rows.assign(
+                largest_hub_regions=largest["largest_hub_regions"].iloc[0] if len(largest) else ""
+            )
+        )
+
+    write_csv(rows, out / "summary.csv")
+    write_csv(table, out / "hubs.csv")
+    written = [out / "summary.csv", out / "hubs.csv"]
+    if polygons is not None:
+        write_csv(tidy(zonal_totals(layer, polygons, name_field).compute()), out / "zonal.csv")
+        written.append(out / "zonal.csv")
+    significance = gistar(layer, neighbours=neighbours, distance=distance).significance
+    for data, name, dtype, nodata in [
+        (mask, "hotspot_mask.tif", "uint8", 255),
+        (labels, "hubs.tif", "int32", -1),
+        (significance, "gistar_classes.tif", "int8", int(FILL_CLASS)),
+    ]:
+        data = data.assign_attrs(
+            {k: v for k, v in data.attrs.items() if isinstance(v, str | int | float)}
+        )
+        write_geotiff(data, out / name, band_dim, nodata=nodata, dtype=dtype, mask_sea=False)
+        written.append(out / name)
+    summary = {
+        "input": source,
+        "units": layer.attrs.get("units"),
+        "share": share,
+        "top_area": top_area,
+        "land_area_km2": float(land.sum()) / 1e6,
+        "connectivity": connectivity,
+        "gistar": {"neighbours": neighbours, "distance": distance},
+        "layers": [
+            {key: _jsonable(value) for key, value in row.items()}
+            for row in rows.to_dict(orient="records")
+        ],
+        "files": [path.name for path in written],
+    }
+    with atomic_file(out / "summary.json") as temporary:
+        temporary.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    summary["files"].append("summary.json")
+    return summary
