@@ -143,12 +143,6 @@ def open_cube(path: str | Path, as_dataset: bool = False) -> xr.DataArray | xr.D
             dataset = xr.open_zarr(path, decode_coords="all")
     except (OSError, ValueError, KeyError) as error:
         raise InputFileError(f"{path}: cannot open it as a cube: {error}") from None
-    strings = {
-        name: variable.astype(str)
-        for name, variable in dataset.variables.items()
-        if variable.dtype == object or str(variable.dtype) == "StringDType()"
-    }
-    dataset = dataset.assign_coords({k: v for k, v in strings.items() if k in dataset.coords})
     if as_dataset or len(dataset.data_vars) != 1:
         return dataset
     return dataset[next(iter(dataset.data_vars))]

@@ -139,10 +139,16 @@ def write_geotiff(
     import rasterio
     import rasterio.shutil
     from rasterio.crs import CRS
+    from rasterio.enums import Compression
 
     from gridfoot.spatial.grid import Grid
 
     path = Path(path)
+    if compress.lower() not in {c.name for c in Compression}:
+        raise GridError(
+            f"unknown compression {compress!r}; one of "
+            f"{', '.join(sorted(c.name for c in Compression))}"
+        )
     grid = Grid.from_dataarray(data)
     bands = _bands(data, band_dim)
     dtype = np.dtype(dtype or bands.dtype)

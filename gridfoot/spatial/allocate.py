@@ -510,7 +510,7 @@ def allocate(
             bad[UNPLACED_COLUMNS[:-1]].assign(reason="region or sector not in the footprint")
         )
 
-    in_scope = set(points.loc[known, "region"]) | set(polygons)
+    in_scope = set(points.loc[known, "region"].unique()) | set(polygons)
     scope = pd.Index([r for r in all_regions if r in in_scope], name="region")
     producers = pd.MultiIndex.from_product([scope, sectors], names=["region", "sector"])
     emissions = totals.sel(region=scope, sector=sectors).values.ravel()
@@ -525,9 +525,7 @@ def allocate(
         )
     placed = known & (cell >= 0)
     producer = np.full(len(points), -1, dtype=np.int64)
-    producer[known] = producers.get_indexer(
-        pd.MultiIndex.from_arrays([points["region"][known], points["sector"][known]])
-    )
+    producer[known] = _producer_of(points.loc[known], scope, sectors)
     n_producers = len(producers)
     point_weights = sp.csr_matrix(
         (weight[placed], (producer[placed], cell[placed])), shape=(n_producers, grid.size)
@@ -537,7 +535,7 @@ def allocate(
     placed_count = np.bincount(producer[placed], minlength=n_producers)
 
     unplaced_points = pd.concat(set_aside, ignore_index=True)
-    unplaced_producer = _producer_of(unplaced_points, producers)
+    unplaced_producer = _producer_of(unplaced_points, scope, sectors)
     all_weight = placed_weight + np.bincount(
         unplaced_producer[unplaced_producer >= 0],
         weights=np.nan_to_num(unplaced_points["weight"].to_numpy(float))[unplaced_producer >= 0],
@@ -617,11 +615,11 @@ def allocate(
     return allocation
 
 
-def _producer_of(table: pd.DataFrame, producers: pd.MultiIndex) -> np.ndarray:
-    if not len(table):
-        return np.empty(0, dtype=np.int64)
-    keys = pd.MultiIndex.from_arrays([table["region"].astype("str"), table["sector"].astype("str")])
-    return producers.get_indexer(keys)
+def _producer_of(table: pd.DataFrame, scope: pd.Index, sectors: pd.Index) -> np.ndarray:
+    """Row of each entry's (region, sector) among the producers; -1 when not among them."""
+    region = scope.get_indexer(table["region"].astype("str"))
+    sector = sectors.get_indexer(table["sector"].astype("str"))
+    return np.where((region >= 0) & (sector >= 0), region * len(sectors) + sector, -1)
 
 
 def _refuse_swapped(sources: Sources, grid: Grid, cell: np.ndarray, known: np.ndarray) -> None:

@@ -602,8 +602,7 @@ def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarra
     r0, r1 = max(int(np.floor((north - gy1) / dy)), 0), min(int(np.ceil((north - gy0) / dy)), ny)
     if c0 >= c1 or r0 >= r1:
         return np.empty(0, dtype=np.int64), np.empty(0)
-    edges = west + dx * np.arange(c0, c1 + 1)
-    centres = edges[:-1] + dx / 2
+    edges = (west + dx * np.arange(c0, c1 + 1)).tolist()
     ncols = c1 - c0
     outline = shapely.boundary(geometry)
     cells, shares = [], []
@@ -613,21 +612,22 @@ def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarra
         strip = _clip(geometry, edges[0], bottom, edges[-1], top)
         if strip.is_empty:
             continue
-        pieces = shapely.get_parts(_clip(outline, edges[0], bottom, edges[-1], top))
-        span = shapely.bounds(pieces)
-        first = np.clip(np.floor((span[:, 0] - edges[0]) / dx).astype(int), 0, ncols - 1)
-        last = np.clip(np.floor((span[:, 2] - edges[0]) / dx).astype(int), 0, ncols - 1)
-        crossings = np.zeros(ncols + 1, dtype=int)
-        np.add.at(crossings, first, 1)
-        np.add.at(crossings, last + 1, -1)
-        border = np.cumsum(crossings[:-1]) > 0
+        border = np.zeros(ncols + 1, dtype=bool)  # one spare cell ends the last run
+        spans = shapely.bounds(shapely.get_parts(_clip(outline, edges[0], bottom, edges[-1], top)))
+        for low, high in zip(spans[:, 0].tolist(), spans[:, 2].tolist(), strict=True):
+            first = min(max(int((low - edges[0]) // dx), 0), ncols - 1)
+            last = min(max(int((high - edges[0]) // dx), 0), ncols - 1)
+            border[first : last + 1] = True
+        border[ncols] = True
         share = np.zeros(ncols)
-        for col in np.flatnonzero(border):
+        for col in np.flatnonzero(border[:ncols]).tolist():
             share[col] = _clip(strip, edges[col], bottom, edges[col + 1], top).area / (dx * dy)
-        inner = np.flatnonzero(~border)
-        if len(inner):
-            shapely.prepare(strip)
-            share[inner] = shapely.contains_xy(strip, centres[inner], bottom + dy / 2)
+        # Runs of cells between border cells are wholly in or out: one centre test each.
+        starts = np.flatnonzero(~border[:-1] & np.concatenate(([True], border[:-2])))
+        ends = np.flatnonzero(~border[:-1] & border[1:]) + 1
+        for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            if shapely.contains_xy(strip, edges[begin] + dx / 2, bottom + dy / 2):
+                share[begin:end] = 1.0
         keep = np.flatnonzero(share > 0)
         cells.append(row * nx + c0 + keep)
         shares.append(np.minimum(share[keep], 1.0))

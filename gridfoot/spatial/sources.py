@@ -144,7 +144,7 @@ def _column_or_constant(
         return frame[spec], f"{what} from column {spec!r}"
     if isinstance(spec, str) or np.isscalar(spec):
         return pd.Series(str(spec), index=frame.index), (
-            f"{what} {spec!r} for every point (no column of that name in {origin})"
+            f"{what}: the constant {spec!r} for every point ({origin} has no column of that name)"
         )
     raise InputFileError(f"{origin}: {what} must be a column name or a constant, got {spec!r}")
 
@@ -478,7 +478,7 @@ def read_sources(
     keep = ~(invalid_mask | lost)
     base = pd.DataFrame(
         {
-            "id": ids if ids is not None else pd.Series(frame.index.astype(str), dtype="str"),
+            "id": ids if ids is not None else frame.index.to_numpy(),
             "row": frame.index.to_numpy(),
             "x": x,
             "y": y,
