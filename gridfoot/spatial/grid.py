@@ -255,7 +255,7 @@ class Grid:
         return self._with_projected_land(_reproject(geometries, source_crs, self.crs))
 
     def _with_projected_land(self, projected: np.ndarray) -> Grid:
-        union = shapely.union_all(projected)
+        union = shapely.union_all(_repaired(projected))
         coverage = _coverage_rows(self, np.array([union]))
         land = np.clip(coverage.toarray().reshape(self.shape), 0.0, 1.0)
         return Grid(self.crs, self.transform, self.shape, land)
@@ -527,7 +527,8 @@ def cell_coverage(grid: Grid, polygons: Any) -> sp.csr_matrix:
     Exact (shapely clipping) for cells a polygon's boundary crosses, whole cells inside or
     outside by one point-in-polygon test; polygons are reprojected to the grid's CRS first.
     Shares are of the cell's area in the grid's projected plane, which for an equal-area grid
-    is the true share. Overlapping polygons may together cover more than a cell.
+    is the true share. Overlapping polygons may together cover more than a cell. Invalid
+    polygons (self-intersecting, collapsed) are repaired with ``shapely.make_valid`` first.
 
     Parameters
     ----------
@@ -550,7 +551,18 @@ def cell_coverage(grid: Grid, polygons: Any) -> sp.csr_matrix:
     return _coverage_rows(grid, _reproject(geometries, source_crs, grid.crs))
 
 
+def _repaired(geometries: np.ndarray) -> np.ndarray:
+    """Invalid polygons (self-intersections, collapsed rings) made valid, polygonal parts kept."""
+    geometries = geometries.copy()
+    for index in np.flatnonzero(~shapely.is_valid(geometries)):
+        parts = shapely.get_parts(shapely.make_valid(geometries[index]))
+        polygonal = [p for p in parts if p.geom_type in ("Polygon", "MultiPolygon")]
+        geometries[index] = shapely.union_all(polygonal) if polygonal else shapely.Polygon()
+    return geometries
+
+
 def _coverage_rows(grid: Grid, geometries: np.ndarray) -> sp.csr_matrix:
+    geometries = _repaired(geometries)
     rows, cols, values = [], [], []
     for number, geometry in enumerate(geometries):
         cells, shares = _polygon_coverage(grid, geometry)
@@ -564,6 +576,15 @@ def _coverage_rows(grid: Grid, geometries: np.ndarray) -> sp.csr_matrix:
     return matrix.tocsr()
 
 
+def _clip(shape: shapely.Geometry, x0: float, y0: float, x1: float, y1: float) -> Any:
+    """``shape`` inside a rectangle: GEOS's fast rectangle clipping or, when that trips over
+    the slightly invalid pieces it can itself produce, a full intersection."""
+    try:
+        return shapely.clip_by_rect(shape, x0, y0, x1, y1)
+    except shapely.errors.GEOSException:
+        return shapely.intersection(shapely.make_valid(shape), shapely.box(x0, y0, x1, y1))
+
+
 def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
     """Cells (flat indices) a polygon covers and the covered share of each.
 
@@ -572,6 +593,8 @@ def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarra
     decides. A boundary piece is connected, so it passes through every column between its
     westmost and eastmost point.
     """
+    if geometry.is_empty:
+        return np.empty(0, dtype=np.int64), np.empty(0)
     (dx, dy), (ny, nx) = grid.resolution, grid.shape
     west, north = grid.transform.c, grid.transform.f
     gx0, gy0, gx1, gy1 = geometry.bounds
@@ -579,33 +602,32 @@ def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarra
     r0, r1 = max(int(np.floor((north - gy1) / dy)), 0), min(int(np.ceil((north - gy0) / dy)), ny)
     if c0 >= c1 or r0 >= r1:
         return np.empty(0, dtype=np.int64), np.empty(0)
-    edges = west + dx * np.arange(c0, c1 + 1)
-    centres = edges[:-1] + dx / 2
+    edges = (west + dx * np.arange(c0, c1 + 1)).tolist()
     ncols = c1 - c0
     outline = shapely.boundary(geometry)
     cells, shares = [], []
     for row in range(r0, r1):
         top = north - row * dy
         bottom = top - dy
-        strip = shapely.clip_by_rect(geometry, edges[0], bottom, edges[-1], top)
+        strip = _clip(geometry, edges[0], bottom, edges[-1], top)
         if strip.is_empty:
             continue
-        pieces = shapely.get_parts(shapely.clip_by_rect(outline, edges[0], bottom, edges[-1], top))
-        span = shapely.bounds(pieces)
-        first = np.clip(np.floor((span[:, 0] - edges[0]) / dx).astype(int), 0, ncols - 1)
-        last = np.clip(np.floor((span[:, 2] - edges[0]) / dx).astype(int), 0, ncols - 1)
-        crossings = np.zeros(ncols + 1, dtype=int)
-        np.add.at(crossings, first, 1)
-        np.add.at(crossings, last + 1, -1)
-        border = np.cumsum(crossings[:-1]) > 0
+        border = np.zeros(ncols + 1, dtype=bool)  # one spare cell ends the last run
+        spans = shapely.bounds(shapely.get_parts(_clip(outline, edges[0], bottom, edges[-1], top)))
+        for low, high in zip(spans[:, 0].tolist(), spans[:, 2].tolist(), strict=True):
+            first = min(max(int((low - edges[0]) // dx), 0), ncols - 1)
+            last = min(max(int((high - edges[0]) // dx), 0), ncols - 1)
+            border[first : last + 1] = True
+        border[ncols] = True
         share = np.zeros(ncols)
-        for col in np.flatnonzero(border):
-            piece = shapely.clip_by_rect(strip, edges[col], bottom, edges[col + 1], top)
-            share[col] = piece.area / (dx * dy)
-        inner = np.flatnonzero(~border)
-        if len(inner):
-            shapely.prepare(strip)
-            share[inner] = shapely.contains_xy(strip, centres[inner], bottom + dy / 2)
+        for col in np.flatnonzero(border[:ncols]).tolist():
+            share[col] = _clip(strip, edges[col], bottom, edges[col + 1], top).area / (dx * dy)
+        # Runs of cells between border cells are wholly in or out: one centre test each.
+        starts = np.flatnonzero(~border[:-1] & np.concatenate(([True], border[:-2])))
+        ends = np.flatnonzero(~border[:-1] & border[1:]) + 1
+        for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            if shapely.contains_xy(strip, edges[begin] + dx / 2, bottom + dy / 2):
+                share[begin:end] = 1.0
         keep = np.flatnonzero(share > 0)
         cells.append(row * nx + c0 + keep)
         shares.append(np.minimum(share[keep], 1.0))
