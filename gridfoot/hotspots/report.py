@@ -38,21 +38,19 @@ def _open_tiff(path: Path) -> xr.DataArray:
     descriptions = layer.attrs.pop("long_name", None)
     if isinstance(descriptions, str):
         descriptions = (descriptions,)
-    if layer.sizes["band"] == 1:
-        return layer.squeeze("band", drop=True)
     # gridfoot's writer names the band dim in a "bands" tag and describes every band
     name = str(layer.attrs.pop("bands", "band"))
+    if layer.sizes["band"] == 1:
+        return layer.squeeze("band", drop=True)
     if descriptions and len(set(descriptions)) == layer.sizes["band"]:
         layer = layer.assign_coords(band=list(descriptions))
     return layer.rename(band=name) if name not in layer.dims else layer
 
 
 def _open_store(path: Path, variable: str | None) -> xr.DataArray:
-    engine = "zarr" if path.suffix == ".zarr" or path.is_dir() else None
-    try:
-        dataset = xr.open_dataset(path, engine=engine, chunks={}, decode_coords="all")
-    except Exception as error:  # the backends raise many kinds of errors for unreadable files
-        raise InputFileError(f"cannot read {path}: {error}") from None
+    from gridfoot.io import open_cube
+
+    dataset = open_cube(path, as_dataset=True)
     dataset = dataset.set_coords([name for name in _WEIGHTS if name in dataset.data_vars])
     grids = [name for name, v in dataset.data_vars.items() if set(SPATIAL_DIMS) <= set(v.dims)]
     if variable is not None:

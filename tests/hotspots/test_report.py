@@ -1,0 +1,172 @@
+"""``gridfoot hotspots``: GeoTIFF, NetCDF and Zarr in; summary, hubs and GeoTIFFs out; one-line
+errors for unusable grids."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import xarray as xr
+from shapely import box
+
+from gridfoot.cli import main
+from gridfoot.hotspots import concentration, hubs
+from gridfoot.io import write_cube, write_geotiff
+from gridfoot.spatial import Grid
+
+GRID = Grid.for_boundaries(
+    gpd.GeoSeries([box(0, 0, 55_000, 40_000)], crs=3035), crs=3035
+)  # 4 x 6 cells, the last column half land
+
+
+def _cube() -> xr.DataArray:
+    values = np.zeros((2, *GRID.shape))
+    values[0, 0, 0:2] = [40.0, 30.0]  # a hub of two cells
+    values[0, 3, 4:6] = [20.0, 5.0]  # a second hub, on the coast
+    values[0, 2, 2] = 1.0
+    values[1] = values[0][:, ::-1]  # mirrored for the second destination
+    return GRID.wrap(
+        values, dims=["destination"], coords={"destination": ["USA", "JPN"]}, name="co2", units="t"
+    )
+
+
+PROVINCES = gpd.GeoDataFrame(
+    {"name": ["West", "East"]},
+    geometry=[box(0, 0, 30_000, 40_000), box(30_000, 0, 55_000, 40_000)],
+    crs=3035,
+)
+
+
+@pytest.fixture
+def regions(tmp_path):
+    path = tmp_path / "provinces.geojson"
+    PROVINCES.to_file(path)
+    return path
+
+
+def test_netcdf_cube_with_regions(tmp_path, regions, capsys):
+    cube = write_cube(_cube(), tmp_path / "cube.nc")
+    out = tmp_path / "out"
+    code = main(
+        [
+            "hotspots",
+            str(cube),
+            "--share",
+            "0.95",
+            "--regions",
+            str(regions),
+            "--name-field",
+            "name",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "USA" in printed and "West" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert [row["destination"] for row in summary["layers"]] == ["USA", "JPN"]
+    expected = concentration(_cube(), share=0.95)
+    usa = summary["layers"][0]
+    assert usa["share_in_top_area"] == pytest.approx(float(expected.share_in_top_area[0]))
+    assert usa["gini"] == pytest.approx(float(expected.gini[0]))
+    assert usa["hubs"] == 2 and usa["largest_hub_regions"] == "West"
+    assert usa["land_area_km2"] == pytest.approx(2200.0)  # 22 cells of land
+    table = pd.read_csv(out / "hubs.csv")
+    reference = hubs(_cube(), 0.95, PROVINCES, "name")
+    assert table["total"].tolist() == reference["total"].tolist() == [70.0, 25.0, 70.0, 25.0]
+    assert table["regions"].tolist() == ["West", "East", "East", "West"]
+    zonal = pd.read_csv(out / "zonal.csv")
+    west = zonal[(zonal.variable == "total") & (zonal.zone == "West")]
+    assert west.set_index("destination")["value"].to_dict() == pytest.approx(
+        {"USA": 71.0, "JPN": 25.0}
+    )
+    with rasterio.open(out / "hotspot_mask.tif") as tif:
+        assert tif.count == 2 and tif.descriptions == ("USA", "JPN")
+        assert tif.read(1).sum() == 4
+    with rasterio.open(out / "gistar_classes.tif") as tif:
+        assert tif.nodata == -128 and tif.dtypes[0] == "int8"
+    with rasterio.open(out / "hubs.tif") as tif:
+        assert tif.read(1)[0, :2].tolist() == [1, 1] and tif.read(1)[3, 4] == 2
+
+
+def test_geotiff_and_zarr_in_with_layer_selection_and_sums(tmp_path):
+    tif = write_geotiff(_cube(), tmp_path / "cube.tif", "destination")
+    out = tmp_path / "from_tif"
+    assert main(["hotspots", str(tif), "--layer", "destination=JPN", "--out", str(out)]) == 0
+    rows = pd.read_csv(out / "summary.csv")
+    assert rows["destination"].tolist() == ["JPN"] and rows["total"].tolist() == [96.0]
+    store = write_cube(_cube(), tmp_path / "cube.zarr")
+    out = tmp_path / "from_zarr"
+    assert main(["hotspots", str(store), "--sum", "destination", "--out", str(out)]) == 0
+    rows = pd.read_csv(out / "summary.csv")
+    assert len(rows) == 1 and rows["total"].tolist() == [192.0]
+    with rasterio.open(out / "gistar_classes.tif") as geotiff:
+        assert geotiff.count == 1
+
+
+def test_land_from_polygons_for_a_geotiff(tmp_path):
+    layer = GRID.wrap(np.ones(GRID.shape), name="co2", units="t")
+    tif = write_geotiff(layer.drop_vars("land_fraction"), tmp_path / "flat.tif", mask_sea=False)
+    out = tmp_path / "out"
+    assert (
+        main(["hotspots", str(tif), "--land", str(_save(PROVINCES, tmp_path)), "--out", str(out)])
+        == 0
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["land_area_km2"] == pytest.approx(2200.0)
+
+
+def _save(frame, folder):
+    path = folder / "land.geojson"
+    frame.to_file(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda cube: cube.drop_vars("spatial_ref"), "no CRS"),
+        (lambda cube: cube * np.nan, "empty"),
+        (lambda cube: cube * 0.0, "only zeros"),
+        (lambda cube: cube - 1.0, "negative"),
+    ],
+)
+def test_unusable_grids_give_one_line_errors(tmp_path, capsys, make, message):
+    data = make(_cube()).rename("co2")
+    data.attrs = {}
+    if "spatial_ref" not in data.coords:
+        data.encoding.pop("grid_mapping", None)
+    path = tmp_path / "bad.nc"
+    data.to_dataset().to_netcdf(path)
+    assert main(["hotspots", str(path), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and message in error
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_degree_grid_without_derivable_areas(tmp_path, capsys):
+    layer = (
+        xr.DataArray(
+            np.ones((3, 3)), dims=("y", "x"), coords={"y": [50.0, 49.0, 47.0], "x": [1.0, 2.0, 3.0]}
+        )
+        .rio.write_crs("EPSG:4326")
+        .rename("co2")
+    )
+    layer.to_dataset().to_netcdf(tmp_path / "degrees.nc")
+    assert main(["hotspots", str(tmp_path / "degrees.nc"), "--out", str(tmp_path / "o")]) == 2
+    assert "cell areas cannot be derived" in capsys.readouterr().err
+
+
+def test_bad_selections(tmp_path, capsys):
+    cube = write_cube(_cube(), tmp_path / "cube.nc")
+    assert main(["hotspots", str(cube), "--layer", "destination=FRA", "--out", str(tmp_path)]) == 2
+    assert "unknown destination FRA" in capsys.readouterr().err
+    assert main(["hotspots", str(cube), "--sum", "sector", "--out", str(tmp_path)]) == 2
+    assert "not a dim" in capsys.readouterr().err
+    assert main(["hotspots", str(tmp_path / "none.tif"), "--out", str(tmp_path)]) == 2
+    assert "not found" in capsys.readouterr().err
