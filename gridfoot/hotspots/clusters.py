@@ -18,7 +18,7 @@ from scipy import ndimage
 
 from gridfoot.errors import ValueCheckError
 from gridfoot.hotspots.concentration import _fraction, _layer_mask
-from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, grid_crs, land_area
+from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, grid_crs, land_area, whole_layers
 
 __all__ = ["hub_labels", "hubs", "rank_components"]
 
@@ -85,8 +85,7 @@ def hub_labels(
     level = float(_fraction(share, "share")[0])
     layer = as_layer(grid)
     _structure(connectivity)
-    if layer.chunks is not None:
-        layer = layer.chunk(dict.fromkeys(SPATIAL_DIMS, -1))
+    layer = whole_layers(layer)
     labels = xr.apply_ufunc(
         _layer_hub_labels,
         layer,
@@ -99,7 +98,6 @@ def hub_labels(
     return labels.rename("hub").assign_attrs(
         long_name=f"rank of the hub (connected hotspot cells holding {level:.4g} of the total)",
         connectivity=connectivity,
-        _FillValue=np.int32(0),
     )
 
 
@@ -154,14 +152,13 @@ def _hub_table(
             shape=(flat.size, count),
         )
         overlap = (weights @ indicator).toarray()  # (zone, hub): the hub's total in the zone
-        table["regions"] = [
-            "; ".join(names[np.argsort(-column, kind="stable")[: np.count_nonzero(column > 0)]])
-            for column in overlap.T
-        ]
-        table["region_shares"] = [
-            "; ".join(f"{s:.3f}" for s in np.sort(column[column > 0] / total)[::-1])
-            for column, total in zip(overlap.T, totals, strict=True)
-        ]
+        regions, shares = [], []
+        for column, total in zip(overlap.T, totals, strict=True):
+            order = np.argsort(-column, kind="stable")
+            order = order[column[order] > 0]
+            regions.append("; ".join(names[order]))
+            shares.append("; ".join(f"{value / total:.3f}" for value in column[order]))
+        table["regions"], table["region_shares"] = regions, shares
     return table
 
 

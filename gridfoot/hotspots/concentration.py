@@ -32,7 +32,7 @@ import numpy as np
 import xarray as xr
 
 from gridfoot.errors import ValueCheckError, format_labels
-from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area
+from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, whole_layers
 
 __all__ = [
     "area_for_share",
@@ -197,12 +197,6 @@ def _fraction(value: float | Sequence[float], name: str) -> np.ndarray:
     return array
 
 
-def _whole_layers(grid: xr.DataArray) -> xr.DataArray:
-    if grid.chunks is not None:
-        grid = grid.chunk(dict.fromkeys(SPATIAL_DIMS, -1))
-    return grid
-
-
 def _statistics(
     grid: xr.DataArray | xr.Dataset,
     top_area: np.ndarray,
@@ -213,7 +207,7 @@ def _statistics(
     land = land_area(layer) if land is None else land
     stats = xr.apply_ufunc(
         _layer_statistics,
-        _whole_layers(layer),
+        whole_layers(layer),
         land,
         kwargs={"top_area": top_area, "share": share},
         input_core_dims=[list(SPATIAL_DIMS), list(SPATIAL_DIMS)],
@@ -449,7 +443,7 @@ def hotspot_mask(grid: xr.DataArray | xr.Dataset, share: float = 0.75) -> xr.Dat
     layer = as_layer(grid)
     mask = xr.apply_ufunc(
         _layer_mask,
-        _whole_layers(layer),
+        whole_layers(layer),
         kwargs={"share": level},
         input_core_dims=[list(SPATIAL_DIMS)],
         output_core_dims=[list(SPATIAL_DIMS)],

@@ -27,7 +27,7 @@ import xarray as xr
 from scipy import ndimage, special
 
 from gridfoot.errors import ValueCheckError
-from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer
+from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, whole_layers
 
 __all__ = ["SIGNIFICANCE_FLAGS", "gistar", "gistar_z", "neighbourhood", "significance_classes"]
 
@@ -228,8 +228,7 @@ def gistar(
         land = layer.coords["land_fraction"].reset_coords(drop=True).astype(float)
     else:
         land = xr.DataArray(np.ones((layer.sizes["y"], layer.sizes["x"])), dims=SPATIAL_DIMS)
-    if layer.chunks is not None:
-        layer = layer.chunk(dict.fromkeys(SPATIAL_DIMS, -1))
+    layer = whole_layers(layer)
     z = xr.apply_ufunc(
         _layer_z,
         layer,

@@ -18,10 +18,11 @@ import xarray as xr
 
 from gridfoot.errors import AreaWarning, GridError, LabelError, ValueCheckError, format_labels
 
-__all__ = ["SPATIAL_DIMS", "as_layer", "grid_crs", "land_area"]
+__all__ = ["SPATIAL_DIMS", "WEIGHTS", "as_layer", "grid_crs", "land_area", "whole_layers"]
 
 SPATIAL_DIMS = ("y", "x")
-_WEIGHTS = ("land_fraction", "cell_area")
+#: Coordinates (or Dataset variables) that weigh cells rather than hold values.
+WEIGHTS = ("land_fraction", "cell_area")
 
 
 def as_layer(grid: xr.DataArray | xr.Dataset) -> xr.DataArray:
@@ -37,13 +38,13 @@ def as_layer(grid: xr.DataArray | xr.Dataset) -> xr.DataArray:
     [[1.0, 0.5]]
     """
     if isinstance(grid, xr.Dataset):
-        names = [name for name in grid.data_vars if name not in _WEIGHTS]
+        names = [name for name in grid.data_vars if name not in WEIGHTS]
         if len(names) != 1:
             raise LabelError(
                 "the grid Dataset must hold one variable besides land_fraction and cell_area; "
                 f"it holds {format_labels(names) or 'none'}: select one, e.g. ds['name']"
             )
-        weights = [name for name in _WEIGHTS if name in grid.data_vars]
+        weights = [name for name in WEIGHTS if name in grid.data_vars]
         grid = grid.set_coords(weights)[names[0]]
     if not isinstance(grid, xr.DataArray):
         raise GridError(f"expected an xarray DataArray or Dataset, got {type(grid).__name__}")
@@ -57,6 +58,13 @@ def as_layer(grid: xr.DataArray | xr.Dataset) -> xr.DataArray:
         grid = grid.transpose(..., *SPATIAL_DIMS)
     if grid.sizes["y"] == 0 or grid.sizes["x"] == 0:
         raise GridError("the grid is empty (no cells)")
+    return grid
+
+
+def whole_layers(grid: xr.DataArray) -> xr.DataArray:
+    """The grid with each ``(y, x)`` layer in one dask chunk (per-layer statistics need it)."""
+    if grid.chunks is not None:
+        grid = grid.chunk(dict.fromkeys(SPATIAL_DIMS, -1))
     return grid
 
 

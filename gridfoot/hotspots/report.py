@@ -14,19 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from gridfoot.errors import GridError, InputFileError, LabelError, ValueCheckError, format_labels
 from gridfoot.hotspots.clusters import hub_labels, hubs
 from gridfoot.hotspots.concentration import concentration, hotspot_mask
 from gridfoot.hotspots.gistar import FILL_CLASS, gistar
-from gridfoot.hotspots.layers import SPATIAL_DIMS, grid_crs, land_area
+from gridfoot.hotspots.layers import SPATIAL_DIMS, WEIGHTS, grid_crs, land_area
 from gridfoot.hotspots.zonal import read_polygons, zonal_totals
 
 __all__ = ["check_layer", "open_layer", "select_layers", "write_report"]
-
-_WEIGHTS = ("land_fraction", "cell_area")
 
 
 def _open_tiff(path: Path) -> xr.DataArray:
@@ -51,7 +48,7 @@ def _open_store(path: Path, variable: str | None) -> xr.DataArray:
     from gridfoot.io import open_cube
 
     dataset = open_cube(path, as_dataset=True)
-    dataset = dataset.set_coords([name for name in _WEIGHTS if name in dataset.data_vars])
+    dataset = dataset.set_coords([name for name in WEIGHTS if name in dataset.data_vars])
     grids = [name for name, v in dataset.data_vars.items() if set(SPATIAL_DIMS) <= set(v.dims)]
     if variable is not None:
         if variable not in dataset.data_vars:
@@ -208,11 +205,10 @@ def write_report(
     mask = hotspot_mask(layer, share)
     labels = hub_labels(layer, share, connectivity)
     table = hubs(layer, share, polygons, name_field, connectivity)
-    rows = (
-        stats.reset_coords(drop=True).to_dataframe().reset_index()
-        if extra
-        else (pd.DataFrame([{name: float(value) for name, value in stats.data_vars.items()}]))
-    )
+    # one row per layer (a single 2-D layer becomes a one-row table)
+    rows = stats.reset_coords(drop=True)
+    rows = rows if extra else rows.expand_dims(layer=[0])
+    rows = rows.to_dataframe().reset_index().drop(columns="layer", errors="ignore")
     rows["land_area_km2"] = rows.pop("land_area") / 1e6
     rows["hotspot_cells"] = mask.sum(SPATIAL_DIMS).compute().values.ravel()
     rows["hubs"] = labels.max(SPATIAL_DIMS).compute().values.ravel()
@@ -222,9 +218,7 @@ def write_report(
         rows = (
             rows.merge(largest, on=extra, how="left")
             if extra
-            else rows.assign(
-                largest_hub_regions=largest["largest_hub_regions"].iloc[0] if len(largest) else ""
-            )
+            else rows.assign(largest_hub_regions=next(iter(largest["largest_hub_regions"]), ""))
         )
 
     write_csv(rows, out / "summary.csv")
@@ -239,9 +233,6 @@ def write_report(
         (labels, "hubs.tif", "int32", -1),
         (significance, "gistar_classes.tif", "int8", int(FILL_CLASS)),
     ]:
-        data = data.assign_attrs(
-            {k: v for k, v in data.attrs.items() if isinstance(v, str | int | float)}
-        )
         write_geotiff(data, out / name, band_dim, nodata=nodata, dtype=dtype, mask_sea=False)
         written.append(out / name)
     summary = {

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 import xarray as xr
 
 from gridfoot.errors import InputFileError, LabelError, format_labels
-from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area
+from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, whole_layers
 
 __all__ = ["read_polygons", "zonal_totals", "zone_weights"]
 
@@ -142,8 +142,7 @@ def zonal_totals(
     layer = as_layer(grid)
     names, weights = zone_weights(layer, polygons, name_field)
     inside = np.minimum(np.asarray(weights.sum(axis=0)).ravel(), 1.0)
-    if layer.chunks is not None:
-        layer = layer.chunk(dict.fromkeys(SPATIAL_DIMS, -1))
+    layer = whole_layers(layer)
     sums = xr.apply_ufunc(
         _zone_sums,
         layer,
