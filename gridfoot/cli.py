@@ -246,8 +246,8 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         labels = [str(v) for k, v in row.items() if k in layer.dims]
         where = f" in {row['largest_hub_regions']}" if row.get("largest_hub_regions") else ""
         print(
-            f"  {' / '.join(labels) or args.input.name}: top {args.top_area:.2%} of land holds "
-            f"{_percent(row['share_in_top_area'])}; {args.share:.0%} needs "
+            f"  {' / '.join(labels) or args.input.name}: top {100 * args.top_area:g}% of land "
+            f"holds {_percent(row['share_in_top_area'])}; {100 * args.share:g}% needs "
             f"{_percent(row['area_for_share'])} of land; Gini {_number(row['gini'])}; "
             f"{row['hubs']} hub(s){', the largest' + where if where else ''}"
         )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from gridfoot.errors import GridError, InputFileError, LabelError, ValueCheckError, format_labels
@@ -163,6 +164,22 @@ def check_layer(layer: xr.DataArray, source: str = "the grid") -> xr.DataArray:
     return land
 
 
+def _zonal_table(zonal: xr.Dataset) -> pd.DataFrame:
+    """Zone totals and shares, what falls outside every zone as the zone "(outside)", and
+    each zone's land, as one tidy table."""
+    from gridfoot.io import tidy
+
+    outside = zonal[["outside", "outside_share"]].rename(outside="total", outside_share="share")
+    return pd.concat(
+        [
+            tidy(zonal[["total", "share"]]),
+            tidy(outside.expand_dims(zone=["(outside)"])),
+            tidy(zonal[["land_area"]]),
+        ],
+        ignore_index=True,
+    )
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         return None if math.isnan(value) else float(value)
@@ -193,7 +210,7 @@ def write_report(
     ``hotspot_mask.tif`` (1 in the hotspot), ``hubs.tif`` (hub rank, 0 outside) and
     ``gistar_classes.tif`` (Gi* classes -3..3, nodata -128).
     """
-    from gridfoot.io import atomic_file, tidy, write_csv, write_geotiff
+    from gridfoot.io import atomic_file, write_csv, write_geotiff
 
     out = Path(out)
     land = check_layer(layer, source)
@@ -225,7 +242,9 @@ def write_report(
     write_csv(table, out / "hubs.csv")
     written = [out / "summary.csv", out / "hubs.csv"]
     if polygons is not None:
-        write_csv(tidy(zonal_totals(layer, polygons, name_field).compute()), out / "zonal.csv")
+        write_csv(
+            _zonal_table(zonal_totals(layer, polygons, name_field).compute()), out / "zonal.csv"
+        )
         written.append(out / "zonal.csv")
     significance = gistar(layer, neighbours=neighbours, distance=distance).significance
     for data, name, dtype, nodata in [

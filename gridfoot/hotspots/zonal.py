@@ -12,6 +12,7 @@ should not overlap (if they do, each gets its share and the outside share is a l
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,27 +21,44 @@ import pandas as pd
 import scipy.sparse as sp
 import xarray as xr
 
-from gridfoot.errors import InputFileError, LabelError, format_labels
+from gridfoot.errors import GridfootWarning, InputFileError, LabelError, format_labels
 from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, whole_layers
 
 __all__ = ["read_polygons", "zonal_totals", "zone_weights"]
 
 
 def read_polygons(polygons: Any) -> Any:
-    """A GeoDataFrame from a GeoDataFrame/GeoSeries or a file any GDAL vector driver reads."""
+    """A GeoDataFrame of (multi)polygons from a GeoDataFrame/GeoSeries or a vector file.
+
+    Other features (boundary lines, points: the Tianditu province file carries 8 lines) are
+    dropped with a :class:`~gridfoot.errors.GridfootWarning` naming them.
+    """
     import geopandas as gpd
 
     if isinstance(polygons, gpd.GeoSeries):
-        return polygons.to_frame("geometry")
-    if isinstance(polygons, gpd.GeoDataFrame):
-        return polygons
-    path = Path(polygons)
-    if not path.exists():
-        raise InputFileError(f"polygon file not found: {path}")
-    try:
-        return gpd.read_file(path)
-    except Exception as error:  # pyogrio raises its own DataSourceError and friends
-        raise InputFileError(f"cannot read polygons from {path}: {error}") from None
+        polygons = polygons.to_frame("geometry")
+    elif not isinstance(polygons, gpd.GeoDataFrame):
+        path = Path(polygons)
+        if not path.exists():
+            raise InputFileError(f"polygon file not found: {path}")
+        try:
+            polygons = gpd.read_file(path)
+        except Exception as error:  # pyogrio raises its own DataSourceError and friends
+            raise InputFileError(f"cannot read polygons from {path}: {error}") from None
+    area = polygons.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if not area.all():
+        kinds = polygons.geom_type[~area].fillna("empty").value_counts()
+        warnings.warn(
+            f"{int((~area).sum())} feature(s) that are not polygons are ignored ("
+            + ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+            + f"; rows {format_labels(np.flatnonzero(~area))})",
+            GridfootWarning,
+            stacklevel=2,
+        )
+        polygons = polygons[area]
+    if polygons.empty:
+        raise InputFileError("no polygons to use: the layer holds no (multi)polygon features")
+    return polygons
 
 
 def zone_names(polygons: Any, name_field: str | None) -> pd.Index:

@@ -109,6 +109,22 @@ def test_geotiff_and_zarr_in_with_layer_selection_and_sums(tmp_path):
         assert geotiff.count == 1
 
 
+def test_one_layer_with_regions(tmp_path, regions):
+    # a GeoTIFF carries no land fraction: the half-sea coastal cell counts as all land, and
+    # the half of it outside East is outside every region, unless --land gives the coast
+    tif = write_geotiff(_cube().sel(destination="USA"), tmp_path / "usa.tif")
+    for land, east, outside in [([], 22.5, 2.5), (["--land", str(regions)], 25.0, 0.0)]:
+        out = tmp_path / f"out{len(land)}"
+        arguments = ["--regions", str(regions), "--name-field", "name", "--share", "0.95"]
+        assert main(["hotspots", str(tif), *arguments, *land, "--out", str(out)]) == 0
+        rows = pd.read_csv(out / "summary.csv")
+        assert len(rows) == 1 and rows["largest_hub_regions"].tolist() == ["West"]
+        zonal = pd.read_csv(out / "zonal.csv").set_index(["variable", "zone"])["value"]
+        assert zonal[("total", "West")] == 71.0 and zonal[("total", "East")] == east
+        assert zonal[("total", "(outside)")] == pytest.approx(outside, abs=1e-12)
+        assert zonal[("land_area", "West")] == pytest.approx(1.2e9)  # 12 cells of land
+
+
 def test_land_from_polygons_for_a_geotiff(tmp_path):
     layer = GRID.wrap(np.ones(GRID.shape), name="co2", units="t")
     tif = write_geotiff(layer.drop_vars("land_fraction"), tmp_path / "flat.tif", mask_sea=False)

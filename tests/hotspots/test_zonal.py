@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely import box
+from shapely import LineString, box
 
-from gridfoot.errors import InputFileError, LabelError
+from gridfoot.errors import GridfootWarning, InputFileError, LabelError
 from gridfoot.hotspots import zonal_totals
 from gridfoot.io import tidy
 from gridfoot.spatial import Grid
@@ -117,6 +118,19 @@ def test_partitions_conserve_the_total(cut_x, cut_y, seed):
         + values[:, cut_x // 10_000].sum() * (cut_x % 10_000) / 10_000
     )
     assert float(result.total.sel(zone="W")) == pytest.approx(west, rel=1e-12)
+
+
+def test_features_that_are_not_polygons_are_dropped_with_a_warning():
+    grid = Grid.for_boundaries(PROVINCES, crs=3035)
+    border = gpd.GeoDataFrame(
+        {"name": ["border"]}, geometry=[LineString([(12_000, 0), (12_000, 20_000)])], crs=3035
+    )
+    with_line = pd.concat([PROVINCES, border], ignore_index=True)
+    with pytest.warns(GridfootWarning, match=r"1 feature\(s\) that are not polygons.*LineString"):
+        result = zonal_totals(grid.wrap(np.ones(grid.shape)), with_line, "name")
+    assert result.zone.values.tolist() == ["A", "B"]
+    with pytest.raises(InputFileError, match="no polygons"), pytest.warns(GridfootWarning):
+        zonal_totals(grid.wrap(np.ones(grid.shape)), border, "name")
 
 
 def test_bad_polygons_are_refused(tmp_path):
