@@ -50,9 +50,10 @@ class Sources:
     ----------
     points : DataFrame
         One row per point and MRIO sector (a point whose code maps to several sectors appears
-        once per sector, its weight split by the concordance's shares). Columns ``id``,
-        ``row`` (position in the input table, from 0), ``x``, ``y`` (in ``crs``), ``region``,
-        ``sector`` (MRIO code), ``weight``, ``source_sector`` (the code as given).
+        once per sector, its weight split by the concordance's shares). Columns ``id`` (the
+        id column, else the row), ``row`` (position in the table as read, from 0, header
+        excluded), ``x``, ``y`` (in ``crs``), ``region``, ``sector`` (MRIO code), ``weight``,
+        ``source_sector`` (the code as given).
     crs : pyproj.CRS
         CRS of ``x`` and ``y``.
     unplaced : DataFrame
@@ -395,7 +396,8 @@ def read_sources(
     2  c    CHN   secE     2.0
     """
     frame, origin = _read_table(source, layer)
-    frame = _select_rows(frame, where, origin)
+    # Rows are numbered in the table as read, before where= selects some of them.
+    frame = _select_rows(frame.reset_index(drop=True), where, origin)
     frame, crs = _coordinates(frame, lon, lat, crs, origin)
     missing = [c for c in (weight, id) if c is not None and c not in frame.columns]
     if missing:
@@ -403,7 +405,6 @@ def read_sources(
             f"{origin}: missing column(s) {format_labels(missing)}; "
             f"columns: {format_labels(frame.columns)}"
         )
-    frame = frame.reset_index(drop=True)
     notes = []
     ids = frame[id].astype("str") if id is not None else None
     sectors, note = _column_or_constant(frame, sector, "sector", origin)
