@@ -46,7 +46,7 @@ from gridfoot.errors import (
     format_labels,
 )
 from gridfoot.spatial.grid import Grid, _transformer, cell_coverage
-from gridfoot.spatial.sources import UNPLACED_COLUMNS, Sources
+from gridfoot.spatial.sources import UNPLACED_COLUMNS, Sources, refuse_swapped
 
 __all__ = ["Allocation", "allocate", "load_allocation", "unit_factor"]
 
@@ -165,15 +165,18 @@ class Allocation:
     @property
     def regions(self) -> pd.Index:
         """Regions in scope, in the footprint's order."""
-        return self.producers.levels[0][self.producers.codes[0]].unique()
+        return self.producers.get_level_values("region").unique()
 
     @property
     def sectors(self) -> pd.Index:
         """Sectors, in the footprint's order."""
-        return self.producers.levels[1][self.producers.codes[1]].unique()
+        return self.producers.get_level_values("sector").unique()
 
     def _coefficients(self, values: xr.DataArray, keep: Sequence[Hashable]) -> np.ndarray:
         """``values * scale`` as ``(*keep, region, sector)`` over the producers in scope."""
+        missing = [d for d in ("region", "sector") if d not in values.dims]
+        if missing:
+            raise LabelError(f"values to map need dims region and sector; missing {missing}")
         unknown = pd.Index(values["sector"].values).difference(self.sectors)
         if len(unknown):
             raise LabelError(
@@ -497,6 +500,10 @@ def allocate(
     """
     if mode not in ("mrio", "inventory"):
         raise ValueError(f"mode must be 'mrio' or 'inventory', got {mode!r}")
+    if invalid not in ("raise", "report") or unplaced not in ("warn", "raise"):
+        raise ValueError(
+            f"invalid= 'raise'|'report' and unplaced= 'warn'|'raise', got {invalid!r}, {unplaced!r}"
+        )
     driven = _driven(footprint, stressor)
     units = driven.attrs.get("units")
     factor = unit_factor(sources.units, units) if mode == "inventory" else 1.0
@@ -664,21 +671,17 @@ def _producer_of(table: pd.DataFrame, scope: pd.Index, sectors: pd.Index) -> np.
 
 
 def _refuse_swapped(sources: Sources, grid: Grid, cell: np.ndarray, known: np.ndarray) -> None:
-    """Most points off the grid but on it after swapping lon and lat: refuse, say why."""
-    on_grid = int((cell[known] >= 0).sum())
-    if not sources.crs.is_geographic or on_grid >= 0.5 * max(int(known.sum()), 1):
+    if not sources.crs.is_geographic:
         return
-    x, y = sources.points["x"].to_numpy(float), sources.points["y"].to_numpy(float)
-    ok = (np.abs(x) <= 90) & (np.abs(y) <= 180)
-    sx, sy = _transformer(sources.crs, grid.crs).transform(
-        np.where(ok, y, np.nan), np.where(ok, x, np.nan)
+    to_grid = _transformer(sources.crs, grid.crs)
+    refuse_swapped(
+        sources.points["x"].to_numpy(float)[known],
+        sources.points["y"].to_numpy(float)[known],
+        int((cell[known] >= 0).sum()),
+        lambda x, y: grid.cell_index(*to_grid.transform(x, y)) >= 0,
+        sources.origin,
+        "the grid",
     )
-    swapped = int((grid.cell_index(sx, sy)[known] >= 0).sum())
-    if swapped > max(2 * on_grid, 0.5 * known.sum()):
-        raise ValueCheckError(
-            f"{sources.origin}: longitude and latitude look swapped: {on_grid} of "
-            f"{int(known.sum())} points fall on the grid, {swapped} would after swapping them"
-        )
 
 
 def _region_polygons(regions: Any, attribute: str, known: pd.Index) -> dict[str, Any]:
