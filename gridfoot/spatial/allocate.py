@@ -497,6 +497,32 @@ def allocate(
     Returns
     -------
     Allocation
+
+    Examples
+    --------
+    Two plants of producer A/power on a 2 x 2 grid of 10 km cells; A/steel has no points and
+    falls back to A's land (the whole grid here):
+
+    >>> import xarray as xr
+    >>> from gridfoot.spatial import Grid, read_sources
+    >>> grid = Grid.from_bounds((0, 0, 20_000, 20_000), "EPSG:3035")
+    >>> plants = pd.DataFrame({"x": [5_000, 15_000], "y": [15_000, 5_000], "co2": [3.0, 1.0]})
+    >>> sources = read_sources(plants, lon="x", lat="y", crs="EPSG:3035", weight="co2",
+    ...                        sector="power", region="A")
+    >>> driven = xr.DataArray(
+    ...     [[[8.0, 4.0], [2.0, 2.0]]], dims=("region", "sector", "destination"),
+    ...     coords={"region": ["A"], "sector": ["power", "steel"], "destination": ["A", "B"]},
+    ...     attrs={"units": "t"})
+    >>> allocation = allocate(sources, grid, driven)
+    >>> allocation.report[["emissions", "points", "method"]]
+                  emissions  points method
+    region sector
+    A      power       12.0       2  points
+           steel        4.0       0    land
+    >>> allocation.map(driven.sel(destination="B")).values.tolist()
+    [[3.5, 0.5], [0.5, 1.5]]
+    >>> allocation.cube(driven).sum(["y", "x"]).values.tolist()
+    [[8.0, 2.0], [4.0, 2.0]]
     """
     if mode not in ("mrio", "inventory"):
         raise ValueError(f"mode must be 'mrio' or 'inventory', got {mode!r}")
