@@ -15,6 +15,15 @@ from gridfoot.mrio import (
     read_mrio,
     read_satellite,
 )
+from gridfoot.spatial import (
+    Allocation,
+    Grid,
+    Sources,
+    allocate,
+    cell_coverage,
+    load_allocation,
+    read_sources,
+)
 
 try:
     __version__ = version("gridfoot")
@@ -23,12 +32,19 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "MRIO",
+    "Allocation",
+    "Grid",
     "GridfootError",
     "GridfootWarning",
+    "Sources",
     "__version__",
+    "allocate",
+    "cell_coverage",
     "composition",
     "footprint",
+    "load_allocation",
     "read_countries",
     "read_mrio",
     "read_satellite",
+    "read_sources",
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "InputFileError",
     "LabelError",
     "NonProductiveError",
+    "UnplacedError",
     "UnplacedWarning",
     "ValueCheckError",
     "ZeroOutputWarning",
@@ -44,6 +45,10 @@ class ValueCheckError(GridfootError):
 
 class NonProductiveError(GridfootError):
     """``I - A`` is singular or not productive, so the Leontief model has no meaningful solution."""
+
+
+class UnplacedError(ValueCheckError):
+    """Emissions or points could not be placed on the grid and the caller asked for an error."""
 
 
 class GridError(GridfootError):

@@ -1,6 +1,18 @@
 """Writers: every file is written to a temporary name beside its target and renamed into place."""
 
 from gridfoot.io.atomic import atomic_dir, atomic_file
+from gridfoot.io.cube import open_cube, write_cube, write_zarr
+from gridfoot.io.raster import write_geotiff
 from gridfoot.io.tables import tidy, write_csv, write_netcdf
 
-__all__ = ["atomic_dir", "atomic_file", "tidy", "write_csv", "write_netcdf"]
+__all__ = [
+    "atomic_dir",
+    "atomic_file",
+    "open_cube",
+    "tidy",
+    "write_csv",
+    "write_cube",
+    "write_geotiff",
+    "write_netcdf",
+    "write_zarr",
+]

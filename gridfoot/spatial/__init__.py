@@ -1,0 +1,19 @@
+"""Point sources onto an equal-area grid: the grid, the sources, the allocation weights."""
+
+from gridfoot.spatial.allocate import Allocation, allocate, load_allocation, unit_factor
+from gridfoot.spatial.grid import Grid, albers_for, cell_coverage
+from gridfoot.spatial.sources import Sources, locate, read_concordance, read_sources
+
+__all__ = [
+    "Allocation",
+    "Grid",
+    "Sources",
+    "albers_for",
+    "allocate",
+    "cell_coverage",
+    "load_allocation",
+    "locate",
+    "read_concordance",
+    "read_sources",
+    "unit_factor",
+]

@@ -1,0 +1,828 @@
+"""Allocation weights: producers' emissions onto grid cells, built once and applied many times.
+
+``P[(region, sector), cell]`` is the share of producer (region, sector)'s emissions in each cell;
+every row of a producer with emissions sums to 1. Rows come from the producer's point sources
+(their weights), or, for a producer with emissions and no points, from its region's land (or a
+proxy raster). Any aggregate over producers is then a linear map (:meth:`Allocation.map`, O(nnz))
+and the destination x sector cube is built chunk by chunk (:meth:`Allocation.cube`).
+
+Two modes (DESIGN §4):
+
+``mrio``
+    The MRIO's emissions of each producer are spread over its points in proportion to their
+    weights (emissions or a proxy). The cube sums over cells to the footprint ``driven``.
+``inventory``
+    Each point keeps its own emission (the weights, in ``Sources.units``) and is split over
+    destinations by its producer's shares ``driven / F`` (``F`` = the producer's emissions in
+    the footprint, ``driven`` summed over destinations and categories). The cube sums to the
+    points' emissions times those shares. Producers with emissions but no points fall back to
+    land with their MRIO emissions, as in ``mrio`` mode.
+
+Internally both are ``cube[d, s, cell] = sum_r driven[r, s, d] * scale[r, s] * P[(r, s), cell]``
+with ``scale = 1`` (mrio, fallback) or ``points' emissions / F`` (inventory).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import xarray as xr
+
+from gridfoot.errors import (
+    GridError,
+    LabelError,
+    UnplacedError,
+    UnplacedWarning,
+    ValueCheckError,
+    format_labels,
+)
+from gridfoot.spatial.grid import Grid, _transformer, cell_coverage
+from gridfoot.spatial.sources import UNPLACED_COLUMNS, Sources, refuse_swapped
+
+__all__ = ["Allocation", "allocate", "load_allocation", "unit_factor"]
+
+Mode = Literal["mrio", "inventory"]
+
+_MASS = {
+    "kg": 1e-3,
+    "t": 1.0,
+    "tonne": 1.0,
+    "tonnes": 1.0,
+    "Mg": 1.0,
+    "kt": 1e3,
+    "Gg": 1e3,
+    "Mt": 1e6,
+    "Tg": 1e6,
+    "Gt": 1e9,
+    "Pg": 1e9,
+}
+_FORMAT = "gridfoot-allocation-1"
+#: Columns of :attr:`Allocation.report`, one row per producer in scope.
+REPORT_COLUMNS = [
+    "emissions",
+    "points",
+    "unplaced_points",
+    "method",
+    "on_grid",
+    "fallback",
+    "reassigned",
+    "unplaced",
+]
+
+
+def unit_factor(source: str | None, target: str | None) -> float:
+    """Multiply quantities in ``source`` units by this to get ``target`` units (masses).
+
+    Examples
+    --------
+    >>> unit_factor("Mt", "kt")
+    1000.0
+    >>> unit_factor("t", "t")
+    1.0
+    """
+    if source == target and source:
+        return 1.0
+    if source in _MASS and target in _MASS:
+        return _MASS[source] / _MASS[target]
+    raise ValueCheckError(
+        f"cannot convert point weights in {source!r} to the footprint's {target!r}: give "
+        f"both as one of {format_labels(_MASS, 20)} (read_sources(units=...))"
+    )
+
+
+# ------------------------------------------------------------------------ footprint
+def _driven(footprint: xr.Dataset | xr.DataArray, stressor: str | None) -> xr.DataArray:
+    """The footprint's ``driven`` for one stressor, with its units in ``attrs``."""
+    data = footprint["driven"] if isinstance(footprint, xr.Dataset) else footprint
+    if not isinstance(data, xr.DataArray):
+        raise LabelError(f"expected a footprint Dataset or DataArray, got {type(data).__name__}")
+    if "stressor" in data.dims:
+        if stressor is None and data.sizes["stressor"] != 1:
+            raise LabelError(
+                f"the footprint has {data.sizes['stressor']} stressors "
+                f"({format_labels(data['stressor'].values)}); choose one with stressor="
+            )
+        data = data.sel(stressor=stressor) if stressor is not None else data.isel(stressor=0)
+    missing = [d for d in ("region", "sector") if d not in data.dims]
+    if missing:
+        raise LabelError(f"the footprint has no {format_labels(missing)} dimension(s)")
+    units = data.attrs.get("units")
+    if not units and "unit" in data.coords and data["unit"].ndim == 0:
+        units = str(data["unit"].values)
+    return data.assign_attrs(units=units) if units else data
+
+
+# ------------------------------------------------------------------------ allocation
+@dataclass(frozen=True, eq=False, repr=False)
+class Allocation:
+    """Allocation weights on a grid; build with :func:`allocate`.
+
+    Attributes
+    ----------
+    grid : Grid
+    producers : MultiIndex
+        ``(region, sector)`` of every producer in scope: every sector of every region that
+        has points or a boundary polygon. Regions outside the scope are not on this grid.
+    weights : scipy.sparse.csr_matrix
+        ``P``, shape ``(n_producers, ny * nx)``; each row sums to 1 or (nothing placed) 0.
+    scale : ndarray
+        Factor on each producer's values: 1, or in ``inventory`` mode the points' emissions
+        over the producer's footprint emissions; 0 where nothing is placed.
+    mode : {"mrio", "inventory"}
+    units : str or None
+        Units of the footprint the weights were built for.
+    report : DataFrame
+        Per producer (index ``region``, ``sector``): ``emissions`` (the footprint's, summed
+        over destinations), ``points`` (placed) and ``unplaced_points``, ``method`` (points,
+        land, proxy, unplaced, or empty when there is nothing to place), tonnes
+        ``on_grid``, ``fallback`` (by land or proxy), ``reassigned`` (mrio mode: the share of
+        unplaced points, spread over the producer's placed points) and ``unplaced`` (not on the
+        grid).
+    unplaced : DataFrame
+        Every point not on the grid: ``id``, ``row``, ``region``, ``sector``, ``weight``,
+        ``reason``, ``tonnes`` (its share of its producer's emissions in mrio mode; its own
+        emission in inventory mode).
+    """
+
+    grid: Grid
+    producers: pd.MultiIndex
+    weights: sp.csr_matrix
+    scale: np.ndarray
+    mode: Mode
+    units: str | None
+    report: pd.DataFrame
+    unplaced: pd.DataFrame
+
+    @property
+    def regions(self) -> pd.Index:
+        """Regions in scope, in the footprint's order."""
+        return self.producers.get_level_values("region").unique()
+
+    @property
+    def sectors(self) -> pd.Index:
+        """Sectors, in the footprint's order."""
+        return self.producers.get_level_values("sector").unique()
+
+    def _coefficients(self, values: xr.DataArray, keep: Sequence[Hashable]) -> np.ndarray:
+        """``values * scale`` as ``(*keep, region, sector)`` over the producers in scope."""
+        missing = [d for d in ("region", "sector") if d not in values.dims]
+        if missing:
+            raise LabelError(f"values to map need dims region and sector; missing {missing}")
+        unknown = pd.Index(values["sector"].values).difference(self.sectors)
+        if len(unknown):
+            raise LabelError(
+                f"sector(s) {format_labels(unknown)} are not in the allocation's footprint"
+            )
+        values = values.reindex(region=self.regions, sector=self.sectors, fill_value=0.0)
+        array = values.transpose(*keep, "region", "sector").values.astype(float, copy=False)
+        if not np.isfinite(array).all():
+            raise ValueCheckError("values to map contain NaN or infinite entries")
+        flat = array.reshape(-1, len(self.producers))
+        placed = np.asarray(self.weights.sum(axis=1)).ravel() > 0
+        lost = ~(placed & (self.scale != 0)) & np.any(flat != 0, axis=0)
+        if lost.any():
+            amount = np.abs(flat[:, lost]).sum()
+            warnings.warn(
+                f"values of {int(lost.sum())} producer(s) have no cells in this allocation "
+                f"({format_labels(self.producers[lost])}; {amount:,.6g} in absolute value) "
+                "and are left off the map; see .report",
+                UnplacedWarning,
+                stacklevel=3,
+            )
+        return array * self.scale.reshape(len(self.regions), len(self.sectors))
+
+    def map(self, values: xr.DataArray, name: Hashable | None = None) -> xr.DataArray:
+        """Spread values over producers onto the grid, in O(non-zeros).
+
+        Parameters
+        ----------
+        values : DataArray
+            Dims ``region`` and ``sector`` plus any others (each gives its own layer), e.g.
+            ``driven`` summed over foreign destinations and categories. Regions outside the
+            allocation's scope are not on this grid and are ignored; absent producers count
+            as zero.
+        name : optional
+            Name of the result (default: the values' name).
+
+        Returns
+        -------
+        DataArray
+            Dims ``(*other dims, "y", "x")`` on the grid, the values' units. In ``inventory``
+            mode the values are scaled to the points' emissions (see the module docs).
+        """
+        extra = [d for d in values.dims if d not in ("region", "sector")]
+        coefficients = self._coefficients(values, extra).reshape(-1, len(self.producers))
+        layers = (self._transposed @ coefficients.T).T
+        shape = [values.sizes[d] for d in extra]
+        return self.grid.wrap(
+            layers.reshape(*shape, *self.grid.shape),
+            dims=extra,
+            coords={d: values[d].values for d in extra if d in values.coords},
+            name=values.name if name is None else name,
+            units=values.attrs.get("units", self.units),
+            long_name=values.attrs.get("long_name"),
+            allocation_mode=self.mode,
+        )
+
+    @functools.cached_property
+    def _transposed(self) -> sp.csr_matrix:
+        return self.weights.T.tocsr()
+
+    def cube(
+        self,
+        driven: xr.Dataset | xr.DataArray,
+        *,
+        keep_category: bool = False,
+        stressor: str | None = None,
+        chunk_bytes: int = 128 * 2**20,
+    ) -> xr.DataArray:
+        """The lazy destination x sector cube: emissions in each cell driven by each destination.
+
+        Nothing is computed until asked; each dask chunk (a block of destinations, and of
+        sectors when one destination alone would exceed ``chunk_bytes``, with whole y/x) is
+        built from the weights and ``driven`` when needed, so a cube larger than memory can be
+        summed, sliced or streamed to Zarr (:func:`gridfoot.io.write_zarr`).
+
+        Parameters
+        ----------
+        driven : Dataset or DataArray
+            A footprint (its ``driven``) or ``driven`` itself: dims region, sector,
+            destination, category (optional), stressor (optional).
+        keep_category : bool
+            Keep final-demand categories as a dimension (default: summed).
+        stressor : str, optional
+            Which stressor, when there are several.
+        chunk_bytes : int
+            Target size of a chunk (default 128 MiB).
+
+        Returns
+        -------
+        DataArray
+            Dims ``(destination, sector, y, x)``, or ``(destination, sector, category, y,
+            x)``; dask-backed, on the grid, with the footprint's units.
+        """
+        import dask.array as da
+
+        data = _driven(driven, stressor)
+        if "destination" not in data.dims:
+            raise LabelError("driven needs a 'destination' dimension")
+        has_category = "category" in data.dims
+        if not has_category and keep_category:
+            raise LabelError("keep_category=True but driven has no 'category' dimension")
+        if has_category and not keep_category:
+            data = data.sum("category", keep_attrs=True)
+        sectors = pd.Index(data["sector"].values)
+        keep = ["destination", "category"] if keep_category else ["destination"]
+        coefficients = self._coefficients(data, keep)  # (destination[, category], R, S)
+        # Make the block function's input (destination, sector[, category], region).
+        order = (0, 3, 1, 2) if keep_category else (0, 2, 1)
+        coefficients = coefficients[..., self.sectors.get_indexer(sectors)].transpose(order)
+        n_sectors = coefficients.shape[1]
+        layer_bytes = self.grid.size * 8 * (coefficients.shape[2] if keep_category else 1)
+        per_chunk = max(1, chunk_bytes // layer_bytes)
+        sector_chunk = min(n_sectors, per_chunk)
+        dest_chunk = max(1, per_chunk // n_sectors) if sector_chunk == n_sectors else 1
+        chunks = (dest_chunk, sector_chunk, *coefficients.shape[2:-1], -1)
+        lazy = da.from_array(coefficients, chunks=chunks)
+        by_chunk = self._chunk_weights(sectors, lazy.chunks[1])
+        ny, nx = self.grid.shape
+        ndim = coefficients.ndim
+        cube = da.map_blocks(
+            _cube_block,
+            lazy,
+            dtype=float,
+            drop_axis=ndim - 1,
+            new_axis=[ndim - 1, ndim],
+            chunks=(*lazy.chunks[:-1], (ny,), (nx,)),
+            meta=np.empty((0,) * (ndim + 1)),
+            chunk_weights=by_chunk,
+            shape=(ny, nx),
+        )
+        coords: dict[Hashable, Any] = {
+            "destination": data["destination"].values,
+            "sector": sectors.to_numpy(),
+        }
+        if keep_category:
+            coords["category"] = data["category"].values
+        for name, coord in data.coords.items():
+            if coord.dims == ("destination",) and name != "destination":
+                coords[name] = ("destination", coord.values)
+        dims = ["destination", "sector", "category"] if keep_category else ["destination", "sector"]
+        return self.grid.wrap(
+            cube,
+            dims=dims,
+            coords=coords,
+            name="driven",
+            units=data.attrs.get("units", self.units),
+            long_name="emissions in the cell driven by final demand of the destination",
+            allocation_mode=self.mode,
+        )
+
+    def _chunk_weights(self, sectors: pd.Index, chunks: Sequence[int]) -> list[sp.csr_matrix]:
+        """For each chunk of sectors, ``P`` as one block-diagonal (sector, cell) x (sector,
+        region) matrix: a chunk of the cube is then a single sparse product."""
+        position = self.sectors.get_indexer(sectors)
+        rows = np.arange(len(self.regions)) * len(self.sectors)
+        per_sector = [self.weights[rows + s].T for s in position]
+        bounds = np.cumsum([0, *chunks])
+        return [
+            sp.block_diag(per_sector[start:stop], format="csr")
+            for start, stop in itertools.pairwise(bounds)
+        ]
+
+    # ----------------------------------------------------------------------- storage
+    def save(self, path: str | Path) -> Path:
+        """Write the weights, report and grid to NetCDF (``.nc``) or Zarr (``.zarr``)."""
+        from gridfoot.io.cube import write_cube
+
+        return write_cube(self._to_dataset(), path)
+
+    def _to_dataset(self) -> xr.Dataset:
+        coo = self.weights.tocoo()
+        report = self.report.reset_index()
+        unplaced = self.unplaced
+        data = {
+            "weight_producer": ("entry", coo.row.astype(np.int32)),
+            "weight_cell": ("entry", coo.col.astype(np.int64)),
+            "weight": ("entry", coo.data),
+            "scale": ("producer", self.scale),
+            "land": (("y", "x"), self.grid._land),
+            **{f"report_{c}": ("producer", _storable(report[c])) for c in report.columns},
+            **{f"unplaced_{c}": ("point", _storable(unplaced[c])) for c in unplaced.columns},
+        }
+        attrs = {"format": _FORMAT, "mode": self.mode, "units": self.units or ""}
+        dataset = xr.Dataset(data, attrs=attrs).assign_coords(
+            {k: v for k, v in self.grid._coords().items() if k in ("x", "y")}
+        )
+        return dataset.rio.write_crs(self.grid.crs).rio.write_transform(self.grid.transform)
+
+    def __repr__(self) -> str:
+        methods = self.report["method"].value_counts()
+        units = f" {self.units}" if self.units else ""
+        parts = [f"{n} by {m}" for m, n in methods.items() if m]
+        fallback = self.report["fallback"].sum()
+        lost = self.report["unplaced"].sum()
+        return (
+            f"Allocation(mode {self.mode}, {len(self.producers)} producers in "
+            f"{len(self.regions)} region(s): {', '.join(parts) or 'none placed'}; "
+            f"fallback {fallback:,.6g}{units}, unplaced {lost:,.6g}{units}, "
+            f"{len(self.unplaced)} unplaced point(s); {self.weights.nnz:,} weights on "
+            f"{self.grid!r})"
+        )
+
+
+def _storable(column: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    return column.astype("str").fillna("").to_numpy(dtype=object).astype(str)
+
+
+def load_allocation(path: str | Path) -> Allocation:
+    """Read weights written by :meth:`Allocation.save`."""
+    from gridfoot.io.cube import open_cube
+
+    dataset = open_cube(path, as_dataset=True).load()
+    if dataset.attrs.get("format") != _FORMAT:
+        raise GridError(f"{path}: not a gridfoot allocation file (format {_FORMAT} expected)")
+    grid = Grid.from_dataarray(dataset["land"].rename("land_fraction"))
+    grid = Grid(grid.crs, grid.transform, grid.shape, dataset["land"].values)
+
+    def table(prefix: str, columns: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({c: dataset[prefix + c].values for c in columns})
+
+    report = table("report_", ["region", "sector", *REPORT_COLUMNS])
+    report = report.astype(
+        {"region": "str", "sector": "str", "method": "str", "points": int, "unplaced_points": int}
+    ).set_index(["region", "sector"])
+    unplaced = table("unplaced_", [*UNPLACED_COLUMNS, "tonnes"])
+    unplaced = unplaced.astype({c: "str" for c in ("id", "region", "sector", "reason")})
+    weights = sp.csr_matrix(
+        (
+            dataset["weight"].values,
+            (dataset["weight_producer"].values, dataset["weight_cell"].values),
+        ),
+        shape=(len(report), grid.size),
+    )
+    return Allocation(
+        grid=grid,
+        producers=report.index,
+        weights=weights,
+        scale=dataset["scale"].values,
+        mode=dataset.attrs["mode"],
+        units=dataset.attrs["units"] or None,
+        report=report,
+        unplaced=unplaced,
+    )
+
+
+def _cube_block(
+    coefficients: np.ndarray,
+    chunk_weights: list[sp.csr_matrix],
+    shape: tuple[int, int],
+    block_info: dict | None = None,
+) -> np.ndarray:
+    """One chunk: ``out[d, s, ..., cell] = sum_r coefficients[d, s, ..., r] * P[(r, s), cell]``.
+
+    ``coefficients`` is ``(destination, sector[, category], region)``; the chunk's weights
+    map ``(sector, region)`` to ``(sector, cell)``, so every destination (and category) is a
+    column of one sparse-dense product.
+    """
+    number = block_info[0]["chunk-location"][1] if block_info else 0
+    n_dest, n_sectors, *middle, n_regions = coefficients.shape
+    columns = np.moveaxis(coefficients, 1, -2).reshape(-1, n_sectors * n_regions)
+    product = chunk_weights[number] @ columns.T  # (sector * cell, destination * category)
+    out = product.reshape(n_sectors, shape[0] * shape[1], n_dest, *middle)
+    out = np.moveaxis(out, (2, 0), (0, 1))  # (destination, sector, cell[, category])
+    if middle:
+        out = np.moveaxis(out, 2, -1)
+    return np.ascontiguousarray(out).reshape(n_dest, n_sectors, *middle, *shape)
+
+
+# -------------------------------------------------------------------------- allocate
+def allocate(
+    sources: Sources,
+    grid: Grid,
+    footprint: xr.Dataset | xr.DataArray,
+    *,
+    mode: Mode = "mrio",
+    stressor: str | None = None,
+    regions: Any = None,
+    region_attribute: str = "region",
+    proxy: xr.DataArray | None = None,
+    invalid: Literal["raise", "report"] = "raise",
+    unplaced: Literal["warn", "raise"] = "warn",
+) -> Allocation:
+    """Allocation weights of point sources on a grid, for a footprint's producers.
+
+    Parameters
+    ----------
+    sources : Sources
+        From :func:`~gridfoot.spatial.sources.read_sources`.
+    grid : Grid
+    footprint : Dataset or DataArray
+        The footprint (:func:`gridfoot.footprint`) or its ``driven``: fixes the producers,
+        their emissions (``driven`` summed over destinations and categories) and the units.
+        Any DataArray with ``region`` and ``sector`` dims works (other dims are summed).
+    mode : {"mrio", "inventory"}
+        See the module documentation.
+    stressor : str, optional
+        Which stressor, when the footprint has several.
+    regions : GeoDataFrame, optional
+        Polygons of the regions (column ``region_attribute`` holds the footprint's region
+        codes), for producers with emissions and no points: they fall back to their region's
+        land. Without polygons a single region in scope falls back to the grid's land.
+    region_attribute : str
+        Column of ``regions`` naming each region.
+    proxy : DataArray, optional
+        A raster on the grid, dims ``(y, x)`` or ``(sector, y, x)``, non-negative: fallback
+        producers are spread by it within their region instead of by land area (where it is
+        zero over the whole region, by land area).
+    invalid : {"raise", "report"}
+        Points whose region or sector is not in the footprint: an error, or set aside in
+        ``unplaced``.
+    unplaced : {"warn", "raise"}
+        When points or emissions cannot be placed (outside the grid, no points and no
+        polygon): an :class:`~gridfoot.errors.UnplacedWarning`, or an
+        :class:`~gridfoot.errors.UnplacedError`.
+
+    Returns
+    -------
+    Allocation
+
+    Examples
+    --------
+    Two plants of producer A/power on a 2 x 2 grid of 10 km cells; A/steel has no points and
+    falls back to A's land (the whole grid here):
+
+    >>> import xarray as xr
+    >>> from gridfoot.spatial import Grid, read_sources
+    >>> grid = Grid.from_bounds((0, 0, 20_000, 20_000), "EPSG:3035")
+    >>> plants = pd.DataFrame({"x": [5_000, 15_000], "y": [15_000, 5_000], "co2": [3.0, 1.0]})
+    >>> sources = read_sources(plants, lon="x", lat="y", crs="EPSG:3035", weight="co2",
+    ...                        sector="power", region="A")
+    >>> driven = xr.DataArray(
+    ...     [[[8.0, 4.0], [2.0, 2.0]]], dims=("region", "sector", "destination"),
+    ...     coords={"region": ["A"], "sector": ["power", "steel"], "destination": ["A", "B"]},
+    ...     attrs={"units": "t"})
+    >>> allocation = allocate(sources, grid, driven)
+    >>> allocation.report[["emissions", "points", "method"]]
+                  emissions  points method
+    region sector
+    A      power       12.0       2  points
+           steel        4.0       0    land
+    >>> allocation.map(driven.sel(destination="B")).values.tolist()
+    [[3.5, 0.5], [0.5, 1.5]]
+    >>> allocation.cube(driven).sum(["y", "x"]).values.tolist()
+    [[8.0, 2.0], [4.0, 2.0]]
+    """
+    if mode not in ("mrio", "inventory"):
+        raise ValueError(f"mode must be 'mrio' or 'inventory', got {mode!r}")
+    if invalid not in ("raise", "report") or unplaced not in ("warn", "raise"):
+        raise ValueError(
+            f"invalid= 'raise'|'report' and unplaced= 'warn'|'raise', got {invalid!r}, {unplaced!r}"
+        )
+    driven = _driven(footprint, stressor)
+    units = driven.attrs.get("units")
+    factor = unit_factor(sources.units, units) if mode == "inventory" else 1.0
+    totals = driven.sum([d for d in driven.dims if d not in ("region", "sector")])
+    totals = totals.transpose("region", "sector")
+    all_regions = pd.Index(driven["region"].values.astype(str))
+    sectors = pd.Index(driven["sector"].values.astype(str))
+    polygons = _region_polygons(regions, region_attribute, all_regions)
+    points = sources.points
+    weight = points["weight"].to_numpy(float)
+
+    known = (
+        points["region"].isin(all_regions).to_numpy() & points["sector"].isin(sectors).to_numpy()
+    )
+    set_aside = [sources.unplaced.assign(reason="not read: " + sources.unplaced["reason"])]
+    if not known.all():
+        bad = points[~known]
+        message = (
+            f"{len(bad)} point(s) name a region or sector that is not in the footprint: "
+            f"{format_labels(sorted(set(zip(bad['region'], bad['sector'], strict=True))))}; "
+            f"rows {format_labels(bad['row'])} ({'; '.join(sources.notes)})"
+        )
+        if invalid == "raise":
+            raise LabelError(message + " (invalid='report' sets them aside)")
+        set_aside.append(
+            bad[UNPLACED_COLUMNS[:-1]].assign(reason="region or sector not in the footprint")
+        )
+
+    in_scope = set(points.loc[known, "region"].unique()) | set(polygons)
+    scope = pd.Index([r for r in all_regions if r in in_scope], name="region")
+    producers = pd.MultiIndex.from_product([scope, sectors], names=["region", "sector"])
+    emissions = totals.sel(region=scope, sector=sectors).values.ravel()
+
+    x, y = sources.xy(grid.crs)
+    cell = grid.cell_index(x, y)
+    _refuse_swapped(sources, grid, cell, known)
+    off_grid = known & (cell < 0)
+    if off_grid.any():
+        set_aside.append(
+            points.loc[off_grid, UNPLACED_COLUMNS[:-1]].assign(reason="outside the grid")
+        )
+    placed = known & (cell >= 0)
+    producer = np.full(len(points), -1, dtype=np.int64)
+    producer[known] = _producer_of(points.loc[known], scope, sectors)
+    n_producers = len(producers)
+    point_weights = sp.csr_matrix(
+        (weight[placed], (producer[placed], cell[placed])), shape=(n_producers, grid.size)
+    )
+    point_weights.sum_duplicates()
+    placed_weight = np.asarray(point_weights.sum(axis=1)).ravel()
+    placed_count = np.bincount(producer[placed], minlength=n_producers)
+
+    unplaced_points = pd.concat(set_aside, ignore_index=True)
+    unplaced_producer = _producer_of(unplaced_points, scope, sectors)
+    unplaced_weight = np.nan_to_num(unplaced_points["weight"].to_numpy(float))
+    owned = unplaced_producer >= 0
+    all_weight = placed_weight + np.bincount(
+        unplaced_producer[owned], weights=unplaced_weight[owned], minlength=n_producers
+    )
+    unplaced_count = np.bincount(unplaced_producer[owned], minlength=n_producers)
+
+    has_points = placed_weight > 0
+    needs_fallback = ~has_points & (emissions != 0)
+    fallback_weights, fallback_method = _fallback(
+        grid, producers, needs_fallback, polygons, proxy, len(scope) == 1
+    )
+    method = np.where(has_points, "points", "")
+    method = np.where(needs_fallback, fallback_method, method)
+    combined = (point_weights + fallback_weights).tocsr()
+    row_sums = np.asarray(combined.sum(axis=1)).ravel()
+    weights = (
+        sp.diags(np.divide(1.0, row_sums, out=np.zeros(n_producers), where=row_sums > 0)) @ combined
+    ).tocsr()
+
+    scale, on_grid, lost, reassigned, tonnes, method = _account(
+        mode,
+        emissions,
+        placed_weight * factor,
+        all_weight * factor,
+        row_sums,
+        method,
+        unplaced_producer,
+        unplaced_weight * factor,
+    )
+    report = pd.DataFrame(
+        {
+            "emissions": emissions,
+            "points": placed_count,
+            "unplaced_points": unplaced_count,
+            "method": pd.array(method, dtype="str"),
+            "on_grid": on_grid,
+            "fallback": np.where(needs_fallback & (row_sums > 0), emissions, 0.0),
+            "reassigned": reassigned,
+            "unplaced": lost,
+        },
+        index=producers,
+    )
+    unplaced_points = unplaced_points.assign(tonnes=tonnes)
+    allocation = Allocation(
+        grid=grid,
+        producers=producers,
+        weights=weights,
+        scale=scale,
+        mode=mode,
+        units=units,
+        report=report,
+        unplaced=unplaced_points,
+    )
+    _tell_unplaced(allocation, unplaced)
+    return allocation
+
+
+def _account(
+    mode: Mode,
+    emissions: np.ndarray,
+    placed_weight: np.ndarray,
+    all_weight: np.ndarray,
+    row_sums: np.ndarray,
+    method: np.ndarray,
+    unplaced_producer: np.ndarray,
+    unplaced_amount: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Where every tonne goes: per producer the scale, tonnes on the grid, unplaced and
+    reassigned; the tonnes of each unplaced point; the method (inventory producers without
+    emissions in the footprint have no shares to take: unplaced).
+
+    Point weights (placed, all, unplaced) come in the footprint's units for the inventory
+    mode, in any units for the mrio mode.
+    """
+    n_producers = len(emissions)
+    has_points = placed_weight > 0
+    scale = (row_sums > 0).astype(float)
+    on_grid = np.where(row_sums > 0, emissions, 0.0)
+    lost = np.where(method == "unplaced", emissions, 0.0)
+    known = unplaced_producer >= 0
+    owner = np.maximum(unplaced_producer, 0)
+    if mode == "mrio":
+        # Unplaced points' shares of their producer's emissions go to its placed points.
+        per_weight = np.divide(
+            emissions, all_weight, out=np.zeros(n_producers), where=all_weight > 0
+        )
+        reassigned = np.where(has_points, per_weight * (all_weight - placed_weight), 0.0)
+        tonnes = np.where(known, per_weight[owner] * unplaced_amount, np.nan)
+        return scale, on_grid, lost, reassigned, tonnes, method
+    # Inventory: the points keep their own emissions and take their producer's shares.
+    inventory = placed_weight
+    no_shares = has_points & (emissions == 0)
+    scale = np.where(
+        has_points,
+        np.divide(inventory, emissions, out=np.zeros(n_producers), where=emissions != 0),
+        scale,
+    )
+    on_grid = np.where(has_points, np.where(no_shares, 0.0, inventory), on_grid)
+    lost = lost + np.where(no_shares, inventory, 0.0)
+    lost = lost + np.bincount(owner[known], weights=unplaced_amount[known], minlength=n_producers)
+    method = np.where(no_shares, "unplaced", method)
+    return scale, on_grid, lost, np.zeros(n_producers), unplaced_amount, method
+
+
+def _producer_of(table: pd.DataFrame, scope: pd.Index, sectors: pd.Index) -> np.ndarray:
+    """Row of each entry's (region, sector) among the producers; -1 when not among them."""
+    region = scope.get_indexer(table["region"].astype("str"))
+    sector = sectors.get_indexer(table["sector"].astype("str"))
+    return np.where((region >= 0) & (sector >= 0), region * len(sectors) + sector, -1)
+
+
+def _refuse_swapped(sources: Sources, grid: Grid, cell: np.ndarray, known: np.ndarray) -> None:
+    if not sources.crs.is_geographic:
+        return
+    to_grid = _transformer(sources.crs, grid.crs)
+    refuse_swapped(
+        sources.points["x"].to_numpy(float)[known],
+        sources.points["y"].to_numpy(float)[known],
+        int((cell[known] >= 0).sum()),
+        lambda x, y: grid.cell_index(*to_grid.transform(x, y)) >= 0,
+        sources.origin,
+        "the grid",
+    )
+
+
+def _region_polygons(regions: Any, attribute: str, known: pd.Index) -> dict[str, Any]:
+    """Region code -> GeoSeries of its polygons (empty without polygons)."""
+    if regions is None:
+        return {}
+    if attribute not in regions.columns:
+        raise LabelError(
+            f"regions has no column {attribute!r} (region_attribute); "
+            f"columns: {format_labels(regions.columns)}"
+        )
+    labels = regions[attribute].astype(str)
+    unknown = pd.Index(labels.unique()).difference(known)
+    if len(unknown):
+        raise LabelError(
+            f"regions names region(s) {format_labels(unknown)} that are not in the footprint"
+        )
+    return {label: regions.geometry[(labels == label).to_numpy()] for label in labels.unique()}
+
+
+def _fallback(
+    grid: Grid,
+    producers: pd.MultiIndex,
+    needed: np.ndarray,
+    polygons: dict[str, Any],
+    proxy: xr.DataArray | None,
+    single_region: bool,
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Unnormalised weights and the method of each producer that falls back to land or proxy."""
+    method = np.where(needed, "unplaced", "")
+    rows, cols, values = [], [], []
+    area = grid._areas.ravel()
+    proxy_values = _proxy_values(grid, proxy)
+    land_of: dict[str, np.ndarray | None] = {}
+    for index in np.flatnonzero(needed):
+        region, sector = producers[index]
+        if region not in land_of:
+            if region in polygons:
+                cover = np.asarray(cell_coverage(grid, polygons[region]).sum(axis=0)).ravel()
+                land_of[region] = np.minimum(cover, 1.0)
+            elif single_region and not polygons:
+                land_of[region] = grid._land.ravel()
+            else:
+                land_of[region] = None
+        share = land_of[region]
+        if share is None or not (share > 0).any():
+            continue
+        spread, how = share * area, "land"
+        if proxy_values is not None:
+            layer = proxy_values.get(sector, proxy_values.get(None))
+            if layer is not None and (layer * share > 0).any():
+                spread, how = layer * share, "proxy"
+        nonzero = np.flatnonzero(spread)
+        rows.append(np.full(len(nonzero), index))
+        cols.append(nonzero)
+        values.append(spread[nonzero])
+        method[index] = how
+    matrix = sp.csr_matrix(
+        (
+            np.concatenate(values) if values else np.empty(0),
+            (
+                np.concatenate(rows) if rows else np.empty(0, int),
+                np.concatenate(cols) if cols else np.empty(0, int),
+            ),
+        ),
+        shape=(len(producers), grid.size),
+    )
+    return matrix, method
+
+
+def _proxy_values(grid: Grid, proxy: xr.DataArray | None) -> dict[str | None, np.ndarray] | None:
+    """The proxy raster by sector (key None: every sector), flat, checked."""
+    if proxy is None:
+        return None
+    if Grid.from_dataarray(proxy) != grid:
+        raise GridError("the proxy raster is not on the allocation's grid (CRS, transform, shape)")
+    extra = [d for d in proxy.dims if d not in ("y", "x")]
+    if extra not in ([], ["sector"]):
+        raise GridError(
+            f"the proxy raster must have dims (y, x) or (sector, y, x), got {proxy.dims}"
+        )
+    values = proxy.transpose(*extra, "y", "x").values.astype(float)
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise ValueCheckError("the proxy raster must be finite and >= 0")
+    if not extra:
+        return {None: values.ravel()}
+    return {str(s): layer.ravel() for s, layer in zip(proxy["sector"].values, values, strict=True)}
+
+
+def _tell_unplaced(allocation: Allocation, policy: str) -> None:
+    report, points = allocation.report, allocation.unplaced
+    units = f" {allocation.units}" if allocation.units else ""
+    parts = []
+    if len(points):
+        reasons = points["reason"].value_counts()
+        parts.append(
+            f"{len(points)} point(s) not on the grid ("
+            + ", ".join(f"{n} {r}" for r, n in reasons.items())
+            + ")"
+            + (
+                f", {allocation.report['reassigned'].sum():,.6g}{units} of their producers' "
+                "emissions spread over the producers' other points"
+                if allocation.mode == "mrio" and report["reassigned"].sum()
+                else ""
+            )
+        )
+    lost = report[report["unplaced"] != 0]
+    if len(lost):
+        parts.append(
+            f"{lost['unplaced'].sum():,.6g}{units} of {len(lost)} producer(s) unplaced "
+            f"({format_labels(lost.index)})"
+        )
+    if not parts:
+        return
+    message = "; ".join(parts) + "; see the allocation's .unplaced and .report"
+    if policy == "raise":
+        raise UnplacedError(message)
+    warnings.warn(message, UnplacedWarning, stacklevel=3)

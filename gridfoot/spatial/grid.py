@@ -1,0 +1,636 @@
+"""The raster every spatial result lives on, and how polygons cover its cells.
+
+A :class:`Grid` is a CRS, a north-up affine transform and a shape. Layers on it follow one
+convention (rioxarray/CF): dims ``(..., "y", "x")`` with ``y`` descending, cell-centre
+coordinates in the CRS's units, the CRS in a ``spatial_ref`` coordinate, the non-index
+coordinates ``land_fraction`` (share of each cell inside the boundary polygons) and
+``cell_area`` (m2), and the attributes ``units``, ``long_name`` and ``cell_methods="area: sum"``:
+values are totals per cell, not densities. :meth:`Grid.wrap` builds such a layer,
+:meth:`Grid.from_dataarray` recovers the grid of one.
+
+Cells are half-open: a point on the edge between two cells belongs to the cell east of a
+vertical edge and south of a horizontal one; points on the grid's own east or south edge
+belong to the last column or row (see :meth:`Grid.cell_index`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyproj
+import rioxarray  # noqa: F401  (registers the .rio accessor used on every layer)
+import scipy.sparse as sp
+import shapely
+import xarray as xr
+from affine import Affine
+
+from gridfoot.errors import GridError, format_labels
+
+__all__ = ["Grid", "albers_for", "cell_coverage"]
+
+# PROJ's areal scale of an equal-area projection is 1 to ~1e-10 (numerical derivatives).
+_EQUAL_AREA_TOLERANCE = 1e-6
+
+
+def albers_for(west: float, south: float, east: float, north: float) -> pyproj.CRS:
+    """An Albers equal-area conic (WGS84, metres) fitted to a lon/lat extent.
+
+    Standard parallels at 1/6 and 5/6 of the latitude span, origin at the centre of the
+    extent: the usual rule of thumb that keeps scale error small across the span.
+
+    Examples
+    --------
+    >>> crs = albers_for(73.5, 3.8, 135.1, 53.6)
+    >>> crs.is_projected, crs.axis_info[0].unit_name
+    (True, 'metre')
+    >>> [round(p.value, 2) for p in crs.coordinate_operation.params]
+    [28.7, 104.3, 12.1, 45.3, 0.0, 0.0]
+    """
+    from pyproj.crs import GeographicCRS, ProjectedCRS
+    from pyproj.crs.coordinate_operation import AlbersEqualAreaConversion
+
+    span = north - south
+    if not (span > 0 and east > west):
+        raise GridError(f"cannot fit a projection to an empty extent {(west, south, east, north)}")
+    conversion = AlbersEqualAreaConversion(
+        latitude_first_parallel=south + span / 6,
+        latitude_second_parallel=south + 5 * span / 6,
+        latitude_false_origin=(south + north) / 2,
+        longitude_false_origin=(west + east) / 2,
+    )
+    return ProjectedCRS(
+        conversion, name="Albers equal-area (gridfoot)", geodetic_crs=GeographicCRS(datum="WGS84")
+    )
+
+
+def _as_crs(crs: Any, what: str = "grid") -> pyproj.CRS:
+    if crs is None:
+        raise GridError(f"the {what} has no CRS; name one (e.g. 'EPSG:3035')")
+    try:
+        return pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as error:
+        raise GridError(f"unknown CRS {crs!r} for the {what}: {error}") from None
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A north-up raster: CRS, affine transform and shape ``(ny, nx)``.
+
+    Build one with :meth:`from_bounds`, :meth:`for_boundaries` or :meth:`from_dataarray`.
+    The land fraction of each cell comes from boundary polygons (:meth:`with_land`,
+    :meth:`for_boundaries`); a grid built without polygons counts every cell as land.
+
+    Parameters
+    ----------
+    crs : pyproj.CRS or anything pyproj understands
+    transform : affine.Affine
+        North-up, unrotated: ``Affine(dx, 0, west, 0, -dy, north)`` with ``dx, dy > 0``.
+    shape : (ny, nx)
+    land : ndarray (ny, nx), optional
+        Land fraction, 0..1. Not part of equality.
+
+    Examples
+    --------
+    >>> grid = Grid.from_bounds((0, 0, 40_000, 40_000), "EPSG:3035")
+    >>> grid.shape, grid.resolution
+    ((4, 4), (10000.0, 10000.0))
+    >>> grid.x.tolist(), grid.y.tolist()
+    ([5000.0, 15000.0, 25000.0, 35000.0], [35000.0, 25000.0, 15000.0, 5000.0])
+    >>> float(grid.cell_area.sum())
+    1600000000.0
+    """
+
+    crs: pyproj.CRS
+    transform: Affine
+    shape: tuple[int, int]
+    land: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "crs", _as_crs(self.crs))
+        transform = Affine(*tuple(self.transform)[:6])
+        if transform.b != 0 or transform.d != 0 or transform.a <= 0 or transform.e >= 0:
+            raise GridError(
+                f"the grid must be north-up and unrotated (Affine(dx, 0, west, 0, -dy, north) "
+                f"with dx, dy > 0), got {tuple(transform)[:6]}"
+            )
+        object.__setattr__(self, "transform", transform)
+        shape = tuple(int(n) for n in self.shape)
+        if len(shape) != 2 or min(shape) < 1:
+            raise GridError(f"a grid needs a shape (ny, nx) of at least one cell, got {shape}")
+        object.__setattr__(self, "shape", shape)
+        if self.land is not None:
+            land = np.array(self.land, dtype=float)
+            if land.shape != shape:
+                raise GridError(f"land fraction has shape {land.shape}, the grid {shape}")
+            if not np.all((land >= 0) & (land <= 1)):
+                raise GridError("land fraction must lie in [0, 1] (NaN is not allowed)")
+            land.flags.writeable = False
+            object.__setattr__(self, "land", land)
+        if self.crs.is_geographic and max(self.resolution) > 10:
+            raise GridError(
+                f"cell size {max(self.resolution):g} is in degrees for the geographic CRS "
+                f"{self.crs.name}; give the resolution in degrees or use a projected CRS"
+            )
+
+    # ----------------------------------------------------------------- constructors
+    @classmethod
+    def from_bounds(
+        cls,
+        bounds: Sequence[float],
+        crs: Any,
+        resolution: float | tuple[float, float] = 10_000,
+    ) -> Grid:
+        """A grid covering ``bounds = (west, south, east, north)`` in the CRS's units.
+
+        The bounds are widened to multiples of the resolution, so grids of the same CRS and
+        resolution always line up.
+
+        Examples
+        --------
+        >>> Grid.from_bounds((1_234, -5_000, 28_000, 9_999), "EPSG:3035").bounds
+        (0.0, -10000.0, 30000.0, 10000.0)
+        """
+        dx, dy = _pair(resolution)
+        west, south, east, north = (float(b) for b in bounds)
+        if not (east > west and north > south) or not np.isfinite([west, south, east, north]).all():
+            raise GridError(f"bounds must be (west, south, east, north) with area, got {bounds}")
+        west, east = np.floor(west / dx) * dx, np.ceil(east / dx) * dx
+        south, north = np.floor(south / dy) * dy, np.ceil(north / dy) * dy
+        shape = (round((north - south) / dy), round((east - west) / dx))
+        return cls(_as_crs(crs), Affine(dx, 0.0, west, 0.0, -dy, north), shape)
+
+    @classmethod
+    def for_boundaries(
+        cls,
+        boundaries: Any,
+        resolution: float | tuple[float, float] = 10_000,
+        crs: Any = None,
+    ) -> Grid:
+        """A grid over boundary polygons, with their land fraction.
+
+        Parameters
+        ----------
+        boundaries : GeoDataFrame or GeoSeries
+            Polygons with a CRS (e.g. provinces). Their union's coverage is the land fraction.
+        resolution : float or (dx, dy)
+            Cell size in the CRS's units (metres for the default).
+        crs : optional
+            The grid's CRS. By default an Albers equal-area conic fitted to the polygons'
+            lon/lat extent (:func:`albers_for`).
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely import box
+        >>> square = gpd.GeoSeries([box(0, 0, 25_000, 20_000)], crs="EPSG:3035")
+        >>> grid = Grid.for_boundaries(square, crs="EPSG:3035")
+        >>> grid.land_fraction.values.tolist()
+        [[1.0, 1.0, 0.5], [1.0, 1.0, 0.5]]
+        """
+        geometries, source_crs = _polygon_array(boundaries)
+        if crs is None:
+            lonlat = shapely.transform(
+                geometries, _transformer(source_crs, "EPSG:4326").transform, interleaved=False
+            )
+            crs = albers_for(*shapely.total_bounds(lonlat))
+        crs = _as_crs(crs)
+        projected = _reproject(geometries, source_crs, crs)
+        grid = cls.from_bounds(shapely.total_bounds(projected), crs, resolution)
+        return grid._with_projected_land(projected)
+
+    @classmethod
+    def from_dataarray(cls, data: xr.DataArray | xr.Dataset) -> Grid:
+        """The grid of a layer that follows the conventions (e.g. a GeoTIFF read by rioxarray).
+
+        ``land_fraction`` is taken from a coordinate or variable of that name when present.
+
+        Examples
+        --------
+        >>> grid = Grid.from_bounds((0, 0, 30_000, 20_000), "EPSG:3035")
+        >>> Grid.from_dataarray(grid.wrap(np.ones(grid.shape))) == grid
+        True
+        """
+        crs = data.rio.crs
+        if crs is None:
+            raise GridError("the layer has no CRS (no spatial_ref coordinate or crs attribute)")
+        for dim in ("y", "x"):
+            if dim not in data.dims:
+                raise GridError(f"the layer has no {dim!r} dimension (dims: {tuple(data.dims)})")
+        x, y = data["x"].to_numpy().astype(float), data["y"].to_numpy().astype(float)
+        if len(x) > 1 and len(y) > 1:
+            dx, dy = _spacing(x, "x"), -_spacing(y, "y")
+            if dy <= 0:
+                raise GridError(
+                    "y must be descending (north-up); use data.sortby('y', ascending=False)"
+                )
+            transform = Affine(dx, 0.0, x[0] - dx / 2, 0.0, -dy, y[0] + dy / 2)
+        else:
+            transform = data.rio.transform()
+        land = None
+        if "land_fraction" in data.coords or (
+            isinstance(data, xr.Dataset) and "land_fraction" in data.data_vars
+        ):
+            land = data["land_fraction"].transpose("y", "x").to_numpy()
+        return cls(pyproj.CRS.from_user_input(crs), transform, (len(y), len(x)), land)
+
+    def with_land(self, boundaries: Any) -> Grid:
+        """This grid with the land fraction of boundary polygons (their union's coverage).
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely import box
+        >>> grid = Grid.from_bounds((0, 0, 20_000, 10_000), "EPSG:3035")
+        >>> grid.land_fraction.values.tolist()
+        [[1.0, 1.0]]
+        >>> half = gpd.GeoSeries([box(0, 0, 15_000, 10_000)], crs="EPSG:3035")
+        >>> grid.with_land(half).land_fraction.values.tolist()
+        [[1.0, 0.5]]
+        """
+        geometries, source_crs = _polygon_array(boundaries)
+        return self._with_projected_land(_reproject(geometries, source_crs, self.crs))
+
+    def _with_projected_land(self, projected: np.ndarray) -> Grid:
+        union = shapely.union_all(_repaired(projected))
+        coverage = _coverage_rows(self, np.array([union]))
+        land = np.clip(coverage.toarray().reshape(self.shape), 0.0, 1.0)
+        return Grid(self.crs, self.transform, self.shape, land)
+
+    # ------------------------------------------------------------------- geometry
+    @property
+    def resolution(self) -> tuple[float, float]:
+        """Cell size ``(dx, dy)``, both positive, in the CRS's units."""
+        return (self.transform.a, -self.transform.e)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """``(west, south, east, north)`` of the grid's outer edges."""
+        dx, dy = self.resolution
+        west, north = self.transform.c, self.transform.f
+        return (west, north - dy * self.shape[0], west + dx * self.shape[1], north)
+
+    @property
+    def size(self) -> int:
+        """Number of cells."""
+        return self.shape[0] * self.shape[1]
+
+    @property
+    def x(self) -> np.ndarray:
+        """Cell-centre x coordinates, west to east."""
+        return self.transform.c + self.resolution[0] * (np.arange(self.shape[1]) + 0.5)
+
+    @property
+    def y(self) -> np.ndarray:
+        """Cell-centre y coordinates, north to south."""
+        return self.transform.f - self.resolution[1] * (np.arange(self.shape[0]) + 0.5)
+
+    @functools.cached_property
+    def _areas(self) -> np.ndarray:
+        dx, dy = self.resolution
+        if self.crs.is_geographic:
+            return _geographic_cell_areas(self)
+        xx, yy = np.meshgrid(self.x, self.y)
+        lon, lat = _transformer(self.crs, "EPSG:4326").transform(xx, yy)
+        scale = pyproj.Proj(self.crs).get_factors(lon, lat, errcheck=False).areal_scale
+        metres = self.crs.axis_info[0].unit_conversion_factor ** 2
+        if np.all(np.abs(scale - 1) < _EQUAL_AREA_TOLERANCE):
+            return np.full(self.shape, dx * dy * metres)
+        if not np.all(np.isfinite(scale) & (scale > 0)):
+            raise GridError(
+                f"cell areas are undefined where the grid leaves {self.crs.name}'s domain"
+            )
+        return dx * dy * metres / scale
+
+    @property
+    def is_equal_area(self) -> bool:
+        """Whether every cell has the same true area (an equal-area projection)."""
+        return not self.crs.is_geographic and bool(np.ptp(self._areas) == 0)
+
+    @property
+    def cell_area(self) -> xr.DataArray:
+        """True area of each cell in m2 (y, x); the ellipsoidal area for degree grids."""
+        return self._layer(self._areas, "cell_area")
+
+    @property
+    def land_fraction(self) -> xr.DataArray:
+        """Share of each cell inside the boundary polygons (y, x); 1 when none were given."""
+        return self._layer(self._land, "land_fraction")
+
+    @property
+    def _land(self) -> np.ndarray:
+        return self.land if self.land is not None else np.ones(self.shape)
+
+    def _layer(self, values: np.ndarray, name: str) -> xr.DataArray:
+        attrs = _COORD_ATTRS[name]
+        return self.wrap(values, name=name, **attrs).drop_vars(name, errors="ignore")
+
+    def cell_index(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Flat (row-major) cell index of each point in the grid's CRS; -1 outside.
+
+        Examples
+        --------
+        >>> grid = Grid.from_bounds((0, 0, 40_000, 40_000), "EPSG:3035")
+        >>> grid.cell_index(np.array([0, 10_000, 40_000, 40_001]), np.array([40_000, 30_000, 0, 0]))
+        array([ 0,  5, 15, -1])
+        """
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        (dx, dy), (ny, nx) = self.resolution, self.shape
+        west, south, east, north = self.bounds
+        # Division (not the inverse transform's multiplication) keeps points on edges exact.
+        col = np.floor((x - west) / dx)
+        row = np.floor((north - y) / dy)
+        col = np.where(x == east, nx - 1, col)
+        row = np.where(y == south, ny - 1, row)
+        inside = (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
+        index = np.full(x.shape, -1, dtype=np.int64)
+        index[inside] = row[inside].astype(np.int64) * nx + col[inside].astype(np.int64)
+        return index
+
+    # --------------------------------------------------------------------- layers
+    def wrap(
+        self,
+        values: Any,
+        dims: Sequence[Hashable] | None = None,
+        coords: Mapping[Hashable, Any] | None = None,
+        name: Hashable | None = None,
+        units: str | None = None,
+        long_name: str | None = None,
+        **attrs: Any,
+    ) -> xr.DataArray:
+        """A DataArray on this grid following the conventions (CRS, coordinates, attributes).
+
+        Parameters
+        ----------
+        values : array-like (numpy or dask), shape ``(..., ny, nx)``
+        dims : sequence, optional
+            Names of the leading dimensions, or of all dimensions ending in ``("y", "x")``.
+        coords : mapping, optional
+            Coordinates of the leading dimensions.
+        name, units, long_name : optional
+        **attrs
+            Further attributes; ``cell_methods`` defaults to ``"area: sum"``.
+
+        Examples
+        --------
+        >>> grid = Grid.from_bounds((0, 0, 20_000, 10_000), "EPSG:3035")
+        >>> layer = grid.wrap(np.arange(4.0).reshape(2, 1, 2), dims=["sector"],
+        ...                   coords={"sector": ["A", "B"]}, name="co2", units="t")
+        >>> layer.dims, layer.attrs["cell_methods"], layer.rio.crs.to_epsg()
+        (('sector', 'y', 'x'), 'area: sum', 3035)
+        >>> sorted(c for c in layer.coords if c not in layer.dims)
+        ['cell_area', 'land_fraction', 'spatial_ref']
+        """
+        ndim = np.ndim(values)
+        dims = list(dims or [])
+        if dims[-2:] != ["y", "x"]:
+            dims = [*dims, "y", "x"]
+        if len(dims) != ndim or tuple(np.shape(values)[-2:]) != self.shape:
+            raise GridError(
+                f"values of shape {np.shape(values)} do not fit dims {tuple(dims)} on a grid of "
+                f"shape {self.shape}"
+            )
+        layer = xr.DataArray(
+            values,
+            dims=dims,
+            coords={**(coords or {}), **self._coords()},
+            name=name,
+            attrs={
+                **({"units": units} if units is not None else {}),
+                **({"long_name": long_name} if long_name is not None else {}),
+                "cell_methods": "area: sum",
+                **attrs,
+            },
+        )
+        return layer.rio.write_crs(self.crs).rio.write_transform(self.transform)
+
+    def _coords(self) -> dict[str, Any]:
+        x_attrs, y_attrs = _axis_attrs(self.crs)
+        return {
+            "y": ("y", self.y, y_attrs),
+            "x": ("x", self.x, x_attrs),
+            "land_fraction": (("y", "x"), self._land, _COORD_ATTRS["land_fraction"]),
+            "cell_area": (("y", "x"), self._areas, _COORD_ATTRS["cell_area"]),
+        }
+
+    def __repr__(self) -> str:
+        dx, dy = self.resolution
+        units = self.crs.axis_info[0].unit_name if self.crs.axis_info else ""
+        land = "" if self.land is None else f", {self.land.sum():,.1f} land cells"
+        return (
+            f"Grid({self.shape[0]} x {self.shape[1]} cells of {dx:g} x {dy:g} {units}, "
+            f"{self.crs.name}, bounds {self.bounds}{land})"
+        )
+
+
+_COORD_ATTRS = {
+    "land_fraction": {"long_name": "share of the cell inside the boundary polygons", "units": "1"},
+    "cell_area": {"long_name": "area of the cell", "standard_name": "cell_area", "units": "m2"},
+}
+
+
+def _axis_attrs(crs: pyproj.CRS) -> tuple[dict[str, str], dict[str, str]]:
+    if crs.is_geographic:
+        return (
+            {"standard_name": "longitude", "units": "degrees_east", "axis": "X"},
+            {"standard_name": "latitude", "units": "degrees_north", "axis": "Y"},
+        )
+    unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
+    return (
+        {"standard_name": "projection_x_coordinate", "units": unit, "axis": "X"},
+        {"standard_name": "projection_y_coordinate", "units": unit, "axis": "Y"},
+    )
+
+
+def _pair(resolution: float | tuple[float, float]) -> tuple[float, float]:
+    dx, dy = (resolution, resolution) if np.isscalar(resolution) else resolution
+    dx, dy = float(dx), float(dy)
+    if not (dx > 0 and dy > 0 and np.isfinite(dx) and np.isfinite(dy)):
+        raise GridError(f"resolution must be positive and finite, got {resolution!r}")
+    return dx, dy
+
+
+def _spacing(values: np.ndarray, dim: str) -> float:
+    steps = np.diff(values)
+    if not np.allclose(steps, steps[0], rtol=1e-9, atol=0):
+        raise GridError(f"the {dim!r} coordinate is not regularly spaced")
+    # The span over the count is exact for the round numbers grids use; a single step may not be.
+    return float((values[-1] - values[0]) / (len(values) - 1))
+
+
+@functools.lru_cache(maxsize=32)
+def _transformer(source: Any, target: Any) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(source, target, always_xy=True)
+
+
+def _geographic_cell_areas(grid: Grid) -> np.ndarray:
+    """Ellipsoidal area of each cell of a lon/lat grid (bounded by parallels and meridians).
+
+    The area between the equator and latitude phi per radian of longitude is
+    ``b**2 / 2 * (sin(phi) / (1 - e2 sin(phi)**2) + atanh(e sin(phi)) / e)``.
+    """
+    ellipsoid = grid.crs.ellipsoid
+    a, b = ellipsoid.semi_major_metre, ellipsoid.semi_minor_metre
+    e = np.sqrt(1 - (b / a) ** 2)
+    dx, dy = grid.resolution
+
+    def zone(lat: np.ndarray) -> np.ndarray:
+        s = np.sin(np.radians(np.clip(lat, -90, 90)))
+        if e == 0:
+            return b**2 * s
+        return b**2 / 2 * (s / (1 - e**2 * s**2) + np.arctanh(e * s) / e)
+
+    rows = np.abs(zone(grid.y + dy / 2) - zone(grid.y - dy / 2)) * np.radians(dx)
+    return np.repeat(rows[:, None], grid.shape[1], axis=1)
+
+
+# ------------------------------------------------------------------ polygon coverage
+def _polygon_array(polygons: Any) -> tuple[np.ndarray, pyproj.CRS]:
+    """Geometries and CRS of a GeoDataFrame/GeoSeries, checked to be non-empty polygons."""
+    import geopandas as gpd
+
+    if isinstance(polygons, gpd.GeoDataFrame):
+        polygons = polygons.geometry
+    if not isinstance(polygons, gpd.GeoSeries):
+        raise GridError(
+            "polygons must be a GeoDataFrame or GeoSeries with a CRS, "
+            f"got {type(polygons).__name__}"
+        )
+    crs = _as_crs(polygons.crs, "polygons")
+    geometries = np.asarray(polygons.array, dtype=object)
+    kinds = shapely.get_type_id(geometries)
+    bad = ~np.isin(kinds, (3, 6)) | shapely.is_empty(geometries)
+    if bad.any():
+        labels = [
+            f"{label} ({'empty' if g is None or g.is_empty else g.geom_type})"
+            for label, g in zip(polygons.index[bad], geometries[bad], strict=True)
+        ]
+        raise GridError(
+            f"{int(bad.sum())} geometries are not (multi)polygons: {format_labels(labels)}; "
+            "drop them first (e.g. gdf[gdf.geom_type.isin(['Polygon', 'MultiPolygon'])])"
+        )
+    return geometries, crs
+
+
+def _reproject(geometries: np.ndarray, source: pyproj.CRS, target: pyproj.CRS) -> np.ndarray:
+    if source == target:
+        return geometries
+    return shapely.transform(geometries, _transformer(source, target).transform, interleaved=False)
+
+
+def cell_coverage(grid: Grid, polygons: Any) -> sp.csr_matrix:
+    """Share of each cell's area inside each polygon: sparse ``(n_polygons, ny * nx)``.
+
+    Exact (shapely clipping) for cells a polygon's boundary crosses, whole cells inside or
+    outside by one point-in-polygon test; polygons are reprojected to the grid's CRS first.
+    Shares are of the cell's area in the grid's projected plane, which for an equal-area grid
+    is the true share. Overlapping polygons may together cover more than a cell. Invalid
+    polygons (self-intersecting, collapsed) are repaired with ``shapely.make_valid`` first.
+
+    Parameters
+    ----------
+    grid : Grid
+    polygons : GeoDataFrame or GeoSeries
+        (Multi)polygons with a CRS; one row of the result per polygon, in order.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> grid = Grid.from_bounds((0, 0, 20_000, 20_000), "EPSG:3035")
+    >>> shapes = gpd.GeoSeries([box(0, 0, 15_000, 20_000), box(15_000, 0, 20_000, 5_000)],
+    ...                        crs="EPSG:3035")
+    >>> cell_coverage(grid, shapes).toarray()
+    array([[1.  , 0.5 , 1.  , 0.5 ],
+           [0.  , 0.  , 0.  , 0.25]])
+    """
+    geometries, source_crs = _polygon_array(polygons)
+    return _coverage_rows(grid, _reproject(geometries, source_crs, grid.crs))
+
+
+def _repaired(geometries: np.ndarray) -> np.ndarray:
+    """Invalid polygons (self-intersections, collapsed rings) made valid, polygonal parts kept."""
+    geometries = geometries.copy()
+    for index in np.flatnonzero(~shapely.is_valid(geometries)):
+        parts = shapely.get_parts(shapely.make_valid(geometries[index]))
+        polygonal = [p for p in parts if p.geom_type in ("Polygon", "MultiPolygon")]
+        geometries[index] = shapely.union_all(polygonal) if polygonal else shapely.Polygon()
+    return geometries
+
+
+def _coverage_rows(grid: Grid, geometries: np.ndarray) -> sp.csr_matrix:
+    geometries = _repaired(geometries)
+    rows, cols, values = [], [], []
+    for number, geometry in enumerate(geometries):
+        cells, shares = _polygon_coverage(grid, geometry)
+        rows.append(np.full(len(cells), number))
+        cols.append(cells)
+        values.append(shares)
+    matrix = sp.coo_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(geometries), grid.size),
+    )
+    return matrix.tocsr()
+
+
+def _clip(shape: shapely.Geometry, x0: float, y0: float, x1: float, y1: float) -> Any:
+    """``shape`` inside a rectangle: GEOS's fast rectangle clipping or, when that trips over
+    the slightly invalid pieces it can itself produce, a full intersection."""
+    try:
+        return shapely.clip_by_rect(shape, x0, y0, x1, y1)
+    except shapely.errors.GEOSException:
+        return shapely.intersection(shapely.make_valid(shape), shapely.box(x0, y0, x1, y1))
+
+
+def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
+    """Cells (flat indices) a polygon covers and the covered share of each.
+
+    Row by row: clip the polygon to the row; cells the polygon's boundary passes through are
+    clipped exactly; every other cell of the row is wholly inside or outside, so its centre
+    decides. A boundary piece is connected, so it passes through every column between its
+    westmost and eastmost point.
+    """
+    if geometry.is_empty:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    (dx, dy), (ny, nx) = grid.resolution, grid.shape
+    west, north = grid.transform.c, grid.transform.f
+    gx0, gy0, gx1, gy1 = geometry.bounds
+    c0, c1 = max(int(np.floor((gx0 - west) / dx)), 0), min(int(np.ceil((gx1 - west) / dx)), nx)
+    r0, r1 = max(int(np.floor((north - gy1) / dy)), 0), min(int(np.ceil((north - gy0) / dy)), ny)
+    if c0 >= c1 or r0 >= r1:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    edges = (west + dx * np.arange(c0, c1 + 1)).tolist()
+    ncols = c1 - c0
+    outline = shapely.boundary(geometry)
+    cells, shares = [], []
+    for row in range(r0, r1):
+        top = north - row * dy
+        bottom = top - dy
+        strip = _clip(geometry, edges[0], bottom, edges[-1], top)
+        if strip.is_empty:
+            continue
+        border = np.zeros(ncols + 1, dtype=bool)  # one spare cell ends the last run
+        spans = shapely.bounds(shapely.get_parts(_clip(outline, edges[0], bottom, edges[-1], top)))
+        for low, high in zip(spans[:, 0].tolist(), spans[:, 2].tolist(), strict=True):
+            first = min(max(int((low - edges[0]) // dx), 0), ncols - 1)
+            last = min(max(int((high - edges[0]) // dx), 0), ncols - 1)
+            border[first : last + 1] = True
+        border[ncols] = True
+        share = np.zeros(ncols)
+        for col in np.flatnonzero(border[:ncols]).tolist():
+            share[col] = _clip(strip, edges[col], bottom, edges[col + 1], top).area / (dx * dy)
+        # Runs of cells between border cells are wholly in or out: one centre test each.
+        starts = np.flatnonzero(~border[:-1] & np.concatenate(([True], border[:-2])))
+        ends = np.flatnonzero(~border[:-1] & border[1:]) + 1
+        for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            if shapely.contains_xy(strip, edges[begin] + dx / 2, bottom + dy / 2):
+                share[begin:end] = 1.0
+        keep = np.flatnonzero(share > 0)
+        cells.append(row * nx + c0 + keep)
+        shares.append(np.minimum(share[keep], 1.0))
+    if not cells:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    return np.concatenate(cells).astype(np.int64), np.concatenate(shares)

@@ -1,0 +1,82 @@
+"""Zarr / NetCDF round trips of grids and lazy cubes, CRS included, atomically."""
+
+from __future__ import annotations
+
+import dask.array as dsa
+import numpy as np
+import pytest
+import xarray as xr
+
+from gridfoot.errors import InputFileError
+from gridfoot.io.cube import open_cube, write_cube, write_zarr
+from gridfoot.spatial.grid import Grid, albers_for
+
+
+@pytest.fixture
+def cube():
+    """A lazy (destination, sector, y, x) cube on a fitted Albers grid (a custom CRS)."""
+    grid = Grid.from_bounds((-30_000, -20_000, 20_000, 20_000), albers_for(100, 20, 120, 40))
+    values = dsa.arange(3 * 2 * 4 * 5, dtype=float, chunks=2 * 4 * 5).reshape(3, 2, 4, 5)
+    return grid.wrap(
+        values,
+        dims=["destination", "sector"],
+        coords={"destination": ["USA", "JPN", "DEU"], "sector": ["ele", "man"]},
+        name="driven",
+        units="kt",
+        long_name="CO2 driven",
+    )
+
+
+def test_zarr_round_trip_keeps_crs_coordinates_and_layer_chunks(cube, tmp_path):
+    store = write_zarr(cube, tmp_path / "cube.zarr")
+    raw = xr.open_zarr(store, decode_coords="all")
+    assert raw["driven"].rio.crs.to_wkt() == cube.rio.crs.to_wkt()
+    assert raw["driven"].encoding["chunks"] == (1, 1, 4, 5)
+    again = open_cube(store)
+    assert isinstance(again.data, dsa.Array)
+    assert again.dims == cube.dims
+    np.testing.assert_array_equal(again.values, cube.values)
+    assert again.attrs["units"] == "kt" and again.attrs["cell_methods"] == "area: sum"
+    assert again["destination"].values.tolist() == ["USA", "JPN", "DEU"]
+    assert {"land_fraction", "cell_area", "spatial_ref"} <= set(again.coords)
+    assert Grid.from_dataarray(again) == Grid.from_dataarray(cube)
+
+
+def test_netcdf_round_trip(cube, tmp_path):
+    path = write_cube(cube, tmp_path / "cube.nc")
+    again = open_cube(path)
+    assert again.rio.crs == cube.rio.crs
+    np.testing.assert_array_equal(again.values, cube.values)
+    assert again["destination"].values.tolist() == ["USA", "JPN", "DEU"]
+    assert Grid.from_dataarray(again) == Grid.from_dataarray(cube)
+    dataset = open_cube(path, as_dataset=True)
+    assert list(dataset.data_vars) == ["driven"]
+
+
+def test_reopened_cube_can_be_written_again(cube, tmp_path):
+    first = open_cube(write_zarr(cube, tmp_path / "a.zarr"))
+    second = open_cube(write_zarr(first.isel(destination=[0, 2]), tmp_path / "b.zarr"))
+    np.testing.assert_array_equal(second.values, cube.values[[0, 2]])
+    nc = open_cube(write_cube(first, tmp_path / "a.nc"))
+    np.testing.assert_array_equal(nc.values, cube.values)
+
+
+def test_atomic_replace_and_errors(cube, tmp_path):
+    store = tmp_path / "cube.zarr"
+    write_zarr(cube, store)
+    write_zarr(cube * 2, store)
+    np.testing.assert_array_equal(open_cube(store).values, 2 * cube.values)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.zarr"]
+    broken = cube.copy(data=cube.data.map_blocks(_fail, dtype=float))
+    with pytest.raises(RuntimeError, match="boom"):
+        write_zarr(broken, store)
+    np.testing.assert_array_equal(open_cube(store).values, 2 * cube.values)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.zarr"]
+    with pytest.raises(InputFileError, match=r"\.zarr or \.nc"):
+        write_cube(cube, tmp_path / "cube.tif")
+    with pytest.raises(InputFileError, match="no such"):
+        open_cube(tmp_path / "absent.zarr")
+
+
+def _fail(block):
+    raise RuntimeError("boom")
