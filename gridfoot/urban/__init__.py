@@ -1,0 +1,31 @@
+"""Urban carbon footprints from city input-output tables (Hu et al. 2016; Lin et al. 2015).
+
+A city is either a single-region input-output table in the competitive-imports layout of
+Chinese city tables (:func:`read_city_table`), nested in a host MRIO that prices its imports,
+or a region (or group of regions) of an MRIO. :func:`city_footprint` and
+:func:`city_footprint_from_mrio` compute its direct emissions, emissions embodied in exports
+(EEE) and imports (EEI), each split domestic / foreign, the four footprint boundaries and the
+sector views; :func:`indicators` and :func:`compare_cities` the four indicators and a table of
+several cities.
+"""
+
+from gridfoot.urban.footprints import (
+    BOUNDARIES,
+    PATHWAYS,
+    CityFootprint,
+    city_footprint,
+    city_footprint_from_mrio,
+)
+from gridfoot.urban.tables import CityTable, cut_city_table, import_origin_shares, read_city_table
+
+__all__ = [
+    "BOUNDARIES",
+    "PATHWAYS",
+    "CityFootprint",
+    "CityTable",
+    "city_footprint",
+    "city_footprint_from_mrio",
+    "cut_city_table",
+    "import_origin_shares",
+    "read_city_table",
+]
