@@ -16,6 +16,7 @@ from gridfoot.urban.footprints import (
     city_footprint,
     city_footprint_from_mrio,
 )
+from gridfoot.urban.indicators import IndicatorOptions, compare_cities, indicators, tidy_accounts
 from gridfoot.urban.tables import CityTable, cut_city_table, import_origin_shares, read_city_table
 
 __all__ = [
@@ -23,9 +24,13 @@ __all__ = [
     "PATHWAYS",
     "CityFootprint",
     "CityTable",
+    "IndicatorOptions",
     "city_footprint",
     "city_footprint_from_mrio",
+    "compare_cities",
     "cut_city_table",
     "import_origin_shares",
+    "indicators",
     "read_city_table",
+    "tidy_accounts",
 ]
