@@ -684,7 +684,7 @@ def cut_city_table(
 
     def by_sector(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
         """Sum the rows (producers) of ``frame`` by sector, in table order."""
-        return frame.groupby(level="sector", sort=False).sum().reindex(sectors)
+        return frame.groupby(level="sector", sort=False).sum().reindex(sectors, fill_value=0.0)
 
     intermediate = by_sector(mrio.Z.loc[:, local]).T.groupby(level="sector", sort=False).sum().T
     intermediate = intermediate.reindex(columns=sectors)
