@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from make_sample_data import _INPUTS, _SPENDING, SECTORS, _stream
 
 CATEGORIES = {
