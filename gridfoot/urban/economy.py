@@ -25,6 +25,7 @@ system, with each import known by origin and user (no proportionality needed).
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,30 @@ class CityEconomy:
     def sectors(self) -> pd.Index:
         """The sector of each local producer."""
         return self.producers.get_level_values("sector")
+
+
+_HOST_SUPPLY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _host_supply(host: MRIO, stressor: str, rate: float, description: str) -> SupplySystem:
+    """The host MRIO as a supply system; its multipliers are solved once per host and stressor.
+
+    Every city nested in the same host shares them (a transposed solve of the host's size).
+    """
+    cached = _HOST_SUPPLY.setdefault(host, {})
+    if stressor not in cached:
+        x = host.x.to_numpy()
+        intensity = intensities(host.F.loc[[stressor]].to_numpy() * (x > 0), x)[0]
+        cached[stressor] = (intensity, multipliers(host.leontief, intensity[None, :])[0])
+    intensity, total = cached[stressor]
+    supply = SupplySystem(
+        producers=host.producers,
+        intensity=intensity * rate,
+        factor=host.leontief,
+        description=description,
+    )
+    supply.__dict__["multipliers"] = total * rate  # prefill the cached property
+    return supply
 
 
 # -- the table route ------------------------------------------------------------------------
@@ -331,13 +356,11 @@ def economy_from_table(
                 f"in the host MRIO to price them"
                 + (" (check the origin shares)" if origin_shares is not None else "")
             )
-        x_host = host.x.to_numpy()
-        supply = SupplySystem(
-            producers=host.producers,
-            intensity=intensities(host.F.loc[[stressor]].to_numpy() * (x_host > 0), x_host)[0]
-            * rate,
-            factor=host.leontief,
-            description=f"host MRIO ({len(host.regions)} regions; multi-regional assumption)",
+        supply = _host_supply(
+            host,
+            stressor,
+            rate,
+            f"host MRIO ({len(host.regions)} regions; multi-regional assumption)",
         )
     return CityEconomy(
         name=table.name,
@@ -427,12 +450,7 @@ def economy_from_mrio(
     direct = mrio.F.loc[[stressor]].to_numpy()[0] * (x > 0)
     households = by_category(mrio.F_Y.loc[[stressor]].to_numpy()[:, buyer == -1])[0]
     value_added = float((x[local] - Z[:, local].sum(axis=0)).sum())
-    supply = SupplySystem(
-        producers=mrio.producers,
-        intensity=intensities(direct[None, :], x)[0],
-        factor=mrio.leontief,
-        description=f"the MRIO itself ({len(mrio.regions)} regions)",
-    )
+    supply = _host_supply(mrio, stressor, 1.0, f"the MRIO itself ({len(mrio.regions)} regions)")
     name = name or "+".join(city)
     return CityEconomy(
         name=name,

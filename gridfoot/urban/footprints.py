@@ -142,18 +142,20 @@ class CityFootprint:
         """GDP (value added) in the city's monetary unit."""
         return self.economy.gdp
 
-    def _total(self, name: str, **selection: object) -> float:
-        return float(self.dataset[name].sel(selection).sum())
+    def _values(self, name: str) -> np.ndarray:
+        return self.dataset[name].values
 
     @property
     def direct(self) -> float:
         """Territorial emissions, producers and households."""
-        return self._total("direct") + self._total("direct_final_demand")
+        return float(self._values("direct").sum() + self._values("direct_final_demand").sum())
 
     @property
     def boundaries(self) -> pd.Series:
         """The four footprint boundaries (totals over sources)."""
-        return self.dataset["footprint"].sum("source").to_series().rename(self.name)
+        return pd.Series(
+            self._values("footprint").sum(axis=1), index=list(BOUNDARIES), name=self.name
+        )
 
     @property
     def accounts(self) -> pd.DataFrame:
@@ -162,30 +164,30 @@ class CityFootprint:
         Rows are quantities, columns ``local``, ``domestic``, ``foreign``, ``total`` and
         ``unit``; a split that does not apply is NaN.
         """
-        data = self.dataset
-        eei = data["eei"]
-        eee = data["eee"].sum("sector")
+        eei = dict(zip(PATHWAYS, self._values("eei"), strict=True))  # pathway -> (origin,)
+        eee = self._values("eee").sum(axis=0)
         nan = np.nan
 
-        def split(domestic: float, foreign: float) -> list[float]:
-            return [nan, float(domestic), float(foreign), float(domestic + foreign)]
+        def split(values: np.ndarray) -> list[float]:
+            return [nan, *map(float, values), float(values.sum())]
 
         def local(value: float) -> list[float]:
             return [float(value), nan, nan, float(value)]
 
+        producers = float(self._values("direct").sum())
+        households = float(self._values("direct_final_demand").sum())
         rows = {
-            "direct": local(self.direct),
-            "direct_producers": local(self._total("direct")),
-            "direct_final_demand": local(self._total("direct_final_demand")),
-            "local_for_local": local(self._total("local_for_local")),
-            "eee": split(*eee.values),
-            "eei_final_demand": split(*eei.sel(pathway=_FOR_FINAL_DEMAND).sum("pathway").values),
-            "eei_exports": split(*eei.sel(pathway=_FOR_EXPORTS).sum("pathway").values),
-            "eei_production_inputs": split(*eei.sel(pathway=_INPUTS).sum("pathway").values),
-            "eei": split(*eei.sum("pathway").values),
+            "direct": local(producers + households),
+            "direct_producers": local(producers),
+            "direct_final_demand": local(households),
+            "local_for_local": local(self._values("local_for_local").sum()),
+            "eee": split(eee),
+            "eei_final_demand": split(sum(eei[p] for p in _FOR_FINAL_DEMAND)),
+            "eei_exports": split(sum(eei[p] for p in _FOR_EXPORTS)),
+            "eei_production_inputs": split(sum(eei[p] for p in _INPUTS)),
+            "eei": split(sum(eei.values())),
         }
-        for boundary in BOUNDARIES:
-            values = data["footprint"].sel(boundary=boundary).values
+        for boundary, values in zip(BOUNDARIES, self._values("footprint"), strict=True):
             rows[boundary] = [*map(float, values), float(values.sum())]
         table = pd.DataFrame.from_dict(
             rows, orient="index", columns=["local", "domestic", "foreign", "total"]
@@ -296,9 +298,8 @@ class CityFootprint:
 
     def _summary(self) -> dict[str, str]:
         b = self.boundaries
-        balance = float(self.dataset["eee"].sum()) - float(
-            self.dataset["eei"].sel(pathway=_FOR_FINAL_DEMAND).sum()
-        )
+        accounts = self.accounts["total"]
+        balance = accounts["eee"] - accounts["eei_final_demand"]
         money = self.economy.monetary_unit
         return {
             "route": f"{self.economy.route}; imports priced by {self.economy.supply.description}",
