@@ -91,13 +91,14 @@ def plot_quadrants(
             ax.annotate(
                 name, (x[name], y[name]), xytext=(4, 3), textcoords="offset points", fontsize=7
             )
+        ax.margins(x=0.12, y=0.22)  # keeps the corner labels clear of the cities
         ax.axvline(reference[0], color="0.5", lw=0.8, ls="--", zorder=1)
         ax.axhline(reference[1], color="0.5", lw=0.8, ls="--", zorder=1)
         corners = {
-            (0.02, 0.98, "left", "top"): "efficient production,\nhigh consumption",
-            (0.98, 0.98, "right", "top"): "intensive production,\nhigh consumption",
-            (0.02, 0.02, "left", "bottom"): "efficient production,\nlow consumption",
-            (0.98, 0.02, "right", "bottom"): "intensive production,\nlow consumption",
+            (0.01, 0.99, "left", "top"): "efficient production,\nhigh consumption",
+            (0.99, 0.99, "right", "top"): "intensive production,\nhigh consumption",
+            (0.01, 0.01, "left", "bottom"): "efficient production,\nlow consumption",
+            (0.99, 0.01, "right", "bottom"): "intensive production,\nlow consumption",
         }
         for (cx, cy, ha, va), text in corners.items():
             ax.text(cx, cy, text, transform=ax.transAxes, ha=ha, va=va, fontsize=6.5, color="0.4")
@@ -106,7 +107,7 @@ def plot_quadrants(
         )
         ax.set_ylabel(f"carbon consumption level ({stressor}, {units['carbon_consumption_level']})")
         ax.set_title("Carbon production efficiency and consumption level")
-        ax.legend(loc="center right", frameon=False)
+        ax.legend(loc="best", frameon=False)
     return fig
 
 

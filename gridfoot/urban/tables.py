@@ -79,10 +79,13 @@ def _series(values: object, index: pd.Index, what: str, source: str) -> pd.Serie
     except (TypeError, ValueError) as error:
         raise ValueCheckError(f"{source}{what}: non-numeric values ({error})") from None
     series = series.set_axis(series.index.map(str))
+    if series.index.has_duplicates:
+        duplicated = series.index[series.index.duplicated()].unique()
+        raise LabelError(f"{source}{what}: duplicated labels {format_labels(duplicated)}")
     unknown = series.index.difference(index, sort=False)
     if len(unknown):
         raise LabelError(f"{source}{what}: unknown labels {format_labels(unknown)}")
-    series = series.astype(float).reindex(index, fill_value=0.0)
+    series = series.reindex(index, fill_value=0.0)
     _finite(series.to_frame().to_numpy(), what, source, series.index)
     return series.rename(what)
 
@@ -180,6 +183,8 @@ class CityTable:
     def __post_init__(self) -> None:
         set_ = functools.partial(object.__setattr__, self)
         where = f"{self.source}: " if self.source else ""
+        if not self.tolerance >= 0:
+            raise ValueCheckError(f"tolerance must be >= 0, got {self.tolerance!r}")
         if not isinstance(self.intermediate, pd.DataFrame) or not isinstance(
             self.final_demand, pd.DataFrame
         ):
@@ -199,15 +204,16 @@ class CityTable:
                 f"{format_labels(Z.columns.difference(Z.index)) or 'none'}"
             )
         sectors = pd.Index(Z.index, name="sector")
-        Z = Z.reindex(columns=sectors).astype(float)
-        _finite(Z.to_numpy(), "intermediate use", where, sectors)
+        Z = pd.DataFrame(
+            {s: _series(Z[s], sectors, f"intermediate use {s!r}", where) for s in sectors}
+        )
+        Z.columns.name = "sector"
         negative = np.argwhere(Z.to_numpy() < 0)
         if len(negative):
             raise ValueCheckError(
                 f"{where}intermediate use: negative values at "
                 + format_labels(f"({sectors[i]} x {sectors[j]})" for i, j in negative)
             )
-        Z.index = Z.columns = sectors
 
         Y = self.final_demand.copy()
         Y.index, Y.columns = Y.index.map(str), Y.columns.map(str)
@@ -277,6 +283,11 @@ class CityTable:
         if self.value_added is not None:
             value_added = self.value_added.copy()
             value_added.index = value_added.index.map(str)
+            if value_added.index.has_duplicates:
+                raise LabelError(
+                    f"{where}duplicated value-added rows "
+                    f"{format_labels(value_added.index[value_added.index.duplicated()])}"
+                )
             value_added = pd.DataFrame(
                 {
                     row: _series(value_added.loc[row], sectors, f"value added {row!r}", where)
@@ -284,10 +295,8 @@ class CityTable:
                 }
             ).T
             value_added.index.name = "component"
-            _check_balance(
-                Z.sum(axis=0) + value_added.sum(axis=0) - output, output, self.tolerance,
-                "column", where,
-            )  # fmt: skip
+            gap = Z.sum(axis=0) + value_added.sum(axis=0) - output
+            _check_balance(gap, output, self.tolerance, "column", where)
         if self.population is not None and not self.population > 0:
             raise ValueCheckError(f"{where}population must be positive, got {self.population!r}")
 
@@ -492,12 +501,11 @@ def read_city_table(
                 f"columns only. Sector rows: {format_labels(sectors, 40)}"
             )
     body = frame.loc[sectors].fillna(0.0)
+    value_added = frame.loc[value_rows, list(sectors)].fillna(0.0)
     if roles["total_input"] in frame.index:
         total = frame.loc[roles["total_input"], list(sectors)].fillna(0.0)
-        computed = body[list(sectors)].sum(axis=0) + frame.loc[value_rows, list(sectors)].fillna(
-            0.0
-        ).sum(axis=0)
-        _check_balance(computed - total, body[roles["output"]], tolerance, "column", f"{path}: ")
+        gap = body[list(sectors)].sum(axis=0) + value_added.sum(axis=0) - total
+        _check_balance(gap, body[roles["output"]], tolerance, "column", f"{path}: ")
     emissions_frame = emissions
     if emissions_frame is None:
         if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
@@ -523,7 +531,7 @@ def read_city_table(
         other=body[roles["other"]] if roles["other"] in body.columns else None,
         emissions=direct,
         household_emissions=households,
-        value_added=frame.loc[value_rows, list(sectors)].fillna(0.0) if value_rows else None,
+        value_added=value_added if value_rows else None,
         name=name or path.name.split(".")[0],
         population=population,
         gdp=gdp,
