@@ -10,8 +10,9 @@ producers of the supply system):
 
 ``Z_l`` (n, n), ``Y_l`` (n, K), ``E_l`` (n, P)
     local products used by local producers, by local final demand, and exported;
-``x = Z_l·1 + Y_l·1 + E_l·1``
-    gross output (balanced), ``A_l = Z_l diag(1/x)``, ``L_l = (I - A_l)^-1`` (never formed);
+``x``
+    gross output, by default balanced (``x = Z_l·1 + Y_l·1 + E_l·1``, and every identity below
+    is exact), ``A_l = Z_l diag(1/x)``, ``L_l = (I - A_l)^-1`` (never formed);
 ``f`` (n), ``h`` (K)
     direct emissions of producers and of final demand (households), ``s = f / x``;
 ``U[g]`` (m, n), ``V[g]`` (m, K), ``R[g]`` (m, P)
@@ -23,7 +24,8 @@ producers of the supply system):
 Quantities (all in emission units):
 
 * local-for-local ``LL = s ⊙ L_l Y_l`` (by producer and category) and embodied in exports
-  ``EEE = s ⊙ L_l E_l`` (by producer and partner); ``sum f = sum LL + sum EEE``.
+  ``EEE = s ⊙ L_l E_l`` (by producer and partner); ``sum f = sum LL + sum EEE`` when ``x`` is
+  balanced (a given ``x`` leaves its imbalance times ``s`` unattributed, as in the MRIO).
 * import intensity of local output ``t[g] = q U[g] diag(1/x)`` (emissions elsewhere per unit of
   local output, through imported inputs from origin g).
 * emissions embodied in imports (EEI), by origin g and pathway: delivered to final demand
@@ -68,6 +70,7 @@ def city_accounts(
     V: np.ndarray,
     R: np.ndarray,
     q: np.ndarray,
+    x: np.ndarray | None = None,
     labels: object = None,
 ) -> dict[str, np.ndarray]:
     """Every account of a city (see the module documentation for the symbols).
@@ -99,7 +102,9 @@ def city_accounts(
     [75.0, 12.5]
     """
     Z_l, Y_l, E_l = (np.asarray(a, dtype=float) for a in (Z_l, Y_l, E_l))
-    x = Z_l.sum(axis=1) + Y_l.sum(axis=1) + E_l.sum(axis=1)
+    if x is None:
+        x = Z_l.sum(axis=1) + Y_l.sum(axis=1) + E_l.sum(axis=1)
+    x = np.asarray(x, dtype=float)
     local = factor(Z_l, x, labels=labels)
     s = intensities(np.asarray(f, dtype=float)[None, :], x)[0]
     X_final = local.solve(Y_l)

@@ -95,6 +95,7 @@ class CityEconomy:
     monetary_unit: str
     route: str
     assumption: str
+    output: np.ndarray | None = None  # given gross output; None: balanced from the flows
 
     @property
     def sectors(self) -> pd.Index:
@@ -408,8 +409,9 @@ def economy_from_mrio(
     """The arrays of a city that is a region (or group of regions) of ``mrio``.
 
     The rest of the MRIO prices the city's imports: its total multipliers include every
-    feedback through the city itself. GDP defaults to the city producers' value added
-    (output minus intermediate purchases).
+    feedback through the city itself. The MRIO's gross output gives the coefficients, as in
+    :func:`gridfoot.footprint` (identities exact for a balanced ``x``). GDP defaults to the
+    city producers' value added (output minus intermediate purchases).
     """
     city, country = _city_regions(mrio, regions)
     stressor = _one_stressor(mrio, stressor)
@@ -472,4 +474,5 @@ def economy_from_mrio(
         monetary_unit=mrio.monetary_unit,
         route=f"MRIO region(s) {'+'.join(city)}",
         assumption="multi-regional (the MRIO itself)",
+        output=x[local],  # the MRIO's own x, so that every coefficient is the MRIO's
     )

@@ -33,8 +33,11 @@ direct - EEE
 
 They nest: ``direct - EEE <= consumption-based <= direct + EEI`` and
 ``direct - EEE <= direct <= production-based <= direct + EEI``;
-:func:`gridfoot.plot.urban.plot_boundaries` draws it. The identity ``consumption-based =
-direct - EEE + EEI for final demand`` holds exactly (the city's output is balanced).
+:func:`gridfoot.plot.urban.plot_boundaries` draws it. The local part of the consumption-based
+and trade-exclusive boundaries is computed as ``LL + h`` (driven by local final demand); it
+equals ``direct - EEE`` whenever the output behind the coefficients is balanced, which a city
+table always is (its output is rebuilt from the flows), and an MRIO is unless it carries a
+printed ``x`` (then, as in :func:`gridfoot.footprint`, the identities are off by the imbalance).
 
 Both routes share these definitions: a city table nested in a host MRIO, and a city that is a
 region of an MRIO. EEE and EEI follow trade flows (as a city table must); for a city that is an
@@ -336,6 +339,7 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
         economy.imported_final,
         economy.re_exports,
         supply.multipliers,
+        x=economy.output,
         labels=economy.producers,
     )
     sectors = pd.Index(pd.unique(economy.sectors), name="sector")
@@ -361,7 +365,9 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
         ]
     )  # (pathway, origin)
     direct = float(economy.emissions.sum() + economy.household_emissions.sum())
-    eee_total = float(acc["eee"].sum())
+    # Emitted in the city for the city: demand-driven, so that the consumption-based footprint
+    # is the MRIO's cba even for an unbalanced x (then D - EEE differs by the imbalance).
+    local_for_city = float(acc["local_for_local"].sum() + economy.household_emissions.sum())
     pathway = list(PATHWAYS)
     by_pathway = dict(zip(pathway, eei, strict=True))
 
@@ -371,9 +377,9 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
     boundary = np.array(
         [
             [direct, *imported(*_INPUTS)],
-            [direct - eee_total, *imported(*_FOR_FINAL_DEMAND)],
+            [local_for_city, *imported(*_FOR_FINAL_DEMAND)],
             [direct, *imported(*pathway)],
-            [direct - eee_total, 0.0, 0.0],
+            [local_for_city, 0.0, 0.0],
         ]
     )
     emission = {"units": economy.unit}
@@ -422,7 +428,9 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
         for name, (dims, values, long_name) in data.items()
     }
     variables["output"] = xr.Variable(
-        ("sector",), by_sector(acc["x"]), {"long_name": "gross output (balanced)", **money}
+        ("sector",),
+        by_sector(acc["x"]),
+        {"long_name": "gross output behind the coefficients", **money},
     )
     variables["export_value"] = xr.Variable(
         ("sector", "partner"),

@@ -474,3 +474,32 @@ def test_boundaries_constant_lists_four() -> None:
         "direct_plus_eei",
         "direct_minus_eee",
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("region", ["CHN", "LUX", "MLT"])
+def test_mrio_route_keeps_the_tables_printed_output(reference_data, region) -> None:
+    import warnings
+
+    from gridfoot.datasets import load_wiod2009
+    from gridfoot.errors import ZeroOutputWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ZeroOutputWarning)
+        wiod = load_wiod2009(x="file", data_dir=reference_data)
+    city = city_footprint_from_mrio(wiod, region, population=1.0)
+    cba = float(footprint(wiod).cba.sel(stressor="CO2", region=region))
+    assert city.boundaries["consumption_based"] == pytest.approx(cba, rel=1e-12)
+    # The printed x is not Z·1 + Y·1: direct - EEE and local-for-local differ by the local
+    # multipliers times the imbalance, s L_local (x - Z·1 - Y·1).
+    x = wiod.x[region].to_numpy()
+    producing = x > 0
+    Z_local = wiod.Z.loc[region, region].to_numpy()
+    A_local = np.where(producing, Z_local / np.where(producing, x, 1.0), 0.0)
+    s = np.where(producing, wiod.F.loc["CO2", region].to_numpy() / np.where(producing, x, 1), 0)
+    multipliers = np.linalg.solve((np.eye(len(x)) - A_local).T, s)
+    balanced = (wiod.Z.loc[region].sum(axis=1) + wiod.Y.loc[region].sum(axis=1)).to_numpy()
+    a = city.accounts["total"]
+    assert a["direct"] - a["eee"] - a["direct_minus_eee"] == pytest.approx(
+        float(multipliers @ (x - balanced)), rel=1e-6, abs=1e-9 * a["direct"]
+    )
