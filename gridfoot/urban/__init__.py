@@ -1,4 +1,4 @@
-"""Urban carbon footprints from city input-output tables (Hu et al. 2016; Lin et al. 2015).
+"""Urban carbon footprints from city input-output tables.
 
 A city is either a single-region input-output table in the competitive-imports layout of
 Chinese city tables (:func:`read_city_table`), nested in a host MRIO that prices its imports,
@@ -6,7 +6,15 @@ or a region (or group of regions) of an MRIO. :func:`city_footprint` and
 :func:`city_footprint_from_mrio` compute its direct emissions, emissions embodied in exports
 (EEE) and imports (EEI), each split domestic / foreign, the four footprint boundaries and the
 sector views; :func:`indicators` and :func:`compare_cities` the four indicators and a table of
-several cities.
+several cities; :mod:`gridfoot.plot.urban` draws the study's figures and
+:func:`gridfoot.urban.run.run_urban` (``gridfoot urban CONFIG --out DIR``) runs it from a file.
+
+References
+----------
+Hu, Y., Lin, J., Cui, S. & Khanna, N. Z. (2016). Measuring urban carbon footprint from carbon
+flows in the global supply chain. *Environmental Science & Technology* 50.
+Lin, J., Hu, Y., Cui, S., Kang, J. & Ramaswami, A. (2015). Tracking urban carbon footprints
+from production and consumption perspectives. *Environmental Research Letters* 10, 054001.
 """
 
 from gridfoot.urban.footprints import (

@@ -43,8 +43,8 @@ Both routes share these definitions: a city table nested in a host MRIO, and a c
 region of an MRIO. EEE and EEI follow trade flows (as a city table must); for a city that is an
 MRIO region they exceed the destination-based ``eee``/``eei`` of :func:`gridfoot.footprint` by
 the same amount, the city's own emissions that leave in exported inputs and come back in its
-imports, so the consumption-based footprint and the balance EEE - EEI for final demand equal
-the MRIO's ``cba`` and ``eee - eei`` exactly.
+imports, so the consumption-based footprint equals the MRIO's ``cba`` exactly, and the balance
+EEE - EEI for final demand its ``eee - eei`` (exactly for a balanced ``x``).
 """
 
 from __future__ import annotations
