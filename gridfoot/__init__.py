@@ -6,7 +6,7 @@ downscaled to an equal-area grid from point sources, with hotspot analytics and 
 
 from importlib.metadata import PackageNotFoundError, version
 
-from gridfoot import hotspots
+from gridfoot import hotspots, urban
 from gridfoot.errors import GridfootError, GridfootWarning
 from gridfoot.mrio import (
     MRIO,
@@ -25,6 +25,7 @@ from gridfoot.spatial import (
     load_allocation,
     read_sources,
 )
+from gridfoot.urban import city_footprint, city_footprint_from_mrio, read_city_table
 
 try:
     __version__ = version("gridfoot")
@@ -41,12 +42,16 @@ __all__ = [
     "__version__",
     "allocate",
     "cell_coverage",
+    "city_footprint",
+    "city_footprint_from_mrio",
     "composition",
     "footprint",
     "hotspots",
     "load_allocation",
+    "read_city_table",
     "read_countries",
     "read_mrio",
     "read_satellite",
     "read_sources",
+    "urban",
 ]

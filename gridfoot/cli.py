@@ -24,6 +24,7 @@ EPILOG = textwrap.dedent(
       gridfoot footprint --mrio path/to/tables --stressor CO2 --out results
       gridfoot hotspots cube.zarr --sum sector --regions provinces.geojson --name-field name \
           --out hotspots
+      gridfoot urban sample_data/cities/cities.toml --out urban_results
 
     Every command prints one line and exits with status 2 on bad input.
     Documentation: README.md and the notebooks/ folder of the source tree.
@@ -265,6 +266,49 @@ def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _add_urban(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "urban",
+        help="urban carbon footprints from city input-output tables",
+        description=textwrap.dedent(
+            """\
+            Compute the urban carbon footprints of the cities in CONFIG (a TOML file: city
+            input-output tables nested in a host MRIO, or regions of the host): direct
+            emissions, emissions embodied in exports and imports (split domestic / foreign),
+            the four footprint boundaries, the four indicators and the sector views.
+
+            Writes DIR/comparison.csv, accounts.csv, sectors.csv, composition.csv, one NetCDF
+            per city in DIR/cities/, figures in DIR/figures/ and DIR/report.md. The config
+            format is documented in gridfoot.urban.run; sample_data/cities/cities.toml is an
+            example."""
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("config", type=Path, metavar="CONFIG", help="TOML configuration file")
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="DIR", help="output folder (created if needed)"
+    )
+    parser.set_defaults(handler=_run_urban)
+
+
+def _run_urban(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display needed
+    from gridfoot.urban.run import run_urban
+
+    run = run_urban(args.config, args.out)
+    for city in run.cities:
+        b = city.boundaries
+        print(
+            f"  {city.name}: direct {city.direct:,.0f}, production-based "
+            f"{b['production_based']:,.0f}, consumption-based {b['consumption_based']:,.0f} "
+            f"{city.unit}"
+        )
+    print(f"wrote {len(run.files)} files to {args.out} (see {args.out / 'report.md'})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation tools)."""
     from gridfoot import __version__
@@ -287,6 +331,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_demo,
     _add_footprint,
     _add_hotspots,
+    _add_urban,
 ]
 
 

@@ -234,9 +234,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     make_mrio(args.out)
     from sample_spatial import make_firms, make_geography
+    from sample_urban import make_cities
 
     provinces = make_geography(args.out)
     make_firms(args.out, provinces)
+    make_cities(args.out)
     print(f"sample data written to {args.out}")
 
 

@@ -25,6 +25,7 @@ with ``scale = 1`` (mrio, fallback) or ``points' emissions / F`` (inventory).
 from __future__ import annotations
 
 import functools
+import itertools
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -44,8 +45,8 @@ from gridfoot.errors import (
     ValueCheckError,
     format_labels,
 )
-from gridfoot.spatial.grid import Grid, cell_coverage
-from gridfoot.spatial.sources import UNPLACED_COLUMNS, Sources
+from gridfoot.spatial.grid import Grid, _transformer, cell_coverage
+from gridfoot.spatial.sources import UNPLACED_COLUMNS, Sources, refuse_swapped
 
 __all__ = ["Allocation", "allocate", "load_allocation", "unit_factor"]
 
@@ -164,15 +165,18 @@ class Allocation:
     @property
     def regions(self) -> pd.Index:
         """Regions in scope, in the footprint's order."""
-        return self.producers.levels[0][self.producers.codes[0]].unique()
+        return self.producers.get_level_values("region").unique()
 
     @property
     def sectors(self) -> pd.Index:
         """Sectors, in the footprint's order."""
-        return self.producers.levels[1][self.producers.codes[1]].unique()
+        return self.producers.get_level_values("sector").unique()
 
     def _coefficients(self, values: xr.DataArray, keep: Sequence[Hashable]) -> np.ndarray:
         """``values * scale`` as ``(*keep, region, sector)`` over the producers in scope."""
+        missing = [d for d in ("region", "sector") if d not in values.dims]
+        if missing:
+            raise LabelError(f"values to map need dims region and sector; missing {missing}")
         unknown = pd.Index(values["sector"].values).difference(self.sectors)
         if len(unknown):
             raise LabelError(
@@ -289,7 +293,7 @@ class Allocation:
         dest_chunk = max(1, per_chunk // n_sectors) if sector_chunk == n_sectors else 1
         chunks = (dest_chunk, sector_chunk, *coefficients.shape[2:-1], -1)
         lazy = da.from_array(coefficients, chunks=chunks)
-        by_sector = self._sector_weights(sectors)
+        by_chunk = self._chunk_weights(sectors, lazy.chunks[1])
         ny, nx = self.grid.shape
         ndim = coefficients.ndim
         cube = da.map_blocks(
@@ -300,7 +304,7 @@ class Allocation:
             new_axis=[ndim - 1, ndim],
             chunks=(*lazy.chunks[:-1], (ny,), (nx,)),
             meta=np.empty((0,) * (ndim + 1)),
-            sector_weights=by_sector,
+            chunk_weights=by_chunk,
             shape=(ny, nx),
         )
         coords: dict[Hashable, Any] = {
@@ -323,12 +327,17 @@ class Allocation:
             allocation_mode=self.mode,
         )
 
-    def _sector_weights(self, sectors: pd.Index) -> list[sp.csr_matrix]:
-        """For each sector, ``P[(r, s), cell]`` over the regions, as a (cells, regions) matrix."""
+    def _chunk_weights(self, sectors: pd.Index, chunks: Sequence[int]) -> list[sp.csr_matrix]:
+        """For each chunk of sectors, ``P`` as one block-diagonal (sector, cell) x (sector,
+        region) matrix: a chunk of the cube is then a single sparse product."""
         position = self.sectors.get_indexer(sectors)
-        n_sectors = len(self.sectors)
-        rows = np.arange(len(self.regions)) * n_sectors
-        return [self.weights[rows + s].T.tocsr() for s in position]
+        rows = np.arange(len(self.regions)) * len(self.sectors)
+        per_sector = [self.weights[rows + s].T for s in position]
+        bounds = np.cumsum([0, *chunks])
+        return [
+            sp.block_diag(per_sector[start:stop], format="csr")
+            for start, stop in itertools.pairwise(bounds)
+        ]
 
     # ----------------------------------------------------------------------- storage
     def save(self, path: str | Path) -> Path:
@@ -417,17 +426,25 @@ def load_allocation(path: str | Path) -> Allocation:
 
 def _cube_block(
     coefficients: np.ndarray,
-    sector_weights: list[sp.csr_matrix],
+    chunk_weights: list[sp.csr_matrix],
     shape: tuple[int, int],
     block_info: dict | None = None,
 ) -> np.ndarray:
-    """One chunk: ``out[d, s, ..., cell] = sum_r coefficients[d, s, ..., r] * P_s[cell, r]``."""
-    first = block_info[0]["array-location"][1][0] if block_info else 0
-    out = np.empty((*coefficients.shape[:-1], shape[0] * shape[1]))
-    for j in range(coefficients.shape[1]):
-        block = coefficients[:, j].reshape(-1, coefficients.shape[-1])
-        out[:, j] = (sector_weights[first + j] @ block.T).T.reshape(*out.shape[:1], *out.shape[2:])
-    return out.reshape(*out.shape[:-1], *shape)
+    """One chunk: ``out[d, s, ..., cell] = sum_r coefficients[d, s, ..., r] * P[(r, s), cell]``.
+
+    ``coefficients`` is ``(destination, sector[, category], region)``; the chunk's weights
+    map ``(sector, region)`` to ``(sector, cell)``, so every destination (and category) is a
+    column of one sparse-dense product.
+    """
+    number = block_info[0]["chunk-location"][1] if block_info else 0
+    n_dest, n_sectors, *middle, n_regions = coefficients.shape
+    columns = np.moveaxis(coefficients, 1, -2).reshape(-1, n_sectors * n_regions)
+    product = chunk_weights[number] @ columns.T  # (sector * cell, destination * category)
+    out = product.reshape(n_sectors, shape[0] * shape[1], n_dest, *middle)
+    out = np.moveaxis(out, (2, 0), (0, 1))  # (destination, sector, cell[, category])
+    if middle:
+        out = np.moveaxis(out, 2, -1)
+    return np.ascontiguousarray(out).reshape(n_dest, n_sectors, *middle, *shape)
 
 
 # -------------------------------------------------------------------------- allocate
@@ -480,11 +497,42 @@ def allocate(
     Returns
     -------
     Allocation
+
+    Examples
+    --------
+    Two plants of producer A/power on a 2 x 2 grid of 10 km cells; A/steel has no points and
+    falls back to A's land (the whole grid here):
+
+    >>> import xarray as xr
+    >>> from gridfoot.spatial import Grid, read_sources
+    >>> grid = Grid.from_bounds((0, 0, 20_000, 20_000), "EPSG:3035")
+    >>> plants = pd.DataFrame({"x": [5_000, 15_000], "y": [15_000, 5_000], "co2": [3.0, 1.0]})
+    >>> sources = read_sources(plants, lon="x", lat="y", crs="EPSG:3035", weight="co2",
+    ...                        sector="power", region="A")
+    >>> driven = xr.DataArray(
+    ...     [[[8.0, 4.0], [2.0, 2.0]]], dims=("region", "sector", "destination"),
+    ...     coords={"region": ["A"], "sector": ["power", "steel"], "destination": ["A", "B"]},
+    ...     attrs={"units": "t"})
+    >>> allocation = allocate(sources, grid, driven)
+    >>> allocation.report[["emissions", "points", "method"]]
+                  emissions  points method
+    region sector
+    A      power       12.0       2  points
+           steel        4.0       0    land
+    >>> allocation.map(driven.sel(destination="B")).values.tolist()
+    [[3.5, 0.5], [0.5, 1.5]]
+    >>> allocation.cube(driven).sum(["y", "x"]).values.tolist()
+    [[8.0, 2.0], [4.0, 2.0]]
     """
     if mode not in ("mrio", "inventory"):
         raise ValueError(f"mode must be 'mrio' or 'inventory', got {mode!r}")
+    if invalid not in ("raise", "report") or unplaced not in ("warn", "raise"):
+        raise ValueError(
+            f"invalid= 'raise'|'report' and unplaced= 'warn'|'raise', got {invalid!r}, {unplaced!r}"
+        )
     driven = _driven(footprint, stressor)
     units = driven.attrs.get("units")
+    factor = unit_factor(sources.units, units) if mode == "inventory" else 1.0
     totals = driven.sum([d for d in driven.dims if d not in ("region", "sector")])
     totals = totals.transpose("region", "sector")
     all_regions = pd.Index(driven["region"].values.astype(str))
@@ -536,12 +584,12 @@ def allocate(
 
     unplaced_points = pd.concat(set_aside, ignore_index=True)
     unplaced_producer = _producer_of(unplaced_points, scope, sectors)
+    unplaced_weight = np.nan_to_num(unplaced_points["weight"].to_numpy(float))
+    owned = unplaced_producer >= 0
     all_weight = placed_weight + np.bincount(
-        unplaced_producer[unplaced_producer >= 0],
-        weights=np.nan_to_num(unplaced_points["weight"].to_numpy(float))[unplaced_producer >= 0],
-        minlength=n_producers,
+        unplaced_producer[owned], weights=unplaced_weight[owned], minlength=n_producers
     )
-    unplaced_count = np.bincount(unplaced_producer[unplaced_producer >= 0], minlength=n_producers)
+    unplaced_count = np.bincount(unplaced_producer[owned], minlength=n_producers)
 
     has_points = placed_weight > 0
     needs_fallback = ~has_points & (emissions != 0)
@@ -556,37 +604,16 @@ def allocate(
         sp.diags(np.divide(1.0, row_sums, out=np.zeros(n_producers), where=row_sums > 0)) @ combined
     ).tocsr()
 
-    scale = (row_sums > 0).astype(float)
-    on_grid = np.where(row_sums > 0, emissions, 0.0)
-    lost = np.where(method == "unplaced", emissions, 0.0)
-    reassigned = np.zeros(n_producers)
-    point_share = np.divide(1.0, all_weight, out=np.zeros(n_producers), where=all_weight > 0)
-    unplaced_weight = np.nan_to_num(unplaced_points["weight"].to_numpy(float))
-    if mode == "mrio":
-        reassigned = np.where(has_points, emissions * (all_weight - placed_weight) * point_share, 0)
-        tonnes = np.where(
-            unplaced_producer >= 0,
-            (emissions * point_share)[np.maximum(unplaced_producer, 0)] * unplaced_weight,
-            np.nan,
-        )
-    else:
-        factor = unit_factor(sources.units, units)
-        inventory = placed_weight * factor
-        no_shares = has_points & (emissions == 0)
-        scale = np.where(
-            has_points,
-            np.divide(inventory, emissions, out=np.zeros(n_producers), where=emissions != 0),
-            scale,
-        )
-        on_grid = np.where(has_points, np.where(no_shares, 0.0, inventory), on_grid)
-        lost = lost + np.where(no_shares, inventory, 0.0)
-        method = np.where(no_shares, "unplaced", method)
-        tonnes = unplaced_weight * factor
-        lost = lost + np.bincount(
-            unplaced_producer[unplaced_producer >= 0],
-            weights=tonnes[unplaced_producer >= 0],
-            minlength=n_producers,
-        )
+    scale, on_grid, lost, reassigned, tonnes, method = _account(
+        mode,
+        emissions,
+        placed_weight * factor,
+        all_weight * factor,
+        row_sums,
+        method,
+        unplaced_producer,
+        unplaced_weight * factor,
+    )
     report = pd.DataFrame(
         {
             "emissions": emissions,
@@ -615,6 +642,53 @@ def allocate(
     return allocation
 
 
+def _account(
+    mode: Mode,
+    emissions: np.ndarray,
+    placed_weight: np.ndarray,
+    all_weight: np.ndarray,
+    row_sums: np.ndarray,
+    method: np.ndarray,
+    unplaced_producer: np.ndarray,
+    unplaced_amount: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Where every tonne goes: per producer the scale, tonnes on the grid, unplaced and
+    reassigned; the tonnes of each unplaced point; the method (inventory producers without
+    emissions in the footprint have no shares to take: unplaced).
+
+    Point weights (placed, all, unplaced) come in the footprint's units for the inventory
+    mode, in any units for the mrio mode.
+    """
+    n_producers = len(emissions)
+    has_points = placed_weight > 0
+    scale = (row_sums > 0).astype(float)
+    on_grid = np.where(row_sums > 0, emissions, 0.0)
+    lost = np.where(method == "unplaced", emissions, 0.0)
+    known = unplaced_producer >= 0
+    owner = np.maximum(unplaced_producer, 0)
+    if mode == "mrio":
+        # Unplaced points' shares of their producer's emissions go to its placed points.
+        per_weight = np.divide(
+            emissions, all_weight, out=np.zeros(n_producers), where=all_weight > 0
+        )
+        reassigned = np.where(has_points, per_weight * (all_weight - placed_weight), 0.0)
+        tonnes = np.where(known, per_weight[owner] * unplaced_amount, np.nan)
+        return scale, on_grid, lost, reassigned, tonnes, method
+    # Inventory: the points keep their own emissions and take their producer's shares.
+    inventory = placed_weight
+    no_shares = has_points & (emissions == 0)
+    scale = np.where(
+        has_points,
+        np.divide(inventory, emissions, out=np.zeros(n_producers), where=emissions != 0),
+        scale,
+    )
+    on_grid = np.where(has_points, np.where(no_shares, 0.0, inventory), on_grid)
+    lost = lost + np.where(no_shares, inventory, 0.0)
+    lost = lost + np.bincount(owner[known], weights=unplaced_amount[known], minlength=n_producers)
+    method = np.where(no_shares, "unplaced", method)
+    return scale, on_grid, lost, np.zeros(n_producers), unplaced_amount, method
+
+
 def _producer_of(table: pd.DataFrame, scope: pd.Index, sectors: pd.Index) -> np.ndarray:
     """Row of each entry's (region, sector) among the producers; -1 when not among them."""
     region = scope.get_indexer(table["region"].astype("str"))
@@ -623,23 +697,17 @@ def _producer_of(table: pd.DataFrame, scope: pd.Index, sectors: pd.Index) -> np.
 
 
 def _refuse_swapped(sources: Sources, grid: Grid, cell: np.ndarray, known: np.ndarray) -> None:
-    """Most points off the grid but on it after swapping lon and lat: refuse, say why."""
-    on_grid = int((cell[known] >= 0).sum())
-    if not sources.crs.is_geographic or on_grid >= 0.5 * max(int(known.sum()), 1):
+    if not sources.crs.is_geographic:
         return
-    x, y = sources.points["x"].to_numpy(float), sources.points["y"].to_numpy(float)
-    ok = (np.abs(x) <= 90) & (np.abs(y) <= 180)
-    from gridfoot.spatial.grid import _transformer
-
-    sx, sy = _transformer(sources.crs, grid.crs).transform(
-        np.where(ok, y, np.nan), np.where(ok, x, np.nan)
+    to_grid = _transformer(sources.crs, grid.crs)
+    refuse_swapped(
+        sources.points["x"].to_numpy(float)[known],
+        sources.points["y"].to_numpy(float)[known],
+        int((cell[known] >= 0).sum()),
+        lambda x, y: grid.cell_index(*to_grid.transform(x, y)) >= 0,
+        sources.origin,
+        "the grid",
     )
-    swapped = int((grid.cell_index(sx, sy)[known] >= 0).sum())
-    if swapped > max(2 * on_grid, 0.5 * known.sum()):
-        raise ValueCheckError(
-            f"{sources.origin}: longitude and latitude look swapped: {on_grid} of "
-            f"{int(known.sum())} points fall on the grid, {swapped} would after swapping them"
-        )
 
 
 def _region_polygons(regions: Any, attribute: str, known: pd.Index) -> dict[str, Any]:

@@ -10,7 +10,7 @@ weight and the reason. Nothing is dropped silently.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -50,9 +50,10 @@ class Sources:
     ----------
     points : DataFrame
         One row per point and MRIO sector (a point whose code maps to several sectors appears
-        once per sector, its weight split by the concordance's shares). Columns ``id``,
-        ``row`` (position in the input table, from 0), ``x``, ``y`` (in ``crs``), ``region``,
-        ``sector`` (MRIO code), ``weight``, ``source_sector`` (the code as given).
+        once per sector, its weight split by the concordance's shares). Columns ``id`` (the
+        id column, else the row), ``row`` (position in the table as read, from 0, header
+        excluded), ``x``, ``y`` (in ``crs``), ``region``, ``sector`` (MRIO code), ``weight``,
+        ``source_sector`` (the code as given).
     crs : pyproj.CRS
         CRS of ``x`` and ``y``.
     unplaced : DataFrame
@@ -394,8 +395,13 @@ def read_sources(
     1  b    CHN   secE     3.0
     2  c    CHN   secE     2.0
     """
+    if invalid not in ("raise", "report") or unplaced not in ("warn", "raise"):
+        raise ValueError(
+            f"invalid= 'raise'|'report' and unplaced= 'warn'|'raise', got {invalid!r}, {unplaced!r}"
+        )
     frame, origin = _read_table(source, layer)
-    frame = _select_rows(frame, where, origin)
+    # Rows are numbered in the table as read, before where= selects some of them.
+    frame = _select_rows(frame.reset_index(drop=True), where, origin)
     frame, crs = _coordinates(frame, lon, lat, crs, origin)
     missing = [c for c in (weight, id) if c is not None and c not in frame.columns]
     if missing:
@@ -403,7 +409,6 @@ def read_sources(
             f"{origin}: missing column(s) {format_labels(missing)}; "
             f"columns: {format_labels(frame.columns)}"
         )
-    frame = frame.reset_index(drop=True)
     notes = []
     ids = frame[id].astype("str") if id is not None else None
     sectors, note = _column_or_constant(frame, sector, "sector", origin)
@@ -469,8 +474,6 @@ def read_sources(
             )
         reasons[mask & reasons.isna().to_numpy()] = reason
         invalid_mask |= mask
-    if invalid not in ("raise", "report"):
-        raise ValueError(f"invalid must be 'raise' or 'report', got {invalid!r}")
 
     lost = ~invalid_mask & regions.isna().to_numpy()
     if located is not None:
@@ -586,16 +589,20 @@ def _regions_from_polygons(
     usable = np.isfinite(x) & np.isfinite(y)
     if crs.is_geographic:
         usable &= (np.abs(y) <= 90) & (np.abs(x) <= 180)
-    found = locate(
-        np.where(usable, x, np.nan),
-        np.where(usable, y, np.nan),
-        crs,
-        boundaries,
-        attribute,
-        tolerance,
-    )
+
+    def located(px: np.ndarray, py: np.ndarray) -> pd.DataFrame:
+        return locate(px, py, crs, boundaries, attribute, tolerance)
+
+    found = located(np.where(usable, x, np.nan), np.where(usable, y, np.nan))
     if crs.is_geographic:
-        _refuse_swapped(x, y, usable, found, crs, boundaries, attribute, tolerance, origin)
+        refuse_swapped(
+            x,
+            y,
+            int(found["label"].notna().sum()),
+            lambda px, py: located(px, py)["label"].notna().to_numpy(),
+            origin,
+            "every boundary polygon",
+        )
     nearest = int((found["distance"] > 0).sum())
     note = (
         f"region from polygon attribute {attribute!r} ({nearest} point(s) by the nearest "
@@ -604,24 +611,26 @@ def _regions_from_polygons(
     return found["label"], found, note
 
 
-def _refuse_swapped(x, y, usable, found, crs, boundaries, attribute, tolerance, origin) -> None:
-    """Most points outside every polygon but inside after swapping: the columns are swapped."""
-    inside = int(found["label"].notna().sum())
-    if inside >= 0.5 * max(int(usable.sum()), 1):
+def refuse_swapped(
+    x: np.ndarray,
+    y: np.ndarray,
+    placed: int,
+    is_placed: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    origin: str,
+    where: str,
+) -> None:
+    """Raise when most lon/lat points miss ``where`` but would land after swapping x and y.
+
+    ``placed`` points of ``x, y`` landed; ``is_placed(x, y)`` says which of other
+    coordinates do.
+    """
+    n = len(x)
+    if placed >= 0.5 * max(n, 1):
         return
-    swap_ok = (np.abs(x) <= 90) & (np.abs(y) <= 180)
-    swapped = locate(
-        np.where(swap_ok, y, np.nan),
-        np.where(swap_ok, x, np.nan),
-        crs,
-        boundaries,
-        attribute,
-        tolerance,
-    )
-    inside_swapped = int(swapped["label"].notna().sum())
-    if inside_swapped > max(2 * inside, 0.5 * len(x)):
+    ok = (np.abs(x) <= 90) & (np.abs(y) <= 180)
+    swapped = int(is_placed(np.where(ok, y, np.nan), np.where(ok, x, np.nan)).sum())
+    if swapped > max(2 * placed, 0.5 * n):
         raise ValueCheckError(
-            f"{origin}: longitude and latitude look swapped: {len(x) - inside} of {len(x)} "
-            f"points fall outside every boundary polygon, but only "
-            f"{len(x) - inside_swapped} would after swapping the two columns"
+            f"{origin}: longitude and latitude look swapped: {n - placed} of {n} points fall "
+            f"outside {where}, but only {n - swapped} would after swapping the two columns"
         )

@@ -111,6 +111,19 @@ def test_hand_computed_cube_and_map(allocation, driven):
     assert np.allclose(per_sector.values, cube.sum("sector").values)
 
 
+def test_map_and_cube_refuse_unusable_values(allocation, driven):
+    with pytest.raises(LabelError, match="need dims region and sector"):
+        allocation.map(driven.sum("sector"))
+    with pytest.raises(ValueCheckError, match="NaN"):
+        allocation.map(driven.where(driven > 40))
+    with pytest.raises(LabelError, match="gas"):
+        allocation.map(driven.assign_coords(sector=["ele", "gas"]))
+    with pytest.raises(LabelError, match="destination"):
+        allocation.cube(driven.sum("destination"))
+    with pytest.raises(LabelError, match="no 'category'"):
+        allocation.cube(driven.sum("category"), keep_category=True)
+
+
 def test_cube_keeps_categories_and_chunks_along_destination(allocation, driven):
     kept = allocation.cube(driven, keep_category=True)
     assert kept.dims == ("destination", "sector", "category", "y", "x")

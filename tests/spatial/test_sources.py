@@ -60,6 +60,8 @@ def test_columns_constants_and_where():
     assert points["sector"].unique().tolist() == ["secE"]
     assert points["x"].tolist() == [116.4, 121.5, 113.3]
     assert points["row"].tolist() == [0, 1, 2]
+    retired = read(plants(), where={"Status": ["retired", "mothballed"]}, sector="secE")
+    assert retired.points["row"].tolist() == [3]  # rows count in the table as read
     assert sources.units == "Mt"
     assert any("constant" in note and "'CHN'" in note for note in sources.notes)
     assert "3 points" in repr(sources) and "10 Mt" in repr(sources)

@@ -1,0 +1,207 @@
+"""TOML configuration files read into frozen dataclasses.
+
+A configuration *schema* is a frozen dataclass whose fields carry type hints; TOML tables map
+to nested dataclasses and arrays of tables to ``tuple[Dataclass, ...]``. :func:`load_config`
+checks every key against the schema, so a typo or a wrong type is an error that names the file
+and the key (``city[2].population``) instead of a setting silently ignored. Fields typed
+:class:`~pathlib.Path` are resolved relative to the folder of the configuration file, so a
+config can travel with its data.
+
+Supported field types: ``str``, ``int``, ``float`` (an integer is accepted), ``bool``,
+``Path``, ``Literal[...]``, ``X | None``, ``tuple[X, ...]`` / ``list[X]`` (TOML arrays),
+``dict[str, X]`` (TOML tables with free keys), nested dataclasses and ``Any``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from gridfoot.errors import ConfigError, format_labels
+
+__all__ = ["from_mapping", "load_config"]
+
+T = TypeVar("T")
+
+
+def load_config(path: str | Path, schema: type[T], section: str | None = None) -> T:
+    """Read the TOML file ``path`` into an instance of the dataclass ``schema``.
+
+    Parameters
+    ----------
+    path : path
+        The TOML file.
+    schema : dataclass type
+        The frozen dataclass describing the file (or the chosen section).
+    section : str, optional
+        Read only this top-level table; other tables are left to other readers.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing or not valid TOML, a key is unknown, a required key is
+        missing or a value has the wrong type; the message names the file and the key.
+
+    Examples
+    --------
+    >>> import dataclasses, tempfile
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Run:
+    ...     out: Path
+    ...     dpi: int = 300
+    >>> folder = Path(tempfile.mkdtemp()).resolve()
+    >>> _ = (folder / "run.toml").write_text('out = "figures"')
+    >>> run = load_config(folder / "run.toml", Run)
+    >>> run.out == folder / "figures", run.dpi
+    (True, 300)
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not a valid TOML file ({error})") from None
+    where = ""
+    if section is not None:
+        if section not in data:
+            raise ConfigError(f"{path}: missing section [{section}]")
+        data, where = data[section], section
+    try:
+        return from_mapping(data, schema, base_dir=path.resolve().parent, where=where)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
+
+
+def from_mapping(
+    data: Mapping[str, Any], schema: type[T], *, base_dir: str | Path = ".", where: str = ""
+) -> T:
+    """Build the dataclass ``schema`` from a mapping (parsed TOML), checking keys and types.
+
+    ``where`` names the mapping's place in the file for error messages; relative paths are
+    resolved against ``base_dir``.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Plot:
+    ...     formats: tuple[str, ...] = ("png",)
+    >>> from_mapping({"formats": ["png", "pdf"]}, Plot)
+    Plot(formats=('png', 'pdf'))
+    >>> from_mapping({"format": "png"}, Plot, where="plot")
+    Traceback (most recent call last):
+    ...
+    gridfoot.errors.ConfigError: plot.format: unknown key; known keys: formats
+    """
+    return _convert(data, schema, Path(base_dir), where)
+
+
+def _key(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _describe(hint: Any) -> str:
+    if isinstance(hint, type):
+        return {
+            "str": "a string",
+            "int": "an integer",
+            "float": "a number",
+            "bool": "true/false",
+        }.get(hint.__name__, hint.__name__)
+    return str(hint).replace("typing.", "")
+
+
+def _dataclass(data: Any, schema: type, base_dir: Path, where: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where or 'the file'}: expected a table, got {data!r}")
+    fields = {f.name: f for f in dataclasses.fields(schema) if f.init}
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        raise ConfigError(
+            f"{_key(where, unknown[0])}: unknown key; known keys: {format_labels(fields, 30)}"
+        )
+    hints = typing.get_type_hints(schema)
+    values = {}
+    for name, field in fields.items():
+        if name in data:
+            values[name] = _convert(data[name], hints[name], base_dir, _key(where, name))
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{_key(where, name)}: required key is missing")
+    try:
+        return schema(**values)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"{where or 'the file'}: {error}") from None
+
+
+def _convert(value: Any, hint: Any, base_dir: Path, where: str) -> Any:
+    """Check ``value`` against the type ``hint`` and convert it (paths, tuples, dataclasses)."""
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return value
+    if dataclasses.is_dataclass(hint):
+        return _dataclass(value, hint, base_dir, where)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _convert(value, option, base_dir, where)
+            except ConfigError as error:
+                errors.append(error)
+        if len(errors) == 1:
+            raise errors[0]
+        raise ConfigError(f"{where}: expected {_describe(hint)}, got {value!r}")
+    if origin is Literal:
+        choices = typing.get_args(hint)
+        if value not in choices:
+            raise ConfigError(
+                f"{where}: expected one of {', '.join(map(repr, choices))}, got {value!r}"
+            )
+        return value
+    if origin in (tuple, list):
+        args = typing.get_args(hint)
+        if origin is tuple and (len(args) != 2 or args[1] is not Ellipsis):
+            raise TypeError(f"unsupported schema type {hint!r}: use tuple[X, ...]")
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected an array, got {value!r}")
+        items = [_convert(v, args[0], base_dir, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if origin is tuple else items
+    if origin is dict:
+        key_type, value_type = typing.get_args(hint)
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: expected a table, got {value!r}")
+        return {
+            _convert(k, key_type, base_dir, where): _convert(
+                v, value_type, base_dir, _key(where, k)
+            )
+            for k, v in value.items()
+        }
+    if hint is Path:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a path (string), got {value!r}")
+        return (base_dir / Path(value).expanduser()).resolve()
+    if hint is float:
+        # TOML has integers and floats; both are numbers here (bool is an int subclass: refuse).
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{where}: expected a number, got {value!r}")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+    if hint in (str, bool):
+        if isinstance(value, hint):
+            return value
+        raise ConfigError(f"{where}: expected {_describe(hint)}, got {value!r}")
+    raise TypeError(f"unsupported schema type {hint!r} at {where}")

