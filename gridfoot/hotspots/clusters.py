@@ -18,7 +18,7 @@ from scipy import ndimage
 
 from gridfoot.errors import ValueCheckError
 from gridfoot.hotspots.concentration import _fraction, _layer_mask
-from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, grid_crs, land_area, whole_layers
+from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, grid_crs, land_area, per_layer
 
 __all__ = ["hub_labels", "hubs", "rank_components"]
 
@@ -85,15 +85,8 @@ def hub_labels(
     level = float(_fraction(share, "share")[0])
     layer = as_layer(grid)
     _structure(connectivity)
-    layer = whole_layers(layer)
-    labels = xr.apply_ufunc(
-        _layer_hub_labels,
-        layer,
-        kwargs={"share": level, "connectivity": connectivity},
-        input_core_dims=[list(SPATIAL_DIMS)],
-        output_core_dims=[list(SPATIAL_DIMS)],
-        dask="parallelized",
-        output_dtypes=[np.int32],
+    labels = per_layer(
+        _layer_hub_labels, layer, dtype=np.int32, share=level, connectivity=connectivity
     )
     return labels.rename("hub").assign_attrs(
         long_name=f"rank of the hub (connected hotspot cells holding {level:.4g} of the total)",

@@ -32,7 +32,7 @@ import numpy as np
 import xarray as xr
 
 from gridfoot.errors import ValueCheckError, format_labels
-from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, whole_layers
+from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, per_layer
 
 __all__ = [
     "area_for_share",
@@ -205,18 +205,10 @@ def _statistics(
 ) -> xr.DataArray:
     layer = as_layer(grid)
     land = land_area(layer) if land is None else land
-    stats = xr.apply_ufunc(
-        _layer_statistics,
-        whole_layers(layer),
-        land,
-        kwargs={"top_area": top_area, "share": share},
-        input_core_dims=[list(SPATIAL_DIMS), list(SPATIAL_DIMS)],
-        output_core_dims=[["statistic"]],
-        dask="parallelized",
-        output_dtypes=[float],
-        dask_gufunc_kwargs={"output_sizes": {"statistic": top_area.size + share.size + 3}},
+    size = top_area.size + share.size + 3
+    return per_layer(
+        _layer_statistics, layer, land, out=("statistic", size), top_area=top_area, share=share
     )
-    return stats.drop_vars(["land_fraction", "cell_area", "spatial_ref"], errors="ignore")
 
 
 def _pick(
@@ -441,15 +433,7 @@ def hotspot_mask(grid: xr.DataArray | xr.Dataset, share: float = 0.75) -> xr.Dat
     """
     level = float(_fraction(share, "share")[0])
     layer = as_layer(grid)
-    mask = xr.apply_ufunc(
-        _layer_mask,
-        whole_layers(layer),
-        kwargs={"share": level},
-        input_core_dims=[list(SPATIAL_DIMS)],
-        output_core_dims=[list(SPATIAL_DIMS)],
-        dask="parallelized",
-        output_dtypes=[np.uint8],
-    )
+    mask = per_layer(_layer_mask, layer, dtype=np.uint8, share=level)
     return mask.rename("hotspot").assign_attrs(
         long_name=f"fewest cells holding {level:.4g} of the total",
         share=level,

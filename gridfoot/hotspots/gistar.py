@@ -28,7 +28,7 @@ import xarray as xr
 from scipy import ndimage, special
 
 from gridfoot.errors import ValueCheckError
-from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, whole_layers
+from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, per_layer
 
 __all__ = ["SIGNIFICANCE_FLAGS", "gistar", "gistar_z", "neighbourhood", "significance_classes"]
 
@@ -230,17 +230,7 @@ def gistar(
         land = layer.coords["land_fraction"].reset_coords(drop=True).astype(float)
     else:
         land = xr.DataArray(np.ones((layer.sizes["y"], layer.sizes["x"])), dims=SPATIAL_DIMS)
-    layer = whole_layers(layer)
-    z = xr.apply_ufunc(
-        _layer_z,
-        layer,
-        land,
-        kwargs={"kernel": kernel, "land_only": study_area == "land"},
-        input_core_dims=[list(SPATIAL_DIMS)] * 2,
-        output_core_dims=[list(SPATIAL_DIMS)],
-        dask="parallelized",
-        output_dtypes=[float],
-    )
+    z = per_layer(_layer_z, layer, land, kernel=kernel, land_only=study_area == "land")
     # p-values and classes are separate (lazy) steps: only what is asked for is computed
     p_value = xr.apply_ufunc(_p_value, z, dask="parallelized", output_dtypes=[float])
     classes = xr.apply_ufunc(significance_classes, z, dask="parallelized", output_dtypes=[np.int8])

@@ -18,7 +18,14 @@ import xarray as xr
 
 from gridfoot.errors import AreaWarning, GridError, LabelError, ValueCheckError, format_labels
 
-__all__ = ["SPATIAL_DIMS", "WEIGHTS", "as_layer", "grid_crs", "land_area", "whole_layers"]
+__all__ = [
+    "SPATIAL_DIMS",
+    "WEIGHTS",
+    "as_layer",
+    "grid_crs",
+    "land_area",
+    "per_layer",
+]
 
 SPATIAL_DIMS = ("y", "x")
 #: Coordinates (or Dataset variables) that weigh cells rather than hold values.
@@ -61,11 +68,37 @@ def as_layer(grid: xr.DataArray | xr.Dataset) -> xr.DataArray:
     return grid
 
 
-def whole_layers(grid: xr.DataArray) -> xr.DataArray:
-    """The grid with each ``(y, x)`` layer in one dask chunk (per-layer statistics need it)."""
-    if grid.chunks is not None:
-        grid = grid.chunk(dict.fromkeys(SPATIAL_DIMS, -1))
-    return grid
+def per_layer(
+    function,
+    layer: xr.DataArray,
+    *grids: xr.DataArray,
+    dtype: type | np.dtype = float,
+    out: tuple[str, int] | None = None,
+    **kwargs,
+) -> xr.DataArray:
+    """``function(values, *grids, **kwargs)`` on whole ``(y, x)`` layers, lazily for dask.
+
+    ``function`` takes ``values`` of shape ``(..., y, x)`` (a block of layers) and 2-D
+    ``grids``; it returns ``(..., y, x)``, or with ``out=(dim, size)`` ``(..., size)`` values
+    along a new dim (the grid's coordinates are then dropped).
+    """
+    if layer.chunks is not None:  # each layer whole in one chunk
+        layer = layer.chunk(dict.fromkeys(SPATIAL_DIMS, -1))
+    output_dims = list(SPATIAL_DIMS) if out is None else [out[0]]
+    result = xr.apply_ufunc(
+        function,
+        layer,
+        *grids,
+        kwargs=kwargs,
+        input_core_dims=[list(SPATIAL_DIMS)] * (1 + len(grids)),
+        output_core_dims=[output_dims],
+        dask="parallelized",
+        output_dtypes=[dtype],
+        dask_gufunc_kwargs=None if out is None else {"output_sizes": {out[0]: out[1]}},
+    )
+    if out is not None:
+        result = result.drop_vars([*WEIGHTS, "spatial_ref"], errors="ignore")
+    return result
 
 
 def grid_crs(grid: xr.DataArray):

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 import xarray as xr
 
 from gridfoot.errors import GridfootWarning, InputFileError, LabelError, format_labels
-from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, whole_layers
+from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, per_layer
 
 __all__ = ["read_polygons", "zonal_totals", "zone_weights"]
 
@@ -160,17 +160,9 @@ def zonal_totals(
     layer = as_layer(grid)
     names, weights = zone_weights(layer, polygons, name_field)
     inside = np.minimum(np.asarray(weights.sum(axis=0)).ravel(), 1.0)
-    layer = whole_layers(layer)
-    sums = xr.apply_ufunc(
-        _zone_sums,
-        layer,
-        kwargs={"weights": weights, "inside": inside},
-        input_core_dims=[list(SPATIAL_DIMS)],
-        output_core_dims=[["zone"]],
-        dask="parallelized",
-        output_dtypes=[float],
-        dask_gufunc_kwargs={"output_sizes": {"zone": len(names) + 1}},
-    ).drop_vars(["land_fraction", "cell_area", "spatial_ref"], errors="ignore")
+    sums = per_layer(
+        _zone_sums, layer, out=("zone", len(names) + 1), weights=weights, inside=inside
+    )
     totals = sums.isel(zone=slice(None, -1)).assign_coords(zone=names.to_numpy())
     outside = sums.isel(zone=-1, drop=True)
     grand_total = totals.sum("zone") + outside
