@@ -22,8 +22,7 @@ EPILOG = textwrap.dedent(
     examples:
       gridfoot demo --out demo_output
       gridfoot footprint --mrio path/to/tables --stressor CO2 --out results
-      gridfoot hotspots cube.zarr --sum sector --regions provinces.geojson --name-field name \
-          --out hotspots
+      gridfoot hotspots cube.zarr --sum sector --regions provinces.gpkg --out hotspots
       gridfoot urban sample_data/cities/cities.toml --out urban_results
 
     Every command prints one line and exits with status 2 on bad input.

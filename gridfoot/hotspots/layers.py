@@ -1,4 +1,4 @@
-"""Grid layers as the hotspot functions see them: values, land area and observation masks.
+"""Grid layers as the hotspot functions see them: checked values, land area, layer by layer.
 
 A grid layer follows the grid conventions: an ``xarray.DataArray`` with dims ``(..., "y", "x")``,
 a CRS written by rioxarray and, as coordinates (or variables of a Dataset), ``land_fraction``
