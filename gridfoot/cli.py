@@ -21,6 +21,7 @@ EPILOG = textwrap.dedent(
     """\
     examples:
       gridfoot demo --out demo_output
+      gridfoot validate study.toml && gridfoot run study.toml --out results
       gridfoot footprint --mrio path/to/tables --stressor CO2 --out results
       gridfoot hotspots cube.zarr --sum sector --regions provinces.gpkg --out hotspots
       gridfoot urban sample_data/cities/cities.toml --out urban_results
@@ -101,12 +102,85 @@ def _write_footprint(result, out: Path) -> None:
     print(f"wrote {out / 'footprint.nc'}, {out / 'driven.csv'}, {out / 'accounts.csv'}")
 
 
+def _add_run(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "run",
+        help="the whole study from a TOML configuration",
+        description=textwrap.dedent(
+            """\
+            Footprint of the MRIO, allocation of the mapped producers' emissions to point
+            sources on an equal-area grid, the destination x sector cube, hotspots, hubs,
+            breakdowns, GeoTIFFs, maps and an HTML report, from one TOML file.
+
+            Writes into DIR: footprint.nc and tidy CSVs, cube.zarr, geotiff/ (total.tif,
+            destination_<CODE>.tif, hotspot_mask.tif, gistar.tif), hotspots.json, hubs.csv,
+            breakdown_*.csv, maps/, report.html and run.toml (the resolved configuration).
+            DIR is replaced only when the run succeeds. Every key and default of the
+            configuration is documented in gridfoot/pipeline/config.py; sample_data/gridfoot.toml
+            is a complete example."""
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("config", type=Path, metavar="CONFIG", help="TOML configuration file")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: output.dir of the configuration)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.set_defaults(handler=_run_run)
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    from gridfoot.pipeline import load_run_config
+
+    return _run_pipeline(load_run_config(args.config), args.out, not args.no_progress)
+
+
+def _run_pipeline(config, out: Path | None, progress: bool) -> int:
+    from gridfoot.pipeline import run
+
+    result = run(config, out, progress=None if progress else False)
+    summary = result.summary
+    print(f"wrote {result.out} (report: {result.out / 'report.html'})")
+    print(f"  mapped: {summary['total']:,.0f} {summary['units']} {summary['stressor']}")
+    for area, share in summary["share_in_top_area"].items():
+        print(f"  the top {float(area):.0%} of land holds {share:.1%}")
+    for share, area in summary["area_for_share"].items():
+        print(f"  {float(share):.0%} of it lies on {area:.2%} of land")
+    top = list(summary["by_destination"].items())[:3]
+    print("  largest destinations: " + ", ".join(f"{k} {v:.1%}" for k, v in top))
+    return 0
+
+
+def _add_validate(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "validate",
+        help="check a configuration and its inputs without computing",
+        description="Read every input a configuration names (MRIO, boundaries, point sources, "
+        "concordance) and check them, without computing anything. Prints what "
+        "would be mapped; exits with status 2 on the first problem.",
+    )
+    parser.add_argument("config", type=Path, metavar="CONFIG", help="TOML configuration file")
+    parser.set_defaults(handler=_run_validate)
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from gridfoot.pipeline import load_run_config, validate
+
+    for line in validate(load_run_config(args.config)):
+        print(line)
+    print("ok")
+    return 0
+
+
 def _add_demo(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "demo",
-        help="run on the bundled sample data",
-        description="Compute the footprint of the bundled sample MRIO (a fictional country of "
-        "12 provinces nested in 6 world regions) and write it to DIR.",
+        help="the whole study on the bundled sample data",
+        description="Run sample_data/gridfoot.toml: a fictional country of 12 provinces nested "
+        "in 6 world regions, 30,000 firms, mapped on a 10 km grid (about 20 s).",
     )
     parser.add_argument(
         "--out",
@@ -115,20 +189,16 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="output folder (default: ./demo_output)",
     )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(handler=_run_demo)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from gridfoot.datasets import sample_mrio
-    from gridfoot.mrio import footprint
+    from gridfoot.datasets import sample_data_dir
+    from gridfoot.pipeline import load_run_config
 
-    result = footprint(sample_mrio())
-    _write_footprint(result, args.out)
-    home = result.sel(stressor="CO2").groupby("country").sum()
-    for country in home.country.values:
-        pba, cba = float(home.pba.sel(country=country)), float(home.cba.sel(country=country))
-        print(f"  {country:>4}: production-based {pba:14,.0f} t, consumption-based {cba:14,.0f} t")
-    return 0
+    config = load_run_config(sample_data_dir() / "gridfoot.toml")
+    return _run_pipeline(config, args.out, not args.no_progress)
 
 
 def _add_hotspots(commands: argparse._SubParsersAction) -> None:
@@ -328,6 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_demo,
+    _add_run,
+    _add_validate,
     _add_footprint,
     _add_hotspots,
     _add_urban,

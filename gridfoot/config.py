@@ -15,6 +15,8 @@ Supported field types: ``str``, ``int``, ``float`` (an integer is accepted), ``b
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import tomllib
 import types
 import typing
@@ -24,7 +26,7 @@ from typing import Any, Literal, TypeVar
 
 from gridfoot.errors import ConfigError, format_labels
 
-__all__ = ["from_mapping", "load_config"]
+__all__ = ["from_mapping", "load_config", "to_plain", "to_toml"]
 
 T = TypeVar("T")
 
@@ -205,3 +207,76 @@ def _convert(value: Any, hint: Any, base_dir: Path, where: str) -> Any:
             return value
         raise ConfigError(f"{where}: expected {_describe(hint)}, got {value!r}")
     raise TypeError(f"unsupported schema type {hint!r} at {where}")
+
+
+def to_plain(config: Any, base_dir: str | Path | None = None) -> Any:
+    """A dataclass as plain TOML-able values: paths as strings, tuples as lists, None dropped.
+
+    With ``base_dir``, paths inside it are written relative to it (the config moves with its
+    data); others stay absolute.
+    """
+    if dataclasses.is_dataclass(config):
+        plain = {}
+        for field in dataclasses.fields(config):
+            if not field.init:
+                continue
+            value = to_plain(getattr(config, field.name), base_dir)
+            if value is not None:  # None and empty tables are the defaults
+                plain[field.name] = value
+        return plain
+    if isinstance(config, Mapping):
+        plain = {str(k): to_plain(v, base_dir) for k, v in config.items()}
+        return {k: v for k, v in plain.items() if v is not None and v != {}} or None
+    if isinstance(config, tuple | list):
+        return [to_plain(v, base_dir) for v in config]
+    if isinstance(config, Path):
+        if base_dir is not None and config.is_relative_to(base_dir):
+            return Path(os.path.relpath(config, base_dir)).as_posix()
+        return config.as_posix()
+    return config
+
+
+def to_toml(data: Mapping[str, Any]) -> str:
+    """Write plain values (from :func:`to_plain`) as TOML: scalars first, then tables.
+
+    Examples
+    --------
+    >>> print(to_toml({"name": "demo", "grid": {"resolution": 10000.0, "crs": "auto"}}))
+    name = "demo"
+    <BLANKLINE>
+    [grid]
+    resolution = 10000.0
+    crs = "auto"
+    <BLANKLINE>
+    """
+    lines: list[str] = []
+    _toml_table(data, [], lines)
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _toml_table(data: Mapping[str, Any], path: list[str], lines: list[str]) -> None:
+    scalars = {k: v for k, v in data.items() if not isinstance(v, Mapping)}
+    tables = {k: v for k, v in data.items() if isinstance(v, Mapping)}
+    if path and (scalars or not tables):
+        lines.append("")
+        lines.append(f"[{'.'.join(_toml_key(p) for p in path)}]")
+    for key, value in scalars.items():
+        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, value in tables.items():
+        _toml_table(value, [*path, key], lines)
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")

@@ -213,6 +213,6 @@ def make_firms(out: Path, provinces: gpd.GeoDataFrame, count: int = 30_000) -> N
             for code, name, mapping, *_ in INDUSTRIES
             for sector, weight in mapping.items()
         ],
-        columns=["industry", "name", "sector", "weight"],
+        columns=["code", "name", "sector", "share"],
     )
     concordance.to_csv(out / "concordance.csv", index=False)

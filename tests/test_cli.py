@@ -41,12 +41,6 @@ def test_footprint_command_writes_netcdf_and_tidy_tables(tmp_path, capsys) -> No
     assert driven["value"].sum() == pytest.approx(float(expected.driven.sum()), rel=1e-12)
 
 
-def test_demo_runs_on_the_bundled_data(tmp_path, capsys) -> None:
-    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
-    assert (tmp_path / "demo" / "footprint.nc").is_file()
-    assert "MER" in capsys.readouterr().out
-
-
 def test_bad_input_is_one_line_with_status_2_and_no_output(tmp_path, capsys) -> None:
     folder = tmp_path / "tables"
     folder.mkdir()

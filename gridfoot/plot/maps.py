@@ -30,7 +30,7 @@ _LOG_FLOOR = 1e-5  # the log scale covers at most five decades below the maximum
 def value_label(layer: xr.DataArray) -> str:
     """Colour-bar label from the layer's attributes, e.g. ``t CO2 per 10 km cell per year``."""
     units = layer.attrs.get("units", "")
-    stressor = ""
+    stressor = str(layer.attrs.get("stressor", ""))
     if "stressor" in layer.coords and layer["stressor"].size == 1:
         stressor = str(layer["stressor"].values.item())
     quantity = " ".join(part for part in (units, stressor) if part) or "value"
@@ -119,7 +119,7 @@ def _label_hubs(ax: Axes, hubs: pd.DataFrame, limit: int) -> None:
         names = hub.get("regions")
         text = str(int(hub["rank"]))
         if isinstance(names, str) and names:
-            text += f" {names.split(',')[0].strip()}"
+            text += f" {names.split(';')[0].strip()}"  # the region holding most of the hub
         ax.annotate(
             text,
             (hub["x"], hub["y"]),

@@ -1,0 +1,820 @@
+"""The whole ``gridfoot run``: MRIO footprint -> allocation on the grid -> hotspots -> files.
+
+Each step is a function of the previous steps' results, so a notebook can run them one by one
+(:func:`load_inputs`, :func:`scope`, ...) or all at once (:func:`run`). Everything is written
+into a temporary folder beside the output folder, which replaces it only when the run
+succeeded: a failed run leaves no half-written results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import html
+import json
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gridfoot.errors import ConfigError, InputFileError, LabelError, format_labels
+from gridfoot.mrio.accounts import footprint as compute_footprint
+from gridfoot.mrio.readers import read_mrio
+from gridfoot.mrio.system import MRIO
+from gridfoot.pipeline.config import RunConfig, write_run_config
+
+__all__ = ["Inputs", "RunResult", "Scope", "load_inputs", "run", "scope", "validate"]
+
+_REGION = "_gridfoot_region"
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """Everything read from disk, validated: the MRIO, polygons, point sources and the grid."""
+
+    mrio: MRIO
+    boundaries: Any  # GeoDataFrame with the MRIO region in column _REGION
+    cities: Any  # GeoDataFrame or None
+    sources: Any  # gridfoot.spatial.Sources
+    grid: Any  # gridfoot.spatial.Grid
+    stressor: str
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which producers are mapped and whose final demand counts."""
+
+    regions: tuple[str, ...]
+    sectors: tuple[str, ...]
+    destinations: tuple[str, ...]
+    countries: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """What a run produced; the files are in ``out``."""
+
+    out: Path
+    config: RunConfig
+    footprint: xr.Dataset
+    allocation: Any
+    total: xr.DataArray
+    destinations: xr.DataArray
+    summary: dict[str, Any]
+    hubs: pd.DataFrame
+    timings: dict[str, float]
+
+    def __repr__(self) -> str:
+        share = self.summary["share_in_top_area"]
+        area = self.summary["area_for_share"]
+        return (
+            f"<gridfoot run: {self.summary['total']:,.6g} {self.summary['units']} mapped to "
+            f"{self.out}; top {_keys(share)} of land hold {_values(share)}; "
+            f"{_keys(area)} of the total need {_values(area)} of land>"
+        )
+
+    def _repr_html_(self) -> str:
+        return _summary_table(self.summary)
+
+
+def _keys(mapping: dict[str, float]) -> str:
+    return "/".join(f"{float(k):.0%}" for k in mapping)
+
+
+def _values(mapping: dict[str, float]) -> str:
+    return "/".join(f"{v:.1%}" for v in mapping.values())
+
+
+class _Steps:
+    """Timings of named steps and a progress bar over them."""
+
+    def __init__(self, names: Sequence[str], progress: bool | None) -> None:
+        from tqdm.auto import tqdm
+
+        self.timings: dict[str, float] = {}
+        self.bar = tqdm(
+            total=len(names),
+            desc="gridfoot run",
+            unit="step",
+            disable=None if progress is None else not progress,
+        )
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        self.bar.set_postfix_str(name)
+        start = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - start
+        self.bar.update()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+# -- inputs ------------------------------------------------------------------------------
+
+
+def _read_polygons(path: Path, what: str) -> Any:
+    from gridfoot.hotspots.zonal import read_polygons
+
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file ({what})")
+    frame = read_polygons(path)
+    if frame.crs is None:
+        raise InputFileError(f"{path}: the {what} have no CRS")
+    return frame.reset_index(drop=True)
+
+
+def _require_field(frame: Any, field: str | None, path: Path, key: str) -> None:
+    if field is not None and field not in frame.columns:
+        raise ConfigError(
+            f"{key}: {path} has no attribute {field!r}; it has "
+            f"{format_labels([c for c in frame.columns if c != 'geometry'], 20)}"
+        )
+
+
+def load_inputs(config: RunConfig) -> Inputs:
+    """Read and validate every input of a run (nothing is computed yet)."""
+    from gridfoot.spatial import Grid, read_sources
+
+    m = config.mrio
+    mrio = read_mrio(
+        m.path,
+        layout=m.layout,
+        files=m.files or None,
+        satellite=m.satellite or None,
+        x=m.x,
+        countries=m.countries,
+        monetary_unit=m.monetary_unit,
+        zero_output=m.zero_output,
+    )
+    if m.stressor is None and len(mrio.stressors) > 1:
+        raise ConfigError(
+            f"mrio.stressor: the MRIO has several stressors ({format_labels(mrio.stressors)}); "
+            "say which one to map"
+        )
+    stressor = m.stressor or str(mrio.stressors[0])
+    if stressor not in mrio.stressors:
+        raise ConfigError(
+            f"mrio.stressor: {stressor!r} is not in the MRIO; it has "
+            f"{format_labels(mrio.stressors)}"
+        )
+
+    b = config.boundaries
+    boundaries = _read_polygons(b.path, "boundaries")
+    _require_field(boundaries, b.region_field, b.path, "boundaries.region_field")
+    _require_field(boundaries, b.name_field, b.path, "boundaries.name_field")
+    boundaries[_REGION] = boundaries[b.region_field].astype(str) if b.region_field else b.region
+    unknown = sorted(set(boundaries[_REGION]) - set(mrio.regions))
+    if unknown:
+        raise LabelError(
+            f"{b.path}: regions {format_labels(unknown)} of the boundaries are not regions of "
+            f"the MRIO ({format_labels(mrio.regions, 12)})"
+        )
+    cities = None
+    if b.cities is not None:
+        cities = _read_polygons(b.cities, "cities")
+        _require_field(cities, b.city_name_field, b.cities, "boundaries.city_name_field")
+
+    crs = None if config.grid.crs == "auto" else config.grid.crs
+    grid = Grid.for_boundaries(boundaries, resolution=config.grid.resolution, crs=crs)
+
+    s = config.sources
+    by_polygon = s.region == "boundaries"
+    sources = read_sources(
+        s.path,
+        lon=s.lon,
+        lat=s.lat,
+        sector=s.sector,
+        weight=s.weight,
+        region=_REGION if by_polygon else s.region,
+        id=s.id,
+        crs=s.crs,
+        concordance=s.concordance,
+        boundaries=boundaries if by_polygon else None,
+        tolerance=s.tolerance,
+        units=s.units,
+        where=s.where or None,
+        layer=s.layer,
+        invalid=s.invalid,
+        unplaced=config.downscale.unplaced,
+    )
+    files = [m.path] if m.path.is_file() else sorted(p for p in m.path.iterdir() if p.is_file())
+    files += [
+        p
+        for p in (m.countries, s.path, s.concordance, b.path, b.cities, config.downscale.proxy)
+        if p is not None
+    ]
+    return Inputs(
+        mrio=mrio,
+        boundaries=boundaries,
+        cities=cities,
+        sources=sources,
+        grid=grid,
+        stressor=stressor,
+        files=tuple(files),
+    )
+
+
+def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
+    """The producers to map (regions, sectors) and the destinations whose demand counts."""
+    d = config.downscale
+    countries = mrio.countries
+    if d.country is not None:
+        if d.country not in set(countries):
+            raise ConfigError(
+                f"downscale.country: {d.country!r} is not a country of the MRIO "
+                f"({format_labels(sorted(set(countries)), 20)})"
+            )
+        regions = countries.index[countries == d.country].tolist()
+    elif d.regions:
+        regions = list(d.regions)
+    else:
+        regions = list(pd.unique(boundaries[_REGION]))
+    unknown = [r for r in regions if r not in mrio.regions]
+    if unknown:
+        raise ConfigError(f"downscale.regions: unknown regions {format_labels(unknown)}")
+    sectors = list(d.sectors) or mrio.sectors.tolist()
+    unknown = [s for s in sectors if s not in mrio.sectors]
+    if unknown:
+        raise ConfigError(f"downscale.sectors: unknown sectors {format_labels(unknown)}")
+    home = sorted(set(countries[regions]))
+    if d.destinations == "foreign":
+        destinations = [r for r in mrio.regions if countries[r] not in home]
+    elif d.destinations == "all":
+        destinations = mrio.regions.tolist()
+    else:
+        destinations = list(d.destinations)
+        unknown = [r for r in destinations if r not in mrio.regions]
+        if unknown:
+            raise ConfigError(f"downscale.destinations: unknown regions {format_labels(unknown)}")
+    if not destinations:
+        raise ConfigError("downscale.destinations: no destination left to map")
+    return Scope(tuple(regions), tuple(sectors), tuple(destinations), tuple(home))
+
+
+def _sources_in_scope(sources: Any, chosen: Scope) -> Any:
+    points = sources.points
+    keep = points["region"].isin(chosen.regions) & points["sector"].isin(chosen.sectors)
+    return dataclasses.replace(sources, points=points[keep].reset_index(drop=True))
+
+
+def _destination_rule(config: RunConfig) -> str:
+    rule = config.downscale.destinations
+    return rule if isinstance(rule, str) else "listed"
+
+
+# -- validation --------------------------------------------------------------------------
+
+
+def validate(config: RunConfig) -> list[str]:
+    """Read and check every input without computing; return a short report (one line each)."""
+    inputs = load_inputs(config)
+    chosen = scope(config, inputs.mrio, inputs.boundaries)
+    points = _sources_in_scope(inputs.sources, chosen).points
+    covered = set(map(tuple, points[["region", "sector"]].drop_duplicates().to_numpy()))
+    emitting = inputs.mrio.F.loc[inputs.stressor]
+    without = [
+        (r, s)
+        for r in chosen.regions
+        for s in chosen.sectors
+        if emitting[(r, s)] > 0 and (r, s) not in covered
+    ]
+    lines = [
+        f"MRIO: {inputs.mrio!r}",
+        f"stressor: {inputs.stressor} [{inputs.mrio.units[inputs.stressor]}]",
+        f"boundaries: {len(inputs.boundaries)} polygons of {len(set(inputs.boundaries[_REGION]))} "
+        "MRIO regions" + (f"; {len(inputs.cities)} cities" if inputs.cities is not None else ""),
+        f"grid: {inputs.grid!r}",
+        f"sources: {inputs.sources!r}",
+        f"producers mapped: {len(chosen.regions)} regions x {len(chosen.sectors)} sectors; "
+        f"{len(chosen.destinations)} destinations ({_destination_rule(config)})",
+        f"producers with emissions but no points (fall back to land): {len(without)}"
+        + (f" ({format_labels(without)})" if without else ""),
+    ]
+    return lines
+
+
+# -- the run -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _scheduler(config: RunConfig) -> Iterator[None]:
+    import dask
+
+    address = config.dask.scheduler
+    if "://" in address:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise ConfigError(
+                "dask.scheduler: an address needs dask.distributed (pip install distributed)"
+            ) from None
+        with Client(address):
+            yield
+    else:
+        with dask.config.set(scheduler=address):
+            yield
+
+
+def _checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fraction_key(value: float) -> str:
+    return f"{value:g}"
+
+
+def _concentration_summary(layer: xr.DataArray, hot: Any) -> dict[str, Any]:
+    from gridfoot.hotspots import concentration
+
+    stats = concentration(layer, share=list(hot.shares), top_area=list(hot.top_area)).compute()
+    return {
+        "total": float(stats.total),
+        "land_area_km2": float(stats.land_area) / 1e6,
+        "share_in_top_area": {
+            _fraction_key(a): float(v)
+            for a, v in zip(
+                hot.top_area, np.atleast_1d(stats.share_in_top_area.values), strict=True
+            )
+        },
+        "area_for_share": {
+            _fraction_key(q): float(v)
+            for q, v in zip(hot.shares, np.atleast_1d(stats.area_for_share.values), strict=True)
+        },
+        "gini": float(stats.gini),
+    }
+
+
+def _hub_table(layer: xr.DataArray, inputs: Inputs, config: RunConfig) -> pd.DataFrame:
+    from gridfoot.hotspots import hubs
+
+    hot, b = config.hotspots, config.boundaries
+    table = hubs(
+        layer, hot.hotspot_share, inputs.boundaries, b.name_field or _REGION, hot.connectivity
+    )
+    if inputs.cities is not None and len(table):
+        named = hubs(layer, hot.hotspot_share, inputs.cities, b.city_name_field, hot.connectivity)
+        table["cities"] = named.set_index("rank")["regions"].reindex(table["rank"]).to_numpy()
+    return table
+
+
+def _breakdowns(driven: xr.DataArray) -> dict[str, pd.DataFrame]:
+    from gridfoot.hotspots import breakdown
+
+    return {
+        "destination": breakdown(driven, by="destination"),
+        "sector": breakdown(driven, by="sector"),
+        "category": breakdown(driven, by="category"),
+        "region": breakdown(driven, by="region"),
+        "category_by_destination": breakdown(driven, by="category", within="destination"),
+    }
+
+
+def _write_layers(
+    staging: Path, config: RunConfig, total: xr.DataArray, destinations: xr.DataArray
+) -> list[Path]:
+    from gridfoot.hotspots import gistar, hotspot_mask, hub_labels
+    from gridfoot.io import write_geotiff
+
+    folder = staging / "geotiff"
+    wanted = set(config.output.geotiff)
+    hot = config.hotspots
+    written = []
+    if "total" in wanted:
+        written.append(write_geotiff(total, folder / "total.tif"))
+    if "destinations" in wanted:
+        for code in destinations.destination.values:
+            layer = destinations.sel(destination=code)
+            written.append(write_geotiff(layer, folder / f"destination_{code}.tif"))
+    if "hotspot_mask" in wanted:
+        written.append(
+            write_geotiff(
+                hotspot_mask(total, hot.hotspot_share),
+                folder / "hotspot_mask.tif",
+                nodata=255,
+                dtype="uint8",
+                mask_sea=False,
+            )
+        )
+    if "hubs" in wanted:
+        written.append(
+            write_geotiff(
+                hub_labels(total, hot.hotspot_share, hot.connectivity),
+                folder / "hubs.tif",
+                nodata=-1,
+                dtype="int32",
+                mask_sea=False,
+            )
+        )
+    if "gistar" in wanted and hot.gistar:
+        significance = gistar(total, neighbours=hot.neighbours, distance=hot.distance).significance
+        written.append(
+            write_geotiff(
+                significance, folder / "gistar.tif", nodata=-128, dtype="int8", mask_sea=False
+            )
+        )
+    return written
+
+
+def _figures(
+    staging: Path,
+    config: RunConfig,
+    inputs: Inputs,
+    chosen: Scope,
+    total: xr.DataArray,
+    destinations: xr.DataArray,
+    hub_table: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+) -> dict[str, bytes]:
+    """Save every figure in the configured formats; return small PNGs for the report."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from gridfoot.plot.charts import concentration_figure, share_bars
+    from gridfoot.plot.maps import map_grid, small_multiples
+    from gridfoot.plot.style import save_figure
+
+    hot, out = config.hotspots, config.output
+    label = "export-linked" if config.downscale.destinations == "foreign" else "mapped"
+    where = ", ".join(chosen.countries)
+    layers = [inputs.boundaries] + ([inputs.cities] if inputs.cities is not None else [])
+    top = tables["destination"]["destination"].head(out.top_destinations).tolist()
+    figures = {
+        "total_map": lambda: map_grid(
+            total, layers, hub_table, title=f"{where}: {label} {inputs.stressor}"
+        ),
+        "concentration": lambda: concentration_figure(
+            total, hot.top_area[:1], (hot.hotspot_share,), title=f"Concentration on land, {where}"
+        ),
+        "destinations": lambda: share_bars(
+            tables["destination"], title="Shares by destination", reference=out.published or None
+        ),
+        "sectors": lambda: share_bars(tables["sector"], title="Shares by producing sector"),
+        "categories": lambda: share_bars(tables["category"], title="Shares by final demand"),
+        "destination_maps": lambda: small_multiples(
+            destinations.sel(destination=top), boundaries=inputs.boundaries
+        ),
+    }
+    previews = {}
+    for name, draw in figures.items():
+        fig = draw()
+        try:
+            save_figure(fig, staging / "maps" / name, out.maps)
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+            previews[name] = buffer.getvalue()
+        finally:
+            plt.close(fig)
+    return previews
+
+
+def run(
+    config: RunConfig, out: str | Path | None = None, progress: bool | None = None
+) -> RunResult:
+    """Run everything a configuration asks for and write the results to ``out``.
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`gridfoot.pipeline.load_run_config` or ``RunConfig.from_mapping``.
+    out : path, optional
+        Output folder; ``output.dir`` of the config (else ``./gridfoot_output``) by default.
+        It is replaced only when the run succeeds.
+    progress : bool, optional
+        Show progress bars (default: when the output is a terminal).
+    """
+    from gridfoot.io import atomic_dir, atomic_file, tidy, write_csv, write_netcdf, write_zarr
+    from gridfoot.spatial import allocate
+
+    target = Path(out) if out is not None else (config.output.dir or Path("gridfoot_output"))
+    target = target.resolve()
+    config = dataclasses.replace(config, output=dataclasses.replace(config.output, dir=target))
+    steps = _Steps(
+        [
+            "inputs",
+            "footprint",
+            "allocation",
+            "maps of the grid",
+            "cube",
+            "hotspots",
+            "figures",
+            "report",
+        ],
+        progress,
+    )
+    try:
+        with _scheduler(config), atomic_dir(target) as staging:
+            with steps("inputs"):
+                inputs = load_inputs(config)
+                chosen = scope(config, inputs.mrio, inputs.boundaries)
+            with steps("footprint"):
+                fp = compute_footprint(inputs.mrio, stressor=inputs.stressor)
+                driven = fp["driven"].sel(
+                    stressor=inputs.stressor,
+                    region=list(chosen.regions),
+                    sector=list(chosen.sectors),
+                    destination=list(chosen.destinations),
+                )
+                write_netcdf(fp, staging / "footprint.nc")
+                write_csv(tidy(fp["driven"]), staging / "driven.csv")
+                accounts = ["pba", "cba", "eee", "eei", "eee_domestic", "eei_domestic"]
+                write_csv(
+                    tidy(fp[accounts]).rename(columns={"variable": "account"}),
+                    staging / "accounts.csv",
+                )
+            with steps("allocation"):
+                proxy = None
+                if config.downscale.proxy is not None:
+                    proxy = _read_proxy(config.downscale.proxy)
+                allocation = allocate(
+                    _sources_in_scope(inputs.sources, chosen),
+                    inputs.grid,
+                    fp.sel(region=list(chosen.regions), sector=list(chosen.sectors)),
+                    mode=config.downscale.mode,
+                    stressor=inputs.stressor,
+                    regions=inputs.boundaries,
+                    region_attribute=_REGION,
+                    proxy=proxy,
+                    invalid="raise",
+                    unplaced=config.downscale.unplaced,
+                )
+                allocation.save(staging / "allocation.nc")
+                write_csv(allocation.report.reset_index(), staging / "allocation_report.csv")
+                write_csv(allocation.unplaced, staging / "unplaced.csv")
+            with steps("maps of the grid"):
+                name = "export_linked" if config.downscale.destinations == "foreign" else "mapped"
+                total = allocation.map(driven.sum(["destination", "category"]), name=name)
+                by_destination = allocation.map(driven.sum("category"), name=name)
+                total.attrs["stressor"] = by_destination.attrs["stressor"] = inputs.stressor
+                layers = _write_layers(staging, config, total, by_destination)
+            with steps("cube"):
+                if config.output.cube:
+                    cube = allocation.cube(driven, chunk_bytes=int(config.dask.chunk_mb * 2**20))
+                    write_zarr(cube.rename("emissions"), staging / "cube.zarr")
+            with steps("hotspots"):
+                summary = _concentration_summary(total, config.hotspots)
+                hub_table = _hub_table(total, inputs, config)
+                write_csv(hub_table, staging / "hubs.csv")
+                tables = _breakdowns(driven)
+                for key, table in tables.items():
+                    write_csv(table, staging / f"breakdown_{key}.csv")
+                per_destination = _destination_statistics(by_destination, config)
+                write_csv(per_destination, staging / "destination_concentration.csv")
+            with steps("figures"):
+                previews = _figures(
+                    staging, config, inputs, chosen, total, by_destination, hub_table, tables
+                )
+            with steps("report"):
+                summary = _assemble_summary(
+                    summary, config, inputs, chosen, allocation, hub_table, tables, steps.timings
+                )
+                with atomic_file(staging / "hotspots.json") as temporary:
+                    temporary.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+                write_run_config(config, staging / "run.toml", base_dir=target)
+                _write_report(
+                    staging / "report.html",
+                    config,
+                    inputs,
+                    summary,
+                    hub_table,
+                    tables,
+                    previews,
+                    layers,
+                    staging,
+                )
+    finally:
+        steps.close()
+    return RunResult(
+        out=target,
+        config=config,
+        footprint=fp,
+        allocation=allocation,
+        total=total,
+        destinations=by_destination,
+        summary=summary,
+        hubs=hub_table,
+        timings=dict(steps.timings),
+    )
+
+
+def _read_proxy(path: Path) -> xr.DataArray:
+    import rioxarray
+
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file (downscale.proxy)")
+    return rioxarray.open_rasterio(path).squeeze("band", drop=True)
+
+
+def _destination_statistics(layers: xr.DataArray, config: RunConfig) -> pd.DataFrame:
+    from gridfoot.hotspots import concentration
+
+    hot = config.hotspots
+    stats = concentration(layers, share=hot.hotspot_share, top_area=hot.top_area[0]).compute()
+    frame = stats.reset_coords(drop=True).to_dataframe().reset_index()
+    frame["land_area_km2"] = frame.pop("land_area") / 1e6
+    frame = frame.rename(
+        columns={
+            "share_in_top_area": f"share_in_top_{hot.top_area[0]:g}_of_land",
+            "area_for_share": f"land_for_{hot.hotspot_share:g}_of_total",
+        }
+    )
+    return frame.sort_values("total", ascending=False).reset_index(drop=True)
+
+
+def _assemble_summary(
+    summary: dict[str, Any],
+    config: RunConfig,
+    inputs: Inputs,
+    chosen: Scope,
+    allocation: Any,
+    hub_table: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    report = allocation.report
+    hub_columns = [
+        c
+        for c in (
+            "rank",
+            "total",
+            "share",
+            "n_cells",
+            "land_area_km2",
+            "lon",
+            "lat",
+            "regions",
+            "cities",
+        )
+        if c in hub_table.columns
+    ]
+    return {
+        "stressor": inputs.stressor,
+        "units": inputs.mrio.units[inputs.stressor],
+        "countries": list(chosen.countries),
+        "regions": list(chosen.regions),
+        "destinations": list(chosen.destinations),
+        "mode": config.downscale.mode,
+        **summary,
+        "hotspot_share": config.hotspots.hotspot_share,
+        "hub_count": len(hub_table),
+        "hubs": [
+            {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            for row in hub_table[hub_columns].head(20).to_dict(orient="records")
+        ],
+        "by_destination": dict(
+            zip(
+                tables["destination"]["destination"],
+                tables["destination"]["share"].astype(float),
+                strict=True,
+            )
+        ),
+        "by_sector": dict(
+            zip(tables["sector"]["sector"], tables["sector"]["share"].astype(float), strict=True)
+        ),
+        "placement": {
+            "on_points": float(report["on_grid"].sum()),
+            "fallback": float(report["fallback"].sum()),
+            "reassigned": float(report["reassigned"].sum()),
+            "unplaced": float(report["unplaced"].sum()),
+            "unplaced_points": len(allocation.unplaced) + len(inputs.sources.unplaced),
+        },
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def _summary_table(summary: dict[str, Any]) -> str:
+    units = summary["units"]
+    rows = [
+        ("mapped total", f"{summary['total']:,.0f} {units} {summary['stressor']}"),
+        ("land", f"{summary['land_area_km2']:,.0f} km²"),
+    ]
+    rows += [
+        (f"held by the top {float(k):.0%} of land", f"{v:.1%}")
+        for k, v in summary["share_in_top_area"].items()
+    ]
+    rows += [
+        (f"land holding {float(k):.0%} of the total", f"{v:.2%}")
+        for k, v in summary["area_for_share"].items()
+    ]
+    rows += [
+        ("Gini index", f"{summary['gini']:.3f}"),
+        (f"hubs holding {summary['hotspot_share']:.0%}", str(summary["hub_count"])),
+    ]
+    placement = summary["placement"]
+    rows += [
+        ("placed on points", f"{placement['on_points']:,.0f} {units}"),
+        ("spread over land (no points)", f"{placement['fallback']:,.0f} {units}"),
+        (
+            "unplaced",
+            f"{placement['unplaced']:,.0f} {units} ({placement['unplaced_points']} points)",
+        ),
+    ]
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return f"<table class='summary'>{body}</table>"
+
+
+def _write_report(
+    path: Path,
+    config: RunConfig,
+    inputs: Inputs,
+    summary: dict[str, Any],
+    hub_table: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    previews: dict[str, bytes],
+    layers: list[Path],
+    staging: Path,
+) -> None:
+    import base64
+
+    from gridfoot import __version__
+    from gridfoot.io import atomic_file
+
+    def table(frame: pd.DataFrame, rows: int = 12) -> str:
+        return frame.head(rows).to_html(
+            index=False, float_format=lambda v: f"{v:,.4g}", border=0, classes="data"
+        )
+
+    inputs_table = pd.DataFrame(
+        [{"file": str(p), "bytes": p.stat().st_size, "sha256": _checksum(p)} for p in inputs.files]
+    )
+    images = "".join(
+        f"<figure><img src='data:image/png;base64,{base64.b64encode(png).decode()}' "
+        f"alt='{name}'><figcaption>{name.replace('_', ' ')}</figcaption></figure>"
+        for name, png in previews.items()
+    )
+    timings = pd.DataFrame(list(summary["timings_s"].items()), columns=["step", "seconds"])
+    unplaced = pd.read_csv(staging / "unplaced.csv")
+    hub_cols = [
+        c
+        for c in (
+            "rank",
+            "total",
+            "share",
+            "n_cells",
+            "land_area_km2",
+            "lon",
+            "lat",
+            "regions",
+            "cities",
+        )
+        if c in hub_table.columns
+    ]
+    files = sorted(
+        str(p.relative_to(staging))
+        for p in staging.rglob("*")
+        if p.is_file() and ".zarr" not in str(p.relative_to(staging))
+    )
+    folder = html.escape(str(config.output.dir))
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>gridfoot run report</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }}
+th, td {{ padding: 0.2em 0.8em; text-align: left; border-bottom: 1px solid #ddd; }}
+figure {{ display: inline-block; margin: 0.5em; vertical-align: top; }}
+img {{ max-width: 520px; }} figcaption {{ font-size: 0.85em; color: #555; }}
+code {{ font-size: 0.9em; }}
+</style></head><body>
+<h1>gridfoot run report</h1>
+<p>gridfoot {html.escape(__version__)}, output folder <code>{folder}</code>.
+Repeat with <code>gridfoot run {folder}/run.toml</code>.</p>
+<h2>Key figures</h2>
+<p>{html.escape(summary["stressor"])} of producers in {html.escape(", ".join(summary["countries"]))}
+driven by final demand of {len(summary["destinations"])} destination(s)
+({_destination_rule(config)}),
+allocated in {html.escape(summary["mode"])} mode.</p>
+{_summary_table(summary)}
+<h2>Figures</h2>{images}
+<h2>Hubs</h2>{table(hub_table[hub_cols])}
+<h2>Breakdowns</h2>
+<h3>By destination</h3>{table(tables["destination"])}
+<h3>By producing sector</h3>{table(tables["sector"])}
+<h3>By final-demand category</h3>{table(tables["category"])}
+<h2>Unplaced emissions</h2>
+<p>{len(unplaced)} point(s) could not be placed; their emissions are listed in
+<code>unplaced.csv</code> and per producer in <code>allocation_report.csv</code>.</p>
+{table(unplaced, 20) if len(unplaced) else ""}
+<h2>Inputs</h2>{table(inputs_table, 100)}
+<h2>Timings</h2>{table(timings, 100)}
+<h2>Files</h2><ul>{"".join(f"<li><code>{html.escape(f)}</code></li>" for f in files)}
+{"<li><code>cube.zarr/</code></li>" if config.output.cube else ""}</ul>
+</body></html>
+"""
+    with atomic_file(path) as temporary:
+        temporary.write_text(page, encoding="utf-8")

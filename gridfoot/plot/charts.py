@@ -1,0 +1,177 @@
+"""Charts: the concentration curve with its headline markers, and bar charts of shares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gridfoot.errors import LabelError
+from gridfoot.plot.style import paper_style
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["concentration_figure", "share_bars"]
+
+
+def _percent(value: float) -> str:
+    """Percentages that keep their meaning when small: 0.4%, 1%, 75%."""
+    percent = 100 * value
+    if percent == 0 or percent >= 10:
+        return f"{percent:.0f}%"
+    return f"{percent:.2g}%"
+
+
+def concentration_figure(
+    layer: xr.DataArray,
+    top_area: Sequence[float] = (0.01,),
+    shares: Sequence[float] = (0.75,),
+    title: str | None = None,
+    log_land: bool = True,
+    figsize: tuple[float, float] = (4.5, 3.6),
+) -> Figure:
+    """Cumulative share of the total against cumulative share of land, cells ranked by value.
+
+    Markers answer the headline questions both ways: the share held by the top ``top_area``
+    of land, and the land needed for ``shares`` of the total.
+
+    Parameters
+    ----------
+    layer : DataArray
+        One 2-D grid layer ``(y, x)``.
+    top_area, shares : sequence of float
+        Fractions (0..1) to mark.
+    log_land : bool
+        A logarithmic land axis (from 0.01% of land): hotspots live in the first percent.
+    """
+    import matplotlib.pyplot as plt
+
+    from gridfoot.hotspots import area_for_share, concentration_curve, share_in_top_area
+
+    curve = concentration_curve(layer)
+    land, value = curve.land_share.values, curve.value_share.values
+    held = np.atleast_1d(share_in_top_area(layer, list(top_area)).values)
+    needed = np.atleast_1d(area_for_share(layer, list(shares)).values)
+    with paper_style():
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        ax.plot(100 * land, 100 * value, color="C3", linewidth=1.6, label="cells ranked by value")
+        ax.plot(
+            [0.01, 100],
+            [0.01, 100],
+            color="0.6",
+            linewidth=0.8,
+            linestyle="--",
+            label="even spread over land",
+        )
+        for area, share in zip(top_area, held, strict=True):
+            ax.plot(100 * area, 100 * share, "o", color="k", markersize=4)
+            ax.annotate(
+                f"top {_percent(area)} of land: {_percent(share)}",
+                (100 * area, 100 * share),
+                xytext=(6, -12),
+                textcoords="offset points",
+                fontsize=7,
+            )
+        for share, area in zip(shares, needed, strict=True):
+            ax.plot(100 * area, 100 * share, "s", color="C0", markersize=4)
+            ax.annotate(
+                f"{_percent(share)} on {_percent(area)} of land",
+                (100 * area, 100 * share),
+                xytext=(6, 4),
+                textcoords="offset points",
+                fontsize=7,
+                color="C0",
+            )
+        if log_land:
+            ax.set_xscale("log")
+            ax.set_xlim(0.01, 100)
+        else:
+            ax.set_xlim(0, 100)
+        ax.set_ylim(0, 101)
+        ax.set_xlabel("cumulative share of land area (%)")
+        ax.set_ylabel("cumulative share of the total (%)")
+        ax.legend(loc="lower right", frameon=False)
+        if title:
+            ax.set_title(title)
+    return fig
+
+
+def share_bars(
+    table: pd.DataFrame | pd.Series,
+    label: str | None = None,
+    title: str | None = None,
+    top: int = 10,
+    names: Mapping[str, str] | None = None,
+    reference: Mapping[str, float] | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Horizontal bars of shares, largest first, with the percentage at each bar's end.
+
+    Parameters
+    ----------
+    table : DataFrame or Series
+        A table of :func:`gridfoot.hotspots.breakdown` (its first label column and ``share``)
+        or a Series of shares indexed by label.
+    label : str, optional
+        The label column of a DataFrame (default: the first column).
+    top : int
+        Show the ``top`` largest; the rest are summed into "other".
+    names : mapping, optional
+        Display names of the labels (e.g. sector codes to names).
+    reference : mapping, optional
+        Published shares to mark beside the bars (e.g. ``{"USA": 0.23}``), drawn as ticks.
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(table, pd.DataFrame):
+        if "share" not in table.columns:
+            raise LabelError("a table of shares needs a 'share' column")
+        label = label or table.columns[0]
+        shares = table.groupby(label, sort=False)["share"].sum()
+    else:
+        shares = table
+    shares = shares.sort_values(ascending=False)
+    if len(shares) > top:
+        shares = pd.concat(
+            [shares.iloc[: top - 1], pd.Series({"other": shares.iloc[top - 1 :].sum()})]
+        )
+    labels = [str((names or {}).get(k, k)) for k in shares.index]
+    height = figsize or (4.5, 0.8 + 0.28 * len(shares))
+    with paper_style():
+        fig, ax = plt.subplots(figsize=height, layout="constrained")
+        positions = np.arange(len(shares))[::-1]
+        ax.barh(positions, 100 * shares.to_numpy(), color="C0", height=0.7)
+        for position, share in zip(positions, shares.to_numpy(), strict=True):
+            ax.annotate(
+                _percent(share),
+                (100 * share, position),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+            )
+        if reference:
+            for position, key in zip(positions, shares.index, strict=True):
+                if key in reference:
+                    ax.plot(
+                        100 * reference[key],
+                        position,
+                        marker="|",
+                        color="k",
+                        markersize=12,
+                        markeredgewidth=1.5,
+                    )
+            ax.plot(
+                [], [], marker="|", color="k", linestyle="none", markersize=8, label="published"
+            )
+            ax.legend(loc="lower right", frameon=False)
+        ax.set_yticks(positions, labels)
+        ax.set_xlabel("share (%)")
+        ax.set_xlim(0, 100 * float(shares.max()) * 1.18)
+        if title:
+            ax.set_title(title)
+    return fig

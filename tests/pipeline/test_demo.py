@@ -1,0 +1,150 @@
+"""End to end: `gridfoot demo` on the bundled sample data, every output checked."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import xarray as xr
+from PIL import Image
+
+from gridfoot import footprint
+from gridfoot.cli import main
+from gridfoot.datasets import sample_mrio
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    assert main(["demo", "--out", str(out), "--no-progress"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def export_linked_total() -> float:
+    """The footprint's export-linked total of Meridia's producers, computed independently."""
+    result = footprint(sample_mrio()).sel(stressor="CO2")
+    driven = result.driven.where(result.country == "MER", 0.0)
+    return float(driven.where(driven.destination_country != "MER", 0.0).sum())
+
+
+def test_every_output_is_written(demo) -> None:
+    expected = [
+        "accounts.csv",
+        "allocation.nc",
+        "allocation_report.csv",
+        "breakdown_category.csv",
+        "breakdown_destination.csv",
+        "breakdown_sector.csv",
+        "cube.zarr",
+        "driven.csv",
+        "footprint.nc",
+        "geotiff",
+        "hotspots.json",
+        "hubs.csv",
+        "maps",
+        "report.html",
+        "run.toml",
+        "unplaced.csv",
+    ]
+    names = {p.name for p in demo.iterdir()}
+    assert set(expected) <= names
+    assert not [n for n in names if n.startswith(".")]  # no temporary leftovers
+    tifs = {p.name for p in (demo / "geotiff").iterdir()}
+    assert {
+        "total.tif",
+        "hotspot_mask.tif",
+        "gistar.tif",
+        "destination_USA.tif",
+        "destination_RoW.tif",
+    } <= tifs
+
+
+def test_total_geotiff_sums_to_the_export_linked_footprint(demo, export_linked_total) -> None:
+    with rasterio.open(demo / "geotiff" / "total.tif") as tif:
+        values = tif.read(1)
+        assert tif.crs is not None and tif.crs.is_projected
+        assert tif.res == (10_000.0, 10_000.0)
+        assert tif.profile["compress"] == "deflate" and tif.profile["tiled"]
+        nodata = tif.nodata
+    valid = values[~np.isnan(values)] if nodata is None or np.isnan(nodata) else values
+    assert float(valid.sum()) == pytest.approx(export_linked_total, rel=1e-6)
+
+
+def test_destination_geotiffs_add_up_to_the_total(demo) -> None:
+    total = 0.0
+    for path in (demo / "geotiff").glob("destination_*.tif"):
+        with rasterio.open(path) as tif:
+            total += float(np.nansum(tif.read(1)))
+    with rasterio.open(demo / "geotiff" / "total.tif") as tif:
+        assert total == pytest.approx(float(np.nansum(tif.read(1))), rel=1e-9)
+
+
+def test_cube_reopens_lazily_with_its_crs(demo, export_linked_total) -> None:
+    with xr.open_zarr(demo / "cube.zarr", decode_coords="all") as store:
+        cube = store["emissions"]
+        assert cube.dims == ("destination", "sector", "y", "x")
+        assert cube.chunks is not None  # lazy
+        assert cube.rio.crs is not None
+        assert set(cube.destination.values) == {"USA", "HKG", "JPN", "DEU", "KOR", "RoW"}
+        assert float(cube.sum()) == pytest.approx(export_linked_total, rel=1e-9)
+    with rasterio.open(demo / "geotiff" / "total.tif") as tif:
+        assert cube.rio.crs == tif.crs
+
+
+def test_hotspots_json_holds_the_key_figures(demo, export_linked_total) -> None:
+    summary = json.loads((demo / "hotspots.json").read_text())
+    assert summary["total"] == pytest.approx(export_linked_total, rel=1e-9)
+    assert set(summary["share_in_top_area"]) == {"0.01", "0.05", "0.1"}
+    assert set(summary["area_for_share"]) == {"0.5", "0.75", "0.9"}
+    shares = list(summary["share_in_top_area"].values())
+    assert shares == sorted(shares) and 0 < shares[0] < 1
+    assert 0 < summary["gini"] < 1
+    assert summary["hubs"][0]["rank"] == 1 and summary["hubs"][0]["regions"]
+    hubs = pd.read_csv(demo / "hubs.csv")
+    assert hubs["share"].sum() == pytest.approx(0.75, abs=0.02)
+    assert sum(summary["by_destination"].values()) == pytest.approx(1.0)
+
+
+def test_maps_exist_in_every_format_and_are_not_blank(demo) -> None:
+    for name in (
+        "total_map",
+        "concentration",
+        "destinations",
+        "sectors",
+        "categories",
+        "destination_maps",
+    ):
+        for suffix in ("png", "pdf", "svg"):
+            path = demo / "maps" / f"{name}.{suffix}"
+            assert path.stat().st_size > 5_000, path
+        with Image.open(demo / "maps" / f"{name}.png") as image:
+            assert image.info["dpi"][0] == pytest.approx(300, abs=1)
+            pixels = np.asarray(image.convert("L"))
+            assert pixels.shape[0] > 500 and pixels.shape[1] > 500
+            assert (pixels < 200).mean() > 0.01  # something is drawn
+
+
+def test_report_names_inputs_with_checksums_and_shows_figures(demo) -> None:
+    report = (demo / "report.html").read_text()
+    assert "firms.csv" in report and "sha256" in report
+    assert report.count("data:image/png;base64,") == 6
+    assert "Unplaced emissions" in report and "Timings" in report
+
+
+def test_run_toml_repeats_the_run(demo, tmp_path) -> None:
+    config = tomllib.loads((demo / "run.toml").read_text())
+    assert config["downscale"]["destinations"] == "foreign"
+    again = tmp_path / "again"
+    assert main(["run", str(demo / "run.toml"), "--out", str(again), "--no-progress"]) == 0
+    first = json.loads((demo / "hotspots.json").read_text())
+    second = json.loads((again / "hotspots.json").read_text())
+    for key in ("total", "share_in_top_area", "area_for_share", "gini", "by_destination"):
+        assert first[key] == second[key], key
