@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -19,6 +20,7 @@ from gridfoot.mrio.readers import read_mrio
 from gridfoot.mrio.system import MRIO, ZeroOutputPolicy
 
 __all__ = [
+    "WIOD2009",
     "load_wiod2009",
     "reference_data_dir",
     "sample_data_dir",
@@ -32,6 +34,28 @@ WIOD_SOURCES = (
     "WIOD 2013 release (Timmer et al. 2015, Review of International Economics 23: 575-605): "
     "world input-output table 2009 and CO2 environmental accounts, www.wiod.org"
 )
+
+
+#: How :func:`gridfoot.read_mrio` reads the WIOD 2009 folder of the reference data; also the
+#: ``[mrio]`` options of a ``gridfoot run`` configuration over that folder.
+WIOD2009: dict[str, Any] = {
+    "files": {
+        "Z": "wiot2009_Z.csv.gz",
+        "Y": "wiot2009_Y.csv.gz",
+        "x": "wiot2009_x.csv",
+        "satellite": "wiod2013_co2_accounts_1995_2009_long.csv",
+    },
+    "satellite": {
+        "sector": "sector_code",
+        "value": "co2_kt",
+        "stressor_name": "CO2",
+        "unit_name": "kt",
+        "where": {"year": 2009},
+        "rename_regions": {"ROU": "ROM", "ROW": "RoW"},
+        "final_demand": {"FC_HH": "CONS_h"},
+    },
+    "monetary_unit": "million USD",
+}
 
 
 def sample_data_dir() -> Path:
@@ -120,24 +144,4 @@ def load_wiod2009(
         The reference-data folder; see :func:`reference_data_dir`.
     """
     folder = Path(data_dir) if data_dir else reference_data_dir()
-    return read_mrio(
-        folder / "wiod2013",
-        files={
-            "Z": "wiot2009_Z.csv.gz",
-            "Y": "wiot2009_Y.csv.gz",
-            "x": "wiot2009_x.csv",
-            "satellite": "wiod2013_co2_accounts_1995_2009_long.csv",
-        },
-        satellite={
-            "sector": "sector_code",
-            "value": "co2_kt",
-            "stressor_name": "CO2",
-            "unit_name": "kt",
-            "where": {"year": 2009},
-            "rename_regions": {"ROU": "ROM", "ROW": "RoW"},
-            "final_demand": {"FC_HH": "CONS_h"},
-        },
-        x=x,
-        monetary_unit="million USD",
-        zero_output=zero_output,
-    )
+    return read_mrio(folder / "wiod2013", **WIOD2009, x=x, zero_output=zero_output)

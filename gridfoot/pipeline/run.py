@@ -96,7 +96,7 @@ class _Steps:
     """Timings of named steps and a progress bar over them."""
 
     def __init__(self, names: Sequence[str], progress: bool | None) -> None:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         self.timings: dict[str, float] = {}
         self.bar = tqdm(
@@ -453,6 +453,8 @@ def _figures(
     hot, out = config.hotspots, config.output
     label = "export-linked" if config.downscale.destinations == "foreign" else "mapped"
     where = ", ".join(chosen.countries)
+    if config.downscale.sectors:
+        label += f" ({', '.join(config.downscale.sectors)})"
     layers = [inputs.boundaries] + ([inputs.cities] if inputs.cities is not None else [])
     top = tables["destination"]["destination"].head(out.top_destinations).tolist()
     figures = {
