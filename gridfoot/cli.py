@@ -92,14 +92,10 @@ def _run_footprint(args: argparse.Namespace) -> int:
 
 
 def _write_footprint(result, out: Path) -> None:
-    from gridfoot.io import tidy, write_csv, write_netcdf
+    from gridfoot.io import write_footprint
 
-    accounts = ["pba", "cba", "eee", "eei", "eee_domestic", "eei_domestic"]
-    write_netcdf(result, out / "footprint.nc")
-    write_csv(tidy(result["driven"]), out / "driven.csv")
-    table = tidy(result[accounts]).rename(columns={"variable": "account"})
-    write_csv(table, out / "accounts.csv")
-    print(f"wrote {out / 'footprint.nc'}, {out / 'driven.csv'}, {out / 'accounts.csv'}")
+    written = write_footprint(result, out)
+    print("wrote " + ", ".join(str(path) for path in written))
 
 
 def _add_run(commands: argparse._SubParsersAction) -> None:

@@ -3,7 +3,7 @@
 from gridfoot.io.atomic import atomic_dir, atomic_file
 from gridfoot.io.cube import open_cube, write_cube, write_zarr
 from gridfoot.io.raster import write_geotiff
-from gridfoot.io.tables import tidy, write_csv, write_netcdf
+from gridfoot.io.tables import tidy, write_csv, write_footprint, write_netcdf
 
 __all__ = [
     "atomic_dir",
@@ -12,6 +12,7 @@ __all__ = [
     "tidy",
     "write_csv",
     "write_cube",
+    "write_footprint",
     "write_geotiff",
     "write_netcdf",
     "write_zarr",

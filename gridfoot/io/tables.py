@@ -9,7 +9,7 @@ import xarray as xr
 
 from gridfoot.io.atomic import atomic_file
 
-__all__ = ["tidy", "write_csv", "write_netcdf"]
+__all__ = ["tidy", "write_csv", "write_footprint", "write_netcdf"]
 
 
 def tidy(data: xr.DataArray | xr.Dataset, value_name: str = "value") -> pd.DataFrame:
@@ -60,3 +60,22 @@ def write_netcdf(dataset: xr.Dataset, path: str | Path) -> Path:
     with atomic_file(path) as temporary:
         dataset.to_netcdf(temporary, engine="netcdf4", encoding=encoding)
     return path
+
+
+#: The region accounts of :func:`gridfoot.footprint`, in the order of ``accounts.csv``.
+ACCOUNTS = ("pba", "cba", "eee", "eei", "eee_domestic", "eei_domestic")
+
+
+def write_footprint(footprint: xr.Dataset, folder: str | Path) -> list[Path]:
+    """Write a footprint as ``footprint.nc`` plus tidy ``driven.csv`` and ``accounts.csv``.
+
+    The CSVs hold one value per row with every label (and the unit) as a column; each file is
+    written atomically.
+    """
+    folder = Path(folder)
+    accounts = tidy(footprint[list(ACCOUNTS)]).rename(columns={"variable": "account"})
+    return [
+        write_netcdf(footprint, folder / "footprint.nc"),
+        write_csv(tidy(footprint["driven"]), folder / "driven.csv"),
+        write_csv(accounts, folder / "accounts.csv"),
+    ]

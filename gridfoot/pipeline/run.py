@@ -32,6 +32,18 @@ from gridfoot.pipeline.config import RunConfig, write_run_config
 __all__ = ["Inputs", "RunResult", "Scope", "load_inputs", "run", "scope", "validate"]
 
 _REGION = "_gridfoot_region"
+#: Columns of the hubs table shown in hotspots.json and the report.
+_HUB_COLUMNS = (
+    "rank",
+    "total",
+    "share",
+    "n_cells",
+    "land_area_km2",
+    "lon",
+    "lat",
+    "regions",
+    "cities",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -324,6 +336,18 @@ def _scheduler(config: RunConfig) -> Iterator[None]:
             yield
 
 
+def _cube_progress(progress: bool | None, config: RunConfig) -> contextlib.AbstractContextManager:
+    """dask's progress bar while the cube streams (local schedulers, on a terminal by default)."""
+    import sys
+
+    wanted = progress if progress is not None else sys.stderr.isatty()
+    if not wanted or "://" in config.dask.scheduler:
+        return contextlib.nullcontext()
+    from dask.diagnostics import ProgressBar
+
+    return ProgressBar(out=sys.stderr)
+
+
 def _checksum(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -501,7 +525,7 @@ def run(
     progress : bool, optional
         Show progress bars (default: when the output is a terminal).
     """
-    from gridfoot.io import atomic_dir, atomic_file, tidy, write_csv, write_netcdf, write_zarr
+    from gridfoot.io import atomic_dir, atomic_file, write_csv, write_footprint, write_zarr
     from gridfoot.spatial import allocate
 
     target = Path(out) if out is not None else (config.output.dir or Path("gridfoot_output"))
@@ -533,13 +557,7 @@ def run(
                     sector=list(chosen.sectors),
                     destination=list(chosen.destinations),
                 )
-                write_netcdf(fp, staging / "footprint.nc")
-                write_csv(tidy(fp["driven"]), staging / "driven.csv")
-                accounts = ["pba", "cba", "eee", "eei", "eee_domestic", "eei_domestic"]
-                write_csv(
-                    tidy(fp[accounts]).rename(columns={"variable": "account"}),
-                    staging / "accounts.csv",
-                )
+                write_footprint(fp, staging)
             with steps("allocation"):
                 proxy = None
                 if config.downscale.proxy is not None:
@@ -568,7 +586,8 @@ def run(
             with steps("cube"):
                 if config.output.cube:
                     cube = allocation.cube(driven, chunk_bytes=int(config.dask.chunk_mb * 2**20))
-                    write_zarr(cube.rename("emissions"), staging / "cube.zarr")
+                    with _cube_progress(progress, config):
+                        write_zarr(cube.rename("emissions"), staging / "cube.zarr")
             with steps("hotspots"):
                 summary = _concentration_summary(total, config.hotspots)
                 hub_table = _hub_table(total, inputs, config)
@@ -650,21 +669,7 @@ def _assemble_summary(
     timings: dict[str, float],
 ) -> dict[str, Any]:
     report = allocation.report
-    hub_columns = [
-        c
-        for c in (
-            "rank",
-            "total",
-            "share",
-            "n_cells",
-            "land_area_km2",
-            "lon",
-            "lat",
-            "regions",
-            "cities",
-        )
-        if c in hub_table.columns
-    ]
+    hub_columns = [c for c in _HUB_COLUMNS if c in hub_table.columns]
     return {
         "stressor": inputs.stressor,
         "units": inputs.mrio.units[inputs.stressor],
@@ -762,21 +767,7 @@ def _write_report(
     )
     timings = pd.DataFrame(list(summary["timings_s"].items()), columns=["step", "seconds"])
     unplaced = pd.read_csv(staging / "unplaced.csv")
-    hub_cols = [
-        c
-        for c in (
-            "rank",
-            "total",
-            "share",
-            "n_cells",
-            "land_area_km2",
-            "lon",
-            "lat",
-            "regions",
-            "cities",
-        )
-        if c in hub_table.columns
-    ]
+    hub_cols = [c for c in _HUB_COLUMNS if c in hub_table.columns]
     files = sorted(
         str(p.relative_to(staging))
         for p in staging.rglob("*")
