@@ -327,7 +327,8 @@ def _scheduler(config: RunConfig) -> Iterator[None]:
             from dask.distributed import Client
         except ImportError:
             raise ConfigError(
-                "dask.scheduler: an address needs dask.distributed (pip install distributed)"
+                "dask.scheduler: an address needs dask.distributed "
+                "(pip install 'gridfoot[cluster]')"
             ) from None
         with Client(address):
             yield
