@@ -701,6 +701,9 @@ def _assemble_summary(
             "reassigned": float(report["reassigned"].sum()),
             "unplaced": float(report["unplaced"].sum()),
             "unplaced_points": len(allocation.unplaced) + len(inputs.sources.unplaced),
+            # points of producers not mapped (other regions or sectors), left out on purpose
+            "points_out_of_scope": len(inputs.sources.points)
+            - len(_sources_in_scope(inputs.sources, chosen).points),
         },
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
@@ -728,6 +731,7 @@ def _summary_table(summary: dict[str, Any]) -> str:
     rows += [
         ("placed on points", f"{placement['on_points']:,.0f} {units}"),
         ("spread over land (no points)", f"{placement['fallback']:,.0f} {units}"),
+        ("points of producers not mapped", f"{placement['points_out_of_scope']:,}"),
         (
             "unplaced",
             f"{placement['unplaced']:,.0f} {units} ({placement['unplaced_points']} points)",

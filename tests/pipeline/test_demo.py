@@ -111,6 +111,8 @@ def test_hotspots_json_holds_the_key_figures(demo, export_linked_total) -> None:
     hubs = pd.read_csv(demo / "hubs.csv")
     assert hubs["share"].sum() == pytest.approx(0.75, abs=0.02)
     assert sum(summary["by_destination"].values()) == pytest.approx(1.0)
+    # every firm of the sample belongs to a mapped producer; none is left out unannounced
+    assert summary["placement"]["points_out_of_scope"] == 0
 
 
 def test_maps_exist_in_every_format_and_are_not_blank(demo) -> None:
