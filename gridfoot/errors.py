@@ -2,7 +2,9 @@
 
 Every error gridfoot raises on purpose is a :class:`GridfootError`, so callers (and the
 command-line interface) can tell bad input from a bug. Messages name the table or file, the
-column and the offending labels or rows.
+column and the offending labels or rows. Each subclass also derives from the matching built-in
+exception (``ValueError``, ``LookupError``, ``FileNotFoundError``, ``OSError``,
+``MemoryError``), so ``except ValueError`` around a gridfoot call keeps working.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ __all__ = [
     "GridfootWarning",
     "InputFileError",
     "LabelError",
+    "MemoryBudgetError",
+    "MissingFileError",
     "NonProductiveError",
+    "OutputError",
     "UnplacedError",
     "UnplacedWarning",
     "ValueCheckError",
@@ -32,19 +37,23 @@ class GridfootError(Exception):
     """Base class of every error gridfoot raises on purpose."""
 
 
-class InputFileError(GridfootError):
-    """A file is missing, unreadable, or lacks a required column."""
+class InputFileError(GridfootError, ValueError):
+    """A file cannot be used: unreadable, of the wrong layout, or lacking a required column."""
 
 
-class LabelError(GridfootError):
+class MissingFileError(InputFileError, FileNotFoundError):
+    """A file or folder named as an input does not exist."""
+
+
+class LabelError(GridfootError, LookupError):
     """Labels disagree between tables, are duplicated, or are unknown."""
 
 
-class ValueCheckError(GridfootError):
+class ValueCheckError(GridfootError, ValueError):
     """Values are not usable: NaN, infinite, negative where they must not be, out of range."""
 
 
-class NonProductiveError(GridfootError):
+class NonProductiveError(GridfootError, ValueError):
     """``I - A`` is singular or not productive, so the Leontief model has no meaningful solution."""
 
 
@@ -52,16 +61,24 @@ class UnplacedError(ValueCheckError):
     """Emissions or points could not be placed on the grid and the caller asked for an error."""
 
 
-class GridError(GridfootError):
+class GridError(GridfootError, ValueError):
     """A grid or raster is unusable for the statistic asked for (no CRS, degree cells, empty)."""
 
 
-class ConfigError(GridfootError):
-    """A configuration file has an unknown key, a wrong type or an impossible value."""
+class ConfigError(GridfootError, ValueError):
+    """A configuration or option has an unknown key, a wrong type or an impossible value."""
 
 
-class DataNotFoundError(GridfootError):
+class DataNotFoundError(GridfootError, FileNotFoundError):
     """Reference or sample data needed for the call is not on this machine."""
+
+
+class OutputError(GridfootError, OSError):
+    """The output folder may not be written: not gridfoot's, holds an input, busy, or full."""
+
+
+class MemoryBudgetError(GridfootError, MemoryError):
+    """The run would need more memory than its budget allows; refused before allocating."""
 
 
 class GridfootWarning(UserWarning):

@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridfoot.errors import GridError, InputFileError, LabelError, ValueCheckError, format_labels
+from gridfoot.errors import (
+    GridError,
+    InputFileError,
+    LabelError,
+    MissingFileError,
+    ValueCheckError,
+    format_labels,
+)
 from gridfoot.hotspots.clusters import hub_labels, hubs
 from gridfoot.hotspots.concentration import concentration, hotspot_mask
 from gridfoot.hotspots.gistar import FILL_CLASS, gistar
@@ -75,7 +82,7 @@ def open_layer(path: str | Path, variable: str | None = None) -> xr.DataArray:
     """
     path = Path(path)
     if not path.exists():
-        raise InputFileError(f"input not found: {path}")
+        raise MissingFileError(f"{path}: no such file or store")
     if path.suffix.lower() in (".tif", ".tiff"):
         try:
             layer = _open_tiff(path)

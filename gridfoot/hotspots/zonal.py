@@ -21,7 +21,13 @@ import pandas as pd
 import scipy.sparse as sp
 import xarray as xr
 
-from gridfoot.errors import GridfootWarning, InputFileError, LabelError, format_labels
+from gridfoot.errors import (
+    GridfootWarning,
+    InputFileError,
+    LabelError,
+    MissingFileError,
+    format_labels,
+)
 from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, per_layer
 
 __all__ = ["read_polygons", "zonal_totals", "zone_weights"]
@@ -40,7 +46,7 @@ def read_polygons(polygons: Any) -> Any:
     elif not isinstance(polygons, gpd.GeoDataFrame):
         path = Path(polygons)
         if not path.exists():
-            raise InputFileError(f"polygon file not found: {path}")
+            raise MissingFileError(f"{path}: no such file (polygons)")
         try:
             polygons = gpd.read_file(path)
         except Exception as error:  # pyogrio raises its own DataSourceError and friends

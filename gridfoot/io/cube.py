@@ -13,7 +13,7 @@ from typing import Any
 
 import xarray as xr
 
-from gridfoot.errors import InputFileError
+from gridfoot.errors import InputFileError, MissingFileError
 from gridfoot.io.atomic import atomic_dir, atomic_file
 
 __all__ = ["open_cube", "write_cube", "write_zarr"]
@@ -135,7 +135,7 @@ def open_cube(path: str | Path, as_dataset: bool = False) -> xr.DataArray | xr.D
     """
     path = Path(path)
     if not path.exists():
-        raise InputFileError(f"{path}: no such file or store")
+        raise MissingFileError(f"{path}: no such file or store")
     try:
         if path.suffix in _NETCDF:
             dataset = xr.open_dataset(path, decode_coords="all", chunks={})

@@ -41,6 +41,7 @@ from gridfoot.errors import (
     GridfootError,
     InputFileError,
     LabelError,
+    MissingFileError,
     ValueCheckError,
     format_labels,
 )
@@ -63,7 +64,7 @@ def _find(folder: Path, name: str) -> Path | None:
 def _read_frame(path: Path, **csv_options: Any) -> pd.DataFrame:
     """Read a CSV/TSV/parquet file, turning every failure into an error naming the file."""
     if not path.is_file():
-        raise InputFileError(f"{path}: no such file")
+        raise MissingFileError(f"{path}: no such file")
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
@@ -282,7 +283,7 @@ def read_mrio(
     """
     folder = Path(path)
     if not folder.is_dir():
-        raise InputFileError(f"{folder}: no such folder")
+        raise MissingFileError(f"{folder}: no such folder")
     if x not in ("file", "balanced"):
         raise ValueCheckError(f"x must be 'file' or 'balanced', got {x!r}")
     if layout == "auto":
@@ -304,7 +305,7 @@ def read_mrio(
         given = (files or {}).get(name)
         found = folder / given if given else _find(folder, name)
         if given and not found.is_file():
-            raise InputFileError(f"{found}: no such file (given as the {name} table)")
+            raise MissingFileError(f"{found}: no such file (given as the {name} table)")
         if found is not None:
             located[name] = found
     for name in ("Z", "Y"):

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridfoot.errors import ConfigError, InputFileError, LabelError, format_labels
+from gridfoot.errors import ConfigError, InputFileError, LabelError, MissingFileError, format_labels
 from gridfoot.mrio.accounts import footprint as compute_footprint
 from gridfoot.mrio.readers import read_mrio
 from gridfoot.mrio.system import MRIO
@@ -137,7 +137,7 @@ def _read_polygons(path: Path, what: str) -> Any:
     from gridfoot.hotspots.zonal import read_polygons
 
     if not path.is_file():
-        raise InputFileError(f"{path}: no such file ({what})")
+        raise MissingFileError(f"{path}: no such file ({what})")
     frame = read_polygons(path)
     if frame.crs is None:
         raise InputFileError(f"{path}: the {what} have no CRS")
@@ -639,7 +639,7 @@ def _read_proxy(path: Path) -> xr.DataArray:
     import rioxarray
 
     if not path.is_file():
-        raise InputFileError(f"{path}: no such file (downscale.proxy)")
+        raise MissingFileError(f"{path}: no such file (downscale.proxy)")
     return rioxarray.open_rasterio(path).squeeze("band", drop=True)
 
 

@@ -24,6 +24,7 @@ from gridfoot.errors import (
     GridfootError,
     InputFileError,
     LabelError,
+    MissingFileError,
     UnplacedError,
     UnplacedWarning,
     ValueCheckError,
@@ -112,7 +113,7 @@ def _read_table(source: Any, layer: str | None) -> tuple[pd.DataFrame, str]:
         return source, "DataFrame"
     path = Path(source)
     if not path.exists():
-        raise InputFileError(f"{path}: no such file")
+        raise MissingFileError(f"{path}: no such file")
     name = path.name.lower()
     try:
         if name.endswith((".csv", ".csv.gz", ".txt", ".tsv")):

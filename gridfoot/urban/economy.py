@@ -34,7 +34,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from gridfoot.errors import ConfigError, InputFileError, LabelError, ValueCheckError, format_labels
+from gridfoot.errors import (
+    ConfigError,
+    InputFileError,
+    LabelError,
+    MissingFileError,
+    ValueCheckError,
+    format_labels,
+)
 from gridfoot.mrio.leontief import LeontiefFactor, factor, intensities, multipliers
 from gridfoot.mrio.system import MRIO
 from gridfoot.urban.tables import CityTable, _city_regions, _one_stressor
@@ -343,7 +350,7 @@ def economy_from_table(
         if isinstance(origin_shares, str | Path):
             path = Path(origin_shares)
             if not path.is_file():
-                raise InputFileError(f"{path}: no such file")
+                raise MissingFileError(f"{path}: no such file")
             origin_shares = pd.read_csv(path)
         sectors = table.sectors
         weights = _origin_weights(host, sectors, country, origin_shares, exclude_origins)

@@ -48,7 +48,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridfoot.errors import InputFileError, LabelError, ValueCheckError, format_labels
+from gridfoot.errors import (
+    InputFileError,
+    LabelError,
+    MissingFileError,
+    ValueCheckError,
+    format_labels,
+)
 from gridfoot.mrio.system import MRIO
 
 __all__ = [
@@ -387,7 +393,7 @@ def _check_balance(
 def _read_sheet(path: Path, sheet: str | None) -> pd.DataFrame:
     """Read a table with its first column as row labels (CSV, TSV or Excel)."""
     if not path.is_file():
-        raise InputFileError(f"{path}: no such file")
+        raise MissingFileError(f"{path}: no such file")
     suffixes = "".join(path.suffixes).lower()
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
