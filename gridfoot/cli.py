@@ -83,19 +83,24 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_footprint(args: argparse.Namespace) -> int:
+    from gridfoot.io.output import check_output_folder
     from gridfoot.mrio import footprint, read_mrio
 
+    inputs = [p for p in (args.mrio, args.countries) if p is not None]
+    check_output_folder(args.out, inputs)  # refused before the work, not after
     mrio = read_mrio(args.mrio, countries=args.countries, x=args.x)
     result = footprint(mrio, stressor=args.stressor)
-    _write_footprint(result, args.out)
+    _write_footprint(result, args.out, inputs)
     return 0
 
 
-def _write_footprint(result, out: Path) -> None:
+def _write_footprint(result, out: Path, inputs: Sequence[Path]) -> None:
     from gridfoot.io import write_footprint
+    from gridfoot.io.output import output_folder
 
-    written = write_footprint(result, out)
-    print("wrote " + ", ".join(str(path) for path in written))
+    with output_folder(out, command="footprint", inputs=inputs) as staging:
+        written = write_footprint(result, staging)
+    print(f"wrote {', '.join(p.name for p in written)} to {out}")
 
 
 def _add_run(commands: argparse._SubParsersAction) -> None:
@@ -131,13 +136,14 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
 def _run_run(args: argparse.Namespace) -> int:
     from gridfoot.pipeline import load_run_config
 
-    return _run_pipeline(load_run_config(args.config), args.out, not args.no_progress)
+    config = load_run_config(args.config)
+    return _run_pipeline(config, args.out, not args.no_progress, args.config)
 
 
-def _run_pipeline(config, out: Path | None, progress: bool) -> int:
+def _run_pipeline(config, out: Path | None, progress: bool, config_file: Path) -> int:
     from gridfoot.pipeline import run
 
-    result = run(config, out, progress=None if progress else False)
+    result = run(config, out, progress=None if progress else False, config_file=config_file)
     summary = result.summary
     print(f"wrote {result.out} (report: {result.out / 'report.html'})")
     print(f"  mapped: {summary['total']:,.0f} {summary['units']} {summary['stressor']}")
@@ -193,8 +199,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     from gridfoot.datasets import sample_data_dir
     from gridfoot.pipeline import load_run_config
 
-    config = load_run_config(sample_data_dir() / "gridfoot.toml")
-    return _run_pipeline(config, args.out, not args.no_progress)
+    path = sample_data_dir() / "gridfoot.toml"
+    return _run_pipeline(load_run_config(path), args.out, not args.no_progress, path)
 
 
 def _add_hotspots(commands: argparse._SubParsersAction) -> None:
@@ -307,6 +313,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         neighbours=args.neighbours,
         distance=args.distance,
         source=str(args.input),
+        inputs=[p for p in (args.input, args.land) if p is not None],
     )
     for row in summary["layers"][:10]:
         labels = [str(v) for k, v in row.items() if k in layer.dims]
@@ -374,6 +381,10 @@ def _run_urban(args: argparse.Namespace) -> int:
     return 0
 
 
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation tools)."""
     from gridfoot import __version__
@@ -410,11 +421,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except GridfootError as error:
-        print(f"gridfoot: error: {error}", file=sys.stderr)
+        print(f"gridfoot: error: {_one_line(error)}", file=sys.stderr)
         return 2
-    except OSError as error:
-        print(f"gridfoot: error: {error}", file=sys.stderr)
-        return 1
+    except OSError as error:  # a path the user named cannot be read or written
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"gridfoot: error: {where}{error.strerror or error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("gridfoot: interrupted", file=sys.stderr)
         return 130

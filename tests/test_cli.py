@@ -18,7 +18,12 @@ from gridfoot.datasets import sample_data_dir, sample_mrio
 def test_footprint_command_writes_netcdf_and_tidy_tables(tmp_path, capsys) -> None:
     out = tmp_path / "out"
     assert main(["footprint", "--mrio", str(sample_data_dir() / "mrio"), "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["accounts.csv", "driven.csv", "footprint.nc"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".gridfoot-output.json",
+        "accounts.csv",
+        "driven.csv",
+        "footprint.nc",
+    ]
     expected = footprint(sample_mrio())
     with xr.open_dataset(out / "footprint.nc") as written:
         np.testing.assert_allclose(written.driven, expected.driven, rtol=1e-15)

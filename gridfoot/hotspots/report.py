@@ -207,6 +207,7 @@ def write_report(
     neighbours: str = "queen",
     distance: float = 1,
     source: str = "the grid",
+    inputs: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
     """Compute and write the hotspot report of every layer to ``out``; return the summary.
 
@@ -216,10 +217,16 @@ def write_report(
     (:func:`~gridfoot.hotspots.zonal_totals`, tidy), and GeoTIFFs with one band per layer:
     ``hotspot_mask.tif`` (1 in the hotspot), ``hubs.tif`` (hub rank, 0 outside) and
     ``gistar_classes.tif`` (Gi* classes -3..3, nodata -128).
+
+    ``out`` must be absent, empty or a folder gridfoot wrote, and may not hold any of
+    ``inputs`` (see :func:`gridfoot.io.output.output_folder`); it is written all at once.
     """
-    from gridfoot.io import atomic_file, write_csv, write_geotiff
+    from gridfoot.io import write_csv, write_geotiff
+    from gridfoot.io.output import check_output_folder, output_folder
 
     out = Path(out)
+    inputs = [*inputs, *([regions] if isinstance(regions, str | Path) else [])]
+    check_output_folder(out, inputs)  # refused before the work, not after
     land = check_layer(layer, source)
     extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS]
     band_dim = extra or None
@@ -245,37 +252,39 @@ def write_report(
             else rows.assign(largest_hub_regions=next(iter(largest["largest_hub_regions"]), ""))
         )
 
-    write_csv(rows, out / "summary.csv")
-    write_csv(table, out / "hubs.csv")
-    written = [out / "summary.csv", out / "hubs.csv"]
-    if polygons is not None:
-        write_csv(
-            _zonal_table(zonal_totals(layer, polygons, name_field).compute()), out / "zonal.csv"
-        )
-        written.append(out / "zonal.csv")
     significance = gistar(layer, neighbours=neighbours, distance=distance).significance
-    for data, name, dtype, nodata in [
-        (mask, "hotspot_mask.tif", "uint8", 255),
-        (labels, "hubs.tif", "int32", -1),
-        (significance, "gistar_classes.tif", "int8", int(FILL_CLASS)),
-    ]:
-        write_geotiff(data, out / name, band_dim, nodata=nodata, dtype=dtype, mask_sea=False)
-        written.append(out / name)
-    summary = {
-        "input": source,
-        "units": layer.attrs.get("units"),
-        "share": share,
-        "top_area": top_area,
-        "land_area_km2": float(land.sum()) / 1e6,
-        "connectivity": connectivity,
-        "gistar": {"neighbours": neighbours, "distance": distance},
-        "layers": [
-            {key: _jsonable(value) for key, value in row.items()}
-            for row in rows.to_dict(orient="records")
-        ],
-        "files": [path.name for path in written],
-    }
-    with atomic_file(out / "summary.json") as temporary:
-        temporary.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    files = ["summary.csv", "hubs.csv"]
+    with output_folder(out, command="hotspots", inputs=inputs) as staging:
+        write_csv(rows, staging / "summary.csv")
+        write_csv(table, staging / "hubs.csv")
+        if polygons is not None:
+            zonal = _zonal_table(zonal_totals(layer, polygons, name_field).compute())
+            write_csv(zonal, staging / "zonal.csv")
+            files.append("zonal.csv")
+        for data, name, dtype, nodata in [
+            (mask, "hotspot_mask.tif", "uint8", 255),
+            (labels, "hubs.tif", "int32", -1),
+            (significance, "gistar_classes.tif", "int8", int(FILL_CLASS)),
+        ]:
+            write_geotiff(
+                data, staging / name, band_dim, nodata=nodata, dtype=dtype, mask_sea=False
+            )
+            files.append(name)
+        summary = {
+            "input": source,
+            "units": layer.attrs.get("units"),
+            "share": share,
+            "top_area": top_area,
+            "land_area_km2": float(land.sum()) / 1e6,
+            "connectivity": connectivity,
+            "gistar": {"neighbours": neighbours, "distance": distance},
+            "layers": [
+                {key: _jsonable(value) for key, value in row.items()}
+                for row in rows.to_dict(orient="records")
+            ],
+            "files": files,
+        }
+        text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+        (staging / "summary.json").write_text(text, encoding="utf-8")
     summary["files"].append("summary.json")
     return summary

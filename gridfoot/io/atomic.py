@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from gridfoot.errors import OutputError
+
 __all__ = ["atomic_dir", "atomic_file"]
 
 
@@ -51,14 +53,28 @@ def atomic_file(target: str | Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
+def _replaceable(path: Path) -> bool:
+    if not path.is_dir():
+        return False
+    names = {p.name for p in path.iterdir()}
+    return not names or bool(names & {".zgroup", ".zarray", ".zmetadata", "zarr.json"})
+
+
 @contextlib.contextmanager
 def atomic_dir(target: str | Path) -> Iterator[Path]:
     """Yield a temporary folder beside ``target``; move it onto ``target`` on success.
 
-    An existing ``target`` is replaced only after the new folder is complete (Zarr stores,
-    output folders).
+    For Zarr stores: an existing ``target`` is replaced only after the new store is complete,
+    and only when it is empty or itself a Zarr store; any other folder is refused
+    (:class:`~gridfoot.errors.OutputError`), never deleted. Whole output folders go through
+    :func:`gridfoot.io.output.output_folder`.
     """
     target = Path(target)
+    if target.exists() and not _replaceable(target):
+        raise OutputError(
+            f"{target}: exists and is not a Zarr store; gridfoot replaces only a store it can "
+            "recognise: choose another path"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:

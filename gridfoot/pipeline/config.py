@@ -266,13 +266,17 @@ def write_run_config(
     """Write the fully resolved configuration, atomically.
 
     Paths are written relative to ``base_dir`` (default: the file's folder), the folder the
-    file will live in, so ``gridfoot run run.toml`` repeats the run from there.
+    file will live in, so ``gridfoot run run.toml --out OTHER`` repeats the run from there.
+    The output folder is left out: a copied ``run.toml`` must never point its run back at a
+    folder of inputs (or at the folder it came from).
     """
     path = Path(path)
     base = Path(base_dir) if base_dir is not None else path.resolve().parent
+    plain = to_plain(config, base_dir=base.resolve())
+    plain.get("output", {}).pop("dir", None)
     text = (
-        "# The fully resolved configuration of this run: `gridfoot run run.toml` repeats it.\n"
-        + to_toml(to_plain(config, base_dir=base.resolve()))
+        "# The fully resolved configuration of this run, without its output folder:\n"
+        "# `gridfoot run run.toml --out OTHER_FOLDER` repeats it.\n" + to_toml(plain)
     )
     with atomic_file(path) as temporary:
         temporary.write_text(text)

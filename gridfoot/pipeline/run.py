@@ -218,11 +218,10 @@ def load_inputs(config: RunConfig) -> Inputs:
         invalid=s.invalid,
         unplaced=config.downscale.unplaced,
     )
-    files = [m.path] if m.path.is_file() else sorted(p for p in m.path.iterdir() if p.is_file())
-    files += [
-        p
-        for p in (m.countries, s.path, s.concordance, b.path, b.cities, config.downscale.proxy)
-        if p is not None
+    files = [
+        f
+        for p in input_paths(config)
+        for f in ([p] if p.is_file() else sorted(q for q in p.iterdir() if q.is_file()))
     ]
     return Inputs(
         mrio=mrio,
@@ -281,6 +280,13 @@ def _sources_in_scope(sources: Any, chosen: Scope) -> Any:
 def _destination_rule(config: RunConfig) -> str:
     rule = config.downscale.destinations
     return rule if isinstance(rule, str) else "listed"
+
+
+def input_paths(config: RunConfig) -> list[Path]:
+    """Every file or folder a run configuration names as an input."""
+    m, s, b = config.mrio, config.sources, config.boundaries
+    named = (m.path, m.countries, s.path, s.concordance, b.path, b.cities, config.downscale.proxy)
+    return [p for p in named if p is not None]
 
 
 # -- validation --------------------------------------------------------------------------
@@ -512,7 +518,10 @@ def _figures(
 
 
 def run(
-    config: RunConfig, out: str | Path | None = None, progress: bool | None = None
+    config: RunConfig,
+    out: str | Path | None = None,
+    progress: bool | None = None,
+    config_file: str | Path | None = None,
 ) -> RunResult:
     """Run everything a configuration asks for and write the results to ``out``.
 
@@ -522,11 +531,16 @@ def run(
         From :func:`gridfoot.pipeline.load_run_config` or ``RunConfig.from_mapping``.
     out : path, optional
         Output folder; ``output.dir`` of the config (else ``./gridfoot_output``) by default.
-        It is replaced only when the run succeeds.
+        It must be absent, empty or a folder gridfoot wrote (see
+        :func:`gridfoot.io.output.output_folder`), and may not hold an input; it is written
+        only when the run succeeds, all at once.
     progress : bool, optional
         Show progress bars (default: when the output is a terminal).
+    config_file : path, optional
+        The configuration file the run was read from: protected like the other inputs.
     """
-    from gridfoot.io import atomic_dir, atomic_file, write_csv, write_footprint, write_zarr
+    from gridfoot.io import atomic_file, write_csv, write_footprint, write_zarr
+    from gridfoot.io.output import output_folder
     from gridfoot.spatial import allocate
 
     target = Path(out) if out is not None else (config.output.dir or Path("gridfoot_output"))
@@ -546,7 +560,11 @@ def run(
         progress,
     )
     try:
-        with _scheduler(config), atomic_dir(target) as staging:
+        protected = [*input_paths(config), *([config_file] if config_file else [])]
+        with (
+            output_folder(target, command="run", inputs=protected) as staging,
+            _scheduler(config),
+        ):
             with steps("inputs"):
                 inputs = load_inputs(config)
                 chosen = scope(config, inputs.mrio, inputs.boundaries)
@@ -791,7 +809,7 @@ code {{ font-size: 0.9em; }}
 </style></head><body>
 <h1>gridfoot run report</h1>
 <p>gridfoot {html.escape(__version__)}, output folder <code>{folder}</code>.
-Repeat with <code>gridfoot run {folder}/run.toml</code>.</p>
+Repeat with <code>gridfoot run {folder}/run.toml --out ANOTHER_FOLDER</code>.</p>
 <h2>Key figures</h2>
 <p>{html.escape(summary["stressor"])} of producers in {html.escape(", ".join(summary["countries"]))}
 driven by final demand of {len(summary["destinations"])} destination(s)

@@ -186,9 +186,15 @@ def run_urban(config: UrbanConfig | str | Path, out: str | Path) -> UrbanRun:
     UrbanRun
         The cities' footprints and the files written.
     """
+    from gridfoot.io.output import check_output_folder, output_folder
+
+    config_file = None
     if not isinstance(config, UrbanConfig):
+        config_file = Path(config)
         config = load_config(config, UrbanConfig)
     out = Path(out)
+    inputs = [*urban_inputs(config), *([config_file] if config_file else [])]
+    check_output_folder(out, inputs)  # refused before the work, not after
     host = None
     if config.host is not None:
         host = read_mrio(
@@ -201,10 +207,20 @@ def run_urban(config: UrbanConfig | str | Path, out: str | Path) -> UrbanRun:
     compositions = {}
     if config.composition_sector is not None:
         compositions = {city.name: city.composition(config.composition_sector) for city in cities}
-    written = _write_tables(config, cities, compositions, out)
-    written += _write_figures(config, cities, out)
-    written.append(_write_report(config, cities, compositions, out, written))
-    return UrbanRun(cities=tuple(cities), files=tuple(written))
+    with output_folder(out, command="urban", inputs=inputs) as staging:
+        written = _write_tables(config, cities, compositions, staging)
+        written += _write_figures(config, cities, staging)
+        written.append(_write_report(config, cities, compositions, staging, written))
+        files = tuple(out / p.relative_to(staging) for p in written)
+    return UrbanRun(cities=tuple(cities), files=files)
+
+
+def urban_inputs(config: UrbanConfig) -> list[Path]:
+    """Every file or folder an urban configuration names as an input."""
+    named = [config.host.mrio, config.host.countries] if config.host is not None else []
+    for city in config.city:
+        named += [city.table, city.emissions, city.origin_shares]
+    return [p for p in named if p is not None]
 
 
 def _write_tables(

@@ -11,6 +11,7 @@ from gridfoot.cli import main
 from gridfoot.config import to_plain, to_toml
 from gridfoot.datasets import sample_data_dir
 from gridfoot.errors import ConfigError
+from gridfoot.io.output import MARKER, output_folder
 from gridfoot.pipeline import RunConfig, load_run_config
 
 SAMPLE = sample_data_dir() / "gridfoot.toml"
@@ -77,15 +78,16 @@ def test_validate_reports_what_would_be_mapped(capsys) -> None:
 
 def test_a_failed_run_leaves_the_previous_output_untouched(tmp_path, capsys) -> None:
     out = tmp_path / "results"
-    out.mkdir()
-    (out / "keep.txt").write_text("previous run")
+    with output_folder(out, command="run") as staging:
+        (staging / "keep.txt").write_text("previous run")
     config = _config(tmp_path, "")
     config.write_text(config.read_text().replace('stressor = "CO2"', 'stressor = "CH4"'))
     assert main(["run", str(config), "--out", str(out), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "mrio.stressor: 'CH4' is not in the MRIO" in err
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "keep.txt"]
+    assert (out / "keep.txt").read_text() == "previous run"
 
 
 def test_unknown_key_in_a_file_names_file_and_key(tmp_path, capsys) -> None:

@@ -16,6 +16,7 @@ from PIL import Image
 from gridfoot import footprint
 from gridfoot.cli import main
 from gridfoot.datasets import sample_mrio
+from gridfoot.io.output import MARKER
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +57,9 @@ def test_every_output_is_written(demo) -> None:
     ]
     names = {p.name for p in demo.iterdir()}
     assert set(expected) <= names
-    assert not [n for n in names if n.startswith(".")]  # no temporary leftovers
+    # no temporary leftovers; the marker says gridfoot wrote the folder
+    assert [n for n in names if n.startswith(".")] == [MARKER]
+    assert not [p.name for p in demo.parent.iterdir() if p.name.startswith(".")]
     tifs = {p.name for p in (demo / "geotiff").iterdir()}
     assert {
         "total.tif",
