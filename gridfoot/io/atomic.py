@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -49,6 +50,15 @@ def atomic_file(target: str | Path) -> Iterator[Path]:
         if temporary.is_file():  # mkstemp makes files private; give them the usual mode
             temporary.chmod(0o666 & ~_umask())
         os.replace(temporary, target)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise OutputError(f"{target}: no space left on the device") from None
+        raise
+    except RuntimeError as error:
+        # netCDF4 reports a full disk as "NetCDF: HDF error": say what it means when it is so
+        if shutil.disk_usage(target.parent).free < (1 << 20):
+            raise OutputError(f"{target}: no space left on the device ({error})") from None
+        raise
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -122,7 +122,7 @@ def check_output_folder(target: str | Path, inputs: Iterable[str | Path] = ()) -
         if path == target or target in path.parents:
             raise OutputError(
                 f"{target}: holds the input {path}; gridfoot never writes over a folder that "
-                "holds its inputs: choose an output folder outside it (e.g. --out results)"
+                "holds its inputs: choose an output folder outside it"
             )
     if target.exists() and not target.is_dir():
         raise OutputError(

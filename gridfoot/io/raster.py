@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from gridfoot.errors import GridError
+from gridfoot.errors import GridError, OutputError
 from gridfoot.io.atomic import atomic_file
 
 __all__ = ["write_geotiff"]
@@ -80,6 +80,40 @@ def _staging(folder: Path) -> Iterator[Path]:
         yield Path(name)
     finally:
         Path(name).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _write_errors(path: Path) -> Iterator[None]:
+    """GDAL's failures (a full disk, say) as one OutputError naming the file.
+
+    libtiff prints the cause straight to the process's standard error and GDAL then raises a
+    vague "Write failed"; the C-level stream is captured while the file is written, its text
+    goes into the error, and (on success) back to standard error.
+    """
+    import os
+    import sys
+
+    from rasterio.errors import RasterioError
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        failed = None
+        try:
+            yield
+        except RasterioError as error:
+            failed = error
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode(errors="replace").strip()
+        if failed is not None:
+            cause = text.splitlines()[-1] if text else str(failed)
+            raise OutputError(f"{path}: cannot write the GeoTIFF ({cause})") from None
+        if text:
+            print(text, file=sys.stderr)
 
 
 def write_geotiff(
@@ -179,6 +213,7 @@ def write_geotiff(
     }
     tags = {k: str(v) for k, v in data.attrs.items() if isinstance(v, str | int | float)}
     with (
+        _write_errors(path),
         atomic_file(path) as temporary,
         _staging(path.parent) if cog else contextlib.nullcontext(temporary) as stage,
     ):

@@ -560,7 +560,7 @@ def run(
         progress,
     )
     try:
-        protected = [*input_paths(config), *([config_file] if config_file else [])]
+        protected = [*([config_file] if config_file else []), *input_paths(config)]
         with (
             output_folder(target, command="run", inputs=protected) as staging,
             _scheduler(config),

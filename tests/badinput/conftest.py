@@ -21,6 +21,7 @@ import pytest
 from gridfoot.cli import main
 from gridfoot.config import to_toml
 from gridfoot.datasets import sample_data_dir
+from gridfoot.errors import GridfootWarning
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ def run_cli(capsys: pytest.CaptureFixture, *argv: Any) -> Outcome:
     """``gridfoot ARGV`` in this process; gridfoot's warnings print as lines, not raise."""
     capsys.readouterr()
     with warnings.catch_warnings():
-        warnings.simplefilter("default")
+        # gridfoot's warnings are lines of the CLI's output here; every other filter stays
+        warnings.simplefilter("always", GridfootWarning)
         status = main([str(a) for a in argv])
     captured = capsys.readouterr()
     return Outcome(status, captured.out, captured.err)
