@@ -144,12 +144,35 @@ def test_report_names_inputs_with_checksums_and_shows_figures(demo) -> None:
     assert "Unplaced emissions" in report and "Timings" in report
 
 
-def test_run_toml_repeats_the_run(demo, tmp_path) -> None:
+@pytest.fixture(scope="module")
+def rerun(demo, tmp_path_factory) -> Path:
+    """The demo run again, from the run.toml it wrote, into another folder."""
+    again = tmp_path_factory.mktemp("again") / "out"
+    assert main(["run", str(demo / "run.toml"), "--out", str(again), "--no-progress"]) == 0
+    return again
+
+
+def test_run_toml_repeats_the_run_and_names_no_output_folder(demo, rerun) -> None:
     config = tomllib.loads((demo / "run.toml").read_text())
     assert config["downscale"]["destinations"] == "foreign"
-    again = tmp_path / "again"
-    assert main(["run", str(demo / "run.toml"), "--out", str(again), "--no-progress"]) == 0
+    assert "dir" not in config.get("output", {})  # a copied run.toml cannot point anywhere
     first = json.loads((demo / "hotspots.json").read_text())
-    second = json.loads((again / "hotspots.json").read_text())
+    second = json.loads((rerun / "hotspots.json").read_text())
     for key in ("total", "share_in_top_area", "area_for_share", "gini", "by_destination"):
         assert first[key] == second[key], key
+
+
+def test_two_runs_give_byte_identical_tables_and_identical_arrays(demo, rerun) -> None:
+    tables = sorted(p.name for p in demo.glob("*.csv"))
+    assert len(tables) >= 8
+    for name in tables:
+        assert (demo / name).read_bytes() == (rerun / name).read_bytes(), name
+    for name in ("footprint.nc", "allocation.nc"):
+        with xr.open_dataset(demo / name) as a, xr.open_dataset(rerun / name) as b:
+            xr.testing.assert_identical(a, b)
+    with xr.open_zarr(demo / "cube.zarr") as a, xr.open_zarr(rerun / "cube.zarr") as b:
+        xr.testing.assert_identical(a, b)
+    for path in sorted((demo / "geotiff").glob("*.tif")):
+        with rasterio.open(path) as a, rasterio.open(rerun / "geotiff" / path.name) as b:
+            np.testing.assert_array_equal(a.read(), b.read())
+            assert a.tags() == b.tags() and a.descriptions == b.descriptions
