@@ -7,6 +7,7 @@ half-written is left behind. Warnings are printed as one line each.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 import warnings
@@ -397,6 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"gridfoot {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of an unexpected error (also: GRIDFOOT_DEBUG=1)",
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for add in COMMANDS:
         add(commands)
@@ -430,6 +436,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gridfoot: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug, not the user's mistake: still one line, unless asked
+        if args.debug or os.environ.get("GRIDFOOT_DEBUG"):
+            raise
+        print(
+            f"gridfoot: error: unexpected {type(error).__name__}: {_one_line(error)} "
+            "(a bug in gridfoot: please report it with the output of --debug)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

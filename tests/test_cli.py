@@ -92,3 +92,19 @@ def test_help_and_console_script() -> None:
         [sys.executable, "-m", "gridfoot.cli", "footprint"], capture_output=True, text=True
     )
     assert result.returncode == 2 and "required" in result.stderr
+
+
+def test_an_unexpected_error_is_one_line_unless_debug_is_asked(monkeypatch, capsys) -> None:
+    import gridfoot.mrio as mrio
+
+    def broken(*args, **kwargs):
+        raise TypeError("something gridfoot did not foresee")
+
+    monkeypatch.setattr(mrio, "read_mrio", broken)
+    argv = ["footprint", "--mrio", str(sample_data_dir() / "mrio"), "--out", "unused"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "unexpected TypeError: something gridfoot did not foresee" in err and "--debug" in err
+    with pytest.raises(TypeError):
+        main(["--debug", *argv])

@@ -540,12 +540,14 @@ def run(
         The configuration file the run was read from: protected like the other inputs.
     """
     from gridfoot.io import atomic_file, write_csv, write_footprint, write_zarr
-    from gridfoot.io.output import output_folder
+    from gridfoot.io.output import check_output_folder, output_folder
     from gridfoot.spatial import allocate
 
     target = Path(out) if out is not None else (config.output.dir or Path("gridfoot_output"))
     target = target.resolve()
     config = dataclasses.replace(config, output=dataclasses.replace(config.output, dir=target))
+    protected = [*([config_file] if config_file else []), *input_paths(config)]
+    check_output_folder(target, protected)  # refused before anything is shown or computed
     steps = _Steps(
         [
             "inputs",
@@ -560,7 +562,6 @@ def run(
         progress,
     )
     try:
-        protected = [*([config_file] if config_file else []), *input_paths(config)]
         with (
             output_folder(target, command="run", inputs=protected) as staging,
             _scheduler(config),
