@@ -508,7 +508,7 @@ def allocate(
     >>> grid = Grid.from_bounds((0, 0, 20_000, 20_000), "EPSG:3035")
     >>> plants = pd.DataFrame({"x": [5_000, 15_000], "y": [15_000, 5_000], "co2": [3.0, 1.0]})
     >>> sources = read_sources(plants, lon="x", lat="y", crs="EPSG:3035", weight="co2",
-    ...                        sector="power", region="A")
+    ...                        sector_value="power", region_value="A")
     >>> driven = xr.DataArray(
     ...     [[[8.0, 4.0], [2.0, 2.0]]], dims=("region", "sector", "destination"),
     ...     coords={"region": ["A"], "sector": ["power", "steel"], "destination": ["A", "B"]},

@@ -47,23 +47,25 @@ def read(frame, **options):
         weight="CO2 (Mt)",
         sector="Code",
         id="Plant ID",
-        region="CHN",
+        region_value="CHN",
     )
+    if "sector_value" in options:
+        defaults.pop("sector")
     return read_sources(frame, **{**defaults, **options})
 
 
 def test_columns_constants_and_where():
-    sources = read(plants(), where={"Status": "operating"}, sector="secE", units="Mt")
+    sources = read(plants(), where={"Status": "operating"}, sector_value="secE", units="Mt")
     points = sources.points
     assert points["id"].tolist() == ["G1", "G2", "G3"]
     assert points["region"].unique().tolist() == ["CHN"]
     assert points["sector"].unique().tolist() == ["secE"]
     assert points["x"].tolist() == [116.4, 121.5, 113.3]
     assert points["row"].tolist() == [0, 1, 2]
-    retired = read(plants(), where={"Status": ["retired", "mothballed"]}, sector="secE")
+    retired = read(plants(), where={"Status": ["retired", "mothballed"]}, sector_value="secE")
     assert retired.points["row"].tolist() == [3]  # rows count in the table as read
     assert sources.units == "Mt"
-    assert any("constant" in note and "'CHN'" in note for note in sources.notes)
+    assert any("'CHN' for every point" in note for note in sources.notes)
     assert "3 points" in repr(sources) and "10 Mt" in repr(sources)
     assert len(sources.unplaced) == 0
     gdf = sources.to_geodataframe()
@@ -82,7 +84,7 @@ def test_csv_with_newlines_in_cells(tmp_path):
     frame = plants().assign(Note=["two\nlines", "", "a, comma", "x"])
     frame.to_csv(path, index=False)
     assert path.read_text().count("\n") > 5
-    sources = read(path, sector="secE")
+    sources = read(path, sector_value="secE")
     assert sources.points["id"].tolist() == ["G1", "G2", "G3", "G4"]
     assert sources.origin == str(path)
 
@@ -97,13 +99,13 @@ def test_geopackage_and_geoparquet_use_point_geometry(tmp_path):
     for name in ("plants.gpkg", "plants.parquet"):
         path = tmp_path / name
         gdf.to_file(path) if name.endswith("gpkg") else gdf.to_parquet(path)
-        sources = read(path, sector="secE", crs="EPSG:4326")  # the file's own CRS wins
+        sources = read(path, sector_value="secE", crs="EPSG:4326")  # the file's own CRS wins
         assert sources.crs.to_epsg() == 3857
         lon, lat = sources.xy("EPSG:4326")
         assert np.allclose(lon, frame["Longitude"]) and np.allclose(lat, frame["Latitude"])
     plain = tmp_path / "plain.parquet"
     frame.to_parquet(plain)
-    assert len(read(plain, sector="secE")) == 4
+    assert len(read(plain, sector_value="secE")) == 4
 
 
 def test_missing_file_and_columns_are_named(tmp_path):
@@ -111,12 +113,12 @@ def test_missing_file_and_columns_are_named(tmp_path):
         read(tmp_path / "absent.csv")
     with pytest.raises(InputFileError, match=r"missing coordinate column\(s\) Lon"):
         read(plants(), lon="Lon")
-    with pytest.raises(InputFileError, match=r"missing column\(s\) CO2"):
+    with pytest.raises(InputFileError, match=r"no column 'CO2' for the weight.*CO2 \(Mt\)"):
         read(plants(), weight="CO2")
     with pytest.raises(InputFileError, match="where= names column 'Country'"):
         read(plants(), where={"Country": "China"})
     with pytest.raises(InputFileError, match="say where the region comes from"):
-        read(plants(), region=None)
+        read(plants(), region_value=None)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +140,8 @@ def test_bad_rows_raise_naming_rows_or_are_set_aside(column, value, match):
     with pytest.raises((ValueCheckError, LabelError), match=match) as error:
         read(frame)
     assert "row(s) " in str(error.value) and "(id G" in str(error.value)
-    sources = read(frame, invalid="report")
+    with pytest.warns(UnplacedWarning, match=r"point\(s\) set aside .*weight"):
+        sources = read(frame, invalid="report")
     assert 1 in sources.unplaced["row"].tolist()
     assert sources.unplaced["reason"].str.contains(match.split(r" \+")[0].split("(")[0]).all()
     assert len(sources.points) + len(sources.unplaced) == 4
@@ -230,7 +233,7 @@ def test_swapped_coordinates_against_polygons():
     arabia = gpd.GeoDataFrame({"code": ["SA"]}, geometry=[box(40, 15, 55, 30)], crs="EPSG:4326")
     frame = pd.DataFrame({"lon": [25.0, 22.0, 28.0], "lat": [45.0, 50.0, 42.0], "w": 1.0})
     with pytest.raises(ValueCheckError, match="look swapped"):
-        read_sources(frame, weight="w", sector="secE", region="code", boundaries=arabia)
+        read_sources(frame, weight="w", sector_value="secE", region="code", boundaries=arabia)
     right = frame.rename(columns={"lon": "lat", "lat": "lon"})
-    sources = read_sources(right, weight="w", sector="secE", region="code", boundaries=arabia)
+    sources = read_sources(right, weight="w", sector_value="secE", region="code", boundaries=arabia)
     assert sources.points["region"].tolist() == ["SA"] * 3
