@@ -161,7 +161,9 @@ def _where(frame: pd.DataFrame, ids: pd.Series | None, mask: np.ndarray, limit: 
 def _amount(weights: np.ndarray, mask: np.ndarray, units: str | None) -> str:
     """``weight 12.5 t`` of the masked points, for messages."""
     total = float(np.nansum(weights[mask])) if mask.any() else 0.0
-    return f"weight {total:,.6g}" + (f" {units}" if units else "")
+    # Six significant digits, but never exponents for large totals (3e+07 reads badly).
+    shown = f"{total:,.0f}" if abs(total) >= 1e6 else f"{total:,.6g}"
+    return f"weight {shown}" + (f" {units}" if units else "")
 
 
 def _column_or_value(
@@ -781,8 +783,8 @@ def _coordinates(
     missing = [c for c in (lon, lat) if c not in frame.columns]
     if missing:
         raise InputFileError(
-            f"{origin}: missing coordinate column(s) {format_labels(missing)}; "
-            f"columns: {format_labels(frame.columns)}"
+            f"{origin}: missing coordinate column(s) {', '.join(map(repr, missing))} (lon=, "
+            f"lat=); columns: {format_labels(map(str, frame.columns), 20)}"
         )
     return frame, _as_crs(crs, "points")
 

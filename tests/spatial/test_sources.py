@@ -111,7 +111,7 @@ def test_geopackage_and_geoparquet_use_point_geometry(tmp_path):
 def test_missing_file_and_columns_are_named(tmp_path):
     with pytest.raises(InputFileError, match="no such file"):
         read(tmp_path / "absent.csv")
-    with pytest.raises(InputFileError, match=r"missing coordinate column\(s\) Lon"):
+    with pytest.raises(InputFileError, match=r"missing coordinate column\(s\) 'Lon'"):
         read(plants(), lon="Lon")
     with pytest.raises(InputFileError, match=r"no column 'CO2' for the weight.*CO2 \(Mt\)"):
         read(plants(), weight="CO2")
