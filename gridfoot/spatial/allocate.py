@@ -727,6 +727,7 @@ def allocate(
         unplaced=unplaced_points,
     )
     _tell_unplaced(allocation, unplaced)
+    _tell_unused_points(allocation)
     return allocation
 
 
@@ -920,6 +921,31 @@ def _proxy_values(grid: Grid, proxy: xr.DataArray | None) -> dict[str | None, np
     if not extra:
         return {None: values.ravel()}
     return {str(s): layer.ravel() for s, layer in zip(proxy["sector"].values, values, strict=True)}
+
+
+def _tell_unused_points(allocation: Allocation) -> None:
+    """Warn when points exist but place nothing: a map of land alone looks like a result."""
+    report = allocation.report
+    units = f" {allocation.units}" if allocation.units else ""
+    spread = report["method"].isin(["land", "proxy"]).to_numpy()
+    weightless = report[spread & (report["points"] > 0).to_numpy()]
+    parts = []
+    if len(weightless):
+        parts.append(
+            f"{int(weightless['points'].sum())} point(s) of {len(weightless)} producer(s) all "
+            f"weigh 0, so {weightless['fallback'].sum():,.6g}{units} of theirs is spread over "
+            f"land instead ({format_labels(weightless.index)})"
+        )
+    elif report["on_points"].sum() == 0 and report["fallback"].sum() != 0:
+        parts.append(
+            f"no point source belongs to a producer with emissions: all "
+            f"{report['fallback'].sum():,.6g}{units} of {int(spread.sum())} producer(s) are "
+            "spread over land (or the proxy)"
+        )
+    if parts:
+        warnings.warn(
+            "; ".join(parts) + "; see the allocation's .report", UnplacedWarning, stacklevel=3
+        )
 
 
 def _tell_unplaced(allocation: Allocation, policy: str) -> None:

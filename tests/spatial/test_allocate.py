@@ -144,6 +144,23 @@ def test_conservation_for_every_producer_destination_category(allocation, driven
         assert np.allclose(sums.values, expected.values, rtol=1e-12, atol=0)
 
 
+def test_placement_by_hand_on_the_four_by_four_fixture(grid, regions, points, driven):
+    """A/ele 80 t on points; A/man 16 t and B/ele 10 t over land; B/man 50 t on points (10 t of
+    it reassigned from p6, off the grid). Destination C (foreign) drives 16 + 8 + 5 + 20."""
+    sources = fixture_sources(points)
+    with pytest.warns(UnplacedWarning, match="1 point"):
+        allocation = allocate(sources, grid, driven, regions=regions)
+    whole = allocation.placement()
+    assert whole["on_points"].tolist() == [80, 0, 0, 50]
+    assert whole["fallback"].tolist() == [0, 16, 10, 0]
+    assert whole["unplaced"].sum() == 0
+    foreign = allocation.placement(driven.sel(destination="C"))
+    assert foreign["on_points"].tolist() == pytest.approx([16, 0, 0, 20])
+    assert foreign["fallback"].tolist() == pytest.approx([0, 8, 5, 0])
+    assert allocation.report.loc[("B", "man"), "reassigned"] == pytest.approx(10)
+    assert allocation.unplaced["outcome"].tolist() == ["reassigned to the producer's placed points"]
+
+
 def test_inventory_mode_by_hand(points, grid, driven, regions):
     in_kg = points.assign(co2=points["co2"] * 1000)
     sources = fixture_sources(in_kg, units="kg")
