@@ -9,8 +9,10 @@ import pytest
 from shapely import box
 
 from gridfoot.errors import (
+    ConfigError,
     InputFileError,
     LabelError,
+    MissingFileError,
     UnplacedError,
     UnplacedWarning,
     ValueCheckError,
@@ -237,3 +239,118 @@ def test_swapped_coordinates_against_polygons():
     right = frame.rename(columns={"lon": "lat", "lat": "lon"})
     sources = read_sources(right, weight="w", sector_value="secE", region="code", boundaries=arabia)
     assert sources.points["region"].tolist() == ["SA"] * 3
+
+
+# ------------------------------------------------------------- explicit columns and values
+def test_constants_are_explicit_and_absent_columns_are_errors():
+    with pytest.raises(InputFileError, match=r"no column 'secE' for the sector.*sector_value="):
+        read(plants(), sector="secE")
+    with pytest.raises(InputFileError, match=r"no column 'CHN' for the region.*Status"):
+        read(plants(), region="CHN", region_value=None)
+    with pytest.raises(ConfigError, match="not both"):
+        read(plants(), sector="Code", sector_value="secE")
+    with pytest.raises(ConfigError, match="drop region_value"):
+        read(plants(), region="code", boundaries=squares())
+    counted = read(plants(), weight=None, weight_value=1.0, sector_value="secE")
+    assert counted.points["weight"].tolist() == [1.0] * 4
+    assert "weight 1.0 for every point (weight_value)" in counted.notes
+    for bad in (0.0, -1.0, np.nan, "one"):
+        with pytest.raises(ValueCheckError, match="weight_value"):
+            read(plants(), weight=None, weight_value=bad)
+    default = read_sources(
+        plants().rename(columns={"Code": "sector", "CO2 (Mt)": "weight"}),
+        lon="Longitude",
+        lat="Latitude",
+        region_value="CHN",
+    )
+    assert default.points["sector"].tolist() == ["4411", "4411", "2511", "3011"]
+
+
+@pytest.mark.parametrize("tolerance", [-5000.0, np.inf, np.nan, "far"])
+def test_tolerance_must_be_finite_and_not_negative(tolerance):
+    frame = pd.DataFrame({"lon": [102.0], "lat": [25.0], "w": [1.0]})
+    with pytest.raises(ValueCheckError, match="tolerance"):
+        read_sources(
+            frame,
+            weight="w",
+            sector_value="secE",
+            region="code",
+            boundaries=squares(),
+            tolerance=tolerance,
+        )
+    with pytest.raises(ValueCheckError, match="tolerance"):
+        locate(np.array([102.0]), np.array([25.0]), "EPSG:4326", squares(), "code", tolerance)
+
+
+# ------------------------------------------------------------------ checks against the MRIO
+def test_codes_and_regions_the_mrio_lacks_are_named_with_rows_and_weight():
+    with pytest.raises(LabelError, match="not MRIO sectors") as error:
+        read(plants(), sectors=["secE", "secC"])
+    message = str(error.value)
+    assert "4411, 2511, 3011" in message and "concordance" in message
+    assert "4 point(s)" in message and "weight 11:" in message
+    odd = plants().assign(Region=["CHN", "CHN", "XXX", "CHN"])
+    with pytest.raises(LabelError, match=r"XXX.*'Region'.*row\(s\) 2 \(id G3\)"):
+        read(odd, region="Region", region_value=None, sector_value="secE", regions=["CHN"])
+    with pytest.raises(LabelError, match="ZZZ"):
+        read(plants(), region_value="ZZZ", sector_value="secE", regions=["CHN"])
+    with pytest.warns(UnplacedWarning, match=r"1 point\(s\) set aside .*weight 2 Mt.*XXX"):
+        kept = read(
+            odd,
+            region="Region",
+            region_value=None,
+            sector_value="secE",
+            regions=["CHN"],
+            units="Mt",
+            invalid="report",
+        )
+    assert kept.points["id"].tolist() == ["G1", "G2", "G4"]
+    assert kept.unplaced[["id", "weight"]].values.tolist() == [["G3", 2.0]]
+
+
+def test_concordance_rows_must_name_mrio_sectors():
+    concordance = {"4411": "secE", "2511": {"secC": 0.25, "secX": 0.75}, "3011": "secE"}
+    with pytest.raises(LabelError, match=r"row 2 \(code 2511 -> secX\).*secX") as error:
+        read(plants(), concordance=concordance, sectors=["secE", "secC"])
+    assert "its sectors: secE, secC" in str(error.value)
+    assert len(read(plants(), concordance=concordance)) == 5  # unchecked without sectors=
+
+
+def test_empty_tables_and_all_zero_weights_are_refused():
+    with pytest.raises(InputFileError, match="no points"):
+        read(plants().iloc[:0])
+    with pytest.raises(
+        InputFileError, match=r"where= keeps none of its 4 rows \(Status = 'gone'\)"
+    ):
+        read(plants(), where={"Status": "gone"})
+    zero = plants().assign(**{"CO2 (Mt)": 0.0})
+    with pytest.raises(ValueCheckError, match=r"4 point\(s\) with weight 0 \('CO2 \(Mt\)'\)"):
+        read(zero, sector_value="secE")
+    with pytest.warns(UnplacedWarning, match=r"4 point\(s\) set aside"):
+        aside = read(zero, sector_value="secE", invalid="report")
+    assert len(aside.points) == 0 and len(aside.unplaced) == 4
+    some = plants().assign(**{"CO2 (Mt)": [0.0, 0.0, 1.0, 0.0]})
+    assert len(read(some, sector_value="secE")) == 4  # zeros beside a weight are legal
+
+
+# -------------------------------------------------------------------- text files
+def test_delimiters_encodings_and_leading_zeros(tmp_path):
+    frame = plants().assign(Code=["0610", "0610", "2511", "3011"], Name="海阳电厂")
+    path = tmp_path / "plants.csv"
+    path.write_bytes(frame.to_csv(index=False, sep=";").encode("gbk"))
+    with pytest.raises(InputFileError, match=r"plants.csv: not UTF-8 text.*encoding"):
+        read(path)
+    concordance = tmp_path / "concordance.csv"
+    concordance.write_bytes(
+        "code;sector;share;note\n0610;secE;1;海阳电厂\n2511;secC;0,25;\n2511;secX;0,75;\n3011;secE;1;\n".encode(
+            "gbk"
+        )
+    )
+    sources = read(path, encoding="gbk", concordance=concordance, units="Mt")
+    assert sources.points["source_sector"].tolist() == ["0610", "0610", "2511", "2511", "3011"]
+    assert sources.points["weight"].tolist() == [5.0, 3.0, 0.5, 1.5, 1.0]
+    with pytest.raises(InputFileError, match=r"concordance\.csv: not UTF-8"):
+        read_concordance(concordance)
+    assert read_concordance(concordance, encoding="gbk")["share"].tolist() == [1, 0.25, 0.75, 1]
+    with pytest.raises(MissingFileError, match="concordance"):
+        read_concordance(tmp_path / "absent.csv")
