@@ -546,10 +546,12 @@ def read_sources(
             "with boundaries the region comes from the polygons (region= their column); "
             f"drop region_value={region_value!r}"
         )
-    text_columns = (id, region) if boundaries is None else (id,)
-    frame, origin = _read_table(
-        source, layer, encoding=encoding, text_columns=(*text_columns, sector)
-    )
+    # Codes are text: "0610" must not become 610 (nor 3511 a float beside a blank).
+    text_columns = [id, sector if sector_value is None else None]
+    text_columns.append(sector or "sector" if sector_value is None else None)
+    if boundaries is None and region_value is None:
+        text_columns.append(region)
+    frame, origin = _read_table(source, layer, encoding=encoding, text_columns=text_columns)
     if not len(frame):
         raise InputFileError(f"{origin}: no points (the table has no rows)")
     # Rows are numbered in the table as read, before where= selects some of them.
