@@ -83,7 +83,7 @@ def china_coal_units(reference_data):
         lat="Latitude",
         weight="Annual CO2 (million tonnes / annum)",
         id="Tracker ID",
-        sector="secE",
-        region="CHN",
+        sector_value="secE",
+        region_value="CHN",
         units="Mt",
     )

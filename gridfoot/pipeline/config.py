@@ -19,14 +19,25 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     lon = "lon"                   # x column (in `crs`)
     lat = "lat"                   # y column
     crs = "EPSG:4326"
-    sector = "industry"           # column of sector codes (MRIO codes or concordance codes)
-    weight = "co2_t"              # column of emissions or of a proxy (capacity, output)
+    sector = "industry"           # column of sector codes (MRIO codes or concordance codes);
+                                  # default "sector"; an absent column is an error
+    # sector_value = "ELE"        # instead of `sector`: one MRIO sector for every point
+    weight = "co2_t"              # column of emissions or of a proxy (default "weight")
+    # weight_value = 1.0          # instead of `weight`: every point weighs the same
     units = "t"                   # units of `weight` when it is emissions (inventory mode)
     id = "firm_id"                # optional unique identifier column
-    concordance = "concordance.csv"  # optional: the user's codes -> MRIO sectors
-    region = "boundaries"         # "boundaries" (point in polygon), a column, or a constant
-    tolerance = 10000.0           # metres: points this close to a polygon (offshore) join it
-    invalid = "raise"             # bad rows: "raise", or "report" (set aside, listed)
+    concordance = "concordance.csv"  # optional: the user's codes -> MRIO sectors; every row
+                                  # must name a sector of the MRIO
+    region = "boundaries"         # "boundaries" (point in polygon, the default) or a column
+                                  # of MRIO region codes
+    # region_value = "HAI"        # instead of `region`: one MRIO region for every point
+    tolerance = 10000.0           # metres (finite, >= 0): points this close to a polygon
+                                  # (offshore) join it; 0 turns this off
+    invalid = "raise"             # bad rows (bad coordinates or weights, sector or region codes
+                                  # the MRIO lacks, duplicated ids; every weight 0): "raise",
+                                  # or "report" (set aside, counted in unplaced.csv, the report
+                                  # and a warning)
+    # encoding = "gbk"            # text encoding of the CSV and the concordance (default UTF-8)
     # where = { Status = "operating" }            keep only matching rows
 
     [boundaries]                  # polygons of the mapped regions
@@ -74,6 +85,7 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -128,16 +140,45 @@ class SourcesConfig:
     lon: str = "lon"
     lat: str = "lat"
     crs: str = "EPSG:4326"
-    sector: str = "sector"
-    weight: str = "weight"
+    sector: str | None = None
+    sector_value: str | None = None
+    weight: str | None = None
+    weight_value: float | None = None
     units: str | None = None
     id: str | None = None
     concordance: Path | None = None
-    region: str = "boundaries"
+    region: str | None = None
+    region_value: str | None = None
     tolerance: float = 10_000.0
     invalid: Literal["raise", "report"] = "raise"
     layer: str | None = None
+    encoding: str | None = None
     where: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for key in ("sector", "weight", "region"):
+            column, value = getattr(self, key), getattr(self, f"{key}_value")
+            if column is not None and value is not None:
+                raise ConfigError(
+                    f"sources.{key} and sources.{key}_value: give one (a column, or one value "
+                    f"for every point), not both; got {column!r} and {value!r}"
+                )
+        if not (math.isfinite(self.tolerance) and self.tolerance >= 0):
+            raise ConfigError(
+                f"sources.tolerance: must be a finite distance in metres, >= 0 (0 turns the "
+                f"nearest-polygon rule off), got {self.tolerance}"
+            )
+        if self.weight_value is not None and not (
+            math.isfinite(self.weight_value) and self.weight_value > 0
+        ):
+            raise ConfigError(
+                f"sources.weight_value: must be a finite number > 0, got {self.weight_value}"
+            )
+
+    @property
+    def by_polygon(self) -> bool:
+        """Whether each point's region is the boundary polygon it lies in."""
+        return self.region_value is None and self.region in (None, "boundaries")
 
 
 @dataclass(frozen=True)

@@ -199,14 +199,18 @@ def load_inputs(config: RunConfig) -> Inputs:
     grid = Grid.for_boundaries(boundaries, resolution=config.grid.resolution, crs=crs)
 
     s = config.sources
-    by_polygon = s.region == "boundaries"
+    by_polygon = s.by_polygon
+    # The MRIO's sectors and regions: points coded otherwise would vanish from the map.
     sources = read_sources(
         s.path,
         lon=s.lon,
         lat=s.lat,
         sector=s.sector,
+        sector_value=s.sector_value,
         weight=s.weight,
+        weight_value=s.weight_value,
         region=_REGION if by_polygon else s.region,
+        region_value=s.region_value,
         id=s.id,
         crs=s.crs,
         concordance=s.concordance,
@@ -215,6 +219,9 @@ def load_inputs(config: RunConfig) -> Inputs:
         units=s.units,
         where=s.where or None,
         layer=s.layer,
+        encoding=s.encoding,
+        sectors=[str(c) for c in mrio.sectors],
+        regions=[str(r) for r in mrio.regions],
         invalid=s.invalid,
         unplaced=config.downscale.unplaced,
     )
@@ -271,10 +278,36 @@ def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
     return Scope(tuple(regions), tuple(sectors), tuple(destinations), tuple(home))
 
 
+def _in_scope(points: pd.DataFrame, chosen: Scope) -> np.ndarray:
+    return (
+        points["region"].isin(chosen.regions) & points["sector"].isin(chosen.sectors)
+    ).to_numpy()
+
+
 def _sources_in_scope(sources: Any, chosen: Scope) -> Any:
+    """The sources of the mapped producers only (the rest are counted, see
+    :func:`_out_of_scope`)."""
     points = sources.points
-    keep = points["region"].isin(chosen.regions) & points["sector"].isin(chosen.sectors)
+    keep = _in_scope(points, chosen)
     return dataclasses.replace(sources, points=points[keep].reset_index(drop=True))
+
+
+def _out_of_scope(sources: Any, chosen: Scope) -> tuple[int, float]:
+    """Points of producers not mapped on purpose (other regions or sectors): how many points
+    lie wholly outside the scope, and the weight of every entry outside it."""
+    points = sources.points
+    outside = ~_in_scope(points, chosen)
+    inside_rows = set(points.loc[~outside, "row"])
+    count = len(set(points.loc[outside, "row"]) - inside_rows)
+    return count, float(points.loc[outside, "weight"].sum())
+
+
+def _set_aside(sources: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Points read_sources did not keep: invalid ones (invalid = "report") and those outside
+    every boundary polygon."""
+    unplaced = sources.unplaced
+    outside = unplaced["reason"].astype(str).str.startswith("outside every boundary polygon")
+    return unplaced[~outside.to_numpy()], unplaced[outside.to_numpy()]
 
 
 def _destination_rule(config: RunConfig) -> str:
@@ -297,6 +330,9 @@ def validate(config: RunConfig) -> list[str]:
     inputs = load_inputs(config)
     chosen = scope(config, inputs.mrio, inputs.boundaries)
     points = _sources_in_scope(inputs.sources, chosen).points
+    weight_units = f" {inputs.sources.units}" if inputs.sources.units else ""
+    invalid, outside = _set_aside(inputs.sources)
+    out_count, out_weight = _out_of_scope(inputs.sources, chosen)
     covered = set(map(tuple, points[["region", "sector"]].drop_duplicates().to_numpy()))
     emitting = inputs.mrio.F.loc[inputs.stressor]
     without = [
@@ -316,8 +352,19 @@ def validate(config: RunConfig) -> list[str]:
         f"{len(chosen.destinations)} destinations ({_destination_rule(config)})",
         f"producers with emissions but no points (fall back to land): {len(without)}"
         + (f" ({format_labels(without)})" if without else ""),
+        f"points set aside (invalid = 'report'): {len(invalid):,}, weight "
+        f"{invalid['weight'].sum():,.6g}{weight_units}"
+        + (f" ({_reason_counts(invalid)})" if len(invalid) else ""),
+        f"points outside every boundary polygon: {len(outside):,}, weight "
+        f"{outside['weight'].sum():,.6g}{weight_units}",
+        f"points of producers not mapped (other regions or sectors): {out_count:,}, weight "
+        f"{out_weight:,.6g}{weight_units}",
     ]
     return lines
+
+
+def _reason_counts(points: pd.DataFrame) -> str:
+    return "; ".join(f"{n:,} with {r}" for r, n in points["reason"].value_counts().items())
 
 
 # -- the run -----------------------------------------------------------------------------
@@ -623,7 +670,15 @@ def run(
                 )
             with steps("report"):
                 summary = _assemble_summary(
-                    summary, config, inputs, chosen, allocation, hub_table, tables, steps.timings
+                    summary,
+                    config,
+                    inputs,
+                    chosen,
+                    allocation,
+                    hub_table,
+                    tables,
+                    steps.timings,
+                    driven,
                 )
                 with atomic_file(staging / "hotspots.json") as temporary:
                     temporary.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
@@ -687,8 +742,10 @@ def _assemble_summary(
     hub_table: pd.DataFrame,
     tables: dict[str, pd.DataFrame],
     timings: dict[str, float],
+    mapped: xr.DataArray,
 ) -> dict[str, Any]:
-    report = allocation.report
+    """The run's key figures (hotspots.json); ``mapped`` is the mapped part of ``driven``
+    (dims region, sector, ...), e.g. its export-linked destinations."""
     hub_columns = [c for c in _HUB_COLUMNS if c in hub_table.columns]
     return {
         "stressor": inputs.stressor,
@@ -714,18 +771,73 @@ def _assemble_summary(
         "by_sector": dict(
             zip(tables["sector"]["sector"], tables["sector"]["share"].astype(float), strict=True)
         ),
-        "placement": {
-            "on_points": float(report["on_grid"].sum()),
-            "fallback": float(report["fallback"].sum()),
-            "reassigned": float(report["reassigned"].sum()),
-            "unplaced": float(report["unplaced"].sum()),
-            "unplaced_points": len(allocation.unplaced) + len(inputs.sources.unplaced),
-            # points of producers not mapped (other regions or sectors), left out on purpose
-            "points_out_of_scope": len(inputs.sources.points)
-            - len(_sources_in_scope(inputs.sources, chosen).points),
-        },
+        "placement": placement_summary(inputs.sources, chosen, allocation, mapped),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
+
+
+def placement_summary(
+    sources: Any, chosen: Scope, allocation: Any, mapped: xr.DataArray | None = None
+) -> dict[str, Any]:
+    """Where every tonne and every point went (the ``placement`` of hotspots.json).
+
+    Parameters
+    ----------
+    sources : Sources
+        All points read (before the scope is applied).
+    chosen : Scope
+    allocation : Allocation
+        Built from the sources in scope.
+    mapped : DataArray, optional
+        The mapped part of ``driven`` (e.g. export-linked: foreign destinations).
+
+    Returns
+    -------
+    dict
+        Tonnes (the footprint's units) of the mapped producers' whole emissions, every
+        destination: ``input = on_points + fallback + unplaced`` (``reassigned`` is within
+        ``on_points``); under ``mapped`` the same split of the mapped total (``on_points +
+        fallback`` is the map's total); counts and weights (the sources' units) of the points
+        left out: not on the grid, set aside as invalid, outside every boundary polygon, or
+        of producers not mapped.
+    """
+    report = allocation.report
+    whole = allocation.placement().sum()
+    not_read = allocation.unplaced["reason"].astype(str).str.startswith("not read: ")
+    invalid, outside = _set_aside(sources)
+    out_count, out_weight = _out_of_scope(sources, chosen)
+    result: dict[str, Any] = {
+        "about": (
+            "tonnes of the mapped producers' whole emissions, all destinations (domestic and "
+            "foreign): input = on_points + fallback + unplaced, reassigned is part of "
+            "on_points; 'mapped' splits the mapped total (the map's destinations) the same "
+            "way; point weights are in weight_units"
+        ),
+        **{c: float(whole[c]) for c in whole.index},
+        "reassigned": float(report["reassigned"].sum()),
+        "producers": {
+            str(m or "nothing to place"): int(n) for m, n in report["method"].value_counts().items()
+        },
+    }
+    if mapped is not None:
+        linked = allocation.placement(mapped).sum()
+        result["mapped"] = {c: float(linked[c]) for c in linked.index}
+    result.update(
+        {
+            "unplaced_points": len(allocation.unplaced),
+            "points_not_on_grid": int((~not_read).sum()),
+            "points_not_on_grid_weight": float(allocation.unplaced.loc[~not_read, "weight"].sum()),
+            "points_set_aside": len(invalid),
+            "points_set_aside_weight": float(invalid["weight"].sum()),
+            "points_outside_boundaries": len(outside),
+            "points_outside_boundaries_weight": float(outside["weight"].sum()),
+            # points of producers not mapped (other regions or sectors), left out on purpose
+            "points_out_of_scope": out_count,
+            "points_out_of_scope_weight": out_weight,
+            "weight_units": sources.units,
+        }
+    )
+    return result
 
 
 def _summary_table(summary: dict[str, Any]) -> str:
@@ -747,17 +859,53 @@ def _summary_table(summary: dict[str, Any]) -> str:
         (f"hubs holding {summary['hotspot_share']:.0%}", str(summary["hub_count"])),
     ]
     placement = summary["placement"]
-    rows += [
-        ("placed on points", f"{placement['on_points']:,.0f} {units}"),
-        ("spread over land (no points)", f"{placement['fallback']:,.0f} {units}"),
-        ("points of producers not mapped", f"{placement['points_out_of_scope']:,}"),
-        (
-            "unplaced",
-            f"{placement['unplaced']:,.0f} {units} ({placement['unplaced_points']} points)",
-        ),
-    ]
+    mapped = placement.get("mapped", {})
+    for label, key in (
+        ("on points", "on_points"),
+        ("spread over land (no points)", "fallback"),
+        ("unplaced", "unplaced"),
+    ):
+        both = f"{placement[key]:,.0f} {units}"
+        if mapped:
+            both = f"{mapped[key]:,.0f} {units} of the mapped total; {both} of all emissions"
+        rows.append((label, both))
+    rows.append(("points left out", _points_left_out(placement)))
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return f"<table class='summary'>{body}</table>"
+
+
+def _points_left_out(placement: dict[str, Any]) -> str:
+    units = f" {placement['weight_units']}" if placement.get("weight_units") else ""
+    parts = [
+        (what, placement[key], placement[f"{key}_weight"])
+        for what, key in (
+            ("not on the grid", "points_not_on_grid"),
+            ("set aside as invalid", "points_set_aside"),
+            ("outside every boundary polygon", "points_outside_boundaries"),
+            ("of producers not mapped", "points_out_of_scope"),
+        )
+    ]
+    return "; ".join(f"{n:,} {what} (weight {w:,.6g}{units})" for what, n, w in parts)
+
+
+def _placement_table(placement: dict[str, Any], units: str) -> str:
+    """Every tonne of the mapped producers, whole and mapped, in one small table."""
+    columns = {"all emissions (every destination)": placement}
+    if "mapped" in placement:
+        columns["mapped total (the map's destinations)"] = placement["mapped"]
+    frame = pd.DataFrame(
+        {
+            name: [values[k] for k in ("input", "on_points", "fallback", "unplaced")]
+            for name, values in columns.items()
+        },
+        index=[
+            f"input ({units})",
+            "placed on points",
+            "spread over land or proxy (producers without points)",
+            "unplaced",
+        ],
+    )
+    return frame.to_html(float_format=lambda v: f"{v:,.0f}", border=0, classes="data")
 
 
 def _write_report(
@@ -824,8 +972,13 @@ allocated in {html.escape(summary["mode"])} mode.</p>
 <h3>By producing sector</h3>{table(tables["sector"])}
 <h3>By final-demand category</h3>{table(tables["category"])}
 <h2>Unplaced emissions</h2>
-<p>{len(unplaced)} point(s) could not be placed; their emissions are listed in
-<code>unplaced.csv</code> and per producer in <code>allocation_report.csv</code>.</p>
+<p>Where every tonne of the mapped producers went, for their whole emissions (every
+destination) and for the mapped total. Per producer in <code>allocation_report.csv</code>
+(<code>input = on_points + fallback + unplaced</code>).</p>
+{_placement_table(summary["placement"], html.escape(summary["units"]))}
+<p>Points left out: {html.escape(_points_left_out(summary["placement"]))}.
+{len(unplaced)} point(s) are listed in <code>unplaced.csv</code> with the reason and where
+their tonnes went.</p>
 {table(unplaced, 20) if len(unplaced) else ""}
 <h2>Inputs</h2>{table(inputs_table, 100)}
 <h2>Timings</h2>{table(timings, 100)}

@@ -69,14 +69,18 @@ _FORMAT = "gridfoot-allocation-1"
 #: Columns of :attr:`Allocation.report`, one row per producer in scope.
 REPORT_COLUMNS = [
     "emissions",
+    "input",
     "points",
     "unplaced_points",
     "method",
-    "on_grid",
+    "on_points",
     "fallback",
+    "on_grid",
     "reassigned",
     "unplaced",
 ]
+#: The columns of :attr:`Allocation.report` that account for every tonne of ``input``.
+PLACEMENT_COLUMNS = ["input", "on_points", "fallback", "unplaced"]
 
 
 def unit_factor(source: str | None, target: str | None) -> float:
@@ -141,16 +145,31 @@ class Allocation:
     units : str or None
         Units of the footprint the weights were built for.
     report : DataFrame
-        Per producer (index ``region``, ``sector``): ``emissions`` (the footprint's, summed
-        over destinations), ``points`` (placed) and ``unplaced_points``, ``method`` (points,
-        land, proxy, unplaced, or empty when there is nothing to place), tonnes
-        ``on_grid``, ``fallback`` (by land or proxy), ``reassigned`` (mrio mode: the share of
-        unplaced points, spread over the producer's placed points) and ``unplaced`` (not on the
-        grid).
+        Per producer (index ``region``, ``sector``), in the footprint's units and over all of
+        its destinations (domestic and foreign; :meth:`placement` splits any other values,
+        such as the export-linked ones, the same way):
+
+        - ``emissions``: the footprint's emissions of the producer;
+        - ``input``: the tonnes the producer brings to the map: its ``emissions`` in mrio
+          mode; in inventory mode its points' own emissions (placed or not), or its
+          ``emissions`` when it has no placed point and falls back;
+        - ``points`` (placed, with weight) and ``unplaced_points`` (its points not on the
+          grid), counts;
+        - ``method``: points, land, proxy, unplaced, or empty when there is nothing to place;
+        - ``on_points``: tonnes placed on the producer's points;
+        - ``fallback``: tonnes spread over its region's land (or the proxy raster);
+        - ``on_grid``: ``on_points + fallback``;
+        - ``reassigned``: the part of ``on_points`` that unplaced points would have carried
+          (mrio mode: spread over the producer's placed points);
+        - ``unplaced``: tonnes not on the grid.
+
+        Every tonne is accounted for: ``input = on_points + fallback + unplaced``.
     unplaced : DataFrame
         Every point not on the grid: ``id``, ``row``, ``region``, ``sector``, ``weight``,
         ``reason``, ``tonnes`` (its share of its producer's emissions in mrio mode; its own
-        emission in inventory mode).
+        emission in inventory mode; NaN when no producer in scope owns it) and ``outcome``
+        (where those tonnes went: reassigned to the producer's placed points, its producer's
+        fallback, unplaced, or no producer in scope).
     """
 
     grid: Grid
@@ -199,6 +218,62 @@ class Allocation:
                 stacklevel=3,
             )
         return array * self.scale.reshape(len(self.regions), len(self.sectors))
+
+    def placement(self, values: xr.DataArray | None = None) -> pd.DataFrame:
+        """Where each producer's tonnes went: ``input = on_points + fallback + unplaced``.
+
+        Parameters
+        ----------
+        values : DataArray, optional
+            Values with dims ``region`` and ``sector`` (others are summed), e.g. the
+            export-linked part of ``driven``. Without them: the producers' whole emissions
+            (the report's columns).
+
+        Returns
+        -------
+        DataFrame
+            Index the producers, columns ``input``, ``on_points``, ``fallback``,
+            ``unplaced``. Values are split the way the producer's emissions are (in inventory
+            mode scaled to its points' emissions, as :meth:`map` does), so ``on_points +
+            fallback`` is what :meth:`map` puts on the grid.
+        """
+        report = self.report
+        if values is None:
+            return report[PLACEMENT_COLUMNS].copy()
+        missing = [d for d in ("region", "sector") if d not in values.dims]
+        if missing:
+            raise LabelError(f"values need dims region and sector; missing {missing}")
+        other = [d for d in values.dims if d not in ("region", "sector")]
+        per_producer = (
+            values.sum(other)
+            .reindex(region=self.regions, sector=self.sectors, fill_value=0.0)
+            .transpose("region", "sector")
+            .values.ravel()
+        )
+        emissions = report["emissions"].to_numpy(float)
+        nothing = emissions == 0
+        points = (report["method"] == "points").to_numpy()
+        # A producer without emissions has no split of its own: values of one placed on
+        # points go there (scale 1), the others cannot be placed.
+        defaults = {
+            "on_points": points * self.scale,
+            "fallback": np.zeros(len(emissions)),
+            "unplaced": (~points).astype(float),
+        }
+        split = {
+            column: np.divide(
+                report[column].to_numpy(float),
+                emissions,
+                out=defaults[column].astype(float),
+                where=~nothing,
+            )
+            for column in defaults
+        }
+        table = pd.DataFrame(
+            {c: per_producer * share for c, share in split.items()}, index=self.producers
+        )
+        table.insert(0, "input", table.sum(axis=1))
+        return table
 
     def map(self, values: xr.DataArray, name: Hashable | None = None) -> xr.DataArray:
         """Spread values over producers onto the grid, in O(non-zeros).
@@ -369,12 +444,14 @@ class Allocation:
         methods = self.report["method"].value_counts()
         units = f" {self.units}" if self.units else ""
         parts = [f"{n} by {m}" for m, n in methods.items() if m]
+        on_points = self.report["on_points"].sum()
         fallback = self.report["fallback"].sum()
         lost = self.report["unplaced"].sum()
         return (
             f"Allocation(mode {self.mode}, {len(self.producers)} producers in "
             f"{len(self.regions)} region(s): {', '.join(parts) or 'none placed'}; "
-            f"fallback {fallback:,.6g}{units}, unplaced {lost:,.6g}{units}, "
+            f"on points {on_points:,.6g}{units}, fallback {fallback:,.6g}{units}, "
+            f"unplaced {lost:,.6g}{units}, "
             f"{len(self.unplaced)} unplaced point(s); {self.weights.nnz:,} weights on "
             f"{self.grid!r})"
         )
@@ -397,14 +474,20 @@ def load_allocation(path: str | Path) -> Allocation:
     grid = Grid(grid.crs, grid.transform, grid.shape, dataset["land"].values)
 
     def table(prefix: str, columns: list[str]) -> pd.DataFrame:
-        return pd.DataFrame({c: dataset[prefix + c].values for c in columns})
+        return pd.DataFrame(
+            {c: dataset[prefix + c].values for c in columns if prefix + c in dataset}
+        )
 
     report = table("report_", ["region", "sector", *REPORT_COLUMNS])
+    if "on_points" not in report:  # written before on_points and input were reported
+        report.insert(report.columns.get_loc("on_grid"), "on_points", 0.0)
+        report["on_points"] = report["on_grid"] - report["fallback"]
+        report.insert(report.columns.get_loc("emissions") + 1, "input", report["emissions"])
     report = report.astype(
         {"region": "str", "sector": "str", "method": "str", "points": int, "unplaced_points": int}
     ).set_index(["region", "sector"])
-    unplaced = table("unplaced_", [*UNPLACED_COLUMNS, "tonnes"])
-    unplaced = unplaced.astype({c: "str" for c in ("id", "region", "sector", "reason")})
+    unplaced = table("unplaced_", [*UNPLACED_COLUMNS, "tonnes", "outcome"])
+    unplaced = unplaced.astype({c: "str" for c in ("id", "region", "sector", "reason", "outcome")})
     weights = sp.csr_matrix(
         (
             dataset["weight"].values,
@@ -508,7 +591,7 @@ def allocate(
     >>> grid = Grid.from_bounds((0, 0, 20_000, 20_000), "EPSG:3035")
     >>> plants = pd.DataFrame({"x": [5_000, 15_000], "y": [15_000, 5_000], "co2": [3.0, 1.0]})
     >>> sources = read_sources(plants, lon="x", lat="y", crs="EPSG:3035", weight="co2",
-    ...                        sector="power", region="A")
+    ...                        sector_value="power", region_value="A")
     >>> driven = xr.DataArray(
     ...     [[[8.0, 4.0], [2.0, 2.0]]], dims=("region", "sector", "destination"),
     ...     coords={"region": ["A"], "sector": ["power", "steel"], "destination": ["A", "B"]},
@@ -604,30 +687,35 @@ def allocate(
         sp.diags(np.divide(1.0, row_sums, out=np.zeros(n_producers), where=row_sums > 0)) @ combined
     ).tocsr()
 
-    scale, on_grid, lost, reassigned, tonnes, method = _account(
+    scale, tonnes_of, tonnes, method = _account(
         mode,
         emissions,
         placed_weight * factor,
         all_weight * factor,
         row_sums,
         method,
+        needs_fallback,
         unplaced_producer,
         unplaced_weight * factor,
     )
     report = pd.DataFrame(
         {
             "emissions": emissions,
+            "input": tonnes_of["input"],
             "points": placed_count,
             "unplaced_points": unplaced_count,
             "method": pd.array(method, dtype="str"),
-            "on_grid": on_grid,
-            "fallback": np.where(needs_fallback & (row_sums > 0), emissions, 0.0),
-            "reassigned": reassigned,
-            "unplaced": lost,
+            "on_points": tonnes_of["on_points"],
+            "fallback": tonnes_of["fallback"],
+            "on_grid": tonnes_of["on_points"] + tonnes_of["fallback"],
+            "reassigned": tonnes_of["reassigned"],
+            "unplaced": tonnes_of["unplaced"],
         },
         index=producers,
     )
-    unplaced_points = unplaced_points.assign(tonnes=tonnes)
+    unplaced_points = unplaced_points.assign(
+        tonnes=tonnes, outcome=_outcomes(unplaced_producer, method, mode)
+    )
     allocation = Allocation(
         grid=grid,
         producers=producers,
@@ -639,6 +727,7 @@ def allocate(
         unplaced=unplaced_points,
     )
     _tell_unplaced(allocation, unplaced)
+    _tell_unused_points(allocation)
     return allocation
 
 
@@ -649,21 +738,24 @@ def _account(
     all_weight: np.ndarray,
     row_sums: np.ndarray,
     method: np.ndarray,
+    needs_fallback: np.ndarray,
     unplaced_producer: np.ndarray,
     unplaced_amount: np.ndarray,
-) -> tuple[np.ndarray, ...]:
-    """Where every tonne goes: per producer the scale, tonnes on the grid, unplaced and
-    reassigned; the tonnes of each unplaced point; the method (inventory producers without
-    emissions in the footprint have no shares to take: unplaced).
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Where every tonne goes: per producer the scale and the tonnes ``input``,
+    ``on_points``, ``fallback``, ``reassigned`` (within ``on_points``) and ``unplaced``, with
+    ``input = on_points + fallback + unplaced``; the tonnes of each unplaced point; the method
+    (inventory producers without emissions in the footprint have no shares to take:
+    unplaced).
 
     Point weights (placed, all, unplaced) come in the footprint's units for the inventory
     mode, in any units for the mrio mode.
     """
     n_producers = len(emissions)
     has_points = placed_weight > 0
-    scale = (row_sums > 0).astype(float)
-    on_grid = np.where(row_sums > 0, emissions, 0.0)
-    lost = np.where(method == "unplaced", emissions, 0.0)
+    spread = row_sums > 0
+    fallback = np.where(needs_fallback & spread, emissions, 0.0)
+    failed = np.where(needs_fallback & ~spread, emissions, 0.0)  # no land, no proxy
     known = unplaced_producer >= 0
     owner = np.maximum(unplaced_producer, 0)
     if mode == "mrio":
@@ -671,22 +763,56 @@ def _account(
         per_weight = np.divide(
             emissions, all_weight, out=np.zeros(n_producers), where=all_weight > 0
         )
-        reassigned = np.where(has_points, per_weight * (all_weight - placed_weight), 0.0)
-        tonnes = np.where(known, per_weight[owner] * unplaced_amount, np.nan)
-        return scale, on_grid, lost, reassigned, tonnes, method
-    # Inventory: the points keep their own emissions and take their producer's shares.
-    inventory = placed_weight
-    no_shares = has_points & (emissions == 0)
+        tonnes = {
+            "input": emissions,
+            "on_points": np.where(has_points, emissions, 0.0),
+            "fallback": fallback,
+            "reassigned": np.where(has_points, per_weight * (all_weight - placed_weight), 0.0),
+            "unplaced": failed,
+        }
+        point_tonnes = np.where(known, per_weight[owner] * unplaced_amount, np.nan)
+        return spread.astype(float), tonnes, point_tonnes, method
+    # Inventory: the points keep their own emissions and take their producer's shares. A
+    # producer is its points' emissions when some are placed, or when it has none in the
+    # footprint (then it has no shares to take and they are all unplaced).
+    by_points = has_points | ((emissions == 0) & (all_weight > 0))
+    mapped = has_points & (emissions != 0)
     scale = np.where(
         has_points,
-        np.divide(inventory, emissions, out=np.zeros(n_producers), where=emissions != 0),
-        scale,
+        np.divide(placed_weight, emissions, out=np.zeros(n_producers), where=emissions != 0),
+        spread.astype(float),
     )
-    on_grid = np.where(has_points, np.where(no_shares, 0.0, inventory), on_grid)
-    lost = lost + np.where(no_shares, inventory, 0.0)
-    lost = lost + np.bincount(owner[known], weights=unplaced_amount[known], minlength=n_producers)
-    method = np.where(no_shares, "unplaced", method)
-    return scale, on_grid, lost, np.zeros(n_producers), unplaced_amount, method
+    on_points = np.where(mapped, placed_weight, 0.0)
+    tonnes = {
+        "input": np.where(by_points, all_weight, emissions),
+        "on_points": on_points,
+        "fallback": fallback,
+        "reassigned": np.zeros(n_producers),
+        "unplaced": failed + np.where(by_points, all_weight - on_points, 0.0),
+    }
+    method = np.where(by_points & ~mapped, "unplaced", method)
+    return scale, tonnes, unplaced_amount, method
+
+
+def _outcomes(unplaced_producer: np.ndarray, method: np.ndarray, mode: Mode) -> np.ndarray:
+    """Where the tonnes of each unplaced point went, from its producer's method."""
+    known = unplaced_producer >= 0
+    theirs = np.where(known, method[np.maximum(unplaced_producer, 0)] if len(method) else "", "")
+    return np.select(
+        [
+            ~known,
+            (theirs == "points") & (mode == "mrio"),
+            np.isin(theirs, ["land", "proxy"]),
+            (theirs == "unplaced") | (theirs == "points"),
+        ],
+        [
+            "no producer in scope",
+            "reassigned to the producer's placed points",
+            "replaced by the producer's fallback",
+            "unplaced",
+        ],
+        default="nothing to place",
+    ).astype(object)
 
 
 def _producer_of(table: pd.DataFrame, scope: pd.Index, sectors: pd.Index) -> np.ndarray:
@@ -797,8 +923,35 @@ def _proxy_values(grid: Grid, proxy: xr.DataArray | None) -> dict[str | None, np
     return {str(s): layer.ravel() for s, layer in zip(proxy["sector"].values, values, strict=True)}
 
 
+def _tell_unused_points(allocation: Allocation) -> None:
+    """Warn when points exist but place nothing: a map of land alone looks like a result."""
+    report = allocation.report
+    units = f" {allocation.units}" if allocation.units else ""
+    spread = report["method"].isin(["land", "proxy"]).to_numpy()
+    weightless = report[spread & (report["points"] > 0).to_numpy()]
+    parts = []
+    if len(weightless):
+        parts.append(
+            f"{int(weightless['points'].sum())} point(s) of {len(weightless)} producer(s) all "
+            f"weigh 0, so {weightless['fallback'].sum():,.6g}{units} of theirs is spread over "
+            f"land instead ({format_labels(weightless.index)})"
+        )
+    elif report["on_points"].sum() == 0 and report["fallback"].sum() != 0:
+        parts.append(
+            f"no point source belongs to a producer with emissions: all "
+            f"{report['fallback'].sum():,.6g}{units} of {int(spread.sum())} producer(s) are "
+            "spread over land (or the proxy)"
+        )
+    if parts:
+        warnings.warn(
+            "; ".join(parts) + "; see the allocation's .report", UnplacedWarning, stacklevel=3
+        )
+
+
 def _tell_unplaced(allocation: Allocation, policy: str) -> None:
     report, points = allocation.report, allocation.unplaced
+    # Points read_sources set aside were announced when read; they stay in .unplaced.
+    points = points[~points["reason"].astype(str).str.startswith("not read: ")]
     units = f" {allocation.units}" if allocation.units else ""
     parts = []
     if len(points):

@@ -10,7 +10,7 @@ weight and the reason. Nothing is dropped silently.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +21,7 @@ import pyproj
 import shapely
 
 from gridfoot.errors import (
+    ConfigError,
     GridfootError,
     InputFileError,
     LabelError,
@@ -30,6 +31,7 @@ from gridfoot.errors import (
     ValueCheckError,
     format_labels,
 )
+from gridfoot.io.text import read_csv
 from gridfoot.spatial.grid import _as_crs, _polygon_array, _reproject, _transformer, albers_for
 
 __all__ = ["Sources", "locate", "read_concordance", "read_sources"]
@@ -106,28 +108,45 @@ class Sources:
 
 
 # --------------------------------------------------------------------------- reading
-def _read_table(source: Any, layer: str | None) -> tuple[pd.DataFrame, str]:
+_TEXT_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz", ".tsv", ".tsv.gz")
+
+
+def _read_table(
+    source: Any,
+    layer: str | None,
+    *,
+    encoding: str | None = None,
+    text_columns: Sequence[str | None] = (),
+    what: str = "point sources",
+) -> tuple[pd.DataFrame, str]:
+    """The table and its name; text files through :func:`gridfoot.io.text.read_csv`.
+
+    ``text_columns`` are read as text (codes such as ``"0610"`` keep their leading zero).
+    """
     import geopandas as gpd
 
     if isinstance(source, pd.DataFrame):
         return source, "DataFrame"
     path = Path(source)
     if not path.exists():
-        raise MissingFileError(f"{path}: no such file")
+        raise MissingFileError(f"{path}: no such file ({what})")
     name = path.name.lower()
+    if name.endswith(_TEXT_SUFFIXES):
+        dtypes = {c: "str" for c in text_columns if c is not None}
+        sep = "\t" if ".tsv" in name else None
+        table = read_csv(
+            path, encoding=encoding, sep=sep, what=what, low_memory=False, dtype=dtypes or None
+        )
+        return table, str(path)
     try:
-        if name.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
-            return pd.read_csv(
-                path, sep="\t" if name.endswith(".tsv") else ",", low_memory=False
-            ), str(path)
         if name.endswith((".parquet", ".geoparquet", ".pq")):
             try:
                 return gpd.read_parquet(path), str(path)
             except ValueError:  # plain Parquet, no geometry metadata
                 return pd.read_parquet(path), str(path)
-        return gpd.read_file(path, layer=layer), str(path)
-    except (OSError, ValueError, pd.errors.ParserError) as error:
-        raise InputFileError(f"{path}: cannot read it: {error}") from None
+        return gpd.read_file(path, layer=layer, encoding=encoding), str(path)
+    except (OSError, ValueError) as error:
+        raise InputFileError(f"{path}: cannot read it ({what}): {error}") from None
 
 
 def _where(frame: pd.DataFrame, ids: pd.Series | None, mask: np.ndarray, limit: int = 8) -> str:
@@ -139,16 +158,59 @@ def _where(frame: pd.DataFrame, ids: pd.Series | None, mask: np.ndarray, limit: 
     )
 
 
-def _column_or_constant(
-    frame: pd.DataFrame, spec: Any, what: str, origin: str
-) -> tuple[pd.Series, str]:
-    if isinstance(spec, str) and spec in frame.columns:
-        return frame[spec], f"{what} from column {spec!r}"
-    if isinstance(spec, str) or np.isscalar(spec):
-        return pd.Series(str(spec), index=frame.index), (
-            f"{what}: the constant {spec!r} for every point ({origin} has no column of that name)"
+def _amount(weights: np.ndarray, mask: np.ndarray, units: str | None) -> str:
+    """``weight 12.5 t`` of the masked points, for messages."""
+    total = float(np.nansum(weights[mask])) if mask.any() else 0.0
+    # Six significant digits, but never exponents for large totals (3e+07 reads badly).
+    shown = f"{total:,.0f}" if abs(total) >= 1e6 else f"{total:,.6g}"
+    return f"weight {shown}" + (f" {units}" if units else "")
+
+
+def _column_or_value(
+    frame: pd.DataFrame,
+    origin: str,
+    what: str,
+    column: str | None,
+    value: Any,
+    default: str | None = None,
+) -> tuple[pd.Series | None, str]:
+    """A column (``what=``), or one value for every point (``what_value=``), never a guess.
+
+    A column name that is absent is an error listing the table's columns: a misspelt column
+    must not become a code for every point.
+    """
+    if column is not None and value is not None:
+        raise ConfigError(
+            f"{origin}: give {what} (a column) or {what}_value (one value for every point), "
+            f"not both; got {what}={column!r} and {what}_value={value!r}"
         )
-    raise InputFileError(f"{origin}: {what} must be a column name or a constant, got {spec!r}")
+    if value is not None:
+        return pd.Series([value] * len(frame), index=frame.index, dtype=object), (
+            f"{what} {value!r} for every point ({what}_value)"
+        )
+    column = default if column is None else column
+    if column is None:
+        return None, ""
+    if column not in frame.columns:
+        raise InputFileError(
+            f"{origin}: no column {column!r} for the {what} ({what}=); columns: "
+            f"{format_labels(map(str, frame.columns), 20)} ({what}_value= gives one value "
+            "for every point)"
+        )
+    return frame[column], f"{what} from column {column!r}"
+
+
+def _check_tolerance(tolerance: Any) -> float:
+    try:
+        value = float(tolerance)
+    except (TypeError, ValueError):
+        value = np.nan
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueCheckError(
+            f"tolerance= must be a finite distance in metres, >= 0 (0 turns the nearest-polygon "
+            f"rule off), got {tolerance!r}"
+        )
+    return value
 
 
 def read_concordance(
@@ -156,17 +218,26 @@ def read_concordance(
     code: str = "code",
     sector: str = "sector",
     share: str | None = "share",
+    *,
+    sectors: Sequence[str] | None = None,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """A sector concordance: the user's codes to MRIO sectors, many-to-one or one-to-many.
 
     Parameters
     ----------
     concordance : path, DataFrame or mapping
-        A CSV or table with a column of codes and a column of MRIO sectors, and (for codes that
-        map to several sectors) a column of shares summing to 1 per code; or a mapping
-        ``{code: sector}`` or ``{code: {sector: share}}``.
+        A CSV (any common delimiter, see :func:`gridfoot.io.text.read_csv`) or table with a
+        column of codes and a column of MRIO sectors, and (for codes that map to several
+        sectors) a column of shares summing to 1 per code; or a mapping ``{code: sector}`` or
+        ``{code: {sector: share}}``.
     code, sector, share : str
         Column names. Without a share column every code must map to one sector.
+    sectors : sequence of str, optional
+        The MRIO's sectors: a row naming any other sector is an error naming the row and code
+        (its points would otherwise vanish from the map).
+    encoding : str, optional
+        Text encoding of a CSV (default UTF-8), e.g. ``"gbk"``.
 
     Returns
     -------
@@ -189,29 +260,41 @@ def read_concordance(
             rows += [(str(key), str(s), float(v)) for s, v in targets.items()]
         table = pd.DataFrame(rows, columns=["code", "sector", "share"])
     else:
-        frame, origin = _read_table(concordance, None)
+        frame, origin = _read_table(
+            concordance, None, encoding=encoding, text_columns=(code, sector), what="concordance"
+        )
         origin = f"concordance {origin}"
         missing = [c for c in (code, sector) if c not in frame.columns]
         if missing:
             raise InputFileError(
                 f"{origin}: missing column(s) {format_labels(missing)}; "
-                f"columns: {format_labels(frame.columns)}"
+                f"columns: {format_labels(map(str, frame.columns), 20)}"
+            )
+        blank = frame[code].isna().to_numpy() | frame[sector].isna().to_numpy()
+        if blank.any():
+            raise LabelError(
+                f"{origin}: row(s) {format_labels(np.flatnonzero(blank))} have no "
+                f"{code!r} or no {sector!r}"
             )
         table = pd.DataFrame(
             {
-                "code": frame[code].astype(str).to_numpy(),
-                "sector": frame[sector].astype(str).to_numpy(),
+                "code": frame[code].astype(str).str.strip().to_numpy(),
+                "sector": frame[sector].astype(str).str.strip().to_numpy(),
                 "share": pd.to_numeric(frame[share], errors="coerce").to_numpy()
                 if share in frame.columns
                 else 1.0,
             }
         )
+    if not len(table):
+        raise InputFileError(f"{origin}: no rows")
     bad = ~np.isfinite(table["share"].to_numpy(float)) | (table["share"].to_numpy(float) < 0)
     if bad.any():
         raise ValueCheckError(
             f"{origin}: shares must be finite and >= 0; bad for code(s) "
             f"{format_labels(table['code'][bad].unique())}"
         )
+    if sectors is not None:
+        _check_targets(table, pd.Index(list(map(str, sectors))), origin)
     duplicated = table.duplicated(["code", "sector"])
     if duplicated.any():
         pairs = zip(table["code"][duplicated], table["sector"][duplicated], strict=True)
@@ -225,6 +308,24 @@ def read_concordance(
             + format_labels([f"{c} sums to {v:g}" for c, v in off.items()])
         )
     return table.reset_index(drop=True)
+
+
+def _check_targets(table: pd.DataFrame, sectors: pd.Index, origin: str) -> None:
+    """Every row of a concordance must name one of the MRIO's sectors."""
+    unknown = ~table["sector"].isin(sectors).to_numpy()
+    if not unknown.any():
+        return
+    rows = [
+        f"row {i} (code {c} -> {s})"
+        for i, c, s in zip(
+            np.flatnonzero(unknown), table["code"][unknown], table["sector"][unknown], strict=True
+        )
+    ]
+    raise LabelError(
+        f"{origin}: {format_labels(rows)} name(s) sector(s) "
+        f"{format_labels(table['sector'][unknown].unique())} that the MRIO does not have; "
+        f"its sectors: {format_labels(sectors, 12)}"
+    )
 
 
 # ------------------------------------------------------------------- point in polygon
@@ -277,6 +378,7 @@ def locate(
     """
     import geopandas as gpd
 
+    tolerance = _check_tolerance(tolerance)
     if not isinstance(boundaries, gpd.GeoDataFrame) or attribute not in boundaries.columns:
         raise InputFileError(
             f"boundaries must be a GeoDataFrame with a column {attribute!r} naming each polygon"
@@ -320,9 +422,12 @@ def read_sources(
     *,
     lon: str = "lon",
     lat: str = "lat",
-    sector: str = "sector",
-    weight: str = "weight",
+    sector: str | None = None,
+    sector_value: str | None = None,
+    weight: str | None = None,
+    weight_value: float | None = None,
     region: str | None = None,
+    region_value: str | None = None,
     id: str | None = None,
     crs: Any = "EPSG:4326",
     concordance: Any = None,
@@ -331,27 +436,42 @@ def read_sources(
     units: str | None = None,
     where: Mapping[str, Any] | None = None,
     layer: str | None = None,
+    encoding: str | None = None,
+    sectors: Sequence[str] | None = None,
+    regions: Sequence[str] | None = None,
     invalid: Invalid = "raise",
     unplaced: Unplaced = "warn",
 ) -> Sources:
     """Read point sources from a CSV, GeoPackage, GeoParquet or a (Geo)DataFrame.
 
+    The sector, region and weight of each point come from a column (``sector=``,
+    ``region=``, ``weight=``) or are one value for every point (``sector_value=``,
+    ``region_value=``, ``weight_value=``); never both, and a column that is absent is an
+    error listing the table's columns.
+
     Parameters
     ----------
     source : path or DataFrame
-        CSV (cells may hold newlines), any vector format GDAL reads (GeoPackage, GeoJSON,
-        shapefile), (Geo)Parquet, or a DataFrame. Point geometries stand in for the
-        coordinate columns when those are absent.
+        CSV (any common delimiter, cells may hold newlines), any vector format GDAL reads
+        (GeoPackage, GeoJSON, shapefile), (Geo)Parquet, or a DataFrame. Point geometries
+        stand in for the coordinate columns when those are absent.
     lon, lat : str
         Coordinate columns (x and y in ``crs``).
-    sector : str
-        Column of sector codes (MRIO codes, or codes of ``concordance``), or a constant code
-        for every point (e.g. ``"secE"``) when the table has no column of that name.
-    weight : str
-        Column of emissions or of a proxy (capacity, output); must be finite and >= 0.
+    sector : str, optional
+        Column of sector codes (MRIO codes, or codes of ``concordance``); default
+        ``"sector"`` unless ``sector_value`` is given.
+    sector_value : str, optional
+        One sector code for every point (e.g. ``"secE"`` for a table of power plants).
+    weight : str, optional
+        Column of emissions or of a proxy (capacity, output); must be finite and >= 0, and
+        not 0 everywhere. Default ``"weight"`` unless ``weight_value`` is given.
+    weight_value : float, optional
+        One weight for every point (each point counts the same).
     region : str, optional
-        Column of MRIO region codes, or a constant (e.g. ``"CHN"``) when the table has no
-        column of that name. With ``boundaries``, the boundaries' column naming each region.
+        Column of MRIO region codes; with ``boundaries``, the boundaries' column naming each
+        region.
+    region_value : str, optional
+        One MRIO region for every point (e.g. ``"CHN"``).
     id : str, optional
         Column of point identifiers; must be unique. Row positions otherwise.
     crs : optional
@@ -363,7 +483,7 @@ def read_sources(
         falls in, or of the nearest polygon within ``tolerance`` metres (points just off the
         coast); the rest are unplaced.
     tolerance : float
-        Metres; see ``boundaries``.
+        Metres, finite and >= 0; see ``boundaries``.
     units : str, optional
         Units of the weights when they are emissions (``"t"``, ``"kt"``, ``"Mt"``, ...),
         needed for the ``inventory`` allocation mode.
@@ -372,10 +492,19 @@ def read_sources(
         ``{"Country": "China", "Status": "operating"}``.
     layer : str, optional
         Layer of a multi-layer vector file.
+    encoding : str, optional
+        Text encoding of a CSV (and of the concordance CSV), default UTF-8; e.g. ``"gbk"``.
+    sectors : sequence of str, optional
+        The MRIO's sectors. Points whose sector (after the concordance) is not among them are
+        invalid, and so is a concordance row naming another sector. Without it, sectors are
+        checked only when the points are allocated.
+    regions : sequence of str, optional
+        The MRIO's regions, to check regions given by ``region`` or ``region_value``.
     invalid : {"raise", "report"}
-        Rows with missing or out-of-range coordinates, bad weights, unknown sector codes or
-        duplicated ids raise an error naming them, or (``"report"``) are set aside in
-        ``unplaced`` with the reason.
+        Rows with missing or out-of-range coordinates, bad weights, sectors or regions that
+        are unknown, or duplicated ids raise an error naming them, or (``"report"``) are set
+        aside in ``unplaced`` with the reason, with an
+        :class:`~gridfoot.errors.UnplacedWarning` giving their count and weight.
     unplaced : {"warn", "raise"}
         Points outside every boundary polygon: an :class:`~gridfoot.errors.UnplacedWarning`
         (they are listed in ``unplaced``) or an error.
@@ -384,12 +513,19 @@ def read_sources(
     -------
     Sources
 
+    Raises
+    ------
+    InputFileError
+        The file cannot be read, has no rows, or lacks a named column.
+    LabelError, ValueCheckError
+        Invalid rows (``invalid="raise"``), a bad concordance.
+
     Examples
     --------
     >>> table = pd.DataFrame({"plant": ["a", "b", "c"], "lon": [116.4, 121.5, 113.3],
     ...                       "lat": [39.9, 31.2, 23.1], "co2": [5.0, 3.0, 2.0]})
-    >>> sources = read_sources(table, id="plant", weight="co2", sector="secE", region="CHN",
-    ...                        units="Mt")
+    >>> sources = read_sources(table, id="plant", weight="co2", sector_value="secE",
+    ...                        region_value="CHN", units="Mt")
     >>> sources.points[["id", "region", "sector", "weight"]]
       id region sector  weight
     0  a    CHN   secE     5.0
@@ -400,24 +536,48 @@ def read_sources(
         raise ValueError(
             f"invalid= 'raise'|'report' and unplaced= 'warn'|'raise', got {invalid!r}, {unplaced!r}"
         )
-    frame, origin = _read_table(source, layer)
+    tolerance = _check_tolerance(tolerance)
+    if weight_value is not None and not (
+        isinstance(weight_value, int | float) and np.isfinite(weight_value) and weight_value > 0
+    ):
+        raise ValueCheckError(f"weight_value= must be a finite number > 0, got {weight_value!r}")
+    if boundaries is not None and region_value is not None:
+        raise ConfigError(
+            "with boundaries the region comes from the polygons (region= their column); "
+            f"drop region_value={region_value!r}"
+        )
+    # Codes are text: "0610" must not become 610 (nor 3511 a float beside a blank).
+    text_columns = [id, sector if sector_value is None else None]
+    text_columns.append(sector or "sector" if sector_value is None else None)
+    if boundaries is None and region_value is None:
+        text_columns.append(region)
+    frame, origin = _read_table(source, layer, encoding=encoding, text_columns=text_columns)
+    if not len(frame):
+        raise InputFileError(f"{origin}: no points (the table has no rows)")
     # Rows are numbered in the table as read, before where= selects some of them.
     frame = _select_rows(frame.reset_index(drop=True), where, origin)
     frame, crs = _coordinates(frame, lon, lat, crs, origin)
-    missing = [c for c in (weight, id) if c is not None and c not in frame.columns]
-    if missing:
+    if id is not None and id not in frame.columns:
         raise InputFileError(
-            f"{origin}: missing column(s) {format_labels(missing)}; "
-            f"columns: {format_labels(frame.columns)}"
+            f"{origin}: no column {id!r} for the id (id=); columns: "
+            f"{format_labels(map(str, frame.columns), 20)}"
         )
-    notes = []
+    weight_column, weight_note = _column_or_value(
+        frame, origin, "weight", weight, weight_value, "weight"
+    )
+    sector_column, sector_note = _column_or_value(
+        frame, origin, "sector", sector, sector_value, "sector"
+    )
+    sector_label = sector if sector_value is None else "sector_value"
+    sector_label = sector_label or "sector"
+    weight_label = weight if weight_value is None else "weight_value"
+    weight_label = weight_label or "weight"
+    notes = [sector_note]
     ids = frame[id].astype("str") if id is not None else None
-    sectors, note = _column_or_constant(frame, sector, "sector", origin)
-    sectors = sectors.astype("str")
-    notes.append(note)
+    codes = sector_column.astype("str").str.strip()
     x = pd.to_numeric(frame[lon], errors="coerce").to_numpy(float)
     y = pd.to_numeric(frame[lat], errors="coerce").to_numpy(float)
-    weights = pd.to_numeric(frame[weight], errors="coerce").to_numpy(float)
+    weights = pd.to_numeric(weight_column, errors="coerce").to_numpy(float)
 
     problems: list[tuple[str, np.ndarray, type[GridfootError]]] = []
 
@@ -429,54 +589,77 @@ def read_sources(
     problem(no_xy, f"missing or non-numeric coordinates ({lon!r}, {lat!r})", ValueCheckError)
     if crs.is_geographic:
         _check_ranges(x, y, no_xy, lon, lat, problem)
-    problem(~np.isfinite(weights), f"missing or non-finite weight ({weight!r})", ValueCheckError)
-    problem(weights < 0, f"negative weight ({weight!r})", ValueCheckError)
-    problem(sectors.isna().to_numpy(), f"missing sector ({sector!r})", LabelError)
+    problem(
+        ~np.isfinite(weights), f"missing or non-finite weight ({weight_label!r})", ValueCheckError
+    )
+    problem(weights < 0, f"negative weight ({weight_label!r})", ValueCheckError)
+    has_code = (codes.notna() & (codes != "")).to_numpy()
+    problem(~has_code, f"missing sector ({sector_label!r})", LabelError)
     if ids is not None:
         problem(ids.duplicated(keep=False).to_numpy(), f"duplicated id ({id!r})", LabelError)
         problem(ids.isna().to_numpy(), f"missing id ({id!r})", LabelError)
     table = None
     if concordance is not None:
-        table = read_concordance(concordance)
-        unknown = ~sectors.isin(table["code"]).to_numpy() & sectors.notna().to_numpy()
-        problem(unknown, "sector code absent from the concordance", LabelError)
+        table = read_concordance(concordance, sectors=sectors, encoding=encoding)
+        unknown = ~codes.isin(table["code"]).to_numpy() & has_code
+        problem(
+            unknown,
+            f"sector code(s) {format_labels(codes[unknown].unique())} ({sector_label!r}) absent "
+            "from the concordance",
+            LabelError,
+        )
+    elif sectors is not None:
+        unknown = ~codes.isin(list(map(str, sectors))).to_numpy() & has_code
+        problem(
+            unknown,
+            f"sector code(s) {format_labels(codes[unknown].unique())} ({sector_label!r}) that "
+            f"are not MRIO sectors ({format_labels(sectors, 12)}); codes of another "
+            "classification need a concordance",
+            LabelError,
+        )
 
     if boundaries is not None:
         if region is None:
             raise InputFileError("with boundaries, name their column of region codes: region=")
-        regions, located, note = _regions_from_polygons(
+        labels, located, note = _regions_from_polygons(
             x, y, crs, boundaries, region, tolerance, origin
         )
     else:
-        if region is None:
+        if region is None and region_value is None:
             raise InputFileError(
-                f"{origin}: say where the region comes from: region= a column, a constant "
-                "(e.g. 'CHN'), or the column of boundaries= polygons"
+                f"{origin}: say where the region comes from: region= a column, "
+                "region_value= one region for every point (e.g. 'CHN'), or the column of "
+                "boundaries= polygons"
             )
-        regions, note = _column_or_constant(frame, region, "region", origin)
-        regions = regions.astype("str")
+        column, note = _column_or_value(frame, origin, "region", region, region_value)
+        labels = column.astype("str").str.strip()
         located = None
-        problem(regions.isna().to_numpy(), f"missing region ({region!r})", LabelError)
-    notes.append(note)
+        region_label = region or "region_value"
+        problem(labels.isna().to_numpy(), f"missing region ({region_label!r})", LabelError)
+        if regions is not None:
+            strange = ~labels.isin(list(map(str, regions))).to_numpy() & labels.notna().to_numpy()
+            problem(
+                strange,
+                f"region(s) {format_labels(labels[strange].unique())} ({region_label!r}) that "
+                f"are not MRIO regions ({format_labels(regions, 12)})",
+                LabelError,
+            )
+    notes += [note, weight_note]
 
     invalid_mask = np.zeros(len(frame), dtype=bool)
-    reasons = pd.Series(None, index=frame.index, dtype="str")
-    for reason, mask, kind in problems:
-        if invalid == "raise":
-            raise kind(
-                f"{origin}: {int(mask.sum())} point(s) with {reason}: "
-                f"{_where(frame, ids, mask)}"
-                + (
-                    f"; other problems: {format_labels([p[0] for p in problems[1:]])}"
-                    if len(problems) > 1
-                    else ""
-                )
-                + " (invalid='report' sets such points aside instead)"
-            )
-        reasons[mask & reasons.isna().to_numpy()] = reason
+    for _, mask, _ in problems:
         invalid_mask |= mask
+    usable = ~invalid_mask
+    if usable.any() and not (weights[usable] > 0).any():
+        problem(
+            usable,
+            f"weight 0 ({weight_label!r}), and no point has more: nothing to spread emissions by",
+            ValueCheckError,
+        )
+    reasons = _judge(problems, invalid, frame, ids, weights, units, origin)
+    invalid_mask = reasons.notna().to_numpy()
 
-    lost = ~invalid_mask & regions.isna().to_numpy()
+    lost = ~invalid_mask & labels.isna().to_numpy()
     if located is not None:
         reasons[lost] = f"outside every boundary polygon (farther than {tolerance:g} m)"
     keep = ~(invalid_mask | lost)
@@ -486,10 +669,10 @@ def read_sources(
             "row": frame.index.to_numpy(),
             "x": x,
             "y": y,
-            "region": regions,
-            "sector": sectors,
+            "region": labels,
+            "sector": codes,
             "weight": weights,
-            "source_sector": sectors,
+            "source_sector": codes,
         }
     )
     set_aside = base.loc[~keep, UNPLACED_COLUMNS[:-1]].assign(reason=reasons[~keep])
@@ -508,10 +691,20 @@ def read_sources(
         units=units,
         notes=tuple(notes),
     )
+    if invalid_mask.any():
+        counts = reasons[invalid_mask].value_counts()
+        warnings.warn(
+            f"{origin}: {int(invalid_mask.sum())} point(s) set aside (invalid='report'), "
+            f"{_amount(weights, invalid_mask, units)}: "
+            + "; ".join(f"{n} with {r}" for r, n in counts.items())
+            + "; they are listed in .unplaced",
+            UnplacedWarning,
+            stacklevel=2,
+        )
     outside = int(lost.sum())
     if outside:
         message = (
-            f"{origin}: {outside} point(s) with weight {weights[lost].sum():,.6g} lie outside "
+            f"{origin}: {outside} point(s) with {_amount(weights, lost, units)} lie outside "
             f"every boundary polygon (farther than {tolerance:g} m): "
             f"{_where(frame, ids, lost)}; they are listed in .unplaced"
         )
@@ -519,6 +712,30 @@ def read_sources(
             raise UnplacedError(message)
         warnings.warn(message, UnplacedWarning, stacklevel=2)
     return result
+
+
+def _judge(
+    problems: list[tuple[str, np.ndarray, type[GridfootError]]],
+    invalid: Invalid,
+    frame: pd.DataFrame,
+    ids: pd.Series | None,
+    weights: np.ndarray,
+    units: str | None,
+    origin: str,
+) -> pd.Series:
+    """Raise on the first problem (``invalid="raise"``), else each bad row's first reason."""
+    reasons = pd.Series(None, index=frame.index, dtype="str")
+    for reason, mask, kind in problems:
+        if invalid == "raise":
+            others = [p[0] for p in problems if p[0] != reason]
+            raise kind(
+                f"{origin}: {int(mask.sum())} point(s) with {reason}, "
+                f"{_amount(weights, mask, units)}: {_where(frame, ids, mask)}"
+                + (f"; other problems: {format_labels(others, 4)}" if others else "")
+                + " (invalid='report' sets such points aside instead)"
+            )
+        reasons[mask & reasons.isna().to_numpy()] = reason
+    return reasons
 
 
 def _select_rows(frame: pd.DataFrame, where: Mapping[str, Any] | None, origin: str) -> pd.DataFrame:
@@ -533,6 +750,12 @@ def _select_rows(frame: pd.DataFrame, where: Mapping[str, Any] | None, origin: s
             )
         values = [wanted] if isinstance(wanted, str) or np.isscalar(wanted) else list(wanted)
         keep &= frame[column].isin(values).to_numpy()
+    if not keep.any():
+        raise InputFileError(
+            f"{origin}: where= keeps none of its {len(frame):,} rows ("
+            + ", ".join(f"{c} = {v!r}" for c, v in where.items())
+            + ")"
+        )
     return frame.loc[keep]
 
 
@@ -562,8 +785,8 @@ def _coordinates(
     missing = [c for c in (lon, lat) if c not in frame.columns]
     if missing:
         raise InputFileError(
-            f"{origin}: missing coordinate column(s) {format_labels(missing)}; "
-            f"columns: {format_labels(frame.columns)}"
+            f"{origin}: missing coordinate column(s) {', '.join(map(repr, missing))} (lon=, "
+            f"lat=); columns: {format_labels(map(str, frame.columns), 20)}"
         )
     return frame, _as_crs(crs, "points")
 

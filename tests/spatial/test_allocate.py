@@ -144,6 +144,23 @@ def test_conservation_for_every_producer_destination_category(allocation, driven
         assert np.allclose(sums.values, expected.values, rtol=1e-12, atol=0)
 
 
+def test_placement_by_hand_on_the_four_by_four_fixture(grid, regions, points, driven):
+    """A/ele 80 t on points; A/man 16 t and B/ele 10 t over land; B/man 50 t on points (10 t of
+    it reassigned from p6, off the grid). Destination C (foreign) drives 16 + 8 + 5 + 20."""
+    sources = fixture_sources(points)
+    with pytest.warns(UnplacedWarning, match="1 point"):
+        allocation = allocate(sources, grid, driven, regions=regions)
+    whole = allocation.placement()
+    assert whole["on_points"].tolist() == [80, 0, 0, 50]
+    assert whole["fallback"].tolist() == [0, 16, 10, 0]
+    assert whole["unplaced"].sum() == 0
+    foreign = allocation.placement(driven.sel(destination="C"))
+    assert foreign["on_points"].tolist() == pytest.approx([16, 0, 0, 20])
+    assert foreign["fallback"].tolist() == pytest.approx([0, 8, 5, 0])
+    assert allocation.report.loc[("B", "man"), "reassigned"] == pytest.approx(10)
+    assert allocation.unplaced["outcome"].tolist() == ["reassigned to the producer's placed points"]
+
+
 def test_inventory_mode_by_hand(points, grid, driven, regions):
     in_kg = points.assign(co2=points["co2"] * 1000)
     sources = fixture_sources(in_kg, units="kg")
@@ -269,11 +286,14 @@ def test_footprint_dataset_and_swapped_coordinates(grid):
     # Degrees: a grid over Germany in LAEA, points given lat-first by mistake.
     germany = Grid.from_bounds((4_000_000, 2_700_000, 4_600_000, 3_500_000), CRS)
     table = pd.DataFrame({"lon": [51.0, 52.5, 48.1], "lat": [10.0, 13.4, 11.6], "w": [1.0, 1, 1]})
-    swapped = read_sources(table, weight="w", sector="goods", region="A")
+    swapped = read_sources(table, weight="w", sector_value="goods", region_value="A")
     with pytest.raises(ValueCheckError, match="swapped"):
         allocate(swapped, germany, fp)
     right = read_sources(
-        table.rename(columns={"lon": "lat", "lat": "lon"}), weight="w", sector="goods", region="A"
+        table.rename(columns={"lon": "lat", "lat": "lon"}),
+        weight="w",
+        sector_value="goods",
+        region_value="A",
     )
     allocation = allocate(right, germany, fp)
     cube = allocation.cube(fp)
@@ -319,7 +339,7 @@ def problems(draw):
     )
     edges = [0.0, *(c * 250.0 for c in cuts), nx * 1000.0]
     n_sectors, n_dest, n_cat = (draw(st.integers(1, 3)) for _ in range(3))
-    n_points = draw(st.integers(0, 25))
+    n_points = draw(st.integers(1, 25))
     coordinate = st.one_of(
         st.floats(-300, 5_300, allow_nan=False), st.integers(-1, 11).map(lambda k: k * 500.0)
     )
@@ -414,18 +434,19 @@ def test_conservation_and_lazy_cube_equal_an_independent_dense_reference(problem
         },
         attrs={"units": "t"},
     )
-    sources = read_sources(
-        problem["points"],
-        lon="x",
-        lat="y",
-        crs=CRS,
-        region="region",
-        sector="sector",
-        weight="w",
-        units="t",
-    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnplacedWarning)
+        sources = read_sources(
+            problem["points"],
+            lon="x",
+            lat="y",
+            crs=CRS,
+            region="region",
+            sector="sector",
+            weight="w",
+            units="t",
+            invalid="report",  # every weight 0 is set aside: the producers fall back to land
+        )
         allocation = allocate(sources, grid, footprint, regions=strips, mode=problem["mode"])
         cube = allocation.cube(footprint, keep_category=True, chunk_bytes=nx * ny * n_cat * 8)
         grid_map = allocation.map(footprint.sum(["destination", "category"]))
