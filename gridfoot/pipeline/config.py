@@ -57,7 +57,7 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     connectivity = 8              # 8 (corners touch) or 4
     gistar = true
     neighbours = "queen"          # Gi* neighbourhood: "queen", "rook" or "distance"
-    distance = 1.0                # in cells
+    distance = 1.0                # in cells, at least 1
 
     [output]
     dir = "gridfoot_output"       # overridden by --out
@@ -70,6 +70,14 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     [dask]
     scheduler = "threads"         # "threads", "synchronous", "processes" or "tcp://host:8786"
     chunk_mb = 128.0              # target size of a cube chunk
+    memory_budget = "8 GiB"       # refuse a run needing more (default: 0.75 of free memory)
+
+Fractions: ``hotspots.shares`` and ``hotspot_share`` are shares of the total, in (0, 1];
+``hotspots.top_area`` is a share of land, in [0, 1]; ``output.published`` values are shares in
+[0, 1]. ``dask.memory_budget`` is a size with its unit (KiB, MiB, GiB, TiB, or kB, MB, GB, TB);
+the grid, the destination layers, the allocation and the cube chunks are estimated from the
+grid's shape before they are allocated (see :mod:`gridfoot.resources`) and a run that would
+not fit is refused with the numbers.
 """
 
 from __future__ import annotations
@@ -78,9 +86,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gridfoot.config import from_mapping, load_config, to_plain, to_toml
+from gridfoot.config import (
+    check_choice,
+    check_fraction,
+    check_fractions,
+    check_literals,
+    check_number,
+    from_mapping,
+    load_config,
+    to_plain,
+    to_toml,
+)
 from gridfoot.errors import ConfigError
 from gridfoot.io.atomic import atomic_file
+from gridfoot.resources import parse_size
 
 __all__ = [
     "BoundariesConfig",
@@ -98,11 +117,9 @@ __all__ = [
 
 GeoTiffLayer = Literal["total", "destinations", "hotspot_mask", "gistar", "hubs"]
 
-
-def _fractions(values: tuple[float, ...], where: str) -> None:
-    bad = [v for v in values if not 0 < v <= 1]
-    if bad:
-        raise ConfigError(f"{where}: fractions must be in (0, 1], got {bad}")
+#: Gi* neighbourhoods and hub connectivities: the same choices as the hotspots API and CLI.
+NEIGHBOURS = ("queen", "rook", "distance")
+CONNECTIVITY = (4, 8)
 
 
 @dataclass(frozen=True)
@@ -161,14 +178,17 @@ class BoundariesConfig:
 
 @dataclass(frozen=True)
 class GridConfig:
-    """``[grid]``: ``crs = "auto"`` fits an Albers equal-area conic to the boundaries."""
+    """``[grid]``: ``crs = "auto"`` fits an Albers equal-area conic to the boundaries.
+
+    The resolution is checked against the memory budget when the grid is built
+    (:meth:`gridfoot.spatial.Grid.for_boundaries`), from the boundaries' extent.
+    """
 
     crs: str = "auto"
     resolution: float = 10_000.0
 
     def __post_init__(self) -> None:
-        if not self.resolution > 0:
-            raise ConfigError(f"grid.resolution: must be positive, got {self.resolution}")
+        check_number(self.resolution, "grid.resolution", low=0, low_open=True, meaning="metres")
 
 
 @dataclass(frozen=True)
@@ -201,9 +221,15 @@ class HotspotsConfig:
     distance: float = 1.0
 
     def __post_init__(self) -> None:
-        _fractions(self.shares, "hotspots.shares")
-        _fractions(self.top_area, "hotspots.top_area")
-        _fractions((self.hotspot_share,), "hotspots.hotspot_share")
+        # the same checks as gridfoot.hotspots' functions and `gridfoot hotspots`
+        check_fractions(self.shares, "hotspots.shares", meaning="shares of the total")
+        check_fractions(self.top_area, "hotspots.top_area", zero=True, meaning="shares of land")
+        check_fraction(self.hotspot_share, "hotspots.hotspot_share", meaning="share of the total")
+        check_choice(self.connectivity, "hotspots.connectivity", CONNECTIVITY)
+        check_choice(self.neighbours, "hotspots.neighbours", NEIGHBOURS)
+        check_number(self.distance, "hotspots.distance", low=1, meaning="cells")
+        if not isinstance(self.gistar, bool):
+            raise ConfigError(f"hotspots.gistar: expected true/false, got {self.gistar!r}")
 
 
 @dataclass(frozen=True)
@@ -217,6 +243,12 @@ class OutputConfig:
     top_destinations: int = 6
     published: dict[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        check_literals(self, "output")
+        check_number(self.top_destinations, "output.top_destinations", low=1, integer=True)
+        for code, share in self.published.items():
+            check_fraction(share, f"output.published.{code}", zero=True, meaning="a share")
+
 
 @dataclass(frozen=True)
 class DaskConfig:
@@ -224,6 +256,7 @@ class DaskConfig:
 
     scheduler: str = "threads"
     chunk_mb: float = 128.0
+    memory_budget: str | float | None = None
 
     def __post_init__(self) -> None:
         known = ("threads", "synchronous", "processes")
@@ -232,8 +265,16 @@ class DaskConfig:
                 f"dask.scheduler: expected one of {', '.join(known)} or an address such as "
                 f"tcp://host:8786, got {self.scheduler!r}"
             )
-        if not self.chunk_mb > 0:
-            raise ConfigError(f"dask.chunk_mb: must be positive, got {self.chunk_mb}")
+        check_number(self.chunk_mb, "dask.chunk_mb", low=0, low_open=True, meaning="MiB")
+        if self.memory_budget is not None:
+            parse_size(self.memory_budget, "dask.memory_budget", bytes_allowed=False)
+
+    @property
+    def memory_budget_bytes(self) -> int | None:
+        """``memory_budget`` in bytes; None: the default share of the available memory."""
+        if self.memory_budget is None:
+            return None
+        return parse_size(self.memory_budget, "dask.memory_budget", bytes_allowed=False)
 
 
 @dataclass(frozen=True)

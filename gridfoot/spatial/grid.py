@@ -29,8 +29,12 @@ import xarray as xr
 from affine import Affine
 
 from gridfoot.errors import GridError, format_labels
+from gridfoot.resources import check_memory, estimate_grid_memory
 
 __all__ = ["Grid", "albers_for", "cell_coverage"]
+
+#: How the memory budget is named in refusals: the run's key and the API's keyword.
+_BUDGET_NAME = "[dask] memory_budget (memory_budget= in the API)"
 
 # PROJ's areal scale of an equal-area projection is 1 to ~1e-10 (numerical derivatives).
 _EQUAL_AREA_TOLERANCE = 1e-6
@@ -143,11 +147,29 @@ class Grid:
         bounds: Sequence[float],
         crs: Any,
         resolution: float | tuple[float, float] = 10_000,
+        *,
+        memory_budget: Any = None,
     ) -> Grid:
         """A grid covering ``bounds = (west, south, east, north)`` in the CRS's units.
 
         The bounds are widened to multiples of the resolution, so grids of the same CRS and
         resolution always line up.
+
+        Parameters
+        ----------
+        bounds : (west, south, east, north)
+        crs : pyproj.CRS or anything pyproj understands
+        resolution : float or (dx, dy)
+            Cell size in the CRS's units.
+        memory_budget : str or int, optional
+            The memory the grid's arrays (land fraction, cell areas and the temporaries that
+            compute them) may need: ``"8 GiB"`` or a number of bytes; default 0.75 of the
+            memory available (see :mod:`gridfoot.resources`).
+
+        Raises
+        ------
+        MemoryBudgetError
+            When the grid would need more than the budget; nothing large is allocated.
 
         Examples
         --------
@@ -161,7 +183,9 @@ class Grid:
         west, east = np.floor(west / dx) * dx, np.ceil(east / dx) * dx
         south, north = np.floor(south / dy) * dy, np.ceil(north / dy) * dy
         shape = (round((north - south) / dy), round((east - west) / dx))
-        return cls(_as_crs(crs), Affine(dx, 0.0, west, 0.0, -dy, north), shape)
+        crs = _as_crs(crs)
+        _check_grid_memory(shape, (dx, dy), crs, memory_budget)
+        return cls(crs, Affine(dx, 0.0, west, 0.0, -dy, north), shape)
 
     @classmethod
     def for_boundaries(
@@ -169,6 +193,8 @@ class Grid:
         boundaries: Any,
         resolution: float | tuple[float, float] = 10_000,
         crs: Any = None,
+        *,
+        memory_budget: Any = None,
     ) -> Grid:
         """A grid over boundary polygons, with their land fraction.
 
@@ -181,6 +207,14 @@ class Grid:
         crs : optional
             The grid's CRS. By default an Albers equal-area conic fitted to the polygons'
             lon/lat extent (:func:`albers_for`).
+        memory_budget : str or int, optional
+            See :meth:`from_bounds`; checked from the bounds and resolution before the land
+            fraction is computed.
+
+        Raises
+        ------
+        MemoryBudgetError
+            When the grid would need more than the budget.
 
         Examples
         --------
@@ -199,7 +233,9 @@ class Grid:
             crs = albers_for(*shapely.total_bounds(lonlat))
         crs = _as_crs(crs)
         projected = _reproject(geometries, source_crs, crs)
-        grid = cls.from_bounds(shapely.total_bounds(projected), crs, resolution)
+        grid = cls.from_bounds(
+            shapely.total_bounds(projected), crs, resolution, memory_budget=memory_budget
+        )
         return grid._with_projected_land(projected)
 
     @classmethod
@@ -237,8 +273,10 @@ class Grid:
             land = data["land_fraction"].transpose("y", "x").to_numpy()
         return cls(pyproj.CRS.from_user_input(crs), transform, (len(y), len(x)), land)
 
-    def with_land(self, boundaries: Any) -> Grid:
+    def with_land(self, boundaries: Any, *, memory_budget: Any = None) -> Grid:
         """This grid with the land fraction of boundary polygons (their union's coverage).
+
+        ``memory_budget`` is checked first, as in :meth:`from_bounds`.
 
         Examples
         --------
@@ -251,6 +289,7 @@ class Grid:
         >>> grid.with_land(half).land_fraction.values.tolist()
         [[1.0, 0.5]]
         """
+        _check_grid_memory(self.shape, self.resolution, self.crs, memory_budget)
         geometries, source_crs = _polygon_array(boundaries)
         return self._with_projected_land(_reproject(geometries, source_crs, self.crs))
 
@@ -442,6 +481,21 @@ def _axis_attrs(crs: pyproj.CRS) -> tuple[dict[str, str], dict[str, str]]:
     return (
         {"standard_name": "projection_x_coordinate", "units": unit, "axis": "X"},
         {"standard_name": "projection_y_coordinate", "units": unit, "axis": "Y"},
+    )
+
+
+def _check_grid_memory(
+    shape: tuple[int, int], resolution: tuple[float, float], crs: pyproj.CRS, budget: Any
+) -> None:
+    """Refuse a grid whose arrays would not fit the memory budget, before building them."""
+    (ny, nx), (dx, dy) = shape, resolution
+    units = crs.axis_info[0].unit_name if crs.axis_info else ""
+    check_memory(
+        estimate_grid_memory(shape),
+        f"a grid of {ny:,} x {nx:,} = {ny * nx:,} cells of {dx:g} x {dy:g} {units}".rstrip(),
+        budget,
+        change="coarsen the resolution (grid.resolution)",
+        name=_BUDGET_NAME,
     )
 
 
