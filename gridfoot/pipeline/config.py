@@ -87,9 +87,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gridfoot.config import (
-    check_choice,
     check_fraction,
-    check_fractions,
     check_literals,
     check_number,
     from_mapping,
@@ -98,6 +96,13 @@ from gridfoot.config import (
     to_toml,
 )
 from gridfoot.errors import ConfigError
+from gridfoot.hotspots.options import (
+    check_area,
+    check_connectivity,
+    check_neighbourhood,
+    check_share,
+    check_shares,
+)
 from gridfoot.io.atomic import atomic_file
 from gridfoot.resources import parse_size
 
@@ -116,10 +121,6 @@ __all__ = [
 ]
 
 GeoTiffLayer = Literal["total", "destinations", "hotspot_mask", "gistar", "hubs"]
-
-#: Gi* neighbourhoods and hub connectivities: the same choices as the hotspots API and CLI.
-NEIGHBOURS = ("queen", "rook", "distance")
-CONNECTIVITY = (4, 8)
 
 
 @dataclass(frozen=True)
@@ -222,12 +223,13 @@ class HotspotsConfig:
 
     def __post_init__(self) -> None:
         # the same checks as gridfoot.hotspots' functions and `gridfoot hotspots`
-        check_fractions(self.shares, "hotspots.shares", meaning="shares of the total")
-        check_fractions(self.top_area, "hotspots.top_area", zero=True, meaning="shares of land")
-        check_fraction(self.hotspot_share, "hotspots.hotspot_share", meaning="share of the total")
-        check_choice(self.connectivity, "hotspots.connectivity", CONNECTIVITY)
-        check_choice(self.neighbours, "hotspots.neighbours", NEIGHBOURS)
-        check_number(self.distance, "hotspots.distance", low=1, meaning="cells")
+        check_shares(self.shares, "hotspots.shares")
+        check_area(self.top_area, "hotspots.top_area")
+        check_share(self.hotspot_share, "hotspots.hotspot_share")
+        check_connectivity(self.connectivity, "hotspots.connectivity")
+        check_neighbourhood(
+            self.neighbours, self.distance, ("hotspots.neighbours", "hotspots.distance")
+        )
         if not isinstance(self.gistar, bool):
             raise ConfigError(f"hotspots.gistar: expected true/false, got {self.gistar!r}")
 

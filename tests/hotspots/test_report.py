@@ -185,4 +185,4 @@ def test_bad_selections(tmp_path, capsys):
     assert main(["hotspots", str(cube), "--sum", "sector", "--out", str(tmp_path)]) == 2
     assert "not a dim" in capsys.readouterr().err
     assert main(["hotspots", str(tmp_path / "none.tif"), "--out", str(tmp_path)]) == 2
-    assert "not found" in capsys.readouterr().err
+    assert "none.tif: no such file or store" in capsys.readouterr().err
