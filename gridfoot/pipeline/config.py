@@ -104,6 +104,7 @@ from gridfoot.hotspots.options import (
     check_shares,
 )
 from gridfoot.io.atomic import atomic_file
+from gridfoot.plot.style import FigureFormat
 from gridfoot.resources import parse_size
 
 __all__ = [
@@ -241,7 +242,7 @@ class OutputConfig:
     dir: Path | None = None
     cube: bool = True
     geotiff: tuple[GeoTiffLayer, ...] = ("total", "destinations", "hotspot_mask", "gistar")
-    maps: tuple[Literal["png", "pdf", "svg"], ...] = ("png", "pdf", "svg")
+    maps: tuple[FigureFormat, ...] = ("png", "pdf", "svg")
     top_destinations: int = 6
     published: dict[str, float] = field(default_factory=dict)
 

@@ -5,9 +5,10 @@ matplotlib is imported inside the functions that need it, so importing gridfoot 
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from gridfoot.errors import ConfigError
 from gridfoot.io.atomic import atomic_file
@@ -15,9 +16,11 @@ from gridfoot.io.atomic import atomic_file
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FORMATS", "paper_style", "save_figure"]
+__all__ = ["FORMATS", "FigureFormat", "paper_style", "save_figure"]
 
-FORMATS = ("png", "pdf", "svg")
+#: Figure formats, as configuration schemas spell them (checked when a config is read).
+FigureFormat = Literal["png", "pdf", "svg"]
+FORMATS: tuple[str, ...] = typing.get_args(FigureFormat)
 
 #: Matplotlib settings for figures that go into papers: readable at column width.
 PAPER_RC = {
