@@ -66,6 +66,8 @@ _UNITS = {
     "gb": 10**9,
     "tb": 10**12,
 }
+#: Where Linux tells how much memory is available.
+MEMINFO = Path("/proc/meminfo")
 _SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z]+)\s*$")
 GiB = 2**30
 
@@ -119,7 +121,7 @@ def available_memory() -> int:
     times the page size from ``os.sysconf``, else physical pages.
     """
     try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
+        for line in MEMINFO.read_text().splitlines():
             if line.startswith("MemAvailable:"):
                 return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):

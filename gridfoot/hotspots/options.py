@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from gridfoot.config import check_choice, check_fraction, check_fractions, check_number
+from gridfoot.errors import ConfigError
 
 __all__ = [
     "CONNECTIVITY",
@@ -87,6 +88,15 @@ def check_neighbourhood(
     gridfoot.errors.ConfigError: --distance: must be a number >= 1 (cells; 1 = the adjacent \
 cells), got 0.5
     """
-    check_choice(neighbours, names[0], NEIGHBOURS)
-    reach = check_number(distance, names[1], low=1, meaning="cells; 1 = the adjacent cells")
+    problems = []
+    try:
+        check_choice(neighbours, names[0], NEIGHBOURS)
+    except ConfigError as error:
+        problems.append(str(error))
+    try:
+        reach = check_number(distance, names[1], low=1, meaning="cells; 1 = the adjacent cells")
+    except ConfigError as error:
+        problems.append(str(error))
+    if problems:  # both named at once: they are set together
+        raise ConfigError("; ".join(problems))
     return neighbours, reach

@@ -246,21 +246,29 @@ def check_report_options(
 got 0
     """
     spelled = {key: key for key in CLI_NAMES} | (names or {})
+    checked: dict[str, Any] = {}
+    problems: list[str] = []
+
+    def check(key: str, function: Any, *args: Any) -> None:
+        try:
+            checked[key] = function(*args)
+        except ConfigError as error:  # gather them: one line names every bad option
+            problems.append(str(error))
+
     if name_field is not None and regions is None:
-        raise ConfigError(
+        problems.append(
             f"{spelled['name_field']} {name_field!r} names a column of the region polygons: "
             f"it needs {spelled['regions']}"
         )
-    neighbours, distance = check_neighbourhood(
-        neighbours, distance, (spelled["neighbours"], spelled["distance"])
-    )
-    return {
-        "share": check_share(share, spelled["share"]),
-        "top_area": check_land_share(top_area, spelled["top_area"]),
-        "connectivity": check_connectivity(connectivity, spelled["connectivity"]),
-        "neighbours": neighbours,
-        "distance": distance,
-    }
+    check("share", check_share, share, spelled["share"])
+    check("top_area", check_land_share, top_area, spelled["top_area"])
+    check("connectivity", check_connectivity, connectivity, spelled["connectivity"])
+    names_pair = (spelled["neighbours"], spelled["distance"])
+    check("neighbourhood", check_neighbourhood, neighbours, distance, names_pair)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    neighbours, distance = checked.pop("neighbourhood")
+    return {**checked, "neighbours": neighbours, "distance": distance}
 
 
 def write_report(
