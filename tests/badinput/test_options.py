@@ -166,3 +166,46 @@ def test_the_edited_urban_config_is_otherwise_valid(study) -> None:
 
     config = load_config(_edit_cities(study, top_sectors=3), UrbanConfig)
     assert config.top_sectors == 3 and len(config.city) == 8
+
+
+# -- the Python API: option values refused as ConfigError, before anything is drawn or saved --
+
+
+def test_save_figure_checks_every_format_before_saving_any(tmp_path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gridfoot.errors import ConfigError
+    from gridfoot.plot.style import save_figure
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    try:
+        with pytest.raises(ConfigError, match=r"formats\[1\]: expected one of .*'bogus'"):
+            save_figure(fig, tmp_path / "line", ["png", "bogus"])
+        assert list(tmp_path.iterdir()) == []  # the png was not written first
+        with pytest.raises(ConfigError, match="dpi: must be a whole number >= 1, got 0"):
+            save_figure(fig, tmp_path / "line", ["png"], dpi=0)
+    finally:
+        plt.close(fig)
+
+
+def test_map_options_are_refused_as_config_errors() -> None:
+    # matplotlib's own ValueError for an unknown colour map used to escape
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from gridfoot.errors import ConfigError
+    from gridfoot.plot import maps
+    from gridfoot.spatial import Grid
+
+    layer = Grid.from_bounds((0, 0, 20_000, 10_000), "EPSG:3035").wrap(np.ones((1, 2)))
+    with pytest.raises(ConfigError, match="cmap: 'no-such-map' is not a matplotlib colour map"):
+        maps.map_grid(layer, cmap="no-such-map")
+    with pytest.raises(ConfigError, match="hub_labels: must be a whole number >= 0, got -1"):
+        maps.map_grid(layer, hub_labels=-1)
+    stack = layer.expand_dims(destination=["A", "B"])
+    with pytest.raises(ConfigError, match="columns: must be a whole number >= 1, got 0"):
+        maps.small_multiples(stack, columns=0)
