@@ -29,7 +29,7 @@ import xarray as xr
 from affine import Affine
 
 from gridfoot.errors import GridError, format_labels
-from gridfoot.resources import check_memory, estimate_grid_memory
+from gridfoot.resources import check_memory, estimate_grid_memory, memory_budget
 
 __all__ = ["Grid", "albers_for", "cell_coverage"]
 
@@ -493,7 +493,7 @@ def _check_grid_memory(
     check_memory(
         estimate_grid_memory(shape),
         f"a grid of {ny:,} x {nx:,} = {ny * nx:,} cells of {dx:g} x {dy:g} {units}".rstrip(),
-        budget,
+        memory_budget(budget, "memory_budget"),  # a bad value is named as the keyword
         change="coarsen the resolution (grid.resolution)",
         name=_BUDGET_NAME,
     )
@@ -639,6 +639,21 @@ def _clip(shape: shapely.Geometry, x0: float, y0: float, x1: float, y1: float) -
         return shapely.intersection(shapely.make_valid(shape), shapely.box(x0, y0, x1, y1))
 
 
+def _cell_areas(
+    strip: shapely.Geometry, edges: np.ndarray, cols: np.ndarray, bottom: float, top: float
+) -> np.ndarray:
+    """Area of ``strip`` inside each cell ``cols`` of one row.
+
+    A full intersection, not GEOS's rectangle clipping: that returns, for some valid polygons
+    touching a cell's corner, a valid piece holding the complement of the right area.
+    """
+    cells = shapely.box(edges[cols], bottom, edges[cols + 1], top)
+    try:
+        return shapely.area(shapely.intersection(strip, cells))
+    except shapely.errors.GEOSException:
+        return shapely.area(shapely.intersection(shapely.make_valid(strip), cells))
+
+
 def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
     """Cells (flat indices) a polygon covers and the covered share of each.
 
@@ -674,7 +689,8 @@ def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarra
             border[first : last + 1] = True
         border[ncols] = True
         share = np.zeros(ncols)
-        for col in np.flatnonzero(border[:ncols]).tolist():
+        crossed = np.flatnonzero(border[:ncols])
+        for col in crossed.tolist():
             share[col] = _clip(strip, edges[col], bottom, edges[col + 1], top).area / (dx * dy)
         # Runs of cells between border cells are wholly in or out: one centre test each.
         starts = np.flatnonzero(~border[:-1] & np.concatenate(([True], border[:-2])))
@@ -682,6 +698,11 @@ def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarra
         for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
             if shapely.contains_xy(strip, edges[begin] + dx / 2, bottom + dy / 2):
                 share[begin:end] = 1.0
+        # The row's cells must hold the strip's area: GEOS's rectangle clipping can return,
+        # for a valid polygon touching a cell corner, a valid piece holding the complement.
+        # When they do not, the crossed cells are measured again by full intersection.
+        if not np.isclose(share.sum() * dx * dy, strip.area, rtol=1e-9, atol=1e-9 * dx * dy):
+            share[crossed] = _cell_areas(strip, np.asarray(edges), crossed, bottom, top) / (dx * dy)
         keep = np.flatnonzero(share > 0)
         cells.append(row * nx + c0 + keep)
         shares.append(np.minimum(share[keep], 1.0))

@@ -57,7 +57,8 @@ def test_a_tiny_budget_refuses_a_normal_grid_with_the_numbers() -> None:
     message = str(caught.value)
     assert "10 x 20 = 200 cells of 10000 x 10000 metre" in message
     assert f"{200 * GRID_BYTES_PER_CELL / 2**30:.3g} GiB" in message  # needed
-    assert "memory budget of 9.54e-07 GiB (set by [dask] memory_budget" in message
+    assert "memory budget of 9.54e-07 GiB (set by memory_budget)" in message
+    assert "raise the budget with [dask] memory_budget (memory_budget= in the API)" in message
     assert "coarsen the resolution (grid.resolution)" in message
     # MemoryError too, so callers catching the built-in keep working
     assert isinstance(caught.value, MemoryError)
