@@ -255,7 +255,13 @@ class OutputConfig:
 
 @dataclass(frozen=True)
 class DaskConfig:
-    """``[dask]``: the scheduler (an address uses dask.distributed) and chunk size."""
+    """``[dask]``: the scheduler (an address uses dask.distributed), chunk size and memory budget.
+
+    ``memory_budget`` is a size with its unit (``"8 GiB"``, ``"512 MiB"``; binary KiB, MiB,
+    GiB, TiB or decimal kB, MB, GB, TB). A bare number is refused: "8" could mean bytes or
+    GiB. Without it a run may use 0.75 of the memory available when it starts
+    (:mod:`gridfoot.resources`).
+    """
 
     scheduler: str = "threads"
     chunk_mb: float = 128.0
@@ -263,7 +269,9 @@ class DaskConfig:
 
     def __post_init__(self) -> None:
         known = ("threads", "synchronous", "processes")
-        if self.scheduler not in known and "://" not in self.scheduler:
+        if not isinstance(self.scheduler, str) or (
+            self.scheduler not in known and "://" not in self.scheduler
+        ):
             raise ConfigError(
                 f"dask.scheduler: expected one of {', '.join(known)} or an address such as "
                 f"tcp://host:8786, got {self.scheduler!r}"
