@@ -43,10 +43,10 @@ __all__ = [
 DEFAULT_FRACTION = 0.75
 
 #: Bytes per cell at the peak of building a grid over polygons and its cell areas: the sparse
-#: coverage of the polygons' union and its dense copy (~56 B), the land fraction (8 B), and
-#: the projected cell centres, their lon/lat and PROJ's factors while cell areas are computed
-#: (~130 B, freed afterwards). Measured with tracemalloc (tests/badinput/test_memory.py).
-GRID_BYTES_PER_CELL = 160
+#: coverage of the polygons' union (COO triplets and CSR arrays, ~40 B), its dense copy and
+#: the land fraction (16 B); PROJ's factors are computed a block of rows at a time. Measured
+#: with tracemalloc: 48-62 B on grids of 0.1-0.7 million cells (tests/badinput/test_memory.py).
+GRID_BYTES_PER_CELL = 64
 
 #: Bytes per cell a grid holds once built: its land fraction and cell areas.
 GRID_HELD_BYTES_PER_CELL = 16
@@ -212,7 +212,7 @@ def estimate_grid_memory(shape: tuple[int, int]) -> int:
     Examples
     --------
     >>> estimate_grid_memory((1000, 1000)) / 2**20  # MiB
-    152.587890625
+    61.03515625
     """
     return int(shape[0]) * int(shape[1]) * GRID_BYTES_PER_CELL
 

@@ -332,9 +332,7 @@ class Grid:
         dx, dy = self.resolution
         if self.crs.is_geographic:
             return _geographic_cell_areas(self)
-        xx, yy = np.meshgrid(self.x, self.y)
-        lon, lat = _transformer(self.crs, "EPSG:4326").transform(xx, yy)
-        scale = pyproj.Proj(self.crs).get_factors(lon, lat, errcheck=False).areal_scale
+        scale = _areal_scale(self)
         metres = self.crs.axis_info[0].unit_conversion_factor ** 2
         if np.all(np.abs(scale - 1) < _EQUAL_AREA_TOLERANCE):
             return np.full(self.shape, dx * dy * metres)
@@ -444,7 +442,11 @@ class Grid:
                 **attrs,
             },
         )
-        return layer.rio.write_crs(self.crs).rio.write_transform(self.transform)
+        # in place: the layer is new, and rioxarray's copies would deep-copy the values and the
+        # cell coordinates twice (3 x the layer's memory for a stack of destination layers)
+        layer.rio.write_crs(self.crs, inplace=True)
+        layer.rio.write_transform(self.transform, inplace=True)
+        return layer
 
     def _coords(self) -> dict[str, Any]:
         x_attrs, y_attrs = _axis_attrs(self.crs)
@@ -518,6 +520,26 @@ def _spacing(values: np.ndarray, dim: str) -> float:
 @functools.lru_cache(maxsize=32)
 def _transformer(source: Any, target: Any) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(source, target, always_xy=True)
+
+
+#: Cells whose projection factors are computed at once: PROJ returns a dozen arrays per call,
+#: so a whole fine grid at once would need ~130 bytes a cell.
+_FACTOR_BLOCK_CELLS = 2**15
+
+
+def _areal_scale(grid: Grid) -> np.ndarray:
+    """PROJ's areal scale at every cell centre, computed a block of rows at a time."""
+    transformer = _transformer(grid.crs, "EPSG:4326")
+    proj = pyproj.Proj(grid.crs)
+    ny, nx = grid.shape
+    rows = max(1, _FACTOR_BLOCK_CELLS // nx)
+    scale = np.empty(grid.shape)
+    x, y = grid.x, grid.y
+    for start in range(0, ny, rows):
+        xx, yy = np.meshgrid(x, y[start : start + rows])
+        lon, lat = transformer.transform(xx, yy)
+        scale[start : start + rows] = proj.get_factors(lon, lat, errcheck=False).areal_scale
+    return scale
 
 
 def _geographic_cell_areas(grid: Grid) -> np.ndarray:

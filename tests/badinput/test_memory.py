@@ -33,7 +33,7 @@ def test_one_metre_cells_over_the_sample_country_are_refused_at_once(capsys, stu
     elapsed = time.perf_counter() - start
     line = assert_refused(outcome, "cells of 1 x 1 metre", "GiB", "grid.resolution")
     assert "[dask] memory_budget" in line and "available" in line
-    # the numbers: ~2,000 km square in 1 m cells, ~160 B a cell, far beyond any budget
+    # the numbers: ~2,000 km square in 1 m cells, 64 B a cell, far beyond any budget
     cells = int(re.search(r"= ([\d,]+) cells", line).group(1).replace(",", ""))
     assert 1e12 < cells < 1e13
     needed = float(re.search(r"needs about ([\d,.]+) GiB", line).group(1).replace(",", ""))
@@ -53,7 +53,7 @@ SQUARE = gpd.GeoSeries([box(0, 0, 200_000, 100_000)], crs="EPSG:3035")  # 20 x 1
 
 def test_a_tiny_budget_refuses_a_normal_grid_with_the_numbers() -> None:
     with pytest.raises(MemoryBudgetError) as caught:
-        Grid.for_boundaries(SQUARE, crs="EPSG:3035", memory_budget="1 KiB")
+        Grid.for_boundaries(SQUARE, crs="EPSG:3035", memory_budget="1 KiB")  # 200 cells: 12.5 KiB
     message = str(caught.value)
     assert "10 x 20 = 200 cells of 10000 x 10000 metre" in message
     assert f"{200 * GRID_BYTES_PER_CELL / 2**30:.3g} GiB" in message  # needed

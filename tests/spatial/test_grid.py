@@ -294,10 +294,10 @@ def test_memory_budget_is_checked_from_the_shape_before_building() -> None:
     # 1 m cells over 1,000 km: 1e12 cells, refused from bounds and resolution alone
     with pytest.raises(MemoryBudgetError, match=r"1,000,000 x 1,000,000 = 1,000,000,000,000 cells"):
         Grid.from_bounds((0, 0, 1e6, 1e6), "EPSG:3035", resolution=1)
-    # a budget is a size with its unit, or bytes; 4 x 4 cells need 2,560 bytes
-    assert Grid.from_bounds((0, 0, 40_000, 40_000), "EPSG:3035", memory_budget="3 KiB").size == 16
-    with pytest.raises(MemoryBudgetError, match=r"4 x 4 = 16 cells .* budget of 1.86e-06 GiB"):
-        Grid.from_bounds((0, 0, 40_000, 40_000), "EPSG:3035", memory_budget=2_000)
+    # a budget is a size with its unit, or bytes; 4 x 4 cells need 1,024 bytes
+    assert Grid.from_bounds((0, 0, 40_000, 40_000), "EPSG:3035", memory_budget="1 KiB").size == 16
+    with pytest.raises(MemoryBudgetError, match=r"4 x 4 = 16 cells .* budget of 9.31e-07 GiB"):
+        Grid.from_bounds((0, 0, 40_000, 40_000), "EPSG:3035", memory_budget=1_000)
     with pytest.raises(ConfigError, match="memory_budget: expected a size"):
         Grid.from_bounds((0, 0, 40_000, 40_000), "EPSG:3035", memory_budget="lots")
 
