@@ -7,6 +7,7 @@ use; run and urban configs are checked when read.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from pathlib import Path
 
@@ -209,3 +210,23 @@ def test_map_options_are_refused_as_config_errors() -> None:
     stack = layer.expand_dims(destination=["A", "B"])
     with pytest.raises(ConfigError, match="columns: must be a whole number >= 1, got 0"):
         maps.small_multiples(stack, columns=0)
+
+
+def test_urban_config_built_in_python_is_checked_like_the_file(tmp_path) -> None:
+    from gridfoot.errors import ConfigError
+    from gridfoot.urban.run import CityConfig, HostConfig, UrbanConfig
+
+    table = CityConfig(name="A", table=tmp_path / "a.csv", emissions=tmp_path / "e.csv")
+    with pytest.raises(ConfigError, match=r"figure_formats\[0\]: expected one of .*'gif'"):
+        UrbanConfig(city=(table,), figure_formats=("gif",))
+    with pytest.raises(ConfigError, match=r"city\[0\]\.gdp: must be a number > 0, got nan"):
+        UrbanConfig(city=(CityConfig(name="A", table=tmp_path / "a.csv", gdp=float("nan")),))
+    with pytest.raises(ConfigError, match=r"city\[0\]\.assumption: 'multi-regional' .*\[host\]"):
+        UrbanConfig(city=(dataclasses.replace(table, assumption="multi-regional"),))
+    with pytest.raises(ConfigError, match=r"city\[0\]\.import_share: a city of host regions"):
+        UrbanConfig(
+            city=(CityConfig(name="A", regions=("HAI",), import_share="total-use"),),
+            host=HostConfig(mrio=tmp_path),
+        )
+    with pytest.raises(ConfigError, match=r"host\.x: expected one of 'file', 'balanced'"):
+        HostConfig(mrio=tmp_path, x="guess")
