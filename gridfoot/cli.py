@@ -247,22 +247,26 @@ def _add_hotspots(commands: argparse._SubParsersAction) -> None:
         metavar="DIM",
         help="sum over a dim first, e.g. sector (repeatable; 'all' sums every extra dim)",
     )
+    # Numbers and choices are kept as typed and checked in _run_hotspots by the helpers the
+    # [hotspots] config and the API use: one rule, one-line refusals, nothing computed first.
     parser.add_argument(
         "--share",
-        type=float,
-        default=0.75,
-        help="share of the total the hotspot holds (default: 0.75)",
+        default="0.75",
+        metavar="SHARE",
+        help="share of the total the hotspot holds, in (0, 1] (default: 0.75)",
     )
     parser.add_argument(
         "--top-area",
-        type=float,
-        default=0.01,
-        help="share of land whose top cells are reported (default: 0.01)",
+        default="0.01",
+        metavar="SHARE",
+        help="share of land whose top cells are reported, in [0, 1] (default: 0.01)",
     )
     parser.add_argument(
         "--regions", type=Path, metavar="POLYGONS", help="polygons naming hubs; zonal totals"
     )
-    parser.add_argument("--name-field", metavar="NAME", help="column of --regions with names")
+    parser.add_argument(
+        "--name-field", metavar="NAME", help="column of --regions with names (needs --regions)"
+    )
     parser.add_argument(
         "--land",
         type=Path,
@@ -271,19 +275,21 @@ def _add_hotspots(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--connectivity",
-        type=int,
-        choices=(4, 8),
-        default=8,
+        default="8",
+        metavar="{4,8}",
         help="hub cells touching at corners belong together (8, default) or not (4)",
     )
     parser.add_argument(
         "--neighbours",
-        choices=("queen", "rook", "distance"),
         default="queen",
+        metavar="{queen,rook,distance}",
         help="Gi* neighbourhood (default: queen)",
     )
     parser.add_argument(
-        "--distance", type=float, default=1, help="Gi* neighbourhood reach in cells (default: 1)"
+        "--distance",
+        default="1",
+        metavar="CELLS",
+        help="Gi* neighbourhood reach in cells, at least 1 (default: 1)",
     )
     parser.add_argument(
         "--out", required=True, type=Path, metavar="DIR", help="output folder (created if needed)"
@@ -291,11 +297,42 @@ def _add_hotspots(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_run_hotspots)
 
 
+def _typed(text: str, kind: type) -> object:
+    """``text`` as a number when it reads as one; else as typed, for the check to refuse."""
+    try:
+        return kind(text)
+    except ValueError:
+        return text
+
+
+def _hotspot_options(args: argparse.Namespace) -> dict:
+    """Every option of ``gridfoot hotspots`` checked, and their combinations, before any
+    input is read or anything computed; the checked values."""
+    from gridfoot.hotspots.report import CLI_NAMES, check_report_options
+
+    options = check_report_options(
+        share=_typed(args.share, float),
+        top_area=_typed(args.top_area, float),
+        connectivity=_typed(args.connectivity, int),
+        neighbours=args.neighbours,
+        distance=_typed(args.distance, float),
+        regions=args.regions,
+        name_field=args.name_field,
+        names=CLI_NAMES,
+    )
+    if args.variable is not None and args.input.suffix.lower() in (".tif", ".tiff"):
+        raise ConfigError(
+            f"--variable {args.variable!r}: {args.input.name} is a GeoTIFF, which has bands, "
+            "not variables; select bands with --layer"
+        )
+    return options
+
+
 def _run_hotspots(args: argparse.Namespace) -> int:
     from gridfoot.hotspots.report import open_layer, select_layers, write_report
 
-    if args.name_field and not args.regions:
-        raise ConfigError("--name-field needs --regions")
+    options = _hotspot_options(args)
+    args.share, args.top_area = options["share"], options["top_area"]
     layer = select_layers(open_layer(args.input, args.variable), args.layer, args.sum)
     if args.land:
         from gridfoot.hotspots.zonal import read_polygons
@@ -306,15 +343,11 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     summary = write_report(
         layer,
         args.out,
-        share=args.share,
-        top_area=args.top_area,
         regions=args.regions,
         name_field=args.name_field,
-        connectivity=args.connectivity,
-        neighbours=args.neighbours,
-        distance=args.distance,
         source=str(args.input),
         inputs=[p for p in (args.input, args.land) if p is not None],
+        **options,
     )
     for row in summary["layers"][:10]:
         labels = [str(v) for k, v in row.items() if k in layer.dims]

@@ -8,7 +8,16 @@ from typing import Literal
 
 import pytest
 
-from gridfoot.config import from_mapping, load_config
+from gridfoot.config import (
+    check_choice,
+    check_fraction,
+    check_fractions,
+    check_literals,
+    check_number,
+    from_mapping,
+    load_config,
+    to_toml,
+)
 from gridfoot.errors import ConfigError
 
 
@@ -111,3 +120,69 @@ def test_section_of_a_larger_file(tmp_path) -> None:
     assert load_config(path, Output, section="plot").folder == tmp_path / "figs"
     with pytest.raises(ConfigError, match=r"missing section \[map\]"):
         load_config(path, Output, section="map")
+
+
+def test_nan_is_never_a_setting() -> None:
+    with pytest.raises(ConfigError, match=r"layer\[0\].weight: expected a number, got nan"):
+        from_mapping({"output": {"folder": "x"}, "layer": [{"name": "a", "weight": NAN}]}, Study)
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: check_number("2", "k", low=1), "k: must be a number >= 1, got '2'"),
+        (lambda: check_number(True, "k"), "k: must be a number, got True"),
+        (lambda: check_number(NAN, "k"), "k: must be a number, got nan"),
+        (lambda: check_number(float("inf"), "k", low=0), "k: must be a number >= 0, got inf"),
+        (lambda: check_number(2.5, "k", integer=True), "k: must be a whole number, got 2.5"),
+        (lambda: check_number(1, "k", high=1, high_open=True), "k: must be a number < 1, got 1"),
+        (lambda: check_fraction(0, "s"), r"s: must be a number in \(0, 1\], got 0"),
+        (lambda: check_fraction(-0.0001, "s", zero=True), r"s: must be a number in \[0, 1\]"),
+        (lambda: check_fractions([0.2, 2, NAN], "s"), r"s: every value .* got 2, nan"),
+        (lambda: check_fractions((), "s"), "s: give at least one share"),
+        (lambda: check_choice(1, "c", (4, 8)), "c: expected one of 4, 8, got 1"),
+        (lambda: check_choice(["png"], "c", ("png",)), r"c: expected one of 'png', got \['png'\]"),
+    ],
+)
+def test_option_checks_name_option_value_and_what_is_allowed(call, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        call()
+
+
+def test_option_checks_return_normalised_values() -> None:
+    assert check_number(3, "k", low=1) == 3.0 and isinstance(check_number(3, "k"), float)
+    assert check_number(3.0, "k", integer=True) == 3
+    assert check_fraction(1, "s") == 1.0 and check_fraction(0, "s", zero=True) == 0.0
+    assert check_fractions(0.5, "s") == (0.5,)
+    assert check_choice(8, "c", (4, 8)) == 8
+
+
+@dataclass(frozen=True)
+class Picked:
+    mode: Literal["a", "b"] = "a"
+    modes: tuple[Literal["a", "b"], ...] = ()
+    maybe: Literal["x"] | None = None
+
+    def __post_init__(self) -> None:
+        check_literals(self, "picked")
+
+
+def test_literals_are_checked_for_dataclasses_built_in_python() -> None:
+    assert Picked(mode="b", modes=("a", "b"), maybe="x").mode == "b"
+    with pytest.raises(ConfigError, match=r"picked\.mode: expected one of 'a', 'b', got 'c'"):
+        Picked(mode="c")
+    with pytest.raises(ConfigError, match=r"picked.modes\[1\]: .*got 'z'"):
+        Picked(modes=("a", "z"))
+    with pytest.raises(ConfigError, match=r"picked\.maybe: expected one of 'x', got 'y'"):
+        Picked(maybe="y")
+
+
+def test_toml_dates_are_written_back() -> None:
+    import datetime
+    import tomllib
+
+    data = {"when": datetime.date(2026, 12, 1), "at": datetime.time(5, 30)}
+    assert tomllib.loads(to_toml(data)) == data

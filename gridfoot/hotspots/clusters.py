@@ -16,9 +16,9 @@ import scipy.sparse as sp
 import xarray as xr
 from scipy import ndimage
 
-from gridfoot.errors import ValueCheckError
-from gridfoot.hotspots.concentration import _fraction, _layer_mask
+from gridfoot.hotspots.concentration import _layer_mask
 from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, grid_crs, land_area, per_layer
+from gridfoot.hotspots.options import check_connectivity, check_share
 
 __all__ = ["hub_labels", "hubs", "rank_components"]
 
@@ -26,8 +26,7 @@ Connectivity = Literal[4, 8]
 
 
 def _structure(connectivity: int) -> np.ndarray:
-    if connectivity not in (4, 8):
-        raise ValueCheckError(f"connectivity must be 4 or 8, got {connectivity!r}")
+    check_connectivity(connectivity)
     return ndimage.generate_binary_structure(2, 1 if connectivity == 4 else 2)
 
 
@@ -82,9 +81,9 @@ def hub_labels(
     >>> hub_labels(grid, 0.9).values.tolist()
     [[2, 0, 1], [0, 0, 1]]
     """
-    level = float(_fraction(share, "share")[0])
+    level = check_share(share)
+    check_connectivity(connectivity)
     layer = as_layer(grid)
-    _structure(connectivity)
     labels = per_layer(
         _layer_hub_labels, layer, dtype=np.int32, share=level, connectivity=connectivity
     )
@@ -199,8 +198,8 @@ def hubs(
     """
     from gridfoot.hotspots.zonal import zone_weights
 
-    level = float(_fraction(share, "share")[0])
-    _structure(connectivity)
+    level = check_share(share)
+    check_connectivity(connectivity)
     layer = as_layer(grid)
     land = land_area(layer)
     # land in m2 when cell areas are known, else unknown (not a count of cells)

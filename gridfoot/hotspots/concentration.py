@@ -33,6 +33,7 @@ import xarray as xr
 
 from gridfoot.errors import ValueCheckError, format_labels
 from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, per_layer
+from gridfoot.hotspots.options import check_area, check_land_share, check_share, check_shares
 
 __all__ = [
     "area_for_share",
@@ -186,15 +187,13 @@ def _layer_mask(values: np.ndarray, share: float) -> np.ndarray:
 # -- xarray front end ---------------------------------------------------------------------------
 
 
-def _fraction(value: float | Sequence[float], name: str) -> np.ndarray:
-    array = np.atleast_1d(np.asarray(value, dtype=float))
-    bad = ~np.isfinite(array) | (array < 0) | (array > 1)
-    if array.ndim != 1 or bad.any():
-        raise ValueCheckError(
-            f"{name} must be a number (or list of numbers) within [0, 1], got "
-            f"{format_labels(np.atleast_1d(value))}"
-        )
-    return array
+def _levels(value: float | Sequence[float], name: str, *, land: bool) -> np.ndarray:
+    """The asked-for shares as a 1-D array; shares of land may be 0, shares of the total not."""
+    if np.ndim(value) == 0:
+        checked = (check_land_share if land else check_share)(value, name)
+    else:
+        checked = (check_area if land else check_shares)(value, name)
+    return np.atleast_1d(np.asarray(checked, dtype=float))
 
 
 def _statistics(
@@ -231,6 +230,11 @@ def share_in_top_area(
     area : float or list of float
         Share of land, 0..1 (``0.01`` = the top 1% of land). A list adds a ``top_area`` dim.
 
+    Raises
+    ------
+    ConfigError
+        ``area`` outside [0, 1], NaN or not a number.
+
     Returns
     -------
     DataArray
@@ -247,7 +251,7 @@ def share_in_top_area(
     >>> share_in_top_area(grid, [0.01, 0.02]).values.round(4).tolist()
     [0.75, 0.76]
     """
-    levels = _fraction(area, "area")
+    levels = _levels(area, "area", land=True)
     stats = _statistics(grid, levels, np.empty(0))
     result = _pick(stats, 0, levels, np.ndim(area) == 0, "top_area")
     return result.assign_attrs(
@@ -269,7 +273,12 @@ def area_for_share(
     grid : DataArray or Dataset
         A grid layer ``(..., y, x)``.
     share : float or list of float
-        Share of the total, 0..1 (``0.75`` = 75%). A list adds a ``share`` dim.
+        Share of the total, in (0, 1] (``0.75`` = 75%). A list adds a ``share`` dim.
+
+    Raises
+    ------
+    ConfigError
+        ``share`` outside (0, 1], NaN or not a number.
 
     Examples
     --------
@@ -285,7 +294,7 @@ def area_for_share(
     >>> float(area_for_share(xr.ones_like(grid), 0.75))
     0.75
     """
-    levels = _fraction(share, "share")
+    levels = _levels(share, "share", land=False)
     stats = _statistics(grid, np.empty(0), levels)
     result = _pick(stats, 0, levels, np.ndim(share) == 0, "share")
     return result.assign_attrs(
@@ -334,8 +343,9 @@ def concentration(
     {'share_in_top_area': 0.75, 'area_for_share': 0.01, 'gini': 0.925,
      'total': 100.0, 'land_area': 100.0}
     """
+    shares = _levels(share, "share", land=False)
+    areas = _levels(top_area, "top_area", land=True)
     layer = as_layer(grid)
-    shares, areas = _fraction(share, "share"), _fraction(top_area, "top_area")
     land = land_area(layer)
     stats = _statistics(layer, areas, shares, land)
     result = xr.Dataset(
@@ -431,7 +441,7 @@ def hotspot_mask(grid: xr.DataArray | xr.Dataset, share: float = 0.75) -> xr.Dat
     >>> hotspot_mask(grid, 0.75).values.tolist()
     [[1, 0], [1, 0]]
     """
-    level = float(_fraction(share, "share")[0])
+    level = check_share(share)
     layer = as_layer(grid)
     mask = per_layer(_layer_mask, layer, dtype=np.uint8, share=level)
     return mask.rename("hotspot").assign_attrs(

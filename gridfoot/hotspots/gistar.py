@@ -27,8 +27,9 @@ import numpy as np
 import xarray as xr
 from scipy import ndimage, special
 
-from gridfoot.errors import ValueCheckError
+from gridfoot.config import check_choice
 from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, per_layer
+from gridfoot.hotspots.options import STUDY_AREAS, check_neighbourhood
 
 __all__ = ["SIGNIFICANCE_FLAGS", "gistar", "gistar_z", "neighbourhood", "significance_classes"]
 
@@ -59,17 +60,14 @@ def neighbourhood(neighbours: Neighbours = "queen", distance: float = 1) -> np.n
     >>> int(neighbourhood("queen", 2).sum()), int(neighbourhood("distance", 2).sum())
     (25, 13)
     """
-    if not np.isfinite(distance) or distance < 1:
-        raise ValueCheckError(f"distance must be at least 1 cell, got {distance!r}")
+    neighbours, distance = check_neighbourhood(neighbours, distance)
     radius = int(np.floor(distance))
     rows, cols = np.mgrid[-radius : radius + 1, -radius : radius + 1]
     if neighbours == "queen":
         return np.maximum(abs(rows), abs(cols)) <= distance
     if neighbours == "rook":
         return abs(rows) + abs(cols) <= distance
-    if neighbours == "distance":
-        return np.hypot(rows, cols) <= distance + 1e-9
-    raise ValueCheckError(f"neighbours must be 'queen', 'rook' or 'distance', got {neighbours!r}")
+    return np.hypot(rows, cols) <= distance + 1e-9  # "distance"
 
 
 def _neighbour_sum(values: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -222,9 +220,8 @@ def gistar(
     >>> round(float(hot.z[4, 4]), 3), hot.significance.attrs["flag_meanings"].split()[6]
     (8.944, 'hot_spot_99')
     """
+    check_choice(study_area, "study_area", STUDY_AREAS)
     kernel = neighbourhood(neighbours, distance)
-    if study_area not in ("land", "grid"):
-        raise ValueCheckError(f"study_area must be 'land' or 'grid', got {study_area!r}")
     layer = as_layer(grid)
     if "land_fraction" in layer.coords:
         land = layer.coords["land_fraction"].reset_coords(drop=True).astype(float)

@@ -18,6 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from gridfoot.errors import (
+    ConfigError,
     GridError,
     InputFileError,
     LabelError,
@@ -29,9 +30,26 @@ from gridfoot.hotspots.clusters import hub_labels, hubs
 from gridfoot.hotspots.concentration import concentration, hotspot_mask
 from gridfoot.hotspots.gistar import FILL_CLASS, gistar
 from gridfoot.hotspots.layers import SPATIAL_DIMS, WEIGHTS, grid_crs, land_area
+from gridfoot.hotspots.options import (
+    check_connectivity,
+    check_land_share,
+    check_neighbourhood,
+    check_share,
+)
 from gridfoot.hotspots.zonal import read_polygons, zonal_totals
 
-__all__ = ["check_layer", "open_layer", "select_layers", "write_report"]
+__all__ = ["check_layer", "check_report_options", "open_layer", "select_layers", "write_report"]
+
+#: How write_report's keywords are spelled by ``gridfoot hotspots``.
+CLI_NAMES = {
+    "share": "--share",
+    "top_area": "--top-area",
+    "connectivity": "--connectivity",
+    "neighbours": "--neighbours",
+    "distance": "--distance",
+    "regions": "--regions",
+    "name_field": "--name-field",
+}
 
 
 def _open_tiff(path: Path) -> xr.DataArray:
@@ -195,6 +213,64 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def check_report_options(
+    *,
+    share: Any = 0.75,
+    top_area: Any = 0.01,
+    connectivity: Any = 8,
+    neighbours: Any = "queen",
+    distance: Any = 1,
+    regions: Any = None,
+    name_field: Any = None,
+    names: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Check every option of :func:`write_report`, and how they combine, before anything is
+    read, computed or written; return them normalised (numbers as float/int).
+
+    ``names`` maps a keyword to its spelling in messages (:data:`CLI_NAMES` for the command
+    line); by default the keyword itself.
+
+    Raises
+    ------
+    ConfigError
+        Naming the option, the value given and what is allowed.
+
+    Examples
+    --------
+    >>> check_report_options(share=0.5, neighbours="distance", distance=2)["distance"]
+    2.0
+    >>> check_report_options(share=0, names=CLI_NAMES)
+    Traceback (most recent call last):
+    ...
+    gridfoot.errors.ConfigError: --share: must be a number in (0, 1] (a share of the total), \
+got 0
+    """
+    spelled = {key: key for key in CLI_NAMES} | (names or {})
+    checked: dict[str, Any] = {}
+    problems: list[str] = []
+
+    def check(key: str, function: Any, *args: Any) -> None:
+        try:
+            checked[key] = function(*args)
+        except ConfigError as error:  # gather them: one line names every bad option
+            problems.append(str(error))
+
+    if name_field is not None and regions is None:
+        problems.append(
+            f"{spelled['name_field']} {name_field!r} names a column of the region polygons: "
+            f"it needs {spelled['regions']}"
+        )
+    check("share", check_share, share, spelled["share"])
+    check("top_area", check_land_share, top_area, spelled["top_area"])
+    check("connectivity", check_connectivity, connectivity, spelled["connectivity"])
+    names_pair = (spelled["neighbours"], spelled["distance"])
+    check("neighbourhood", check_neighbourhood, neighbours, distance, names_pair)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    neighbours, distance = checked.pop("neighbourhood")
+    return {**checked, "neighbours": neighbours, "distance": distance}
+
+
 def write_report(
     layer: xr.DataArray,
     out: str | Path,
@@ -218,19 +294,36 @@ def write_report(
     ``hotspot_mask.tif`` (1 in the hotspot), ``hubs.tif`` (hub rank, 0 outside) and
     ``gistar_classes.tif`` (Gi* classes -3..3, nodata -128).
 
-    ``out`` must be absent, empty or a folder gridfoot wrote, and may not hold any of
-    ``inputs`` (see :func:`gridfoot.io.output.output_folder`); it is written all at once.
+    Every option is checked (:func:`check_report_options`) and the regions read before
+    anything is computed or written. ``out`` must be absent, empty or a folder gridfoot wrote,
+    and may not hold any of ``inputs`` (see :func:`gridfoot.io.output.output_folder`); it is
+    written all at once.
     """
     from gridfoot.io import write_csv, write_geotiff
     from gridfoot.io.output import check_output_folder, output_folder
 
+    options = check_report_options(
+        share=share,
+        top_area=top_area,
+        connectivity=connectivity,
+        neighbours=neighbours,
+        distance=distance,
+        regions=regions,
+        name_field=name_field,
+    )
+    share, top_area = options["share"], options["top_area"]
+    connectivity, neighbours, distance = (
+        options["connectivity"],
+        options["neighbours"],
+        options["distance"],
+    )
     out = Path(out)
     inputs = [*inputs, *([regions] if isinstance(regions, str | Path) else [])]
     check_output_folder(out, inputs)  # refused before the work, not after
+    polygons = read_polygons(regions) if regions is not None else None
     land = check_layer(layer, source)
     extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS]
     band_dim = extra or None
-    polygons = read_polygons(regions) if regions is not None else None
 
     stats = concentration(layer, share=share, top_area=top_area).compute()
     mask = hotspot_mask(layer, share)

@@ -68,7 +68,7 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     connectivity = 8              # 8 (corners touch) or 4
     gistar = true
     neighbours = "queen"          # Gi* neighbourhood: "queen", "rook" or "distance"
-    distance = 1.0                # in cells
+    distance = 1.0                # in cells, at least 1
 
     [output]
     dir = "gridfoot_output"       # overridden by --out
@@ -81,6 +81,14 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     [dask]
     scheduler = "threads"         # "threads", "synchronous", "processes" or "tcp://host:8786"
     chunk_mb = 128.0              # target size of a cube chunk
+    memory_budget = "8 GiB"       # refuse a run needing more (default: 0.75 of free memory)
+
+Fractions: ``hotspots.shares`` and ``hotspot_share`` are shares of the total, in (0, 1];
+``hotspots.top_area`` is a share of land, in [0, 1]; ``output.published`` values are shares in
+[0, 1]. ``dask.memory_budget`` is a size with its unit (KiB, MiB, GiB, TiB, or kB, MB, GB, TB);
+the grid, the destination layers, the allocation and the cube chunks are estimated from the
+grid's shape before they are allocated (see :mod:`gridfoot.resources`) and a run that would
+not fit is refused with the numbers.
 """
 
 from __future__ import annotations
@@ -90,9 +98,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gridfoot.config import from_mapping, load_config, to_plain, to_toml
+from gridfoot.config import (
+    check_fraction,
+    check_literals,
+    check_number,
+    from_mapping,
+    load_config,
+    to_plain,
+    to_toml,
+)
 from gridfoot.errors import ConfigError
+from gridfoot.hotspots.options import (
+    check_area,
+    check_connectivity,
+    check_neighbourhood,
+    check_share,
+    check_shares,
+)
 from gridfoot.io.atomic import atomic_file
+from gridfoot.plot.style import FigureFormat
+from gridfoot.resources import parse_size
 
 __all__ = [
     "BoundariesConfig",
@@ -109,12 +134,6 @@ __all__ = [
 ]
 
 GeoTiffLayer = Literal["total", "destinations", "hotspot_mask", "gistar", "hubs"]
-
-
-def _fractions(values: tuple[float, ...], where: str) -> None:
-    bad = [v for v in values if not 0 < v <= 1]
-    if bad:
-        raise ConfigError(f"{where}: fractions must be in (0, 1], got {bad}")
 
 
 @dataclass(frozen=True)
@@ -202,14 +221,17 @@ class BoundariesConfig:
 
 @dataclass(frozen=True)
 class GridConfig:
-    """``[grid]``: ``crs = "auto"`` fits an Albers equal-area conic to the boundaries."""
+    """``[grid]``: ``crs = "auto"`` fits an Albers equal-area conic to the boundaries.
+
+    The resolution is checked against the memory budget when the grid is built
+    (:meth:`gridfoot.spatial.Grid.for_boundaries`), from the boundaries' extent.
+    """
 
     crs: str = "auto"
     resolution: float = 10_000.0
 
     def __post_init__(self) -> None:
-        if not self.resolution > 0:
-            raise ConfigError(f"grid.resolution: must be positive, got {self.resolution}")
+        check_number(self.resolution, "grid.resolution", low=0, low_open=True, meaning="metres")
 
 
 @dataclass(frozen=True)
@@ -242,9 +264,16 @@ class HotspotsConfig:
     distance: float = 1.0
 
     def __post_init__(self) -> None:
-        _fractions(self.shares, "hotspots.shares")
-        _fractions(self.top_area, "hotspots.top_area")
-        _fractions((self.hotspot_share,), "hotspots.hotspot_share")
+        # the same checks as gridfoot.hotspots' functions and `gridfoot hotspots`
+        check_shares(self.shares, "hotspots.shares")
+        check_area(self.top_area, "hotspots.top_area")
+        check_share(self.hotspot_share, "hotspots.hotspot_share")
+        check_connectivity(self.connectivity, "hotspots.connectivity")
+        check_neighbourhood(
+            self.neighbours, self.distance, ("hotspots.neighbours", "hotspots.distance")
+        )
+        if not isinstance(self.gistar, bool):
+            raise ConfigError(f"hotspots.gistar: expected true/false, got {self.gistar!r}")
 
 
 @dataclass(frozen=True)
@@ -254,27 +283,50 @@ class OutputConfig:
     dir: Path | None = None
     cube: bool = True
     geotiff: tuple[GeoTiffLayer, ...] = ("total", "destinations", "hotspot_mask", "gistar")
-    maps: tuple[Literal["png", "pdf", "svg"], ...] = ("png", "pdf", "svg")
+    maps: tuple[FigureFormat, ...] = ("png", "pdf", "svg")
     top_destinations: int = 6
     published: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_literals(self, "output")
+        check_number(self.top_destinations, "output.top_destinations", low=1, integer=True)
+        for code, share in self.published.items():
+            check_fraction(share, f"output.published.{code}", zero=True, meaning="a share")
 
 
 @dataclass(frozen=True)
 class DaskConfig:
-    """``[dask]``: the scheduler (an address uses dask.distributed) and chunk size."""
+    """``[dask]``: the scheduler (an address uses dask.distributed), chunk size and memory budget.
+
+    ``memory_budget`` is a size with its unit (``"8 GiB"``, ``"512 MiB"``; binary KiB, MiB,
+    GiB, TiB or decimal kB, MB, GB, TB). A bare number is refused: "8" could mean bytes or
+    GiB. Without it a run may use 0.75 of the memory available when it starts
+    (:mod:`gridfoot.resources`).
+    """
 
     scheduler: str = "threads"
     chunk_mb: float = 128.0
+    memory_budget: str | float | None = None
 
     def __post_init__(self) -> None:
         known = ("threads", "synchronous", "processes")
-        if self.scheduler not in known and "://" not in self.scheduler:
+        if not isinstance(self.scheduler, str) or (
+            self.scheduler not in known and "://" not in self.scheduler
+        ):
             raise ConfigError(
                 f"dask.scheduler: expected one of {', '.join(known)} or an address such as "
                 f"tcp://host:8786, got {self.scheduler!r}"
             )
-        if not self.chunk_mb > 0:
-            raise ConfigError(f"dask.chunk_mb: must be positive, got {self.chunk_mb}")
+        check_number(self.chunk_mb, "dask.chunk_mb", low=0, low_open=True, meaning="MiB")
+        if self.memory_budget is not None:
+            parse_size(self.memory_budget, "dask.memory_budget", bytes_allowed=False)
+
+    @property
+    def memory_budget_bytes(self) -> int | None:
+        """``memory_budget`` in bytes; None: the default share of the available memory."""
+        if self.memory_budget is None:
+            return None
+        return parse_size(self.memory_budget, "dask.memory_budget", bytes_allowed=False)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridfoot.config import check_number
 from gridfoot.errors import LabelError
 from gridfoot.plot.style import paper_style
 
@@ -51,7 +52,10 @@ def concentration_figure(
     import matplotlib.pyplot as plt
 
     from gridfoot.hotspots import area_for_share, concentration_curve, share_in_top_area
+    from gridfoot.hotspots.options import check_area, check_shares
 
+    check_area(top_area, "top_area")
+    check_shares(shares, "shares")
     curve = concentration_curve(layer)
     land, value = curve.land_share.values, curve.value_share.values
     held = np.atleast_1d(share_in_top_area(layer, list(top_area)).values)
@@ -127,6 +131,7 @@ def share_bars(
     """
     import matplotlib.pyplot as plt
 
+    check_number(top, "top", low=1, integer=True)
     if isinstance(table, pd.DataFrame):
         if "share" not in table.columns:
             raise LabelError("a table of shares needs a 'share' column")

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridfoot.config import check_number
 from gridfoot.errors import GridError
-from gridfoot.plot.style import paper_style
+from gridfoot.plot.style import check_cmap, paper_style
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -201,6 +202,8 @@ def map_grid(
     """
     import matplotlib.pyplot as plt
 
+    check_cmap(cmap)
+    check_number(hub_labels, "hub_labels", low=0, integer=True)
     layer = _two_d(layer)
     crs = layer.rio.crs if "spatial_ref" in layer.coords else None
     with paper_style():
@@ -232,6 +235,9 @@ def small_multiples(
     """One map per entry of ``dim`` (e.g. the top destinations), on one shared colour scale."""
     import matplotlib.pyplot as plt
 
+    check_cmap(cmap)
+    check_number(columns, "columns", low=1, integer=True)
+    check_number(panel_size, "panel_size", low=0, low_open=True, meaning="inches")
     if dim not in layers.dims:
         raise GridError(f"small multiples need the dim {dim!r}; the grid has {list(layers.dims)}")
     count = layers.sizes[dim]

@@ -5,19 +5,23 @@ matplotlib is imported inside the functions that need it, so importing gridfoot 
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
+from gridfoot.config import check_choice, check_number
 from gridfoot.errors import ConfigError
 from gridfoot.io.atomic import atomic_file
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FORMATS", "paper_style", "save_figure"]
+__all__ = ["FORMATS", "FigureFormat", "check_cmap", "check_formats", "paper_style", "save_figure"]
 
-FORMATS = ("png", "pdf", "svg")
+#: Figure formats, as configuration schemas spell them (checked when a config is read).
+FigureFormat = Literal["png", "pdf", "svg"]
+FORMATS: tuple[str, ...] = typing.get_args(FigureFormat)
 
 #: Matplotlib settings for figures that go into papers: readable at column width.
 PAPER_RC = {
@@ -35,6 +39,44 @@ PAPER_RC = {
     "svg.fonttype": "none",
     "pdf.fonttype": 42,
 }
+
+
+def check_formats(formats: Iterable[str], name: str = "formats") -> list[str]:
+    """Figure formats, lower case without a dot, each one of :data:`FORMATS`; all are checked
+    before any figure is saved.
+
+    Examples
+    --------
+    >>> check_formats(["PNG", ".svg"])
+    ['png', 'svg']
+    >>> check_formats(["png", "bogus"], "figure_formats")
+    Traceback (most recent call last):
+    ...
+    gridfoot.errors.ConfigError: figure_formats[1]: expected one of 'png', 'pdf', 'svg', \
+got 'bogus'
+    """
+    if isinstance(formats, str):  # "png" is one format, not three letters
+        formats = [formats]
+    checked = []
+    for index, fmt in enumerate(formats):
+        if not isinstance(fmt, str):
+            raise ConfigError(f"{name}[{index}]: expected a figure format name, got {fmt!r}")
+        normalised = fmt.lower().lstrip(".")
+        check_choice(normalised, f"{name}[{index}]", FORMATS)
+        checked.append(normalised)
+    return checked
+
+
+def check_cmap(cmap: object, name: str = "cmap") -> str:
+    """A matplotlib colour map name (``"magma_r"``), checked before drawing."""
+    import matplotlib as mpl
+
+    if not isinstance(cmap, str) or cmap not in mpl.colormaps:
+        raise ConfigError(
+            f"{name}: {cmap!r} is not a matplotlib colour map; e.g. 'magma_r', 'viridis' "
+            "(see matplotlib.colormaps)"
+        )
+    return cmap
 
 
 def paper_style():
@@ -66,11 +108,10 @@ def save_figure(
     >>> plt.close(fig)
     """
     path = Path(path)
+    formats = check_formats(formats)
+    check_number(dpi, "dpi", low=1, integer=True)
     written = []
     for fmt in formats:
-        fmt = fmt.lower().lstrip(".")
-        if fmt not in FORMATS:
-            raise ConfigError(f"unknown figure format {fmt!r}; use one of {', '.join(FORMATS)}")
         target = path.with_suffix(f".{fmt}")
         with atomic_file(target) as temporary:
             fig.savefig(temporary, format=fmt, dpi=dpi, bbox_inches="tight")

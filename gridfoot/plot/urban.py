@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gridfoot.config import check_number
 from gridfoot.errors import ValueCheckError
 from gridfoot.plot.style import paper_style
 from gridfoot.urban.footprints import CityFootprint
@@ -125,6 +126,7 @@ def plot_composition(
     ``share=True`` shows each bar as percentages of the city's total. ``names`` maps sector
     codes to the labels shown.
     """
+    check_number(top, "top", low=1, integer=True)
     if not cities:
         raise ValueCheckError("no cities to plot")
     frames = {city.name: city.composition(sector)["total"] for city in cities}

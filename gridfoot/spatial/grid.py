@@ -29,8 +29,12 @@ import xarray as xr
 from affine import Affine
 
 from gridfoot.errors import GridError, format_labels
+from gridfoot.resources import check_memory, estimate_grid_memory, memory_budget
 
 __all__ = ["Grid", "albers_for", "cell_coverage"]
+
+#: How the memory budget is named in refusals: the run's key and the API's keyword.
+_BUDGET_NAME = "[dask] memory_budget (memory_budget= in the API)"
 
 # PROJ's areal scale of an equal-area projection is 1 to ~1e-10 (numerical derivatives).
 _EQUAL_AREA_TOLERANCE = 1e-6
@@ -143,11 +147,29 @@ class Grid:
         bounds: Sequence[float],
         crs: Any,
         resolution: float | tuple[float, float] = 10_000,
+        *,
+        memory_budget: Any = None,
     ) -> Grid:
         """A grid covering ``bounds = (west, south, east, north)`` in the CRS's units.
 
         The bounds are widened to multiples of the resolution, so grids of the same CRS and
         resolution always line up.
+
+        Parameters
+        ----------
+        bounds : (west, south, east, north)
+        crs : pyproj.CRS or anything pyproj understands
+        resolution : float or (dx, dy)
+            Cell size in the CRS's units.
+        memory_budget : str or int, optional
+            The memory the grid's arrays (land fraction, cell areas and the temporaries that
+            compute them) may need: ``"8 GiB"`` or a number of bytes; default 0.75 of the
+            memory available (see :mod:`gridfoot.resources`).
+
+        Raises
+        ------
+        MemoryBudgetError
+            When the grid would need more than the budget; nothing large is allocated.
 
         Examples
         --------
@@ -161,7 +183,9 @@ class Grid:
         west, east = np.floor(west / dx) * dx, np.ceil(east / dx) * dx
         south, north = np.floor(south / dy) * dy, np.ceil(north / dy) * dy
         shape = (round((north - south) / dy), round((east - west) / dx))
-        return cls(_as_crs(crs), Affine(dx, 0.0, west, 0.0, -dy, north), shape)
+        crs = _as_crs(crs)
+        _check_grid_memory(shape, (dx, dy), crs, memory_budget)
+        return cls(crs, Affine(dx, 0.0, west, 0.0, -dy, north), shape)
 
     @classmethod
     def for_boundaries(
@@ -169,6 +193,8 @@ class Grid:
         boundaries: Any,
         resolution: float | tuple[float, float] = 10_000,
         crs: Any = None,
+        *,
+        memory_budget: Any = None,
     ) -> Grid:
         """A grid over boundary polygons, with their land fraction.
 
@@ -181,6 +207,14 @@ class Grid:
         crs : optional
             The grid's CRS. By default an Albers equal-area conic fitted to the polygons'
             lon/lat extent (:func:`albers_for`).
+        memory_budget : str or int, optional
+            See :meth:`from_bounds`; checked from the bounds and resolution before the land
+            fraction is computed.
+
+        Raises
+        ------
+        MemoryBudgetError
+            When the grid would need more than the budget.
 
         Examples
         --------
@@ -199,7 +233,9 @@ class Grid:
             crs = albers_for(*shapely.total_bounds(lonlat))
         crs = _as_crs(crs)
         projected = _reproject(geometries, source_crs, crs)
-        grid = cls.from_bounds(shapely.total_bounds(projected), crs, resolution)
+        grid = cls.from_bounds(
+            shapely.total_bounds(projected), crs, resolution, memory_budget=memory_budget
+        )
         return grid._with_projected_land(projected)
 
     @classmethod
@@ -237,8 +273,10 @@ class Grid:
             land = data["land_fraction"].transpose("y", "x").to_numpy()
         return cls(pyproj.CRS.from_user_input(crs), transform, (len(y), len(x)), land)
 
-    def with_land(self, boundaries: Any) -> Grid:
+    def with_land(self, boundaries: Any, *, memory_budget: Any = None) -> Grid:
         """This grid with the land fraction of boundary polygons (their union's coverage).
+
+        ``memory_budget`` is checked first, as in :meth:`from_bounds`.
 
         Examples
         --------
@@ -251,6 +289,7 @@ class Grid:
         >>> grid.with_land(half).land_fraction.values.tolist()
         [[1.0, 0.5]]
         """
+        _check_grid_memory(self.shape, self.resolution, self.crs, memory_budget)
         geometries, source_crs = _polygon_array(boundaries)
         return self._with_projected_land(_reproject(geometries, source_crs, self.crs))
 
@@ -293,9 +332,7 @@ class Grid:
         dx, dy = self.resolution
         if self.crs.is_geographic:
             return _geographic_cell_areas(self)
-        xx, yy = np.meshgrid(self.x, self.y)
-        lon, lat = _transformer(self.crs, "EPSG:4326").transform(xx, yy)
-        scale = pyproj.Proj(self.crs).get_factors(lon, lat, errcheck=False).areal_scale
+        scale = _areal_scale(self)
         metres = self.crs.axis_info[0].unit_conversion_factor ** 2
         if np.all(np.abs(scale - 1) < _EQUAL_AREA_TOLERANCE):
             return np.full(self.shape, dx * dy * metres)
@@ -405,7 +442,11 @@ class Grid:
                 **attrs,
             },
         )
-        return layer.rio.write_crs(self.crs).rio.write_transform(self.transform)
+        # in place: the layer is new, and rioxarray's copies would deep-copy the values and the
+        # cell coordinates twice (3 x the layer's memory for a stack of destination layers)
+        layer.rio.write_crs(self.crs, inplace=True)
+        layer.rio.write_transform(self.transform, inplace=True)
+        return layer
 
     def _coords(self) -> dict[str, Any]:
         x_attrs, y_attrs = _axis_attrs(self.crs)
@@ -445,6 +486,21 @@ def _axis_attrs(crs: pyproj.CRS) -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
+def _check_grid_memory(
+    shape: tuple[int, int], resolution: tuple[float, float], crs: pyproj.CRS, budget: Any
+) -> None:
+    """Refuse a grid whose arrays would not fit the memory budget, before building them."""
+    (ny, nx), (dx, dy) = shape, resolution
+    units = crs.axis_info[0].unit_name if crs.axis_info else ""
+    check_memory(
+        estimate_grid_memory(shape),
+        f"a grid of {ny:,} x {nx:,} = {ny * nx:,} cells of {dx:g} x {dy:g} {units}".rstrip(),
+        memory_budget(budget, "memory_budget"),  # a bad value is named as the keyword
+        change="coarsen the resolution (grid.resolution)",
+        name=_BUDGET_NAME,
+    )
+
+
 def _pair(resolution: float | tuple[float, float]) -> tuple[float, float]:
     dx, dy = (resolution, resolution) if np.isscalar(resolution) else resolution
     dx, dy = float(dx), float(dy)
@@ -464,6 +520,26 @@ def _spacing(values: np.ndarray, dim: str) -> float:
 @functools.lru_cache(maxsize=32)
 def _transformer(source: Any, target: Any) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(source, target, always_xy=True)
+
+
+#: Cells whose projection factors are computed at once: PROJ returns a dozen arrays per call,
+#: so a whole fine grid at once would need ~130 bytes a cell.
+_FACTOR_BLOCK_CELLS = 2**15
+
+
+def _areal_scale(grid: Grid) -> np.ndarray:
+    """PROJ's areal scale at every cell centre, computed a block of rows at a time."""
+    transformer = _transformer(grid.crs, "EPSG:4326")
+    proj = pyproj.Proj(grid.crs)
+    ny, nx = grid.shape
+    rows = max(1, _FACTOR_BLOCK_CELLS // nx)
+    scale = np.empty(grid.shape)
+    x, y = grid.x, grid.y
+    for start in range(0, ny, rows):
+        xx, yy = np.meshgrid(x, y[start : start + rows])
+        lon, lat = transformer.transform(xx, yy)
+        scale[start : start + rows] = proj.get_factors(lon, lat, errcheck=False).areal_scale
+    return scale
 
 
 def _geographic_cell_areas(grid: Grid) -> np.ndarray:
@@ -585,6 +661,21 @@ def _clip(shape: shapely.Geometry, x0: float, y0: float, x1: float, y1: float) -
         return shapely.intersection(shapely.make_valid(shape), shapely.box(x0, y0, x1, y1))
 
 
+def _cell_areas(
+    strip: shapely.Geometry, edges: np.ndarray, cols: np.ndarray, bottom: float, top: float
+) -> np.ndarray:
+    """Area of ``strip`` inside each cell ``cols`` of one row.
+
+    A full intersection, not GEOS's rectangle clipping: that returns, for some valid polygons
+    touching a cell's corner, a valid piece holding the complement of the right area.
+    """
+    cells = shapely.box(edges[cols], bottom, edges[cols + 1], top)
+    try:
+        return shapely.area(shapely.intersection(strip, cells))
+    except shapely.errors.GEOSException:
+        return shapely.area(shapely.intersection(shapely.make_valid(strip), cells))
+
+
 def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
     """Cells (flat indices) a polygon covers and the covered share of each.
 
@@ -620,7 +711,8 @@ def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarra
             border[first : last + 1] = True
         border[ncols] = True
         share = np.zeros(ncols)
-        for col in np.flatnonzero(border[:ncols]).tolist():
+        crossed = np.flatnonzero(border[:ncols])
+        for col in crossed.tolist():
             share[col] = _clip(strip, edges[col], bottom, edges[col + 1], top).area / (dx * dy)
         # Runs of cells between border cells are wholly in or out: one centre test each.
         starts = np.flatnonzero(~border[:-1] & np.concatenate(([True], border[:-2])))
@@ -628,6 +720,11 @@ def _polygon_coverage(grid: Grid, geometry: shapely.Geometry) -> tuple[np.ndarra
         for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
             if shapely.contains_xy(strip, edges[begin] + dx / 2, bottom + dy / 2):
                 share[begin:end] = 1.0
+        # The row's cells must hold the strip's area: GEOS's rectangle clipping can return,
+        # for a valid polygon touching a cell corner, a valid piece holding the complement.
+        # When they do not, the crossed cells are measured again by full intersection.
+        if not np.isclose(share.sum() * dx * dy, strip.area, rtol=1e-9, atol=1e-9 * dx * dy):
+            share[crossed] = _cell_areas(strip, np.asarray(edges), crossed, bottom, top) / (dx * dy)
         keep = np.flatnonzero(share > 0)
         cells.append(row * nx + c0 + keep)
         shares.append(np.minimum(share[keep], 1.0))

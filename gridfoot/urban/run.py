@@ -4,7 +4,7 @@ Configuration (paths relative to the file; every key is checked)::
 
     stressor = "CO2"                 # optional when the data hold one stressor
     composition_sector = "CON"       # the sector whose consumed footprint is traced
-    top_sectors = 6                  # upstream sectors named in the composition figure
+    top_sectors = 6                  # upstream sectors named in the composition figure (>= 1)
     figure_formats = ["png"]         # png, pdf, svg
 
     [host]                           # optional: the MRIO that prices imports
@@ -36,6 +36,13 @@ A table city also takes ``gdp``, ``assumption`` ("multi-regional" or "single-reg
 ``origin_shares``, ``exclude_origins``, ``import_share`` ("local-use" or "total-use"),
 ``exchange_rate``, ``monetary_unit``, ``tolerance``, ``sheet`` and ``columns`` (header names
 of the roles, see :func:`gridfoot.urban.read_city_table`).
+
+Every option is checked when the file is read, before any table is read or file written:
+unknown keys, wrong types, figure formats and indicator variants outside their choices,
+``population``, ``gdp`` and ``exchange_rate`` that are not positive, a negative ``tolerance``,
+and options that the way a city's imports are priced would ignore (``origin_shares``,
+``exclude_origins`` and ``exchange_rate`` need the multi-regional assumption and a host;
+a city of host regions takes none of a table's options).
 """
 
 from __future__ import annotations
@@ -47,11 +54,12 @@ from typing import Literal
 
 import pandas as pd
 
-from gridfoot.config import load_config
+from gridfoot.config import check_literals, check_number, load_config
 from gridfoot.errors import ConfigError, format_labels
 from gridfoot.io import atomic_file, write_csv, write_netcdf
 from gridfoot.mrio.readers import read_mrio
 from gridfoot.mrio.system import MRIO
+from gridfoot.plot.style import FigureFormat
 from gridfoot.urban.footprints import CityFootprint, city_footprint, city_footprint_from_mrio
 from gridfoot.urban.indicators import IndicatorOptions, compare_cities, tidy_accounts
 from gridfoot.urban.tables import read_city_table
@@ -70,6 +78,9 @@ class HostConfig:
     monetary_unit: str = ""
     x: Literal["file", "balanced"] = "file"
     countries: Path | None = None
+
+    def __post_init__(self) -> None:
+        check_literals(self, "host")
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,7 @@ class UrbanConfig:
     stressor: str | None = None
     composition_sector: str | None = None
     top_sectors: int = 6
-    figure_formats: tuple[str, ...] = ("png",)
+    figure_formats: tuple[FigureFormat, ...] = ("png",)
     sector_names: dict[str, str] = field(default_factory=dict)
     indicators: IndicatorOptions = field(default_factory=IndicatorOptions)
 
@@ -114,15 +125,64 @@ class UrbanConfig:
             raise ConfigError(
                 f"city: names must differ; repeated {format_labels(names[names.duplicated()])}"
             )
+        check_literals(self, "")
+        check_number(self.top_sectors, "top_sectors", low=1, integer=True)
         for i, city in enumerate(self.city):
-            where = f"city[{i}] ({city.name})"
-            if (city.table is None) == (not city.regions):
-                raise ConfigError(f"{where}: give either table (+ emissions) or regions")
-            if city.regions and self.host is None:
-                raise ConfigError(f"{where}: regions need a [host] MRIO")
-            excel = city.table is not None and city.table.suffix.lower() in _EXCEL
-            if city.table is not None and city.emissions is None and not excel:
-                raise ConfigError(f"{where}: a CSV table needs emissions = <file>")
+            _check_city(city, f"city[{i}]", self.host is not None)
+
+
+#: Options of a table city, and their defaults: a city of host regions takes none of them.
+_TABLE_OPTIONS = {
+    "emissions": None,
+    "sheet": None,
+    "columns": {},
+    "monetary_unit": None,
+    "assumption": None,
+    "origin_shares": None,
+    "exclude_origins": (),
+    "import_share": "local-use",
+    "exchange_rate": None,
+}
+#: Options used only when a host MRIO prices the imports (the multi-regional assumption).
+_HOST_OPTIONS = ("origin_shares", "exclude_origins", "exchange_rate")
+
+
+def _check_city(city: CityConfig, key: str, has_host: bool) -> None:
+    """Refuse a city whose options are impossible or would be silently ignored."""
+    where = f"{key} ({city.name})"
+    check_literals(city, key)
+    for name in ("population", "gdp", "exchange_rate"):
+        if getattr(city, name) is not None:
+            check_number(getattr(city, name), f"{key}.{name}", low=0, low_open=True)
+    check_number(city.tolerance, f"{key}.tolerance", low=0, meaning="relative")
+    if (city.table is None) == (not city.regions):
+        raise ConfigError(f"{where}: give either table (+ emissions) or regions")
+    if city.regions:
+        if not has_host:
+            raise ConfigError(f"{where}: regions need a [host] MRIO")
+        given = [k for k, default in _TABLE_OPTIONS.items() if getattr(city, k) != default]
+        if given:
+            raise ConfigError(
+                f"{key}.{given[0]}: a city of host regions ({format_labels(city.regions)}) "
+                f"takes none of a table's options; remove {format_labels(given)} or give table"
+            )
+        return
+    excel = city.table.suffix.lower() in _EXCEL
+    if city.emissions is None and not excel:
+        raise ConfigError(f"{where}: a CSV table needs emissions = <file>")
+    single = city.assumption == "single-region" or (city.assumption is None and not has_host)
+    if city.assumption == "multi-regional" and not has_host:
+        raise ConfigError(
+            f"{key}.assumption: 'multi-regional' prices imports with a host MRIO; add [host] "
+            "or use 'single-region'"
+        )
+    ignored = [name for name in _HOST_OPTIONS if getattr(city, name) != _TABLE_OPTIONS[name]]
+    if single and ignored:
+        raise ConfigError(
+            f"{key}.{ignored[0]}: only used when a host MRIO prices the imports "
+            f"(multi-regional assumption); this city uses the single-region assumption"
+            + ("" if has_host else " (there is no [host])")
+        )
 
 
 def _city(config: UrbanConfig, city: CityConfig, host: MRIO | None) -> CityFootprint:

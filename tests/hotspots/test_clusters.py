@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 from shapely import box
 
-from gridfoot.errors import ValueCheckError
+from gridfoot.errors import ConfigError
 from gridfoot.hotspots import hub_labels, hubs, rank_components
 from gridfoot.spatial import Grid
 
@@ -91,5 +91,16 @@ def test_rank_components_breaks_ties_by_raster_order():
 
 def test_empty_layer_and_bad_connectivity():
     assert hubs(_layer(np.zeros((6, 6))), 0.75).empty
-    with pytest.raises(ValueCheckError, match="connectivity"):
+    with pytest.raises(ConfigError, match="connectivity: expected one of 4, 8, got 6"):
         hubs(_layer(), 0.75, connectivity=6)
+    with pytest.raises(ConfigError, match="connectivity: expected one of 4, 8, got 6"):
+        hub_labels(_layer(), 0.75, connectivity=6)
+
+
+@pytest.mark.parametrize("share", [0, -0.5, 1.5, np.nan, "0.75", None])
+def test_hub_share_is_checked_like_the_config(share):
+    # the same rule as hotspots.hotspot_share: a share of the total in (0, 1]
+    with pytest.raises(ConfigError, match=r"share: must be a number in \(0, 1\]"):
+        hubs(_layer(), share)
+    with pytest.raises(ConfigError, match=r"share: must be a number in \(0, 1\]"):
+        hub_labels(_layer(), share)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gridfoot.errors import AreaWarning, GridError, LabelError, ValueCheckError
+from gridfoot.errors import AreaWarning, ConfigError, GridError, LabelError, ValueCheckError
 from gridfoot.hotspots import (
     area_for_share,
     concentration,
@@ -137,7 +137,7 @@ def test_bad_input_is_refused():
         gini(_grid([[1.0, -2.0]]))
     with pytest.raises(ValueCheckError, match="land_fraction"):
         gini(_grid([[1.0, 2.0]], land_fraction=[[1.0, 1.5]]))
-    with pytest.raises(ValueCheckError, match="share"):
+    with pytest.raises(ConfigError, match=r"share: must be a number in \(0, 1\].*1.5"):
         area_for_share(_grid([[1.0, 2.0]]), 1.5)
     with pytest.raises(GridError, match="'y' and 'x'"):
         gini(xr.DataArray([[1.0]], dims=("lat", "lon")))
@@ -227,7 +227,7 @@ def _reference_curve(values: np.ndarray, land: np.ndarray):
 
 
 @settings(max_examples=150, deadline=None)
-@given(grids(distinct=True), st.floats(0.0, 1.0))
+@given(grids(distinct=True), st.floats(0.0, 1.0, exclude_min=True))
 def test_against_a_cell_by_cell_reference(grid, level):
     values, land = grid
     if values.sum() <= 0:
@@ -245,7 +245,7 @@ def test_against_a_cell_by_cell_reference(grid, level):
 
 
 @settings(max_examples=150, deadline=None)
-@given(grids(), st.floats(0.0, 1.0), st.randoms(use_true_random=False))
+@given(grids(), st.floats(0.0, 1.0, exclude_min=True), st.randoms(use_true_random=False))
 def test_invariants(grid, level, random):
     values, land = grid
     layer = _grid(values, land_fraction=land)
@@ -281,3 +281,27 @@ def test_invariants(grid, level, random):
         if np.unique(values).size == values.size:  # with ties the curve takes their average
             masked_land = land[mask].sum() / land.sum()
             assert masked_land >= float(stats.area_for_share) - 1e-9
+
+
+@pytest.mark.parametrize("share", [0, 0.0, -0.1, 1.01, np.nan, np.inf, "half", True])
+def test_shares_of_the_total_are_checked_like_the_config(share):
+    # one rule for hotspots.hotspot_share, --share and the API: (0, 1]
+    grid = _grid([[3.0, 1.0]])
+    for function in (area_for_share, hotspot_mask):
+        with pytest.raises(ConfigError, match=r"share: must be a number in \(0, 1\]"):
+            function(grid, share)
+    with pytest.raises(ConfigError, match=r"share: every value must be a number in \(0, 1\]"):
+        concentration(grid, share=[0.5, share])
+
+
+@pytest.mark.parametrize("area", [-0.01, 1.5, np.nan, "1%"])
+def test_shares_of_land_are_checked_like_the_config(area):
+    with pytest.raises(ConfigError, match=r"area: .*\[0, 1\]"):
+        share_in_top_area(_grid([[3.0, 1.0]]), area)
+    with pytest.raises(ConfigError, match=r"top_area: .*\[0, 1\]"):
+        concentration(_grid([[3.0, 1.0]]), top_area=area)
+
+
+def test_an_empty_list_of_shares_is_refused():
+    with pytest.raises(ConfigError, match="share: give at least one share"):
+        area_for_share(_grid([[3.0, 1.0]]), [])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from gridfoot.errors import ValueCheckError
+from gridfoot.errors import ConfigError
 from gridfoot.hotspots import gistar, gistar_z, neighbourhood, significance_classes
 
 esda = pytest.importorskip("esda")
@@ -119,8 +119,23 @@ def test_layers_are_vectorised_and_lazy():
 
 
 @pytest.mark.parametrize(
-    ("neighbours", "distance"), [("hexagon", 1), ("queen", 0), ("rook", np.nan)]
+    ("neighbours", "distance", "message"),
+    [
+        ("hexagon", 1, "neighbours: expected one of 'queen', 'rook', 'distance', got 'hexagon'"),
+        ("queen", 0, "distance: must be a number >= 1"),
+        ("rook", np.nan, "distance: .*got nan"),
+        ("distance", 0.5, "distance: .*got 0.5"),
+        ("queen", np.inf, "distance: .*got inf"),
+        ("queen", "2", "distance: .*got '2'"),
+    ],
 )
-def test_bad_neighbourhoods_are_refused(neighbours, distance):
-    with pytest.raises(ValueCheckError):
+def test_bad_neighbourhoods_are_refused(neighbours, distance, message):
+    with pytest.raises(ConfigError, match=message):
         neighbourhood(neighbours, distance)
+    with pytest.raises(ConfigError, match=message):
+        gistar(xr.DataArray(np.ones((3, 3)), dims=("y", "x")), neighbours, distance)
+
+
+def test_bad_study_area_is_refused():
+    with pytest.raises(ConfigError, match="study_area: expected one of 'land', 'grid', got 'sea'"):
+        gistar(xr.DataArray(np.ones((3, 3)), dims=("y", "x")), study_area="sea")

@@ -14,7 +14,9 @@ import xarray as xr
 from shapely import box
 
 from gridfoot.cli import main
+from gridfoot.errors import ConfigError
 from gridfoot.hotspots import concentration, hubs
+from gridfoot.hotspots.report import write_report
 from gridfoot.io import write_cube, write_geotiff
 from gridfoot.spatial import Grid
 
@@ -185,4 +187,22 @@ def test_bad_selections(tmp_path, capsys):
     assert main(["hotspots", str(cube), "--sum", "sector", "--out", str(tmp_path)]) == 2
     assert "not a dim" in capsys.readouterr().err
     assert main(["hotspots", str(tmp_path / "none.tif"), "--out", str(tmp_path)]) == 2
-    assert "none.tif: no such file" in capsys.readouterr().err
+    assert "none.tif: no such file or store" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"share": 0}, r"share: must be a number in \(0, 1\]"),
+        ({"top_area": 1.5}, r"top_area: must be a number in \[0, 1\]"),
+        ({"neighbours": "distance", "distance": 0.5}, "distance: must be a number >= 1"),
+        ({"connectivity": 6}, "connectivity: expected one of 4, 8"),
+        ({"name_field": "name"}, "name_field 'name' names a column .* it needs regions"),
+    ],
+)
+def test_write_report_checks_options_before_writing(tmp_path, options, message):
+    # --distance 0.5 used to fail after summary.csv and hubs.csv were written
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match=message):
+        write_report(_cube(), out, **options)
+    assert not out.exists()

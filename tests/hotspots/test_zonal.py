@@ -137,7 +137,7 @@ def test_bad_polygons_are_refused(tmp_path):
     layer = Grid.from_bounds((0, 0, 30_000, 20_000), 3035).wrap(np.ones((2, 3)))
     with pytest.raises(LabelError, match=r"no column 'province'.*name"):
         zonal_totals(layer, PROVINCES, "province")
-    with pytest.raises(InputFileError, match="not found"):
+    with pytest.raises(InputFileError, match=r"missing\.geojson: no such file"):
         zonal_totals(layer, tmp_path / "missing.geojson", "name")
     (tmp_path / "junk.geojson").write_text("not json")
     with pytest.raises(InputFileError, match="cannot read"):

@@ -13,6 +13,7 @@ from gridfoot.datasets import sample_data_dir
 from gridfoot.errors import ConfigError
 from gridfoot.io.output import MARKER, output_folder
 from gridfoot.pipeline import RunConfig, load_run_config
+from gridfoot.pipeline.config import DaskConfig, HotspotsConfig, OutputConfig
 
 SAMPLE = sample_data_dir() / "gridfoot.toml"
 
@@ -41,7 +42,21 @@ def test_sample_configuration_reads_with_documented_defaults() -> None:
     [
         ({"sources": {"path": "f.csv", "weigth": "co2"}}, "sources.weigth: unknown key"),
         ({"grid": {"resolution": "10 km"}}, "grid.resolution: expected a number"),
-        ({"hotspots": {"shares": [0.5, 75]}}, r"hotspots.shares: fractions must be in \(0, 1\]"),
+        ({"hotspots": {"shares": [0.5, 75]}}, r"hotspots.shares: every value .* \(0, 1\].*75"),
+        ({"hotspots": {"shares": []}}, "hotspots.shares: give at least one share"),
+        ({"hotspots": {"top_area": [-0.1]}}, r"hotspots.top_area: .* \[0, 1\].*-0.1"),
+        ({"hotspots": {"hotspot_share": 0}}, r"hotspots.hotspot_share: .* \(0, 1\].*got 0"),
+        ({"hotspots": {"hotspot_share": float("nan")}}, "hotspots.hotspot_share: .*got nan"),
+        ({"hotspots": {"distance": 0.5}}, r"hotspots.distance: must be a number >= 1.*0.5"),
+        ({"hotspots": {"connectivity": 6}}, "hotspots.connectivity: expected one of 4, 8"),
+        ({"grid": {"resolution": -5}}, r"grid.resolution: must be a number > 0.*-5"),
+        ({"grid": {"resolution": float("inf")}}, "grid.resolution: .*inf"),
+        ({"output": {"maps": ["png", "gif"]}}, r"output.maps\[1\]: expected one of .*'gif'"),
+        ({"output": {"top_destinations": 0}}, "output.top_destinations: .* >= 1, got 0"),
+        ({"output": {"published": {"USA": 23}}}, "output.published.USA: .*got 23"),
+        ({"dask": {"chunk_mb": 0}}, "dask.chunk_mb: must be a number > 0"),
+        ({"dask": {"memory_budget": 8}}, 'dask.memory_budget: expected a size .*"8 GiB".*got 8'),
+        ({"dask": {"memory_budget": "8 GB RAM"}}, "dask.memory_budget: .*got '8 GB RAM'"),
         ({"downscale": {"mode": "points"}}, "downscale.mode: expected one of 'mrio', 'inventory'"),
         ({"dask": {"scheduler": "gpu"}}, "dask.scheduler: expected one of"),
         (
@@ -95,3 +110,21 @@ def test_unknown_key_in_a_file_names_file_and_key(tmp_path, capsys) -> None:
     assert main(["validate", str(config)]) == 2
     err = capsys.readouterr().err
     assert "study.toml" in err and "report: unknown key" in err
+
+
+def test_sections_built_in_python_are_checked_like_the_file() -> None:
+    # the same checks whether a section comes from TOML or from Python keywords
+    with pytest.raises(ConfigError, match=r"hotspots\.neighbours: expected one of 'queen'"):
+        HotspotsConfig(neighbours="hexagon")
+    with pytest.raises(ConfigError, match=r"output.geotiff\[0\]: expected one of"):
+        OutputConfig(geotiff=("everything",))
+    with pytest.raises(
+        ConfigError, match=r"hotspots\.connectivity: expected one of 4, 8, got True"
+    ):
+        HotspotsConfig(connectivity=True)
+
+
+def test_memory_budget_is_read_with_its_unit() -> None:
+    assert DaskConfig(memory_budget="1.5 GiB").memory_budget_bytes == 3 * 2**29
+    assert DaskConfig(memory_budget="500 MB").memory_budget_bytes == 500_000_000
+    assert DaskConfig().memory_budget_bytes is None
