@@ -13,6 +13,7 @@ import textwrap
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from gridfoot.errors import ConfigError, GridfootError
 
@@ -419,11 +420,18 @@ def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split())
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line like every other error (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"gridfoot: error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation tools)."""
     from gridfoot import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gridfoot",
         description="Who drives the CO2 emitted where: consumption-based footprints from "
         "multi-regional input-output tables, mapped on an equal-area grid.",

@@ -108,3 +108,21 @@ def test_an_unexpected_error_is_one_line_unless_debug_is_asked(monkeypatch, caps
     assert "unexpected TypeError: something gridfoot did not foresee" in err and "--debug" in err
     with pytest.raises(TypeError):
         main(["--debug", *argv])
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["bogus"], "invalid choice: 'bogus'"),
+        (["footprint", "--x", "bogus", "--mrio", "m", "--out", "o"], "--x"),
+        (["footprint", "--mrio", "m"], "--out"),
+        (["hotspots"], "RASTER_OR_CUBE"),
+        (["run"], "CONFIG"),
+    ],
+)
+def test_usage_mistakes_are_one_line_with_status_2(argv, named, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("gridfoot: error: ") and named in err and "--help" in err

@@ -23,7 +23,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridfoot.errors import ConfigError, InputFileError, LabelError, MissingFileError, format_labels
+from gridfoot.errors import (
+    ConfigError,
+    GridError,
+    GridfootError,
+    InputFileError,
+    LabelError,
+    MissingFileError,
+    format_labels,
+)
 from gridfoot.mrio.accounts import footprint as compute_footprint
 from gridfoot.mrio.readers import read_mrio
 from gridfoot.mrio.system import MRIO
@@ -57,6 +65,7 @@ class Inputs:
     grid: Any  # gridfoot.spatial.Grid
     stressor: str
     files: tuple[Path, ...]
+    proxy: xr.DataArray | None = None  # on the grid, checked
 
 
 @dataclass(frozen=True)
@@ -196,7 +205,13 @@ def load_inputs(config: RunConfig) -> Inputs:
         _require_field(cities, b.city_name_field, b.cities, "boundaries.city_name_field")
 
     crs = None if config.grid.crs == "auto" else config.grid.crs
-    grid = Grid.for_boundaries(boundaries, resolution=config.grid.resolution, crs=crs)
+    grid = Grid.for_boundaries(
+        boundaries,
+        resolution=config.grid.resolution,
+        crs=crs,
+        memory_budget=config.dask.memory_budget_bytes,
+    )
+    proxy = _read_proxy(config.downscale.proxy, grid) if config.downscale.proxy else None
 
     s = config.sources
     by_polygon = s.by_polygon
@@ -238,6 +253,7 @@ def load_inputs(config: RunConfig) -> Inputs:
         grid=grid,
         stressor=stressor,
         files=tuple(files),
+        proxy=proxy,
     )
 
 
@@ -325,22 +341,44 @@ def input_paths(config: RunConfig) -> list[Path]:
 # -- validation --------------------------------------------------------------------------
 
 
-def validate(config: RunConfig) -> list[str]:
-    """Read and check every input without computing; return a short report (one line each)."""
-    inputs = load_inputs(config)
-    chosen = scope(config, inputs.mrio, inputs.boundaries)
+def _without_points(inputs: Inputs, chosen: Scope) -> list[tuple[str, str]]:
+    """Producers in scope with emissions but no point: they fall back to land or the proxy."""
     points = _sources_in_scope(inputs.sources, chosen).points
-    weight_units = f" {inputs.sources.units}" if inputs.sources.units else ""
-    invalid, outside = _set_aside(inputs.sources)
-    out_count, out_weight = _out_of_scope(inputs.sources, chosen)
     covered = set(map(tuple, points[["region", "sector"]].drop_duplicates().to_numpy()))
     emitting = inputs.mrio.F.loc[inputs.stressor]
-    without = [
+    return [
         (r, s)
         for r in chosen.regions
         for s in chosen.sectors
         if emitting[(r, s)] > 0 and (r, s) not in covered
     ]
+
+
+def memory_estimate(config: RunConfig, inputs: Inputs, chosen: Scope) -> Any:
+    """What the run will hold in memory (:class:`gridfoot.resources.MemoryEstimate`)."""
+    from gridfoot.resources import estimate_run_memory
+
+    land_cells = int(np.count_nonzero(inputs.grid.land_fraction.values > 0))
+    return estimate_run_memory(
+        inputs.grid.shape,
+        len(chosen.destinations),
+        n_points=len(_sources_in_scope(inputs.sources, chosen).points),
+        fallback_cells=len(_without_points(inputs, chosen)) * land_cells,
+        chunk_bytes=int(config.dask.chunk_mb * 2**20),
+        cube=config.output.cube,
+    )
+
+
+def validate(config: RunConfig) -> list[str]:
+    """Read and check every input without computing; return a short report (one line each)."""
+    inputs = load_inputs(config)
+    chosen = scope(config, inputs.mrio, inputs.boundaries)
+    estimate = memory_estimate(config, inputs, chosen)
+    estimate.check(config.dask.memory_budget_bytes)
+    weight_units = f" {inputs.sources.units}" if inputs.sources.units else ""
+    invalid, outside = _set_aside(inputs.sources)
+    out_count, out_weight = _out_of_scope(inputs.sources, chosen)
+    without = _without_points(inputs, chosen)
     lines = [
         f"MRIO: {inputs.mrio!r}",
         f"stressor: {inputs.stressor} [{inputs.mrio.units[inputs.stressor]}]",
@@ -359,6 +397,7 @@ def validate(config: RunConfig) -> list[str]:
         f"{outside['weight'].sum():,.6g}{weight_units}",
         f"points of producers not mapped (other regions or sectors): {out_count:,}, weight "
         f"{out_weight:,.6g}{weight_units}",
+        f"memory: about {estimate.peak / 2**30:,.2f} GiB at peak ({estimate.describe()})",
     ]
     return lines
 
@@ -616,6 +655,7 @@ def run(
             with steps("inputs"):
                 inputs = load_inputs(config)
                 chosen = scope(config, inputs.mrio, inputs.boundaries)
+                memory_estimate(config, inputs, chosen).check(config.dask.memory_budget_bytes)
             with steps("footprint"):
                 fp = compute_footprint(inputs.mrio, stressor=inputs.stressor)
                 driven = fp["driven"].sel(
@@ -626,9 +666,6 @@ def run(
                 )
                 write_footprint(fp, staging)
             with steps("allocation"):
-                proxy = None
-                if config.downscale.proxy is not None:
-                    proxy = _read_proxy(config.downscale.proxy)
                 allocation = allocate(
                     _sources_in_scope(inputs.sources, chosen),
                     inputs.grid,
@@ -637,7 +674,7 @@ def run(
                     stressor=inputs.stressor,
                     regions=inputs.boundaries,
                     region_attribute=_REGION,
-                    proxy=proxy,
+                    proxy=inputs.proxy,
                     invalid="raise",
                     unplaced=config.downscale.unplaced,
                 )
@@ -709,12 +746,29 @@ def run(
     )
 
 
-def _read_proxy(path: Path) -> xr.DataArray:
+def _read_proxy(path: Path, grid: Any) -> xr.DataArray:
+    """The proxy raster, which must lie on the run's grid (CRS, transform and shape)."""
     import rioxarray
+    from rasterio.errors import RasterioError
+
+    from gridfoot.spatial import Grid
 
     if not path.is_file():
         raise MissingFileError(f"{path}: no such file (downscale.proxy)")
-    return rioxarray.open_rasterio(path).squeeze("band", drop=True)
+    try:
+        proxy = rioxarray.open_rasterio(path).squeeze("band", drop=True)
+        found = Grid.from_dataarray(proxy)
+    except (RasterioError, GridfootError) as error:
+        raise InputFileError(
+            f"{path}: cannot be read as a proxy raster (downscale.proxy): {error}"
+        ) from None
+    if found != grid:
+        raise GridError(
+            f"{path}: the proxy raster (downscale.proxy) is not on the run's grid: it is "
+            f"{found!r}, the run's is {grid!r}; write the proxy on the run's grid "
+            "(grid.crs and grid.resolution; gridfoot validate prints the grid)"
+        )
+    return proxy
 
 
 def _destination_statistics(layers: xr.DataArray, config: RunConfig) -> pd.DataFrame:

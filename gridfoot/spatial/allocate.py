@@ -37,6 +37,7 @@ import pandas as pd
 import scipy.sparse as sp
 import xarray as xr
 
+from gridfoot.config import check_choice
 from gridfoot.errors import (
     GridError,
     LabelError,
@@ -607,12 +608,9 @@ def allocate(
     >>> allocation.cube(driven).sum(["y", "x"]).values.tolist()
     [[8.0, 2.0], [4.0, 2.0]]
     """
-    if mode not in ("mrio", "inventory"):
-        raise ValueError(f"mode must be 'mrio' or 'inventory', got {mode!r}")
-    if invalid not in ("raise", "report") or unplaced not in ("warn", "raise"):
-        raise ValueError(
-            f"invalid= 'raise'|'report' and unplaced= 'warn'|'raise', got {invalid!r}, {unplaced!r}"
-        )
+    check_choice(mode, "mode", ("mrio", "inventory"))
+    check_choice(invalid, "invalid", ("raise", "report"))
+    check_choice(unplaced, "unplaced", ("warn", "raise"))
     driven = _driven(footprint, stressor)
     units = driven.attrs.get("units")
     factor = unit_factor(sources.units, units) if mode == "inventory" else 1.0

@@ -20,6 +20,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from gridfoot.config import check_choice
 from gridfoot.errors import (
     ConfigError,
     GridfootError,
@@ -532,10 +533,8 @@ def read_sources(
     1  b    CHN   secE     3.0
     2  c    CHN   secE     2.0
     """
-    if invalid not in ("raise", "report") or unplaced not in ("warn", "raise"):
-        raise ValueError(
-            f"invalid= 'raise'|'report' and unplaced= 'warn'|'raise', got {invalid!r}, {unplaced!r}"
-        )
+    check_choice(invalid, "invalid", ("raise", "report"))
+    check_choice(unplaced, "unplaced", ("warn", "raise"))
     tolerance = _check_tolerance(tolerance)
     if weight_value is not None and not (
         isinstance(weight_value, int | float) and np.isfinite(weight_value) and weight_value > 0

@@ -44,7 +44,10 @@ def run_cli(capsys: pytest.CaptureFixture, *argv: Any) -> Outcome:
     with warnings.catch_warnings():
         # gridfoot's warnings are lines of the CLI's output here; every other filter stays
         warnings.simplefilter("always", GridfootWarning)
-        status = main([str(a) for a in argv])
+        try:
+            status = main([str(a) for a in argv])
+        except SystemExit as stop:  # argparse's own refusals end the process
+            status = stop.code
     captured = capsys.readouterr()
     return Outcome(status, captured.out, captured.err)
 
