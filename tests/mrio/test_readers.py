@@ -155,8 +155,18 @@ def test_satellite_labels_outside_the_table_are_errors_unless_all_zero(tmp_path)
     extra["value"] = 3.0
     extra["region"] = "ROU"
     pd.concat([satellite, extra]).to_csv(folder / "satellite.csv", index=False)
-    with pytest.raises(LabelError, match=r"satellite.csv.*ROU/secQ.*rename_regions"):
+    with pytest.raises(
+        LabelError, match=r"satellite.csv: region\(s\) ROU \(row\(s\) 290\).*rename_regions"
+    ):
         read_mrio(folder)
+
+    extra["region"] = "HAI"  # a known region: the sector is what the tables lack
+    pd.concat([satellite, extra]).to_csv(folder / "satellite.csv", index=False)
+    with pytest.raises(
+        LabelError, match=r"satellite.csv: sector\(s\) secQ .*final_demand"
+    ) as caught:
+        read_mrio(folder)
+    assert "rename_regions" not in str(caught.value)
 
 
 def test_folder_errors_name_what_is_missing(tmp_path) -> None:
@@ -181,7 +191,7 @@ def test_table_errors_name_the_folder_and_files(tmp_path) -> None:
     Z.iloc[3, 4] = -2.0
     Z.to_csv(folder / "Z.csv")
     with pytest.raises(
-        ValueCheckError, match=r"Z=Z.csv.*Z: 1 negative value\(s\) at \(HAI/TEX x HAI/CHE\)"
+        ValueCheckError, match=r"Z.csv: 1 negative value\(s\) at \(HAI/TEX x HAI/CHE\)"
     ):
         read_mrio(folder)
 
