@@ -11,6 +11,7 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     countries = "mrio/countries.csv"  # region -> country, for provinces nested in a world
     monetary_unit = "million USD"
     zero_output = "warn"          # producers with x <= 0 that report emissions: warn/raise/ignore
+    # encoding = "gbk"            text encoding of the CSV tables (default UTF-8)
     # files = { Z = "wiot2009_Z.csv.gz" }         file names that differ from Z.csv, Y.csv, ...
     # satellite = { value = "co2_kt", ... }       options of gridfoot.read_satellite
 
@@ -74,6 +75,7 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -105,6 +107,19 @@ def _fractions(values: tuple[float, ...], where: str) -> None:
         raise ConfigError(f"{where}: fractions must be in (0, 1], got {bad}")
 
 
+def _known_encoding(encoding: str | None, key: str) -> None:
+    """A text encoding Python knows, checked before any file is read."""
+    if encoding is None:
+        return
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ConfigError(
+            f"{key}: unknown encoding {encoding!r} (use a Python codec name such as "
+            "'utf-8', 'gbk', 'gb18030' or 'latin-1')"
+        ) from None
+
+
 @dataclass(frozen=True)
 class MrioConfig:
     """``[mrio]``: see :func:`gridfoot.read_mrio`."""
@@ -118,6 +133,10 @@ class MrioConfig:
     zero_output: Literal["warn", "raise", "ignore"] = "warn"
     files: dict[str, str] = field(default_factory=dict)
     satellite: dict[str, Any] = field(default_factory=dict)
+    encoding: str | None = None
+
+    def __post_init__(self) -> None:
+        _known_encoding(self.encoding, "mrio.encoding")
 
 
 @dataclass(frozen=True)
