@@ -141,13 +141,13 @@ def _numeric_table(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     bad = values.isna().to_numpy() | ~np.isfinite(values.to_numpy(dtype=float))
     if bad.any():
         cells = [
-            f"row {_label(frame.index[i])}, column {_label(frame.columns[j])}"
-            + ("" if pd.isna(frame.iat[i, j]) else f" ({frame.iat[i, j]!r})")
+            f"({_label(frame.index[i])} x {_label(frame.columns[j])})"
+            + ("" if pd.isna(frame.iat[i, j]) else f" = {frame.iat[i, j]!r}")
             for i, j in np.argwhere(bad)
         ]
         raise ValueCheckError(
-            f"{path}: {int(bad.sum())} empty, non-numeric or infinite cell(s) at "
-            f"{format_labels(cells, 4)}; every cell must be a number (write 0 for none)"
+            f"{path}: {int(bad.sum())} empty (NaN), non-numeric or infinite cell(s) at (row x "
+            f"column) {format_labels(cells, 4)}; every cell must be a number (write 0 for none)"
         )
     return values.astype(float)
 

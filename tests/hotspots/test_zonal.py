@@ -129,7 +129,7 @@ def test_features_that_are_not_polygons_are_dropped_with_a_warning():
     with pytest.warns(GridfootWarning, match=r"1 feature\(s\) that are not polygons.*LineString"):
         result = zonal_totals(grid.wrap(np.ones(grid.shape)), with_line, "name")
     assert result.zone.values.tolist() == ["A", "B"]
-    with pytest.raises(InputFileError, match="no polygons"), pytest.warns(GridfootWarning):
+    with pytest.raises(InputFileError, match=r"no \(multi\)polygons \(only 1 LineString"):
         zonal_totals(grid.wrap(np.ones(grid.shape)), border, "name")
 
 
@@ -137,10 +137,10 @@ def test_bad_polygons_are_refused(tmp_path):
     layer = Grid.from_bounds((0, 0, 30_000, 20_000), 3035).wrap(np.ones((2, 3)))
     with pytest.raises(LabelError, match=r"no column 'province'.*name"):
         zonal_totals(layer, PROVINCES, "province")
-    with pytest.raises(InputFileError, match="not found"):
+    with pytest.raises(InputFileError, match=r"missing\.geojson: no such file"):
         zonal_totals(layer, tmp_path / "missing.geojson", "name")
     (tmp_path / "junk.geojson").write_text("not json")
-    with pytest.raises(InputFileError, match="cannot read"):
+    with pytest.raises(InputFileError, match=r"junk\.geojson: not a vector file"):
         zonal_totals(layer, tmp_path / "junk.geojson", "name")
     unnamed = PROVINCES.assign(name=[None, "B"])
     with pytest.raises(LabelError, match="no name value"):
