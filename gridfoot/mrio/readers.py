@@ -118,7 +118,9 @@ def read_wide(
     if path.suffix == ".parquet":
         frame = _read_frame(path, what=what)
     else:
-        head = _read_frame(path, encoding=encoding, what=what, header=None, nrows=header_rows + 2)
+        head = _read_frame(
+            path, encoding=encoding, what=what, header=None, nrows=header_rows + 2, dtype=str
+        )
         if head.shape[1] <= index_levels:
             raise InputFileError(
                 f"{path}: only {head.shape[1]} column(s) in its first lines{about}; a wide table "
@@ -130,9 +132,23 @@ def read_wide(
         frame = _read_frame(path, encoding=encoding, what=what, header=header, index_col=index_col)
         if frame.index.nlevels != index_levels:
             raise InputFileError(f"{path}: expected {index_levels} index column(s){about}")
+        frame.columns = _raw_header(head, frame.columns, index_levels, header_rows)
     if frame.empty:
         raise InputFileError(f"{path}: no data rows{about}; the file holds only its header")
     return frame
+
+
+def _raw_header(
+    head: pd.DataFrame, parsed: pd.Index, index_levels: int, header_rows: int
+) -> pd.Index:
+    """The column labels as written: pandas renames a repeated label ``AGR`` to ``AGR.1``,
+    which would hide a duplicated column."""
+    rows = [head.iloc[r, index_levels:].tolist() for r in range(header_rows)]
+    if len(rows[0]) != len(parsed):
+        return parsed
+    if header_rows == 1:
+        return pd.Index(rows[0], name=parsed.name)
+    return pd.MultiIndex.from_arrays(rows, names=parsed.names)
 
 
 def _numeric_table(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
