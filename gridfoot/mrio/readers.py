@@ -241,6 +241,13 @@ def read_satellite(
         required.append(stressor)
     _require_columns(source, frame, required)
     frame = frame.reset_index(drop=True)
+    labels = [region, sector] if stressor_name is not None else [region, sector, stressor]
+    blank = frame[labels].isna().any(axis=1)
+    if blank.any():
+        raise ValueCheckError(
+            f"{source}: empty {'/'.join(labels)} label in row(s) {_file_rows(frame, blank)}; "
+            "every emission needs its producer"
+        )
 
     values = pd.to_numeric(frame[value], errors="coerce")
     bad = ~np.isfinite(values.to_numpy(dtype=float))

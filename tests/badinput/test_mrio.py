@@ -114,8 +114,11 @@ def countries_without_country(mrio: Path) -> None:
 
 
 def countries_in_gbk(mrio: Path) -> None:
+    # a column of Chinese names beside the codes, saved as Chinese spreadsheets do
     path = mrio / "countries.csv"
-    path.write_bytes(path.read_text().replace("MER", "中国").encode("gbk"))
+    lines = path.read_text().splitlines()
+    named = [lines[0] + ",name"] + [f"{line},地区{i}" for i, line in enumerate(lines[1:])]
+    path.write_bytes("\n".join(named).encode("gbk"))
 
 
 def satellite_nan(mrio: Path) -> None:
@@ -180,3 +183,15 @@ def test_validate_names_the_mrio_file_that_is_wrong(capsys, study) -> None:
     row_spelled_differently_in_y(study / "mrio")
     outcome = run_cli(capsys, "validate", study / "gridfoot.toml")
     assert_refused(outcome, "Y.csv", "ROW")
+
+
+@pytest.mark.xfail(
+    reason="[mrio] encoding is parsed and checked, but gridfoot/pipeline/run.py (load_inputs, "
+    "owned elsewhere) must still pass encoding=m.encoding to read_mrio",
+    strict=False,
+)
+def test_validate_reads_gbk_tables_with_the_mrio_encoding_key(capsys, study) -> None:
+    countries_in_gbk(study / "mrio")
+    config = edit_toml(study / "gridfoot.toml", **{"mrio.encoding": "gbk"})
+    outcome = run_cli(capsys, "validate", config)
+    assert outcome.status == 0, outcome.err

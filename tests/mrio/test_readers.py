@@ -264,11 +264,14 @@ def test_gbk_tables_read_with_the_encoding_option(tmp_path) -> None:
          r"Y.csv: 1 empty .* \(A/s x A/hh\)"),
         ({"Y_csv": "region,,A,B\ncategory,,hh,hh\n"}, InputFileError, r"Y.csv: no data rows"),
         ({"Z_csv": "region sector A B\n"}, InputFileError, r"Z.csv: only 1 column\(s\)"),
+        ({"satellite_csv": TINY["satellite.csv"].replace("B,s", ",s")}, ValueCheckError,
+         r"satellite.csv: empty region/sector/stressor label in row\(s\) 3"),
         ({"satellite_csv": TINY["satellite.csv"].replace("B,s", "C,s")}, LabelError,
          r"satellite.csv: region\(s\) C \(row\(s\) 3\) are not regions of Z.csv/Y.csv"),
     ],
     ids=["z-duplicate-row", "z-rows-vs-columns", "y-column-region", "y-rows", "z-text",
-         "y-empty-cell", "y-header-only", "z-one-column", "satellite-region"],
+         "y-empty-cell", "y-header-only", "z-one-column", "satellite-blank",
+         "satellite-region"],
 )  # fmt: skip
 def test_tiny_folder_errors_name_the_file_and_label(tmp_path, replace, error, pattern) -> None:
     with pytest.raises(error, match=pattern):
