@@ -30,6 +30,7 @@ non-zero value, and are ignored when all their values are zero (WIOD lists an em
 from __future__ import annotations
 
 import json
+import warnings
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,7 +40,9 @@ import numpy as np
 import pandas as pd
 
 from gridfoot.errors import (
+    BalanceWarning,
     GridfootError,
+    GridfootWarning,
     InputFileError,
     LabelError,
     MissingFileError,
@@ -515,19 +518,38 @@ def read_mrio(
         country_map = read_countries(located["countries"], encoding=encoding)
     gross_output = _read_x(located["x"], encoding) if x == "file" and "x" in located else None
     try:
-        return MRIO(
-            Z=Z,
-            Y=Y,
-            F=F,
-            F_Y=F_Y,
-            x=gross_output,
-            units=units,
-            countries=country_map,
-            monetary_unit=monetary_unit,
-            zero_output=zero_output,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            mrio = MRIO(
+                Z=Z,
+                Y=Y,
+                F=F,
+                F_Y=F_Y,
+                x=gross_output,
+                units=units,
+                countries=country_map,
+                monetary_unit=monetary_unit,
+                zero_output=zero_output,
+            )
     except GridfootError as error:
         raise _blame(error, located, folder) from None
+    _rewarn(caught, located)
+    return mrio
+
+
+def _rewarn(caught: list[warnings.WarningMessage], located: Mapping[str, Path]) -> None:
+    """Warn again what the MRIO warned; a gap between x and Z·1 + Y·1 names the x file.
+
+    (Emissions of idle producers name the producers and tonnes, which say more than a file.)
+    """
+    for warning in caught:
+        message = warning.message
+        if issubclass(warning.category, BalanceWarning) and "x" in located:
+            message = f"{located['x']}: {message}"
+        if issubclass(warning.category, GridfootWarning):
+            warnings.warn(str(message), warning.category, stacklevel=3)
+        else:
+            warnings.warn_explicit(message, warning.category, warning.filename, warning.lineno)
 
 
 def _read_flows(z_path: Path, y_path: Path, encoding: str | None) -> tuple[pd.DataFrame, ...]:

@@ -11,7 +11,7 @@ import pytest
 
 from gridfoot import footprint, read_mrio, read_satellite
 from gridfoot.datasets import sample_data_dir, sample_mrio
-from gridfoot.errors import InputFileError, LabelError, ValueCheckError
+from gridfoot.errors import BalanceWarning, InputFileError, LabelError, ValueCheckError
 from gridfoot.mrio import read_countries
 
 
@@ -321,3 +321,9 @@ def test_countries_errors_name_the_file_and_rows(tmp_path) -> None:
     path.write_text("region,country\nA,X\nC,X\n")
     with pytest.raises(LabelError, match=r"countries.csv: .*unknown regions: C"):
         read_mrio(tiny(tmp_path / "t"), countries=path)
+
+
+def test_warnings_of_the_tables_name_the_file(tmp_path) -> None:
+    folder = tiny(tmp_path, x_csv="region,sector,x\nA,s,100\nB,s,90\n")  # B balances to 100
+    with pytest.warns(BalanceWarning, match=r"x.csv: x differs from Z·1 \+ Y·1.*B/s \+10"):
+        read_mrio(folder)
