@@ -67,7 +67,9 @@ def read_polygons(polygons: Any) -> Any:
     source = str(polygons)
     frame = _polygonal(_read_vector(Path(polygons)), source)
     _check_crs(frame, source)
-    return _repaired(frame, source)
+    frame = _repaired(frame, source)
+    frame.attrs["source"] = source  # so later errors (a missing name column) name the file
+    return frame
 
 
 def _read_vector(path: Path) -> Any:
@@ -176,12 +178,16 @@ def _polygonal_part(geometry: Any) -> Any:
 
 
 def zone_names(polygons: Any, name_field: str | None) -> pd.Index:
-    """Zone name of each polygon: the ``name_field`` column, or the index without one."""
+    """Zone name of each polygon: the ``name_field`` column, or the index without one.
+
+    Errors name the file the polygons were read from (``attrs["source"]``) when known.
+    """
+    source = polygons.attrs.get("source", "the polygons")
     if name_field is None:
         names = polygons.index.to_series()
     elif name_field not in polygons.columns:
         raise LabelError(
-            f"the polygons have no column {name_field!r}; columns: "
+            f"{source}: no column {name_field!r} to name the zones; columns: "
             f"{format_labels([c for c in polygons.columns if c != 'geometry'], 20)}"
         )
     else:
@@ -189,8 +195,8 @@ def zone_names(polygons: Any, name_field: str | None) -> pd.Index:
     missing = names.isna().to_numpy()
     if missing.any():
         raise LabelError(
-            f"{int(missing.sum())} polygon(s) have no {name_field or 'index'} value: rows "
-            f"{format_labels(np.flatnonzero(missing))}"
+            f"{source}: {int(missing.sum())} polygon(s) have no {name_field or 'index'} value: "
+            f"rows {format_labels(np.flatnonzero(missing))}"
         )
     return pd.Index(names.astype(str), name="zone")
 

@@ -218,3 +218,11 @@ def test_files_without_crs_or_geometries_are_named(tmp_path):
     (tmp_path / "zones.parquet").write_bytes(b"not parquet")
     with pytest.raises(InputFileError, match=r"zones.parquet: not a vector file"):
         read_polygons(tmp_path / "zones.parquet")
+
+
+def test_a_missing_name_column_names_the_file(tmp_path):
+    path = tmp_path / "zones.geojson"
+    PROVINCES.to_file(path)
+    layer = Grid.from_bounds((0, 0, 30_000, 20_000), 3035).wrap(np.ones((2, 3)))
+    with pytest.raises(LabelError, match=r"zones.geojson: no column 'province'.*columns: name"):
+        zonal_totals(layer, path, "province")
