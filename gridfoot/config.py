@@ -21,6 +21,7 @@ is allowed.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime
 import functools
@@ -39,6 +40,7 @@ from gridfoot.errors import ConfigError, format_labels
 
 __all__ = [
     "check_choice",
+    "check_encoding",
     "check_fraction",
     "check_fractions",
     "check_literals",
@@ -233,6 +235,33 @@ def _convert(value: Any, hint: Any, base_dir: Path, where: str) -> Any:
 
 
 # -- option checks shared by configs, the command line and the API ------------------------
+
+
+def check_encoding(encoding: str | None, name: str) -> str | None:
+    """Return ``encoding`` if Python knows it (None: the default), else refuse naming ``name``.
+
+    Checked when a configuration is read, before any file is opened.
+
+    Examples
+    --------
+    >>> check_encoding("gbk", "mrio.encoding")
+    'gbk'
+    >>> check_encoding("klingon", "mrio.encoding")
+    Traceback (most recent call last):
+    ...
+    gridfoot.errors.ConfigError: mrio.encoding: unknown encoding 'klingon' (use a Python codec \
+name such as 'utf-8', 'gbk', 'gb18030' or 'latin-1')
+    """
+    if encoding is None:
+        return None
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        raise ConfigError(
+            f"{name}: unknown encoding {encoding!r} (use a Python codec name such as "
+            "'utf-8', 'gbk', 'gb18030' or 'latin-1')"
+        ) from None
+    return encoding
 
 
 def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:

@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from gridfoot.config import check_choice
 from gridfoot.errors import (
     BalanceWarning,
     LabelError,
@@ -223,10 +224,7 @@ class MRIO:
 
     def __post_init__(self) -> None:
         set_ = functools.partial(object.__setattr__, self)
-        if self.zero_output not in ("warn", "raise", "ignore"):
-            raise ValueCheckError(
-                f"zero_output must be 'warn', 'raise' or 'ignore', got {self.zero_output!r}"
-            )
+        check_choice(self.zero_output, "zero_output", ("warn", "raise", "ignore"))
 
         Z = _require_frame("Z", self.Z)
         rows = _string_pairs(Z.index, "Z", "index", ("region", "sector"))

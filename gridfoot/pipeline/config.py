@@ -11,6 +11,7 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     countries = "mrio/countries.csv"  # region -> country, for provinces nested in a world
     monetary_unit = "million USD"
     zero_output = "warn"          # producers with x <= 0 that report emissions: warn/raise/ignore
+    # encoding = "gbk"            text encoding of the CSV tables (default UTF-8)
     # files = { Z = "wiot2009_Z.csv.gz" }         file names that differ from Z.csv, Y.csv, ...
     # satellite = { value = "co2_kt", ... }       options of gridfoot.read_satellite
 
@@ -99,6 +100,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gridfoot.config import (
+    check_encoding,
     check_fraction,
     check_literals,
     check_number,
@@ -149,6 +151,10 @@ class MrioConfig:
     zero_output: Literal["warn", "raise", "ignore"] = "warn"
     files: dict[str, str] = field(default_factory=dict)
     satellite: dict[str, Any] = field(default_factory=dict)
+    encoding: str | None = None
+
+    def __post_init__(self) -> None:
+        check_encoding(self.encoding, "mrio.encoding")
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,7 @@ class SourcesConfig:
                     f"sources.{key} and sources.{key}_value: give one (a column, or one value "
                     f"for every point), not both; got {column!r} and {value!r}"
                 )
+        check_encoding(self.encoding, "sources.encoding")
         if not (math.isfinite(self.tolerance) and self.tolerance >= 0):
             raise ConfigError(
                 f"sources.tolerance: must be a finite distance in metres, >= 0 (0 turns the "

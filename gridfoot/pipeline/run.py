@@ -175,6 +175,7 @@ def load_inputs(config: RunConfig) -> Inputs:
         countries=m.countries,
         monetary_unit=m.monetary_unit,
         zero_output=m.zero_output,
+        encoding=m.encoding,
     )
     if m.stressor is None and len(mrio.stressors) > 1:
         raise ConfigError(

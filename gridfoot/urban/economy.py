@@ -38,15 +38,22 @@ from gridfoot.errors import (
     ConfigError,
     InputFileError,
     LabelError,
-    MissingFileError,
     ValueCheckError,
     format_labels,
 )
+from gridfoot.io.text import read_csv
 from gridfoot.mrio.leontief import LeontiefFactor, factor, intensities, multipliers
 from gridfoot.mrio.system import MRIO
 from gridfoot.urban.tables import CityTable, _city_regions, _one_stressor
 
-__all__ = ["ORIGINS", "CityEconomy", "SupplySystem", "economy_from_mrio", "economy_from_table"]
+__all__ = [
+    "ORIGINS",
+    "CityEconomy",
+    "SupplySystem",
+    "economy_from_mrio",
+    "economy_from_table",
+    "read_origin_shares",
+]
 
 #: Origins of imports and partners of exports, in this order everywhere.
 ORIGINS = ("domestic", "foreign")
@@ -170,12 +177,34 @@ def _import_shares(table: CityTable, import_share: ImportShare) -> tuple[np.ndar
     return shares.T, 1.0 - shares.sum(axis=1)
 
 
+def read_origin_shares(
+    path: str | Path, *, encoding: str | None = None, city: str | None = None
+) -> pd.DataFrame:
+    """Read a city's import origin shares: columns ``region``, ``share``, optionally ``sector``.
+
+    Any of the delimiters ``,`` ``;`` tab ``|``; ``encoding`` defaults to UTF-8. The file
+    name is kept in ``attrs["source"]`` so that errors found later name it; ``city`` (its
+    name) is added to errors reading it.
+
+    Examples
+    --------
+    >>> from gridfoot.datasets import sample_data_dir
+    >>> read_origin_shares(sample_data_dir() / "cities" / "hgg_origins.csv").columns.tolist()
+    ['region', 'share']
+    """
+    of = f" of {city}" if city else ""
+    frame = read_csv(path, encoding=encoding, what=f"import origin shares{of}")
+    frame.attrs["source"] = str(path)
+    return frame
+
+
 def _origin_weights(
     host: MRIO,
     sectors: pd.Index,
     country: str,
     origin_shares: pd.DataFrame | None,
     exclude: Sequence[str],
+    city: str = "",
 ) -> np.ndarray:
     """``W[g, m, i]``: share of product ``i``'s imports from origin ``g`` made by producer m."""
     region = host.producers.get_level_values("region")
@@ -186,7 +215,8 @@ def _origin_weights(
     if origin_shares is None:
         raw = host.x.to_numpy()
     else:
-        raw = _shares_on_host(host, origin_shares, exclude)
+        source = origin_shares.attrs.get("source", "origin shares")
+        raw = _shares_on_host(host, origin_shares, exclude, f"{source} (city {city})")
     weights = np.zeros((len(ORIGINS), len(host.producers), len(sectors)))
     product = sectors.get_indexer(sector)
     for g, mask in enumerate((domestic, ~domestic)):
@@ -197,43 +227,65 @@ def _origin_weights(
     return weights
 
 
-def _shares_on_host(host: MRIO, shares: pd.DataFrame, exclude: Sequence[str]) -> np.ndarray:
-    """Origin shares (region[, sector], share) placed on the host's producers."""
+def _shares_on_host(
+    host: MRIO, shares: pd.DataFrame, exclude: Sequence[str], source: str = "origin shares"
+) -> np.ndarray:
+    """Origin shares (region[, sector], share) placed on the host's producers.
+
+    ``source`` (the file and the city) starts every error message.
+    """
     missing = [c for c in ("region", "share") if c not in shares.columns]
     if missing:
         raise InputFileError(
-            f"origin shares: missing column(s) {format_labels(missing)}; "
+            f"{source}: missing column(s) {format_labels(missing)}; "
             f"it has {format_labels(shares.columns)}"
         )
     regions = shares["region"].astype(str)
     unknown = regions[~regions.isin(host.regions)].unique()
     if len(unknown):
-        raise LabelError(f"origin shares: unknown host regions {format_labels(unknown)}")
+        raise LabelError(
+            f"{source}: column 'region': unknown host regions {format_labels(unknown)} in "
+            f"row(s) {_rows(~regions.isin(host.regions))}; the host MRIO's regions are "
+            f"{format_labels(host.regions, 12)}"
+        )
     excluded = regions[regions.isin(list(exclude))].unique()
     if len(excluded):
-        raise LabelError(f"origin shares name the city's own region(s) {format_labels(excluded)}")
+        raise LabelError(
+            f"{source}: names the city's own region(s) {format_labels(excluded)}, which "
+            "cannot supply its imports"
+        )
     values = pd.to_numeric(shares["share"], errors="coerce")
-    if values.isna().any() or (values < 0).any():
-        raise ValueCheckError("origin shares: 'share' must be non-negative numbers")
+    bad = values.isna() | (values < 0) | ~np.isfinite(values.fillna(0.0))
+    if bad.any():
+        raise ValueCheckError(
+            f"{source}: column 'share' must hold non-negative numbers; row(s) {_rows(bad)} "
+            f"hold {format_labels(shares['share'][bad].astype(str).unique(), 4)}"
+        )
     producer_region = host.producers.get_level_values("region")
     if "sector" in shares.columns:
         sectors = shares["sector"].astype(str)
         unknown = sectors[~sectors.isin(host.sectors)].unique()
         if len(unknown):
-            raise LabelError(f"origin shares: unknown host sectors {format_labels(unknown)}")
+            raise LabelError(
+                f"{source}: column 'sector': unknown host sectors {format_labels(unknown)} in "
+                f"row(s) {_rows(~sectors.isin(host.sectors))}"
+            )
         keys = pd.MultiIndex.from_arrays([regions, sectors])
         if keys.has_duplicates:
-            raise LabelError(
-                f"origin shares: duplicated rows {format_labels(keys[keys.duplicated()])}"
-            )
+            raise LabelError(f"{source}: duplicated rows {format_labels(keys[keys.duplicated()])}")
         placed = pd.Series(values.to_numpy(), index=keys).reindex(host.producers, fill_value=0.0)
         return placed.to_numpy()
     if regions.duplicated().any():
         raise LabelError(
-            f"origin shares: duplicated regions {format_labels(regions[regions.duplicated()])}"
+            f"{source}: duplicated regions {format_labels(regions[regions.duplicated()])}"
         )
     by_region = pd.Series(values.to_numpy(), index=regions.to_numpy())
     return by_region.reindex(producer_region, fill_value=0.0).to_numpy()
+
+
+def _rows(mask: pd.Series | np.ndarray) -> str:
+    """Row numbers as a spreadsheet shows them (the header is row 1)."""
+    return format_labels(np.flatnonzero(np.asarray(mask)) + 2, limit=6)
 
 
 def _check_host(table: CityTable, host: MRIO, exchange_rate: float | None) -> tuple[str, float]:
@@ -348,12 +400,11 @@ def economy_from_table(
         if unknown:
             raise LabelError(f"exclude_origins: unknown host regions {format_labels(unknown)}")
         if isinstance(origin_shares, str | Path):
-            path = Path(origin_shares)
-            if not path.is_file():
-                raise MissingFileError(f"{path}: no such file")
-            origin_shares = pd.read_csv(path)
+            origin_shares = read_origin_shares(origin_shares)
         sectors = table.sectors
-        weights = _origin_weights(host, sectors, country, origin_shares, exclude_origins)
+        weights = _origin_weights(
+            host, sectors, country, origin_shares, exclude_origins, table.name
+        )
         needed = imported_use.sum(axis=2) + imported_final.sum(axis=2) + re_exports.sum(axis=2)
         unpriced = (needed > 0) & (weights.sum(axis=1) == 0)
         if unpriced.any():

@@ -12,6 +12,7 @@ Configuration (paths relative to the file; every key is checked)::
     country = "MER"                  # the cities' country in the host
     monetary_unit = "million USD"
     x = "file"                       # or "balanced"
+    # encoding = "gbk"               # text encoding of its CSV tables (default UTF-8)
 
     [indicators]                     # variants, see gridfoot.urban.indicators
     production_footprint = "production-based"
@@ -34,8 +35,9 @@ Configuration (paths relative to the file; every key is checked)::
 
 A table city also takes ``gdp``, ``assumption`` ("multi-regional" or "single-region"),
 ``origin_shares``, ``exclude_origins``, ``import_share`` ("local-use" or "total-use"),
-``exchange_rate``, ``monetary_unit``, ``tolerance``, ``sheet`` and ``columns`` (header names
-of the roles, see :func:`gridfoot.urban.read_city_table`).
+``exchange_rate``, ``monetary_unit``, ``tolerance``, ``sheet``, ``columns`` (header names
+of the roles, see :func:`gridfoot.urban.read_city_table`) and ``encoding`` (of its CSV files:
+table, emissions, origin shares; default UTF-8).
 
 Every option is checked when the file is read, before any table is read or file written:
 unknown keys, wrong types, figure formats and indicator variants outside their choices,
@@ -54,12 +56,13 @@ from typing import Literal
 
 import pandas as pd
 
-from gridfoot.config import check_literals, check_number, load_config
+from gridfoot.config import check_encoding, check_literals, check_number, load_config
 from gridfoot.errors import ConfigError, format_labels
 from gridfoot.io import atomic_file, write_csv, write_netcdf
 from gridfoot.mrio.readers import read_mrio
 from gridfoot.mrio.system import MRIO
 from gridfoot.plot.style import FigureFormat
+from gridfoot.urban.economy import read_origin_shares
 from gridfoot.urban.footprints import CityFootprint, city_footprint, city_footprint_from_mrio
 from gridfoot.urban.indicators import IndicatorOptions, compare_cities, tidy_accounts
 from gridfoot.urban.tables import read_city_table
@@ -78,9 +81,11 @@ class HostConfig:
     monetary_unit: str = ""
     x: Literal["file", "balanced"] = "file"
     countries: Path | None = None
+    encoding: str | None = None
 
     def __post_init__(self) -> None:
         check_literals(self, "host")
+        check_encoding(self.encoding, "host.encoding")
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,7 @@ class CityConfig:
     exclude_origins: tuple[str, ...] = ()
     import_share: Literal["local-use", "total-use"] = "local-use"
     exchange_rate: float | None = None
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,7 @@ def _check_city(city: CityConfig, key: str, has_host: bool) -> None:
     """Refuse a city whose options are impossible or would be silently ignored."""
     where = f"{key} ({city.name})"
     check_literals(city, key)
+    check_encoding(city.encoding, f"{key}.encoding")
     for name in ("population", "gdp", "exchange_rate"):
         if getattr(city, name) is not None:
             check_number(getattr(city, name), f"{key}.{name}", low=0, low_open=True)
@@ -207,14 +214,18 @@ def _city(config: UrbanConfig, city: CityConfig, host: MRIO | None) -> CityFootp
         columns=city.columns,
         sheet=city.sheet,
         tolerance=city.tolerance,
+        encoding=city.encoding,
     )
+    origins = city.origin_shares
+    if origins is not None:
+        origins = read_origin_shares(origins, encoding=city.encoding, city=city.name)
     use_host = city.assumption != "single-region"
     return city_footprint(
         table,
         host if use_host else None,
         assumption=city.assumption,
         country=config.host.country if config.host and use_host else None,
-        origin_shares=city.origin_shares,
+        origin_shares=origins,
         exclude_origins=city.exclude_origins,
         import_share=city.import_share,
         exchange_rate=city.exchange_rate,
@@ -262,6 +273,7 @@ def run_urban(config: UrbanConfig | str | Path, out: str | Path) -> UrbanRun:
             x=config.host.x,
             countries=config.host.countries,
             monetary_unit=config.host.monetary_unit,
+            encoding=config.host.encoding,
         )
     cities = [_city(config, city, host) for city in config.city]
     compositions = {}

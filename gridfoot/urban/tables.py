@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridfoot.config import check_number
 from gridfoot.errors import (
     InputFileError,
     LabelError,
@@ -55,6 +56,7 @@ from gridfoot.errors import (
     ValueCheckError,
     format_labels,
 )
+from gridfoot.io.text import read_csv
 from gridfoot.mrio.system import MRIO
 
 __all__ = [
@@ -189,8 +191,7 @@ class CityTable:
     def __post_init__(self) -> None:
         set_ = functools.partial(object.__setattr__, self)
         where = f"{self.source}: " if self.source else ""
-        if not self.tolerance >= 0:
-            raise ValueCheckError(f"tolerance must be >= 0, got {self.tolerance!r}")
+        check_number(self.tolerance, "tolerance", low=0)
         if not isinstance(self.intermediate, pd.DataFrame) or not isinstance(
             self.final_demand, pd.DataFrame
         ):
@@ -390,16 +391,22 @@ def _check_balance(
 # -- reading files ------------------------------------------------------------------------
 
 
-def _read_sheet(path: Path, sheet: str | None) -> pd.DataFrame:
-    """Read a table with its first column as row labels (CSV, TSV or Excel)."""
+def _read_sheet(
+    path: Path, sheet: str | None, encoding: str | None = None, what: str | None = None
+) -> pd.DataFrame:
+    """Read a table with its first column as row labels (CSV, TSV or Excel).
+
+    Text files go through :func:`gridfoot.io.text.read_csv`: any of the delimiters ``,``
+    ``;`` tab ``|``, decoded with ``encoding`` (default UTF-8).
+    """
     if not path.is_file():
-        raise MissingFileError(f"{path}: no such file")
+        raise MissingFileError(f"{path}: no such file" + (f" ({what})" if what else ""))
     suffixes = "".join(path.suffixes).lower()
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+        separator = "\t" if ".tsv" in suffixes else None
+        return read_csv(path, encoding=encoding, sep=separator, what=what, index_col=0)
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            return pd.read_excel(path, sheet_name=sheet or 0, index_col=0)
-        separator = "\t" if ".tsv" in suffixes or path.suffix.lower() == ".txt" else ","
-        return pd.read_csv(path, sep=separator, index_col=0)
+        return pd.read_excel(path, sheet_name=sheet or 0, index_col=0)
     except ImportError as error:
         raise InputFileError(f"{path}: reading Excel files needs openpyxl ({error})") from None
     except (OSError, ValueError, KeyError, pd.errors.ParserError) as error:
@@ -435,6 +442,7 @@ def read_city_table(
     sheet: str | None = None,
     emissions_sheet: str = "emissions",
     tolerance: float = 1e-3,
+    encoding: str | None = None,
 ) -> CityTable:
     """Read a city input-output table and its direct emissions.
 
@@ -462,11 +470,15 @@ def read_city_table(
         Header names of the roles in :data:`ROLES` (e.g. ``{"import": "进口"}``).
     tolerance : float
         Largest accepted relative gap in each row and column balance (default 0.1%).
+    encoding : str, optional
+        Text encoding of CSV files (default UTF-8), e.g. ``"gbk"``. The delimiter (``,``,
+        ``;``, tab or ``|``) is found from the file.
 
     Raises
     ------
     InputFileError, LabelError, ValueCheckError
-        Naming the file, the column and the sectors concerned.
+        Naming the file (and the city, when ``name`` is given), the column and the sectors
+        concerned.
     """
     path = Path(path)
     roles = {**ROLES, **dict(columns or {})}
@@ -476,23 +488,33 @@ def read_city_table(
             f"columns: unknown role(s) {format_labels(sorted(unknown_roles))}; "
             f"roles are {format_labels(ROLES)}"
         )
-    raw = _read_sheet(path, sheet)
+    city = f" (city {name})" if name else ""
+    where = f"{path}{city}"
+    of = f" of {name}" if name else ""
+    raw = _read_sheet(path, sheet, encoding, f"the city table{of}")
     raw.index = raw.index.map(lambda v: str(v).strip())
     raw.columns = raw.columns.map(lambda v: str(v).strip())
     raw = raw.loc[raw.index != "nan"]  # blank spacer rows
-    frame = _numeric(raw, str(path))
+    frame = _numeric(raw, where)
 
     for role in ("outflow", "export", "inflow", "import", "output"):
         if roles[role] not in frame.columns:
             raise InputFileError(
-                f"{path}: missing column {roles[role]!r} ({role}); columns are "
-                f"{format_labels(frame.columns, 30)}"
+                f"{where}: missing column {roles[role]!r} ({role}); columns are "
+                f"{format_labels(frame.columns, 30) or 'none'}"
             )
     reserved_columns = {roles[r] for r in (*_TRADE, "output", "other")}
     sectors = pd.Index([r for r in frame.index if r in frame.columns and r not in reserved_columns])
     if not len(sectors):
-        raise LabelError(f"{path}: no sector labels found both as a row and as a column")
+        raise LabelError(f"{where}: no sector labels found both as a row and as a column")
     categories = [c for c in frame.columns if c not in sectors and c not in reserved_columns]
+    if not categories:
+        raise InputFileError(
+            f"{where}: no final-demand columns; besides its {len(sectors)} sectors it has only "
+            f"{format_labels(sorted(reserved_columns & set(frame.columns)))}. Every other "
+            "column is a category of local final demand (households, government, capital "
+            "formation, ...): add them"
+        )
     value_rows = [r for r in frame.index if r not in sectors and r != roles["total_input"]]
     non_sector_columns = [c for c in frame.columns if c not in sectors and c != roles["output"]]
     if value_rows:
@@ -502,7 +524,7 @@ def read_city_table(
             row = stray.index[0]
             cols = stray.columns[(stray.loc[row] != 0).to_numpy()]
             raise LabelError(
-                f"{path}: row {row!r} is not a sector (no column of that name) but has values in "
+                f"{where}: row {row!r} is not a sector (no column of that name) but has values in "
                 f"column(s) {format_labels(cols)}; value-added rows hold values in sector "
                 f"columns only. Sector rows: {format_labels(sectors, 40)}"
             )
@@ -511,18 +533,20 @@ def read_city_table(
     if roles["total_input"] in frame.index:
         total = frame.loc[roles["total_input"], list(sectors)].fillna(0.0)
         gap = body[list(sectors)].sum(axis=0) + value_added.sum(axis=0) - total
-        _check_balance(gap, body[roles["output"]], tolerance, "column", f"{path}: ")
+        _check_balance(gap, body[roles["output"]], tolerance, "column", f"{where}: ")
     emissions_frame = emissions
     if emissions_frame is None:
         if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
-            raise InputFileError(f"{path}: no emissions table given (emissions=...)")
+            raise InputFileError(f"{where}: no emissions table given (emissions=...)")
         emissions_frame = _read_sheet(path, emissions_sheet).reset_index()
-        emissions_source = f"{path} [{emissions_sheet}]"
+        emissions_source = f"{path} [{emissions_sheet}]{city}"
     elif not isinstance(emissions_frame, pd.DataFrame):
-        emissions_source = str(emissions_frame)
-        emissions_frame = _read_sheet(Path(emissions_frame), None).reset_index()
+        emissions_source = f"{emissions_frame}{city}"
+        emissions_frame = _read_sheet(
+            Path(emissions_frame), None, encoding, f"direct emissions{of}"
+        ).reset_index()
     else:
-        emissions_source = "emissions"
+        emissions_source = f"emissions{city}"
     direct, households, stressor, unit = _split_emissions(
         emissions_frame, emissions_source, sectors, categories, stressor, unit
     )
@@ -545,7 +569,7 @@ def read_city_table(
         unit=unit,
         monetary_unit=monetary_unit,
         tolerance=tolerance,
-        source=str(path),
+        source=where,
     )
 
 

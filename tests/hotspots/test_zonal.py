@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +16,7 @@ from shapely import LineString, box
 
 from gridfoot.errors import GridfootWarning, InputFileError, LabelError
 from gridfoot.hotspots import zonal_totals
+from gridfoot.hotspots.zonal import read_polygons
 from gridfoot.io import tidy
 from gridfoot.spatial import Grid
 
@@ -129,7 +133,7 @@ def test_features_that_are_not_polygons_are_dropped_with_a_warning():
     with pytest.warns(GridfootWarning, match=r"1 feature\(s\) that are not polygons.*LineString"):
         result = zonal_totals(grid.wrap(np.ones(grid.shape)), with_line, "name")
     assert result.zone.values.tolist() == ["A", "B"]
-    with pytest.raises(InputFileError, match="no polygons"), pytest.warns(GridfootWarning):
+    with pytest.raises(InputFileError, match=r"no \(multi\)polygons \(only 1 LineString"):
         zonal_totals(grid.wrap(np.ones(grid.shape)), border, "name")
 
 
@@ -140,8 +144,85 @@ def test_bad_polygons_are_refused(tmp_path):
     with pytest.raises(InputFileError, match=r"missing\.geojson: no such file"):
         zonal_totals(layer, tmp_path / "missing.geojson", "name")
     (tmp_path / "junk.geojson").write_text("not json")
-    with pytest.raises(InputFileError, match="cannot read"):
+    with pytest.raises(InputFileError, match=r"junk\.geojson: not a vector file"):
         zonal_totals(layer, tmp_path / "junk.geojson", "name")
     unnamed = PROVINCES.assign(name=[None, "B"])
     with pytest.raises(LabelError, match="no name value"):
         zonal_totals(layer, unnamed, "name")
+
+
+def _geojson(path, geometries, **members):
+    features = [
+        {"type": "Feature", "properties": {"i": i}, "geometry": g} for i, g in enumerate(geometries)
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", **members, "features": features}))
+    return path
+
+
+def test_a_bow_tie_is_repaired_into_its_two_triangles(tmp_path):
+    # the ring crosses itself at (0.5, 0.5): two triangles of area 1/4 each
+    bow_tie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    square = {"type": "Polygon", "coordinates": [[[2, 0], [3, 0], [3, 1], [2, 1], [2, 0]]]}
+    path = _geojson(tmp_path / "zones.geojson", [bow_tie, square])
+    with pytest.warns(GridfootWarning, match=r"zones.geojson: 1 invalid .* rows 0"):
+        polygons = read_polygons(path)
+    assert polygons.is_valid.all()
+    assert shapely.area(np.asarray(polygons.geometry.array)).tolist() == pytest.approx([0.5, 1])
+    assert polygons.geom_type.tolist() == ["MultiPolygon", "Polygon"]
+
+
+def test_a_geodataframe_is_used_as_given():
+    bow_tie = gpd.GeoDataFrame(
+        geometry=[shapely.from_wkt("POLYGON ((0 0, 1 1, 1 0, 0 1, 0 0))")], crs=3035
+    )
+    assert read_polygons(bow_tie) is bow_tie  # the caller's object, unchanged and unwarned
+    with pytest.raises(InputFileError, match="the polygons: no CRS"):
+        read_polygons(bow_tie.set_crs(None, allow_override=True))
+
+
+@pytest.mark.parametrize(
+    ("geometries", "members", "pattern"),
+    [
+        ([], {}, r"zones.geojson: holds no \(multi\)polygons \(no features at all\)"),
+        ([{"type": "Point", "coordinates": [1, 2]}], {},
+         r"zones.geojson: holds no \(multi\)polygons \(only 1 Point feature\(s\)\)"),
+        ([{"type": "Polygon", "coordinates": [[[0, 0], [5e5, 0], [5e5, 4e6], [0, 0]]]}], {},
+         r"zones.geojson: coordinates reach x 500000, y 4e\+06, outside longitude/latitude, "
+         r"but the CRS is EPSG:4326"),
+    ],
+    ids=["empty", "points", "metres"],
+)  # fmt: skip
+def test_polygon_files_that_cannot_be_used_are_named(tmp_path, geometries, members, pattern):
+    path = _geojson(tmp_path / "zones.geojson", geometries, **members)
+    with pytest.raises(InputFileError, match=pattern):
+        read_polygons(path)
+
+
+def test_metres_with_their_crs_member_are_read(tmp_path):
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [2e4, 0], [2e4, 2e4], [0, 2e4], [0, 0]]]}
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3035"}}
+    polygons = read_polygons(_geojson(tmp_path / "zones.geojson", [square], crs=crs))
+    assert polygons.crs.to_epsg() == 3035
+    assert float(polygons.area.iloc[0]) == 4e8
+
+
+def test_files_without_crs_or_geometries_are_named(tmp_path):
+    with pytest.warns(UserWarning, match="crs"):  # pyogrio: writing without a CRS
+        PROVINCES.set_crs(None, allow_override=True).to_file(tmp_path / "zones.shp")
+    (tmp_path / "zones.prj").unlink(missing_ok=True)
+    with pytest.raises(InputFileError, match=r"zones.shp: no CRS"):
+        read_polygons(tmp_path / "zones.shp")
+    (tmp_path / "zones.csv").write_text("name,lon,lat\nA,1,2\n")
+    with pytest.raises(InputFileError, match=r"zones.csv: holds a table without geometries"):
+        read_polygons(tmp_path / "zones.csv")
+    (tmp_path / "zones.parquet").write_bytes(b"not parquet")
+    with pytest.raises(InputFileError, match=r"zones.parquet: not a vector file"):
+        read_polygons(tmp_path / "zones.parquet")
+
+
+def test_a_missing_name_column_names_the_file(tmp_path):
+    path = tmp_path / "zones.geojson"
+    PROVINCES.to_file(path)
+    layer = Grid.from_bounds((0, 0, 30_000, 20_000), 3035).wrap(np.ones((2, 3)))
+    with pytest.raises(LabelError, match=r"zones.geojson: no column 'province'.*columns: name"):
+        zonal_totals(layer, path, "province")

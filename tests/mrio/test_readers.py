@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,8 @@ import pytest
 
 from gridfoot import footprint, read_mrio, read_satellite
 from gridfoot.datasets import sample_data_dir, sample_mrio
-from gridfoot.errors import InputFileError, LabelError, ValueCheckError
+from gridfoot.errors import BalanceWarning, InputFileError, LabelError, ValueCheckError
+from gridfoot.mrio import read_countries
 
 
 def write_tables(mrio, folder: Path, suffix: str = ".csv") -> Path:
@@ -155,8 +157,18 @@ def test_satellite_labels_outside_the_table_are_errors_unless_all_zero(tmp_path)
     extra["value"] = 3.0
     extra["region"] = "ROU"
     pd.concat([satellite, extra]).to_csv(folder / "satellite.csv", index=False)
-    with pytest.raises(LabelError, match=r"satellite.csv.*ROU/secQ.*rename_regions"):
+    with pytest.raises(
+        LabelError, match=r"satellite.csv: region\(s\) ROU \(row\(s\) 290\).*rename_regions"
+    ):
         read_mrio(folder)
+
+    extra["region"] = "HAI"  # a known region: the sector is what the tables lack
+    pd.concat([satellite, extra]).to_csv(folder / "satellite.csv", index=False)
+    with pytest.raises(
+        LabelError, match=r"satellite.csv: sector\(s\) secQ .*final_demand"
+    ) as caught:
+        read_mrio(folder)
+    assert "rename_regions" not in str(caught.value)
 
 
 def test_folder_errors_name_what_is_missing(tmp_path) -> None:
@@ -181,7 +193,7 @@ def test_table_errors_name_the_folder_and_files(tmp_path) -> None:
     Z.iloc[3, 4] = -2.0
     Z.to_csv(folder / "Z.csv")
     with pytest.raises(
-        ValueCheckError, match=r"Z=Z.csv.*Z: 1 negative value\(s\) at \(HAI/TEX x HAI/CHE\)"
+        ValueCheckError, match=r"Z.csv: 1 negative value\(s\) at \(HAI/TEX x HAI/CHE\)"
     ):
         read_mrio(folder)
 
@@ -193,3 +205,125 @@ def test_countries_from_a_file(tmp_path) -> None:
     pd.DataFrame({"region": original.regions, "country": "WORLD"}).to_csv(path, index=False)
     result = footprint(read_mrio(folder, countries=path))
     assert float(result.eee.sum()) == 0.0  # one country: no foreign trade
+
+
+# -- a 2-region, 1-sector folder written by hand: every error names the file at fault --------
+
+TINY = {
+    "Z.csv": "region,,A,B\nsector,,s,s\nregion,sector,,\nA,s,10,20\nB,s,5,15\n",
+    "Y.csv": "region,,A,B\ncategory,,hh,hh\nregion,sector,,\nA,s,50,20\nB,s,30,50\n",
+    "satellite.csv": "region,sector,stressor,value,unit\nA,s,CO2,100,t\nB,s,CO2,50,t\n",
+}
+
+
+def tiny(folder: Path, **replace: str) -> Path:
+    """The tiny folder, with files replaced by ``replace`` (``Z_csv="..."``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in {**TINY, **{k.replace("_", "."): v for k, v in replace.items()}}.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def test_tiny_folder_reads_with_balanced_output(tmp_path) -> None:
+    mrio = read_mrio(tiny(tmp_path))
+    assert mrio.x.tolist() == [100.0, 100.0]  # 10 + 20 + 50 + 20, 5 + 15 + 30 + 50
+    assert mrio.F.loc["CO2"].tolist() == [100.0, 50.0]
+
+
+def test_semicolons_and_decimal_commas_read_like_commas(tmp_path) -> None:
+    semicolons = {name.replace(".", "_"): text.replace(",", ";") for name, text in TINY.items()}
+    semicolons["satellite_csv"] = semicolons["satellite_csv"].replace("100", "99,5")
+    mrio = read_mrio(tiny(tmp_path, **semicolons))
+    assert mrio.x.tolist() == [100.0, 100.0]
+    assert mrio.F.loc["CO2"].tolist() == [99.5, 50.0]
+
+
+def test_gbk_tables_read_with_the_encoding_option(tmp_path) -> None:
+    folder = tiny(tmp_path)
+    (folder / "countries.csv").write_bytes("region,country\nA,中国\nB,中国\n".encode("gbk"))
+    with pytest.raises(InputFileError, match=r"countries.csv: not UTF-8 text.*encoding"):
+        read_mrio(folder)
+    assert read_mrio(folder, encoding="gbk").countries.tolist() == ["中国", "中国"]
+
+
+@pytest.mark.parametrize(
+    ("replace", "error", "pattern"),
+    [
+        ({"Z_csv": TINY["Z.csv"].replace("B,s,5", "A,s,5")}, LabelError,
+         r"Z.csv: row label\(s\) A/s appear more than once"),
+        ({"Z_csv": TINY["Z.csv"].replace("sector,,s,s", "sector,,s,t")}, LabelError,
+         r"Z.csv: rows and columns .* column\(s\) without a row: B/t; row\(s\) without a "
+         r"column: B/s"),
+        ({"Y_csv": TINY["Y.csv"].replace("region,,A,B", "region,,A,b")}, LabelError,
+         r"Y.csv: .*column region\(s\) not in Z.csv: b; regions of Z.csv without columns: B"),
+        ({"Y_csv": TINY["Y.csv"].replace("B,s,30", "C,s,30")}, LabelError,
+         r"Y.csv: its rows .* row\(s\) not in Z.csv: C/s; producers of Z.csv without a row: B/s"),
+        ({"Z_csv": TINY["Z.csv"].replace("B,s,5", "B,s,five")}, ValueCheckError,
+         r"Z.csv: 1 empty \(NaN\), non-numeric .* \(B/s x A/s\) = 'five'"),
+        ({"Y_csv": TINY["Y.csv"].replace("A,s,50,", "A,s,,")}, ValueCheckError,
+         r"Y.csv: 1 empty .* \(A/s x A/hh\)"),
+        ({"Y_csv": "region,,A,B\ncategory,,hh,hh\n"}, InputFileError, r"Y.csv: no data rows"),
+        ({"Z_csv": "region sector A B\n"}, InputFileError, r"Z.csv: only 1 column\(s\)"),
+        ({"satellite_csv": TINY["satellite.csv"].replace("B,s", ",s")}, ValueCheckError,
+         r"satellite.csv: empty region/sector/stressor label in row\(s\) 3"),
+        ({"satellite_csv": TINY["satellite.csv"].replace("B,s", "C,s")}, LabelError,
+         r"satellite.csv: region\(s\) C \(row\(s\) 3\) are not regions of Z.csv/Y.csv"),
+    ],
+    ids=["z-duplicate-row", "z-rows-vs-columns", "y-column-region", "y-rows", "z-text",
+         "y-empty-cell", "y-header-only", "z-one-column", "satellite-blank",
+         "satellite-region"],
+)  # fmt: skip
+def test_tiny_folder_errors_name_the_file_and_label(tmp_path, replace, error, pattern) -> None:
+    with pytest.raises(error, match=pattern):
+        read_mrio(tiny(tmp_path, **replace))
+
+
+def test_z_and_y_are_checked_before_the_satellite(tmp_path) -> None:
+    # Z and Y relabel A as AA; the satellite still says A: the satellite is the odd one out,
+    # but a wrong Y must be blamed before the satellite is looked at.
+    relabelled = {k: TINY[k.replace("_", ".")].replace("A", "AA") for k in ("Z_csv", "Y_csv")}
+    folder = tiny(tmp_path, **relabelled)
+    with pytest.raises(LabelError, match=r"satellite.csv: region\(s\) A .*rename_regions"):
+        read_mrio(folder)
+    (folder / "Y.csv").write_text(TINY["Y.csv"])  # now Y disagrees with Z
+    with pytest.raises(LabelError, match=r"^\S*Y.csv: ") as caught:
+        read_mrio(folder)
+    assert "rename_regions" not in str(caught.value)
+
+
+def test_truncated_gzip_past_the_sniffed_head_names_the_file(tmp_path) -> None:
+    folder = write_tables(sample_mrio(), tmp_path / "t")
+    raw = (folder / "Z.csv").read_bytes()
+    assert len(raw) > 2 * 65536  # pandas, not the delimiter sniffer, meets the cut
+    compressed = gzip.compress(raw, compresslevel=0)
+    (folder / "Z.csv").unlink()
+    (folder / "Z.csv.gz").write_bytes(compressed[: int(len(compressed) * 0.9)])
+    with pytest.raises(InputFileError, match=r"Z.csv.gz: the compressed file is truncated"):
+        read_mrio(folder)
+
+
+def test_parquet_garbage_names_the_file(tmp_path) -> None:
+    folder = tiny(tmp_path)
+    (folder / "Z.csv").unlink()
+    (folder / "Z.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(InputFileError, match=r"Z.parquet: not a readable parquet file"):
+        read_mrio(folder)
+
+
+def test_countries_errors_name_the_file_and_rows(tmp_path) -> None:
+    path = tmp_path / "countries.csv"
+    path.write_text("region,nation\nA,X\n")
+    with pytest.raises(InputFileError, match=r"countries.csv: missing column\(s\) country"):
+        read_countries(path)
+    path.write_text("region,country\nA,X\nB,\n")
+    with pytest.raises(ValueCheckError, match=r"countries.csv: empty region or country in row"):
+        read_countries(path)
+    path.write_text("region,country\nA,X\nC,X\n")
+    with pytest.raises(LabelError, match=r"countries.csv: .*unknown regions: C"):
+        read_mrio(tiny(tmp_path / "t"), countries=path)
+
+
+def test_warnings_of_the_tables_name_the_file(tmp_path) -> None:
+    folder = tiny(tmp_path, x_csv="region,sector,x\nA,s,100\nB,s,90\n")  # B balances to 100
+    with pytest.warns(BalanceWarning, match=r"x.csv: x differs from Z·1 \+ Y·1.*B/s \+10"):
+        read_mrio(folder)

@@ -195,3 +195,49 @@ def test_sample_city_tables_read_and_balance() -> None:
         assert isinstance(table, CityTable)
         assert table.categories.tolist()[:2] == ["rural_households", "urban_households"]
         assert table.city_gdp > 0
+
+
+def test_semicolons_and_gbk_read_like_the_comma_table(tmp_path) -> None:
+    path, emissions = write(tmp_path, HAND_CSV.replace(",", ";"))
+    (tmp_path / "comma").mkdir()
+    expected = read_city_table(*write(tmp_path / "comma", HAND_CSV))
+    semicolons = read_city_table(path, emissions)
+    pd.testing.assert_frame_equal(semicolons.intermediate, expected.intermediate)
+    chinese = HAND_CSV.replace("households", "居民")
+    path.write_bytes(chinese.encode("gbk"))
+    emissions.write_bytes(HAND_EMISSIONS.replace("households", "居民").encode("gbk"))
+    with pytest.raises(InputFileError, match=r"city.csv: not UTF-8 text.*encoding"):
+        read_city_table(path, emissions)
+    table = read_city_table(path, emissions, encoding="gbk")
+    assert table.categories.tolist() == ["居民", "investment"]
+    assert table.household_emissions.to_dict() == {"居民": 10.0, "investment": 0.0}
+
+
+def test_a_table_without_final_demand_is_blamed_not_its_emissions(tmp_path) -> None:
+    no_demand = "\n".join(
+        ",".join(cells[:3] + cells[5:])
+        for cells in (line.split(",") for line in HAND_CSV.splitlines())
+    )
+    path, emissions = write(tmp_path, no_demand)
+    with pytest.raises(InputFileError, match=r"city.csv \(city Hand\): no final-demand columns"):
+        read_city_table(path, emissions, name="Hand")
+
+
+def test_origin_share_errors_name_the_file_and_the_city(tmp_path) -> None:
+    from gridfoot.urban.economy import economy_from_table, read_origin_shares
+
+    host = sample_mrio()
+    table = read_city_table(
+        *(sample_data_dir() / "cities" / f for f in ("hgg.csv", "hgg_emissions.csv")),
+        name="Haigang",
+        monetary_unit=host.monetary_unit,
+    )
+    path = tmp_path / "origins.csv"
+    path.write_text("region;share\nHAI;0,5\nXXX;0,5\n")
+    shares = read_origin_shares(path)
+    assert shares["share"].tolist() == [0.5, 0.5]  # decimal commas with semicolons
+    with pytest.raises(LabelError, match=r"origins.csv \(city Haigang\): .*XXX in row\(s\) 3"):
+        economy_from_table(table, host, country="MER", origin_shares=path)
+    path.write_text("region,share\nHAI,-1\n")
+    with pytest.raises(ValueCheckError, match=r"origins.csv \(city Haigang\): .*row\(s\) 2"):
+        economy_from_table(table, host, country="MER", origin_shares=path)
