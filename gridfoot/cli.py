@@ -73,6 +73,11 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
         help="CSV with columns region,country for regions nested in countries",
     )
     parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of the CSV tables, e.g. gbk (default: UTF-8)",
+    )
+    parser.add_argument(
         "--x",
         choices=("file", "balanced"),
         default="file",
@@ -85,12 +90,14 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_footprint(args: argparse.Namespace) -> int:
+    from gridfoot.config import check_encoding
     from gridfoot.io.output import check_output_folder
     from gridfoot.mrio import footprint, read_mrio
 
     inputs = [p for p in (args.mrio, args.countries) if p is not None]
     check_output_folder(args.out, inputs)  # refused before the work, not after
-    mrio = read_mrio(args.mrio, countries=args.countries, x=args.x)
+    check_encoding(args.encoding, "--encoding")
+    mrio = read_mrio(args.mrio, countries=args.countries, x=args.x, encoding=args.encoding)
     result = footprint(mrio, stressor=args.stressor)
     _write_footprint(result, args.out, inputs)
     return 0

@@ -126,3 +126,19 @@ def test_usage_mistakes_are_one_line_with_status_2(argv, named, capsys) -> None:
     err = capsys.readouterr().err
     assert stop.value.code == 2 and err.count("\n") == 1
     assert err.startswith("gridfoot: error: ") and named in err and "--help" in err
+
+
+def test_footprint_reads_gbk_tables_with_encoding(tmp_path, capsys) -> None:
+    import shutil
+
+    folder = shutil.copytree(sample_data_dir() / "mrio", tmp_path / "mrio")
+    countries = folder / "countries.csv"
+    countries.write_bytes(countries.read_text().replace("MER", "梅里").encode("gbk"))
+    argv = ["footprint", "--mrio", str(folder), "--out", str(tmp_path / "out")]
+    assert main(argv) == 2
+    assert "countries.csv: not UTF-8 text" in capsys.readouterr().err
+    assert main([*argv, "--encoding", "klingon"]) == 2
+    assert "--encoding: unknown encoding 'klingon'" in capsys.readouterr().err
+    assert main([*argv, "--encoding", "gbk"]) == 0
+    accounts = pd.read_csv(tmp_path / "out" / "accounts.csv")
+    assert accounts["value"].notna().all()
