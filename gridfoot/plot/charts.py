@@ -63,9 +63,11 @@ def concentration_figure(
     with paper_style():
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
         ax.plot(100 * land, 100 * value, color="C3", linewidth=1.6, label="cells ranked by value")
+        # y = x is a curve on a log land axis: drawn through many points, not two
+        even = np.geomspace(0.01, 100, 400) if log_land else np.array([0.0, 100.0])
         ax.plot(
-            [0.01, 100],
-            [0.01, 100],
+            even,
+            even,
             color="0.6",
             linewidth=0.8,
             linestyle="--",

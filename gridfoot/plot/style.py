@@ -5,8 +5,9 @@ matplotlib is imported inside the functions that need it, so importing gridfoot 
 
 from __future__ import annotations
 
+import contextlib
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -79,11 +80,22 @@ def check_cmap(cmap: object, name: str = "cmap") -> str:
     return cmap
 
 
-def paper_style():
-    """Context manager applying :data:`PAPER_RC` (``with paper_style(): ...``)."""
+@contextlib.contextmanager
+def paper_style() -> Iterator[None]:
+    """Context manager applying :data:`PAPER_RC` (``with paper_style(): ...``).
+
+    Only the keys of :data:`PAPER_RC` are set and restored. ``matplotlib.rc_context`` would
+    restore every setting, ``interactive`` and the backend included, and then a notebook
+    stops displaying every figure drawn after the first.
+    """
     import matplotlib as mpl
 
-    return mpl.rc_context(PAPER_RC)
+    saved = {key: mpl.rcParams[key] for key in PAPER_RC}
+    mpl.rcParams.update(PAPER_RC)
+    try:
+        yield
+    finally:
+        mpl.rcParams.update(saved)
 
 
 def save_figure(
@@ -113,7 +125,8 @@ def save_figure(
     written = []
     for fmt in formats:
         target = path.with_suffix(f".{fmt}")
-        with atomic_file(target) as temporary:
+        # the fonts are chosen when saving: TrueType (Type 42) in PDF, text kept in SVG
+        with atomic_file(target) as temporary, paper_style():
             fig.savefig(temporary, format=fmt, dpi=dpi, bbox_inches="tight")
         written.append(target)
     return written

@@ -92,3 +92,44 @@ def test_a_stack_is_refused_by_the_single_map(layer) -> None:
     with pytest.raises(GridError, match="select one layer"):
         map_grid(stack)
     assert value_label(layer) == "t CO2 per 10 km cell per year"
+
+
+def test_the_even_spread_line_is_y_equals_x_on_the_log_land_axis(layer) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = concentration_figure(layer)
+    (even,) = [line for line in fig.axes[0].lines if line.get_label() == "even spread over land"]
+    x, y = even.get_data()
+    np.testing.assert_allclose(x, y)
+    # at 1% of land an even spread holds 1%, not the 50% a straight line on log axes shows
+    assert np.interp(1.0, x, y) == pytest.approx(1.0, rel=1e-3)
+    assert len(x) > 100
+    plt.close(fig)
+
+
+def test_the_paper_style_restores_only_its_own_settings() -> None:
+    from gridfoot.plot.style import PAPER_RC, paper_style
+
+    was = matplotlib.is_interactive()
+    try:
+        matplotlib.interactive(False)
+        with paper_style():
+            assert matplotlib.rcParams["pdf.fonttype"] == PAPER_RC["pdf.fonttype"]
+            # what a notebook's inline backend does when the first figure is drawn
+            matplotlib.interactive(True)
+        # restoring it would hide every later figure in the notebook
+        assert matplotlib.is_interactive()
+    finally:
+        matplotlib.interactive(was)
+
+
+def test_saved_pdfs_embed_truetype_fonts_and_svgs_keep_text(layer, tmp_path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = concentration_figure(layer, title="Concentration")
+    pdf, svg = save_figure(fig, tmp_path / "curve", ["pdf", "svg"])
+    plt.close(fig)
+    data = pdf.read_bytes()
+    # TrueType (Type 42, embedded as CID fonts), never Type 3, as journals ask
+    assert b"/Subtype /Type3" not in data and b"/Subtype /CIDFontType2" in data
+    assert "<text" in svg.read_text() and "Concentration" in svg.read_text()
