@@ -93,8 +93,11 @@ def concentration_figure(
                 color="C0",
             )
         if log_land:
+            from matplotlib.ticker import FuncFormatter
+
             ax.set_xscale("log")
             ax.set_xlim(0.01, 100)
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.1, not 10⁻¹
         else:
             ax.set_xlim(0, 100)
         ax.set_ylim(0, 101)
