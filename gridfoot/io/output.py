@@ -5,7 +5,7 @@ gridfoot writes a command's results into a folder only when that folder is
 * absent (it is created),
 * empty, or
 * a folder gridfoot wrote before: it holds gridfoot's marker file (:data:`MARKER`), which lists
-  every file gridfoot put there, and nothing else.
+  every file gridfoot put there with its size and time, and nothing else, unchanged.
 
 Anything else is refused with one line before any computation starts, and so is a folder that
 holds one of the run's own inputs (``--out .`` beside the configuration, an input folder as
@@ -58,12 +58,17 @@ def _alive(owner: dict[str, object]) -> bool:
     if owner.get("host") != socket.gethostname():
         return True
     try:
-        os.kill(int(owner["pid"]), 0)  # type: ignore[arg-type]
+        pid = int(owner["pid"])  # type: ignore[arg-type]
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except (PermissionError, KeyError, TypeError, ValueError):
         return True
-    return True
+    try:  # a killed process stays a zombie until its parent reaps it: it is gone all the same
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 def _read_json(path: Path) -> dict[str, object] | None:
@@ -84,6 +89,18 @@ def _listing(folder: Path) -> list[str]:
         dirs[:] = sorted(d for d in dirs if not d.endswith(".zarr"))
         found += [(base / f).as_posix() for f in files]
     return sorted(f for f in found if f != MARKER)
+
+
+def _stamps(folder: Path, names: list[str]) -> dict[str, list[int] | None]:
+    """Size and modification time of each file (None for a Zarr store): edits show."""
+    stamps: dict[str, list[int] | None] = {}
+    for name in names:
+        if name.endswith("/"):
+            stamps[name] = None
+        else:
+            stat = (folder / name).stat()
+            stamps[name] = [stat.st_size, stat.st_mtime_ns]
+    return stamps
 
 
 def _describe(names: list[str]) -> str:
@@ -139,12 +156,21 @@ def check_output_folder(target: str | Path, inputs: Iterable[str | Path] = ()) -
             "gridfoot writes only into an absent or empty folder or one it wrote before: "
             "choose another output folder"
         )
-    ours = set(marker.get("files", []))  # type: ignore[arg-type]
+    files = marker.get("files", [])
+    ours = files if isinstance(files, dict) else dict.fromkeys(files)  # type: ignore[arg-type]
     foreign = [f for f in present if f not in ours]
     if foreign:
         raise OutputError(
             f"{target}: holds files gridfoot did not write ({_describe(foreign)}); replacing "
             "the folder would delete them: move them or choose another output folder"
+        )
+    now = _stamps(target, [f for f in present if ours[f] is not None])
+    changed = [f for f, stamp in now.items() if stamp != ours[f]]
+    if changed:
+        raise OutputError(
+            f"{target}: holds files changed since gridfoot wrote them ({_describe(changed)}); "
+            "replacing the folder would lose the changes: move them or choose another output "
+            "folder"
         )
     return target
 
@@ -292,7 +318,7 @@ def output_folder(
                 "gridfoot": _version(),
                 "command": command,
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "files": _listing(staging),
+                "files": _stamps(staging, _listing(staging)),
             }
             (staging / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
             _commit(staging, resolved, parent)

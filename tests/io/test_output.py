@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,13 +33,14 @@ def test_an_absent_folder_is_created_with_a_marker_listing_every_file(tmp_path) 
     out = _write(tmp_path / "out", {"a.csv": "1", "maps/b.png": "2"})
     marker = json.loads((out / MARKER).read_text())
     assert marker["command"] == "test"
-    assert marker["files"] == ["a.csv", "maps/b.png"]
+    assert sorted(marker["files"]) == ["a.csv", "maps/b.png"]
+    assert marker["files"]["a.csv"][0] == 1  # size, then modification time
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging, no lock left
 
 
 def test_a_zarr_store_is_listed_as_one_entry(tmp_path) -> None:
     out = _write(tmp_path / "out", {"cube.zarr/.zgroup": "{}", "cube.zarr/a/0.0": "x"})
-    assert json.loads((out / MARKER).read_text())["files"] == ["cube.zarr/"]
+    assert json.loads((out / MARKER).read_text())["files"] == {"cube.zarr/": None}
     _write(out, {"cube.zarr/.zgroup": "{}"})  # its own store is replaced without complaint
     assert not (out / "cube.zarr" / "a").exists()
 
@@ -146,3 +148,30 @@ def test_a_path_below_a_file_is_refused_in_one_line(tmp_path) -> None:
     with pytest.raises(OutputError, match="afile/out: cannot write in"):
         _write(tmp_path / "afile" / "out", {"a.csv": "1"})
     assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_a_file_the_user_edited_in_a_gridfoot_folder_stops_its_replacement(tmp_path) -> None:
+    out = _write(tmp_path / "out", {"accounts.csv": "1,2"})
+    (out / "accounts.csv").write_text("1,2 with the user's correction")
+    with pytest.raises(OutputError, match=r"changed since gridfoot wrote them \(accounts.csv\)"):
+        _write(out, {"accounts.csv": "new"})
+    assert (out / "accounts.csv").read_text() == "1,2 with the user's correction"
+
+
+def test_a_killed_process_that_is_still_a_zombie_counts_as_gone(tmp_path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        import time
+
+        for _ in range(100):  # until it has exited but is not yet reaped: a zombie
+            state = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            if state == "Z":
+                break
+            time.sleep(0.02)
+        (tmp_path / ".out.gridfoot-lock").write_text(
+            json.dumps({"pid": child.pid, "host": os.uname().nodename})
+        )
+        _write(tmp_path / "out", {"a.csv": "1"})  # the zombie's lock is taken over
+    finally:
+        child.wait()
+    assert (tmp_path / "out" / "a.csv").read_text() == "1"
