@@ -79,9 +79,10 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--x",
-        choices=("file", "balanced"),
-        default="file",
-        help="gross output: the folder's x table, or balanced Z·1+Y·1 (default: file when present)",
+        choices=("auto", "file", "balanced"),
+        default="auto",
+        help="gross output: the folder's x table (file), balanced Z·1+Y·1, or auto: the "
+        "table when present (default)",
     )
     parser.add_argument(
         "--out", required=True, type=Path, metavar="DIR", help="output folder (created if needed)"

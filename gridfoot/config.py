@@ -86,12 +86,20 @@ def load_config(path: str | Path, schema: type[T], section: str | None = None) -
     (True, 300)
     """
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a configuration file")
+    if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
+        raise ConfigError(f"{path}: not a regular file; give a TOML configuration file")
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        text = path.read_bytes().decode("utf-8-sig")  # spreadsheets' editors write a BOM
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such configuration file") from None
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {error.start}); TOML files are UTF-8"
+        ) from None
+    except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: not a valid TOML file ({error})") from None
     where = ""
     if section is not None:
@@ -133,12 +141,24 @@ def _key(where: str, key: str) -> str:
 
 
 def _describe(hint: Any) -> str:
+    """A type hint in the words of a configuration file: "one of 'a', 'b' or an array"."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return " or ".join(_describe(a) for a in options)
+    if origin is Literal:
+        return "one of " + ", ".join(map(repr, typing.get_args(hint)))
+    if origin in (tuple, list):
+        return "an array"
+    if origin is dict or dataclasses.is_dataclass(hint):
+        return "a table"
     if isinstance(hint, type):
         return {
             "str": "a string",
             "int": "an integer",
             "float": "a number",
             "bool": "true/false",
+            "Path": "a path (string)",
         }.get(hint.__name__, hint.__name__)
     return str(hint).replace("typing.", "")
 
@@ -215,6 +235,8 @@ def _convert(value: Any, hint: Any, base_dir: Path, where: str) -> Any:
     if hint is Path:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: expected a path (string), got {value!r}")
+        if not value.strip():
+            raise ConfigError(f"{where}: an empty path; name a file or folder")
         return (base_dir / Path(value).expanduser()).resolve()
     if hint is float:
         # TOML has integers and floats; both are numbers here (bool is an int subclass: refuse).

@@ -29,6 +29,7 @@ non-zero value, and are ignored when all their values are zero (WIOD lists an em
 
 from __future__ import annotations
 
+import inspect
 import json
 import warnings
 import zlib
@@ -42,6 +43,7 @@ import pandas as pd
 from gridfoot.config import check_choice
 from gridfoot.errors import (
     BalanceWarning,
+    ConfigError,
     GridfootError,
     GridfootWarning,
     InputFileError,
@@ -393,13 +395,23 @@ def _read_x(path: Path, encoding: str | None = None) -> pd.Series:
     return pd.Series(values.to_numpy(dtype=float), index=index, name="x")
 
 
+def check_satellite_options(options: Mapping[str, Any], name: str = "satellite") -> None:
+    """Refuse options :func:`read_satellite` does not take, naming them and the known ones."""
+    known = [p for p in inspect.signature(read_satellite).parameters if p != "path"]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{name}: unknown option(s) {format_labels(unknown)}; known: {format_labels(known, 20)}"
+        )
+
+
 def read_mrio(
     path: str | Path,
     *,
     layout: Literal["auto", "tables", "pymrio"] = "auto",
     files: Mapping[str, str] | None = None,
     satellite: Mapping[str, Any] | None = None,
-    x: Literal["file", "balanced"] = "file",
+    x: Literal["auto", "file", "balanced"] = "auto",
     countries: Mapping[str, str] | str | Path | None = None,
     monetary_unit: str = "",
     zero_output: ZeroOutputPolicy = "warn",
@@ -423,8 +435,9 @@ def read_mrio(
     satellite : mapping, optional
         Options of :func:`read_satellite` (column names, ``where``, ``rename_regions``,
         ``final_demand``, ``stressor_name``, ``unit_name``).
-    x : {"file", "balanced"}
-        Use the folder's gross output (when it has one) or the balanced ``Z·1 + Y·1``.
+    x : {"auto", "file", "balanced"}
+        ``"file"``: the folder's gross output table (an error without one); ``"balanced"``:
+        ``Z·1 + Y·1``; ``"auto"``: the table when the folder has one, else balanced.
     countries : mapping or path, optional
         Region -> country mapping, or a CSV with columns ``region, country``; overrides a
         ``countries`` file in the folder.
@@ -455,7 +468,8 @@ def read_mrio(
     <gridfoot.MRIO: 18 regions x 12 sectors = 216 producers, ...>
     """
     folder = Path(path)
-    check_choice(x, "x", ("file", "balanced"))
+    check_choice(x, "x", ("auto", "file", "balanced"))
+    check_satellite_options(satellite or {}, "satellite")
     check_choice(layout, "layout", ("auto", "tables", "pymrio"))
     if not folder.is_dir():
         raise MissingFileError(f"{folder}: no such folder")
@@ -515,7 +529,12 @@ def read_mrio(
         )
     if country_map is None and "countries" in located:
         country_map = read_countries(located["countries"], encoding=encoding)
-    gross_output = _read_x(located["x"], encoding) if x == "file" and "x" in located else None
+    if x == "file" and "x" not in located:
+        raise MissingFileError(
+            f"{folder}: no gross output table (x.csv) although x = 'file' asks for it; "
+            "use x = 'balanced' (Z·1 + Y·1) or 'auto'"
+        )
+    gross_output = _read_x(located["x"], encoding) if x != "balanced" and "x" in located else None
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -7,7 +7,8 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     path = "mrio"                 # folder of tables (gridfoot layout) or of pymrio's save_all
     layout = "auto"               # "auto", "tables" or "pymrio"
     stressor = "CO2"              # required when the MRIO holds several stressors
-    x = "file"                    # gross output: the folder's x table, or "balanced"
+    x = "auto"                    # gross output: "file" (the folder's x table), "balanced"
+                                  # (Z·1 + Y·1), "auto" (the table when there is one)
     countries = "mrio/countries.csv"  # region -> country, for provinces nested in a world
     monetary_unit = "million USD"
     zero_output = "warn"          # producers with x <= 0 that report emissions: warn/raise/ignore
@@ -145,7 +146,7 @@ class MrioConfig:
     path: Path
     layout: Literal["auto", "tables", "pymrio"] = "auto"
     stressor: str | None = None
-    x: Literal["file", "balanced"] = "file"
+    x: Literal["auto", "file", "balanced"] = "auto"
     countries: Path | None = None
     monetary_unit: str = ""
     zero_output: Literal["warn", "raise", "ignore"] = "warn"
@@ -154,7 +155,10 @@ class MrioConfig:
     encoding: str | None = None
 
     def __post_init__(self) -> None:
+        from gridfoot.mrio.readers import check_satellite_options
+
         check_encoding(self.encoding, "mrio.encoding")
+        check_satellite_options(self.satellite, "mrio.satellite")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ Configuration (paths relative to the file; every key is checked)::
     mrio = "../mrio"                 # a folder read by gridfoot.read_mrio
     country = "MER"                  # the cities' country in the host
     monetary_unit = "million USD"
-    x = "file"                       # or "balanced"
+    x = "auto"                       # "file" (its x table), "balanced" or "auto"
     # encoding = "gbk"               # text encoding of its CSV tables (default UTF-8)
 
     [indicators]                     # variants, see gridfoot.urban.indicators
@@ -79,7 +79,7 @@ class HostConfig:
     mrio: Path
     country: str | None = None
     monetary_unit: str = ""
-    x: Literal["file", "balanced"] = "file"
+    x: Literal["auto", "file", "balanced"] = "auto"
     countries: Path | None = None
     encoding: str | None = None
 

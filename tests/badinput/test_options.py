@@ -228,5 +228,5 @@ def test_urban_config_built_in_python_is_checked_like_the_file(tmp_path) -> None
             city=(CityConfig(name="A", regions=("HAI",), import_share="total-use"),),
             host=HostConfig(mrio=tmp_path),
         )
-    with pytest.raises(ConfigError, match=r"host\.x: expected one of 'file', 'balanced'"):
+    with pytest.raises(ConfigError, match=r"host\.x: expected one of 'auto', 'file', 'balanced'"):
         HostConfig(mrio=tmp_path, x="guess")
