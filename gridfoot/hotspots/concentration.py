@@ -48,7 +48,7 @@ __all__ = [
 MASK_FLAGS = {
     "flag_values": np.array([0, 1], dtype=np.uint8),
     "flag_meanings": "outside_hotspot hotspot",
-    "flag_colors": "#00000000 #d7301f",  # not CF: the hotspot red, the rest transparent
+    "flag_colors": "#f0f0f0 #d7301f",  # not CF: the hotspot red, the rest pale grey
 }
 
 

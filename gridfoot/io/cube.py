@@ -80,6 +80,7 @@ def _prepared(
             variable.attrs["grid_mapping"] = mapping
         if name in dataset.coords and str(name) in COORDINATE_NAMES:
             variable.attrs.setdefault("long_name", COORDINATE_NAMES[str(name)])
+    _describe_crs(dataset)
     replace = {
         name: variable.astype(object)
         for name, variable in dataset.variables.items()
@@ -88,6 +89,30 @@ def _prepared(
     return dataset.assign_coords({k: v for k, v in replace.items() if k in dataset.coords}).assign(
         {k: v for k, v in replace.items() if k not in dataset.coords}
     )
+
+
+def _describe_crs(dataset: xr.Dataset) -> None:
+    """``spatial_ref`` in WKT2 with the grid's lon/lat extent as area of use (a custom CRS).
+
+    rioxarray stores WKT1, which has no area of use; GDAL and QGIS show WKT2's ``USAGE``.
+    """
+    from gridfoot.errors import GridError
+    from gridfoot.io.raster import crs_with_area
+    from gridfoot.spatial.grid import Grid
+
+    reference = dataset.variables.get("spatial_ref")
+    if reference is None or "crs_wkt" not in reference.attrs:
+        return
+    try:
+        grid = Grid.from_dataarray(dataset)
+    except GridError:
+        return
+    described = crs_with_area(reference.attrs["crs_wkt"], grid.bounds)
+    if described is not None:
+        wkt = described.to_wkt("WKT2_2019")
+        reference.attrs["crs_wkt"] = wkt
+        if "spatial_ref" in reference.attrs:
+            reference.attrs["spatial_ref"] = wkt
 
 
 def _layer_chunks(variable: xr.Variable) -> tuple[int, ...] | None:

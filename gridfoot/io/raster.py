@@ -17,6 +17,7 @@ import contextlib
 import tempfile
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -24,7 +25,7 @@ import xarray as xr
 from gridfoot.errors import GridError, OutputError
 from gridfoot.io.atomic import atomic_file
 
-__all__ = ["write_geotiff"]
+__all__ = ["crs_with_area", "write_geotiff"]
 
 #: Attributes of a quantity that a class (flag) layer must not carry into its tags.
 _QUANTITY_ONLY = ("units", "cell_methods", "standard_name", "valid_min", "valid_max")
@@ -172,6 +173,57 @@ def _flags(
     return values, codes, colours
 
 
+def crs_with_area(crs: Any, bounds: Sequence[float]) -> Any:
+    """A custom projected CRS (no EPSG code) with ``bounds``' lon/lat extent as area of use.
+
+    GDAL and QGIS show a CRS's area of use (WKT2 ``USAGE``); gridfoot's fitted Albers CRS has
+    one, but it is lost on the way through rioxarray, so it is given again from the grid's
+    extent. Other CRSs (EPSG ones, those with an area) are returned as they are; None when
+    unchanged.
+    """
+    import pyproj
+
+    crs = pyproj.CRS.from_user_input(crs)
+    if not crs.is_projected or crs.area_of_use is not None or crs.to_epsg() is not None:
+        return None
+    to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    west, south, east, north = (
+        round(float(v), 6) for v in to_lonlat.transform_bounds(*bounds, densify_pts=21)
+    )
+    described = crs.to_json_dict()
+    described.pop("usages", None)
+    described.update(
+        scope="gridfoot grid",
+        area="extent of the grid",
+        bbox={
+            "south_latitude": south,
+            "west_longitude": west,
+            "north_latitude": north,
+            "east_longitude": east,
+        },
+    )
+    return pyproj.CRS.from_json_dict(described)
+
+
+def _write_sidecar(path: Path, crs: Any) -> None:
+    """The CRS in WKT2 (with its area of use) in GDAL's ``.aux.xml``, or a stale one removed.
+
+    GeoTIFF keys cannot hold an area of use; GDAL (and so QGIS) reads the sidecar's CRS first.
+    """
+    from xml.sax.saxutils import escape
+
+    sidecar = path.with_name(path.name + ".aux.xml")
+    if crs is None:
+        sidecar.unlink(missing_ok=True)  # it described the file just replaced
+        return
+    text = escape(crs.to_wkt("WKT2_2019"))
+    with atomic_file(sidecar) as temporary:
+        Path(temporary).write_text(
+            f'<PAMDataset>\n  <SRS dataAxisToSRSAxisMapping="1,2">{text}</SRS>\n</PAMDataset>\n',
+            encoding="utf-8",
+        )
+
+
 def _overview_factors(shape: tuple[int, int]) -> list[int]:
     """2, 4, 8, ... until the larger side fits a thumbnail (none for tiny grids)."""
     factors, side = [], max(shape)
@@ -233,11 +285,15 @@ def write_geotiff(
     Quantities: the layer's ``units`` become each band's unit (``rasterio``'s
     ``dataset.units``, QGIS's band unit) as well as a tag; scale 1, offset 0. A class layer
     (CF ``flag_values``/``flag_meanings`` attributes) keeps neither ``units`` nor
-    ``cell_methods``; its flags become tags and, with ``flag_colors`` (``#rrggbb[aa]`` per
-    flag, as in ESA CCI land cover) and an unsigned band, a colour table (nodata
-    transparent). Flag values that the band type cannot hold (Gi* classes -3..3 in
+    ``cell_methods``; its flags become tags and, with ``flag_colors`` (``#rrggbb`` per flag,
+    as in ESA CCI land cover) and an unsigned band, a colour table (GeoTIFF palettes have
+    no alpha: only the nodata entry is transparent). Flag values that the band type cannot hold (Gi* classes -3..3 in
     ``uint8``, which GeoTIFF colour tables need) are written as codes 1..n in flag order;
     ``flag_values`` then lists the codes and ``flag_values_of_layer`` the layer's values.
+
+    A custom projected CRS (gridfoot's fitted Albers) is named in the GeoTIFF keys, but its
+    area of use cannot be: ``<path>.aux.xml`` holds the CRS in WKT2 with the grid's lon/lat
+    extent (:func:`crs_with_area`), which GDAL and QGIS read first.
 
     Returns
     -------
@@ -384,4 +440,5 @@ def write_geotiff(
                 OVERVIEW_RESAMPLING=kind.upper(),
                 BIGTIFF="IF_SAFER",
             )
+    _write_sidecar(path, crs_with_area(grid.crs, grid.bounds))
     return path
