@@ -41,17 +41,28 @@ COORDINATE_NAMES = {
 
 
 def _global_attrs(attrs: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The caller's attributes, then CF conventions, gridfoot's version and the time."""
+    """CF conventions and gridfoot's version; with the caller's attributes, the time too.
+
+    The time (``date_created``) is now (UTC), or ``SOURCE_DATE_EPOCH`` when set; stores
+    written without attributes (intermediate files) stay identical from run to run.
+    """
     import datetime
+    import os
 
     import gridfoot
 
-    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch.isdigit()
+        else datetime.datetime.now(datetime.UTC)
+    )
+    now = when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
     return {
         **dict(attrs or {}),
         "Conventions": "CF-1.10",
         "source": f"gridfoot {gridfoot.__version__}",
-        "date_created": now.replace("+00:00", "Z"),
+        **({"date_created": now} if attrs else {}),
     }
 
 
@@ -145,8 +156,8 @@ def write_zarr(
         Zarr version; 2 (the default) is read by the most tools (GDAL, R, older xarray).
     attrs : mapping, optional
         Global attributes describing the data (CF/ACDD: ``title``, ``summary``, ...);
-        ``Conventions`` (CF-1.10), ``source`` (gridfoot's version) and ``date_created``
-        (UTC) are added.
+        ``date_created`` (UTC, or ``SOURCE_DATE_EPOCH``) is added to them. ``Conventions``
+        (CF-1.10) and ``source`` (gridfoot's version) are written in any case.
 
     Examples
     --------

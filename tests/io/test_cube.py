@@ -99,6 +99,14 @@ def test_zarr_describes_itself(cube, tmp_path):
     assert not cube.attrs.get("Conventions") and "long_name" not in cube["x"].attrs
 
 
+def test_creation_time_from_source_date_epoch(cube, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    store = write_zarr(cube, tmp_path / "cube.zarr", attrs={"title": "CO2"})
+    assert xr.open_zarr(store).attrs["date_created"] == "1970-01-01T00:00:00Z"
+    plain = xr.open_zarr(write_zarr(cube, tmp_path / "plain.zarr")).attrs
+    assert plain["Conventions"] == "CF-1.10" and "date_created" not in plain
+
+
 def test_netcdf_describes_itself_too(cube, tmp_path):
     path = write_cube(cube, tmp_path / "cube.nc", attrs={"title": "CO2"})
     with xr.open_dataset(path) as dataset:
