@@ -219,7 +219,10 @@ def _write_sidecar(path: Path, crs: Any) -> None:
     text = escape(crs.to_wkt("WKT2_2019"))
     with atomic_file(sidecar) as temporary:
         Path(temporary).write_text(
-            f'<PAMDataset>\n  <SRS dataAxisToSRSAxisMapping="1,2">{text}</SRS>\n</PAMDataset>\n',
+            f'<PAMDataset>\n  <SRS dataAxisToSRSAxisMapping="1,2">{text}</SRS>\n'
+            # GDAL takes the dataset's metadata from the sidecar once there is one
+            '  <Metadata>\n    <MDI key="AREA_OR_POINT">Area</MDI>\n  </Metadata>\n'
+            "</PAMDataset>\n",
             encoding="utf-8",
         )
 
@@ -287,8 +290,9 @@ def write_geotiff(
     (CF ``flag_values``/``flag_meanings`` attributes) keeps neither ``units`` nor
     ``cell_methods``; its flags become tags and, with ``flag_colors`` (``#rrggbb`` per flag,
     as in ESA CCI land cover) and an unsigned band, a colour table (GeoTIFF palettes have
-    no alpha: only the nodata entry is transparent). Flag values that the band type cannot hold (Gi* classes -3..3 in
-    ``uint8``, which GeoTIFF colour tables need) are written as codes 1..n in flag order;
+    no alpha: only the nodata entry is transparent). Flag values that the band type cannot
+    hold (Gi* classes -3..3 in ``uint8``, which GeoTIFF colour tables need) are written as
+    codes 1..n in flag order;
     ``flag_values`` then lists the codes and ``flag_values_of_layer`` the layer's values.
 
     A custom projected CRS (gridfoot's fitted Albers) is named in the GeoTIFF keys, but its

@@ -249,6 +249,8 @@ def test_custom_crs_is_named_with_its_area_of_use(tmp_path):
     path = write_geotiff(grid.wrap(np.ones((4, 5)), units="t"), tmp_path / "a.tif")
     with rasterio.open(path) as tif:
         crs = pyproj.CRS.from_wkt(tif.crs.to_wkt(version="WKT2_2019"))
+        assert tif.tags()["AREA_OR_POINT"] == "Area"  # kept though GDAL reads the sidecar
+        assert tif.transform == grid.transform
     assert crs.name == "Albers Equal Area (gridfoot), WGS 84 datum"
     assert crs.geodetic_crs.name == "WGS 84"  # GDAL showed "undefined"
     # the GeoTIFF keys hold no area of use; GDAL (so QGIS) reads the sidecar's CRS first
