@@ -192,6 +192,9 @@ def crs_with_area(crs: Any, bounds: Sequence[float]) -> Any:
     )
     described = crs.to_json_dict()
     described.pop("usages", None)
+    conversion = described.get("conversion", {})
+    if conversion.get("name", "unnamed") == "unnamed" and "method" in conversion:
+        conversion["name"] = conversion["method"]["name"]  # WKT1 keeps no conversion name
     described.update(
         scope="gridfoot grid",
         area="extent of the grid",

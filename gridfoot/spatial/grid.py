@@ -76,6 +76,7 @@ def albers_for(west: float, south: float, east: float, north: float) -> pyproj.C
         geodetic_crs=GeographicCRS(name="WGS 84", datum="WGS84"),
     )
     described = crs.to_json_dict()
+    described["conversion"]["name"] = "Albers Equal Area"
     described["scope"] = "equal-area grid of a gridfoot study"
     described["area"] = "gridfoot study area"
     described["bbox"] = {
