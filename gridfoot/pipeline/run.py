@@ -709,9 +709,9 @@ def run(
                     about = {
                         "title": f"{inputs.stressor} emissions by destination of final demand "
                         "and producing sector, on an equal-area grid",
-                        "summary": f"{units} of {inputs.stressor} per cell per year emitted by "
-                        "the mapped producers (regions "
-                        f"{', '.join(chosen.regions)}) and driven by each destination's "
+                        "summary": f"Emissions of {inputs.stressor} ({units} per cell per year) "
+                        "of the mapped producers (regions "
+                        f"{', '.join(chosen.regions)}), driven by each destination's "
                         f"final demand ({_destination_rule(config)} destinations: "
                         f"{', '.join(chosen.destinations)})",
                         "stressor": inputs.stressor,

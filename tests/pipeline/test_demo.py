@@ -245,7 +245,7 @@ def test_cube_attributes_describe_the_run(demo) -> None:
     assert attrs["Conventions"] == "CF-1.10"
     assert attrs["stressor"] == "CO2" and attrs["units"] == "t"
     assert "CO2" in attrs["title"]
-    assert "per cell per year" in attrs["summary"] and "final demand" in attrs["summary"]
+    assert "(t per cell per year)" in attrs["summary"] and "final demand" in attrs["summary"]
     assert attrs["mrio"].endswith("mrio") and attrs["allocation_mode"] == "mrio"
     assert attrs["source"].startswith("gridfoot ") and attrs["date_created"].endswith("Z")
     assert emissions["units"] == "t" and emissions["cell_methods"] == "area: sum"
