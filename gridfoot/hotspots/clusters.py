@@ -87,9 +87,15 @@ def hub_labels(
     labels = per_layer(
         _layer_hub_labels, layer, dtype=np.int32, share=level, connectivity=connectivity
     )
-    return labels.rename("hub").assign_attrs(
-        long_name=f"rank of the hub (connected hotspot cells holding {level:.4g} of the total)",
-        connectivity=connectivity,
+    # a label raster (no units, nothing to sum), not the layer's quantity
+    return (
+        labels.rename("hub")
+        .drop_attrs(deep=False)
+        .assign_attrs(
+            long_name=f"rank of the hub (connected hotspot cells holding {level:.4g} of the total)",
+            comment="label raster: 1 is the hub holding most, 2 the next, ...; 0 outside",
+            connectivity=connectivity,
+        )
     )
 
 

@@ -48,6 +48,7 @@ __all__ = [
 MASK_FLAGS = {
     "flag_values": np.array([0, 1], dtype=np.uint8),
     "flag_meanings": "outside_hotspot hotspot",
+    "flag_colors": "#f0f0f0 #d7301f",  # not CF: the hotspot red, the rest pale grey
 }
 
 
@@ -444,8 +445,12 @@ def hotspot_mask(grid: xr.DataArray | xr.Dataset, share: float = 0.75) -> xr.Dat
     level = check_share(share)
     layer = as_layer(grid)
     mask = per_layer(_layer_mask, layer, dtype=np.uint8, share=level)
-    return mask.rename("hotspot").assign_attrs(
-        long_name=f"fewest cells holding {level:.4g} of the total",
-        share=level,
-        **MASK_FLAGS,
+    return (
+        mask.rename("hotspot")
+        .drop_attrs(deep=False)
+        .assign_attrs(
+            long_name=f"fewest cells holding {level:.4g} of the total",
+            share=level,
+            **MASK_FLAGS,
+        )
     )

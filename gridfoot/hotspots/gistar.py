@@ -42,6 +42,9 @@ SIGNIFICANCE_FLAGS = {
     "flag_values": np.arange(-3, 4, dtype=np.int8),
     "flag_meanings": "cold_spot_99 cold_spot_95 cold_spot_90 not_significant "
     "hot_spot_90 hot_spot_95 hot_spot_99",
+    # not CF: a colour per flag (as ESA CCI land cover), for GIS colour tables: cold spots
+    # in blues, hot spots in reds (ColorBrewer RdBu), not significant grey
+    "flag_colors": "#2166ac #67a9cf #d1e5f0 #bdbdbd #fddbc7 #ef8a62 #b2182b",
     "_FillValue": FILL_CLASS,
 }
 
@@ -239,7 +242,7 @@ def gistar(
                 long_name="two-sided p-value of the Gi* z-score (normal approximation)",
                 units="1",
             ),
-            "significance": classes.assign_attrs(
+            "significance": classes.drop_attrs(deep=False).assign_attrs(
                 long_name="Getis-Ord Gi* hot and cold spots", **SIGNIFICANCE_FLAGS
             ),
         },

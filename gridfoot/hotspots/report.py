@@ -28,7 +28,7 @@ from gridfoot.errors import (
 )
 from gridfoot.hotspots.clusters import hub_labels, hubs
 from gridfoot.hotspots.concentration import concentration, hotspot_mask
-from gridfoot.hotspots.gistar import FILL_CLASS, gistar
+from gridfoot.hotspots.gistar import gistar
 from gridfoot.hotspots.layers import SPATIAL_DIMS, WEIGHTS, grid_crs, land_area
 from gridfoot.hotspots.options import (
     check_connectivity,
@@ -292,7 +292,8 @@ def write_report(
     ``hubs.csv`` (:func:`~gridfoot.hotspots.hubs`), ``zonal.csv`` with ``regions``
     (:func:`~gridfoot.hotspots.zonal_totals`, tidy), and GeoTIFFs with one band per layer:
     ``hotspot_mask.tif`` (1 in the hotspot), ``hubs.tif`` (hub rank, 0 outside) and
-    ``gistar_classes.tif`` (Gi* classes -3..3, nodata -128).
+    ``gistar_classes.tif`` (Gi* classes -3..3 as codes 1..7, i.e. class + 4, nodata 0, with
+    a colour table; the CF flags are tags).
 
     Every option is checked (:func:`check_report_options`) and the regions read before
     anything is computed or written. ``out`` must be absent, empty or a folder gridfoot wrote,
@@ -357,7 +358,7 @@ def write_report(
         for data, name, dtype, nodata in [
             (mask, "hotspot_mask.tif", "uint8", 255),
             (labels, "hubs.tif", "int32", -1),
-            (significance, "gistar_classes.tif", "int8", int(FILL_CLASS)),
+            (significance, "gistar_classes.tif", "uint8", 0),  # codes 1..7: a colour table
         ]:
             write_geotiff(
                 data, staging / name, band_dim, nodata=nodata, dtype=dtype, mask_sea=False

@@ -4,10 +4,14 @@ Zarr is the cube's master store: one chunk per ``(y, x)`` layer (one destination
 so reading a single map touches one chunk, and a dask-backed cube is streamed chunk by chunk
 with bounded memory. The CRS travels in the ``spatial_ref`` variable (rioxarray/CF), which
 ``xr.open_zarr(path, decode_coords="all")`` and :func:`open_cube` turn back into a coordinate.
+Stores are self-describing: CF-1.10 global attributes (the caller's title, summary, ...,
+plus ``Conventions``, ``source`` with gridfoot's version and ``date_created``) and a
+``long_name`` for every coordinate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,47 @@ __all__ = ["open_cube", "write_cube", "write_zarr"]
 
 _NETCDF = (".nc", ".nc4", ".netcdf")
 
+#: Long names of the coordinates gridfoot's grids and cubes use (kept when already set).
+COORDINATE_NAMES = {
+    "x": "x coordinate of the cell centre (projection)",
+    "y": "y coordinate of the cell centre (projection)",
+    "destination": "destination: region whose final demand drives the emissions",
+    "destination_country": "country of the destination",
+    "region": "producing region",
+    "sector": "producing sector",
+    "category": "final demand category",
+    "stressor": "stressor (emission)",
+    "land_fraction": "share of the cell inside the boundary polygons",
+    "cell_area": "area of the cell",
+    "spatial_ref": "coordinate reference system of the grid",
+}
+
+
+def _global_attrs(attrs: Mapping[str, Any] | None) -> dict[str, Any]:
+    """CF conventions and gridfoot's version; with the caller's attributes, the time too.
+
+    The time (``date_created``) is now (UTC), or ``SOURCE_DATE_EPOCH`` when set; stores
+    written without attributes (intermediate files) stay identical from run to run.
+    """
+    import datetime
+    import os
+
+    import gridfoot
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch.isdigit()
+        else datetime.datetime.now(datetime.UTC)
+    )
+    now = when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return {
+        **dict(attrs or {}),
+        "Conventions": "CF-1.10",
+        "source": f"gridfoot {gridfoot.__version__}",
+        **({"date_created": now} if attrs else {}),
+    }
+
 
 def _as_dataset(data: xr.DataArray | xr.Dataset) -> xr.Dataset:
     if isinstance(data, xr.Dataset):
@@ -27,19 +72,26 @@ def _as_dataset(data: xr.DataArray | xr.Dataset) -> xr.Dataset:
     return data.to_dataset(name=data.name if data.name is not None else "data")
 
 
-def _prepared(data: xr.DataArray | xr.Dataset) -> xr.Dataset:
-    """A copy ready to store: strings of variable length, ``grid_mapping`` as an attribute.
+def _prepared(
+    data: xr.DataArray | xr.Dataset, attrs: Mapping[str, Any] | None = None
+) -> xr.Dataset:
+    """A copy ready to store: strings of variable length, ``grid_mapping`` as an attribute,
+    global attributes (:func:`_global_attrs`) and coordinate long names.
 
     Fixed-width unicode has no Zarr v3 specification; rioxarray keeps ``grid_mapping`` in
     the encoding, which explicit storage encodings would override; encodings inherited from
     a store the data were read from would clash with the new chunks.
     """
     dataset = _as_dataset(data).copy()
-    for variable in dataset.variables.values():
+    dataset.attrs = {**dataset.attrs, **_global_attrs(attrs)}
+    for name, variable in dataset.variables.items():
         mapping = variable.encoding.get("grid_mapping")
         variable.encoding = {}
         if mapping:
             variable.attrs["grid_mapping"] = mapping
+        if name in dataset.coords and str(name) in COORDINATE_NAMES:
+            variable.attrs.setdefault("long_name", COORDINATE_NAMES[str(name)])
+    _describe_crs(dataset)
     replace = {
         name: variable.astype(object)
         for name, variable in dataset.variables.items()
@@ -48,6 +100,30 @@ def _prepared(data: xr.DataArray | xr.Dataset) -> xr.Dataset:
     return dataset.assign_coords({k: v for k, v in replace.items() if k in dataset.coords}).assign(
         {k: v for k, v in replace.items() if k not in dataset.coords}
     )
+
+
+def _describe_crs(dataset: xr.Dataset) -> None:
+    """``spatial_ref`` in WKT2 with the grid's lon/lat extent as area of use (a custom CRS).
+
+    rioxarray stores WKT1, which has no area of use; GDAL and QGIS show WKT2's ``USAGE``.
+    """
+    from gridfoot.errors import GridError
+    from gridfoot.io.raster import crs_with_area
+    from gridfoot.spatial.grid import Grid
+
+    reference = dataset.variables.get("spatial_ref")
+    if reference is None or "crs_wkt" not in reference.attrs:
+        return
+    try:
+        grid = Grid.from_dataarray(dataset)
+    except GridError:
+        return
+    described = crs_with_area(reference.attrs["crs_wkt"], grid.bounds)
+    if described is not None:
+        wkt = described.to_wkt("WKT2_2019")
+        reference.attrs["crs_wkt"] = wkt
+        if "spatial_ref" in reference.attrs:
+            reference.attrs["spatial_ref"] = wkt
 
 
 def _layer_chunks(variable: xr.Variable) -> tuple[int, ...] | None:
@@ -61,7 +137,13 @@ def _layer_chunks(variable: xr.Variable) -> tuple[int, ...] | None:
     return (1,) * (variable.ndim - 2) + (max(y, 1), max(x, 1))
 
 
-def write_zarr(data: xr.DataArray | xr.Dataset, path: str | Path, zarr_format: int = 2) -> Path:
+def write_zarr(
+    data: xr.DataArray | xr.Dataset,
+    path: str | Path,
+    zarr_format: int = 2,
+    *,
+    attrs: Mapping[str, Any] | None = None,
+) -> Path:
     """Write a grid or cube to a Zarr store, atomically; dask data are streamed chunk by chunk.
 
     Parameters
@@ -72,6 +154,10 @@ def write_zarr(data: xr.DataArray | xr.Dataset, path: str | Path, zarr_format: i
         The store (a folder); replaced only once the new one is complete.
     zarr_format : {2, 3}
         Zarr version; 2 (the default) is read by the most tools (GDAL, R, older xarray).
+    attrs : mapping, optional
+        Global attributes describing the data (CF/ACDD: ``title``, ``summary``, ...);
+        ``date_created`` (UTC, or ``SOURCE_DATE_EPOCH``) is added to them. ``Conventions``
+        (CF-1.10) and ``source`` (gridfoot's version) are written in any case.
 
     Examples
     --------
@@ -86,7 +172,7 @@ def write_zarr(data: xr.DataArray | xr.Dataset, path: str | Path, zarr_format: i
     3035
     """
     path = Path(path)
-    dataset = _prepared(data)
+    dataset = _prepared(data, attrs)
     encoding = {}
     for name, variable in dataset.variables.items():
         chunks = _layer_chunks(variable)
@@ -98,20 +184,25 @@ def write_zarr(data: xr.DataArray | xr.Dataset, path: str | Path, zarr_format: i
     return path
 
 
-def write_cube(data: xr.DataArray | xr.Dataset, path: str | Path) -> Path:
+def write_cube(
+    data: xr.DataArray | xr.Dataset,
+    path: str | Path,
+    *,
+    attrs: Mapping[str, Any] | None = None,
+) -> Path:
     """Write a grid or cube to Zarr (``.zarr``) or NetCDF-4 (``.nc``) by the path's suffix.
 
     NetCDF variables are compressed (zlib) and chunked by ``(y, x)`` layer; dask data are
-    written chunk by chunk.
+    written chunk by chunk. ``attrs``: global attributes, as :func:`write_zarr`.
     """
     path = Path(path)
     if path.suffix == ".zarr":
-        return write_zarr(data, path)
+        return write_zarr(data, path, attrs=attrs)
     if path.suffix not in _NETCDF:
         raise InputFileError(
             f"{path}: write a cube to .zarr or .nc, not {path.suffix or 'no suffix'}"
         )
-    dataset = _prepared(data)
+    dataset = _prepared(data, attrs)
     encoding = {}
     for name, variable in dataset.data_vars.items():
         options: dict[str, Any] = {}

@@ -76,6 +76,7 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     dir = "gridfoot_output"       # overridden by --out
     cube = true                   # cube.zarr (destination, sector, y, x)
     geotiff = ["total", "destinations", "hotspot_mask", "gistar"]
+    # ... also "destinations_stack" (destinations.tif: one band per destination) and "hubs"
     maps = ["png", "pdf", "svg"]  # figure formats
     top_destinations = 6          # panels of the destination small multiples
     # published = { USA = 0.23 }  # shares to mark beside the destination bars
@@ -136,7 +137,12 @@ __all__ = [
     "write_run_config",
 ]
 
-GeoTiffLayer = Literal["total", "destinations", "hotspot_mask", "gistar", "hubs"]
+#: ``[output] geotiff`` files: total.tif, destination_<CODE>.tif (one each), destinations.tif
+#: (``destinations_stack``: one band per destination, named), hotspot_mask.tif, gistar.tif
+#: (Gi* classes as codes 1..7, colour table), hubs.tif (hub rank labels).
+GeoTiffLayer = Literal[
+    "total", "destinations", "destinations_stack", "hotspot_mask", "gistar", "hubs"
+]
 
 
 @dataclass(frozen=True)

@@ -501,8 +501,18 @@ def _breakdowns(driven: xr.DataArray) -> dict[str, pd.DataFrame]:
 
 
 def _write_layers(
-    staging: Path, config: RunConfig, total: xr.DataArray, destinations: xr.DataArray
+    staging: Path,
+    config: RunConfig,
+    total: xr.DataArray,
+    destinations: xr.DataArray,
+    names: dict[str, str] | None = None,
 ) -> list[Path]:
+    """The GeoTIFFs of ``[output] geotiff``; ``names`` (code -> name) label destinations.
+
+    Quantities carry their units as band units; class rasters (hotspot mask, Gi* classes)
+    their CF flags and a colour table: the Gi* classes -3..3 are written as codes 1..7
+    (``uint8``, so GIS can colour them), ``flag_values_of_layer`` giving the classes.
+    """
     from gridfoot.hotspots import gistar, hotspot_mask, hub_labels
     from gridfoot.io import write_geotiff
 
@@ -514,8 +524,12 @@ def _write_layers(
         written.append(write_geotiff(total, folder / "total.tif"))
     if "destinations" in wanted:
         for code in destinations.destination.values:
-            layer = destinations.sel(destination=code)
-            written.append(write_geotiff(layer, folder / f"destination_{code}.tif"))
+            layer = destinations.sel(destination=[code])
+            path = folder / f"destination_{code}.tif"
+            written.append(write_geotiff(layer, path, "destination", names=names))
+    if "destinations_stack" in wanted:
+        path = folder / "destinations.tif"
+        written.append(write_geotiff(destinations, path, "destination", names=names))
     if "hotspot_mask" in wanted:
         written.append(
             write_geotiff(
@@ -540,7 +554,7 @@ def _write_layers(
         significance = gistar(total, neighbours=hot.neighbours, distance=hot.distance).significance
         written.append(
             write_geotiff(
-                significance, folder / "gistar.tif", nodata=-128, dtype="int8", mask_sea=False
+                significance, folder / "gistar.tif", nodata=0, dtype="uint8", mask_sea=False
             )
         )
     return written
@@ -691,8 +705,22 @@ def run(
             with steps("cube"):
                 if config.output.cube:
                     cube = allocation.cube(driven, chunk_bytes=int(config.dask.chunk_mb * 2**20))
+                    units = cube.attrs.get("units", "")
+                    about = {
+                        "title": f"{inputs.stressor} emissions by destination of final demand "
+                        "and producing sector, on an equal-area grid",
+                        "summary": f"Emissions of {inputs.stressor} ({units} per cell per year) "
+                        "of the mapped producers (regions "
+                        f"{', '.join(chosen.regions)}), driven by each destination's "
+                        f"final demand ({_destination_rule(config)} destinations: "
+                        f"{', '.join(chosen.destinations)})",
+                        "stressor": inputs.stressor,
+                        "units": units,
+                        "mrio": str(config.mrio.path),
+                        "allocation_mode": config.downscale.mode,
+                    }
                     with _cube_progress(progress, config):
-                        write_zarr(cube.rename("emissions"), staging / "cube.zarr")
+                        write_zarr(cube.rename("emissions"), staging / "cube.zarr", attrs=about)
             with steps("hotspots"):
                 summary = _concentration_summary(total, config.hotspots)
                 hub_table = _hub_table(total, inputs, config)

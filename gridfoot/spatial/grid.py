@@ -53,6 +53,8 @@ def albers_for(west: float, south: float, east: float, north: float) -> pyproj.C
     (True, 'metre')
     >>> [round(p.value, 2) for p in crs.coordinate_operation.params]
     [28.7, 104.3, 12.1, 45.3, 0.0, 0.0]
+    >>> crs.geodetic_crs.name, crs.area_of_use.bounds
+    ('WGS 84', (73.5, 3.8, 135.1, 53.6))
     """
     from pyproj.crs import GeographicCRS, ProjectedCRS
     from pyproj.crs.coordinate_operation import AlbersEqualAreaConversion
@@ -66,9 +68,24 @@ def albers_for(west: float, south: float, east: float, north: float) -> pyproj.C
         latitude_false_origin=(south + north) / 2,
         longitude_false_origin=(west + east) / 2,
     )
-    return ProjectedCRS(
-        conversion, name="Albers equal-area (gridfoot)", geodetic_crs=GeographicCRS(datum="WGS84")
+    # named (GDAL and QGIS otherwise show the base CRS as "undefined"), with the extent as
+    # its area of use (WKT2 USAGE / PROJ JSON bbox)
+    crs = ProjectedCRS(
+        conversion,
+        name="Albers Equal Area (gridfoot), WGS 84 datum",
+        geodetic_crs=GeographicCRS(name="WGS 84", datum="WGS84"),
     )
+    described = crs.to_json_dict()
+    described["conversion"]["name"] = "Albers Equal Area"
+    described["scope"] = "equal-area grid of a gridfoot study"
+    described["area"] = "gridfoot study area"
+    described["bbox"] = {
+        "south_latitude": south,
+        "west_longitude": west,
+        "north_latitude": north,
+        "east_longitude": east,
+    }
+    return pyproj.CRS.from_json_dict(described)
 
 
 def _as_crs(crs: Any, what: str = "grid") -> pyproj.CRS:

@@ -91,7 +91,9 @@ def test_netcdf_cube_with_regions(tmp_path, regions, capsys):
         assert tif.count == 2 and tif.descriptions == ("USA", "JPN")
         assert tif.read(1).sum() == 4
     with rasterio.open(out / "gistar_classes.tif") as tif:
-        assert tif.nodata == -128 and tif.dtypes[0] == "int8"
+        assert tif.nodata == 0 and tif.dtypes[0] == "uint8"
+        assert tif.tags()["flag_values_of_layer"] == "-3 -2 -1 0 1 2 3"
+        assert tif.colormap(1)[7][:3] == (178, 24, 43)  # hot spot 99%: dark red
     with rasterio.open(out / "hubs.tif") as tif:
         assert tif.read(1)[0, :2].tolist() == [1, 1] and tif.read(1)[3, 4] == 2
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dask.array as dsa
 import numpy as np
+import pyproj
 import pytest
 import xarray as xr
 
@@ -30,7 +31,7 @@ def cube():
 def test_zarr_round_trip_keeps_crs_coordinates_and_layer_chunks(cube, tmp_path):
     store = write_zarr(cube, tmp_path / "cube.zarr")
     raw = xr.open_zarr(store, decode_coords="all")
-    assert raw["driven"].rio.crs.to_wkt() == cube.rio.crs.to_wkt()
+    assert raw["driven"].rio.crs == cube.rio.crs  # the same CRS, now with an area of use
     assert raw["driven"].encoding["chunks"] == (1, 1, 4, 5)
     again = open_cube(store)
     assert isinstance(again.data, dsa.Array)
@@ -76,6 +77,41 @@ def test_atomic_replace_and_errors(cube, tmp_path):
         write_cube(cube, tmp_path / "cube.tif")
     with pytest.raises(InputFileError, match="no such"):
         open_cube(tmp_path / "absent.zarr")
+
+
+def test_zarr_describes_itself(cube, tmp_path):
+    about = {"title": "CO2 by destination", "stressor": "CO2", "allocation_mode": "mrio"}
+    store = write_zarr(cube, tmp_path / "cube.zarr", attrs=about)
+    raw = xr.open_zarr(store)
+    assert about.items() <= raw.attrs.items()
+    assert raw.attrs["Conventions"] == "CF-1.10"
+    assert raw.attrs["source"].startswith("gridfoot ")
+    assert raw.attrs["date_created"].endswith("Z")
+    assert raw["driven"].attrs["units"] == "kt" and raw["driven"].attrs["long_name"]
+    assert raw["driven"].attrs["cell_methods"] == "area: sum"
+    for name in ("x", "y", "destination", "sector", "land_fraction", "cell_area"):
+        assert raw[name].attrs["long_name"], name
+    assert raw["x"].attrs["standard_name"] == "projection_x_coordinate"  # kept
+    crs = pyproj.CRS.from_wkt(raw["spatial_ref"].attrs["crs_wkt"])
+    assert crs.geodetic_crs.name == "WGS 84"
+    west, south, east, north = crs.area_of_use.bounds  # the grid's lon/lat extent
+    assert 109 < west < 110 < east < 111 and 29 < south < 30 < north < 31
+    assert not cube.attrs.get("Conventions") and "long_name" not in cube["x"].attrs
+
+
+def test_creation_time_from_source_date_epoch(cube, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    store = write_zarr(cube, tmp_path / "cube.zarr", attrs={"title": "CO2"})
+    assert xr.open_zarr(store).attrs["date_created"] == "1970-01-01T00:00:00Z"
+    plain = xr.open_zarr(write_zarr(cube, tmp_path / "plain.zarr")).attrs
+    assert plain["Conventions"] == "CF-1.10" and "date_created" not in plain
+
+
+def test_netcdf_describes_itself_too(cube, tmp_path):
+    path = write_cube(cube, tmp_path / "cube.nc", attrs={"title": "CO2"})
+    with xr.open_dataset(path) as dataset:
+        assert dataset.attrs["title"] == "CO2" and dataset.attrs["Conventions"] == "CF-1.10"
+        assert dataset["destination"].attrs["long_name"]
 
 
 def _fail(block):

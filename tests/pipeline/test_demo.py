@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import rasterio
 import xarray as xr
@@ -171,8 +172,83 @@ def test_two_runs_give_byte_identical_tables_and_identical_arrays(demo, rerun) -
         with xr.open_dataset(demo / name) as a, xr.open_dataset(rerun / name) as b:
             xr.testing.assert_identical(a, b)
     with xr.open_zarr(demo / "cube.zarr") as a, xr.open_zarr(rerun / "cube.zarr") as b:
+        assert a.attrs.pop("date_created") <= b.attrs.pop("date_created")  # the run's time
         xr.testing.assert_identical(a, b)
     for path in sorted((demo / "geotiff").glob("*.tif")):
         with rasterio.open(path) as a, rasterio.open(rerun / "geotiff" / path.name) as b:
             np.testing.assert_array_equal(a.read(), b.read())
             assert a.tags() == b.tags() and a.descriptions == b.descriptions
+
+
+def test_geotiffs_read_well_in_gis(demo) -> None:
+    """What QGIS and gdalinfo show: named bands with units, class legends, overviews, CRS."""
+    folder = demo / "geotiff"
+    with rasterio.open(folder / "destination_USA.tif") as tif:
+        assert tif.descriptions == ("USA",)  # was "export_linked" in every file
+        assert tif.tags()["destination"] == "USA" and tif.tags(1)["destination"] == "USA"
+        assert tif.units == ("t",) and tif.tags()["units"] == "t"
+        assert tif.scales == (1.0,) and tif.offsets == (0.0,)
+    for name in ("total.tif", "destination_RoW.tif", "hotspot_mask.tif", "gistar.tif"):
+        with rasterio.open(folder / name) as tif:
+            assert tif.overviews(1) == [2, 4], name  # 206 x 206: 103, 52
+            crs = pyproj.CRS.from_wkt(tif.crs.to_wkt(version="WKT2_2019"))
+            assert crs.geodetic_crs.name == "WGS 84" and "gridfoot" in crs.name, name
+        assert (folder / f"{name}.aux.xml").exists()  # the CRS's area of use, for GDAL/QGIS
+    for name, values in (("gistar.tif", "1 2 3 4 5 6 7"), ("hotspot_mask.tif", "0 1")):
+        with rasterio.open(folder / name) as tif:
+            tags = tif.tags()
+            assert tags["flag_values"] == values and len(tags["flag_meanings"].split()) == len(
+                values.split()
+            )
+            assert "units" not in tags and "cell_methods" not in tags and not tif.units[0]
+            assert tif.dtypes == ("uint8",) and tif.colormap(1)
+            classes = tif.read(1)
+            assert set(np.unique(classes)) <= {tif.nodata, *map(int, values.split())}
+    with rasterio.open(folder / "gistar.tif") as tif:
+        assert tif.tags()["flag_values_of_layer"] == "-3 -2 -1 0 1 2 3"
+        assert (tif.read(1) == 7).any()  # hot spots at 99% on the sample's hubs
+
+
+def test_destinations_stack_adds_up_to_the_total(demo, tmp_path) -> None:
+    import dataclasses
+
+    from gridfoot.datasets import sample_data_dir
+    from gridfoot.io import open_cube
+    from gridfoot.pipeline.config import load_run_config
+    from gridfoot.pipeline.run import _write_layers
+
+    config = load_run_config(sample_data_dir() / "gridfoot.toml")
+    output = dataclasses.replace(config.output, geotiff=("destinations_stack",))
+    config = dataclasses.replace(config, output=output)
+    destinations = open_cube(demo / "cube.zarr").sum("sector", keep_attrs=True).compute()
+    total = destinations.sum("destination", keep_attrs=True)
+    (tmp_path / "geotiff").mkdir()
+    names = {"USA": "United States"}
+    (path,) = _write_layers(tmp_path, config, total, destinations, names=names)
+    assert path.name == "destinations.tif"
+    codes = ["USA", "HKG", "JPN", "DEU", "KOR", "RoW"]
+    with rasterio.open(path) as stack:
+        assert stack.count == 6
+        assert stack.descriptions == ("USA (United States)", *codes[1:])
+        assert [stack.tags(band)["destination"] for band in range(1, 7)] == codes
+        assert stack.units == ("t",) * 6 and stack.overviews(1) == [2, 4]
+        summed = np.nansum(stack.read(), axis=0)
+    with rasterio.open(demo / "geotiff" / "total.tif") as tif:
+        np.testing.assert_allclose(summed, np.nan_to_num(tif.read(1)), rtol=1e-9, atol=1e-9)
+
+
+def test_cube_attributes_describe_the_run(demo) -> None:
+    with xr.open_zarr(demo / "cube.zarr") as store:
+        attrs = store.attrs
+        emissions = store["emissions"].attrs
+        coordinates = {name: store[name].attrs for name in store.coords}
+    assert attrs["Conventions"] == "CF-1.10"
+    assert attrs["stressor"] == "CO2" and attrs["units"] == "t"
+    assert "CO2" in attrs["title"]
+    assert "(t per cell per year)" in attrs["summary"] and "final demand" in attrs["summary"]
+    assert attrs["mrio"].endswith("mrio") and attrs["allocation_mode"] == "mrio"
+    assert attrs["source"].startswith("gridfoot ") and attrs["date_created"].endswith("Z")
+    assert emissions["units"] == "t" and emissions["cell_methods"] == "area: sum"
+    assert emissions["long_name"]
+    for name in ("x", "y", "destination", "sector", "land_fraction", "cell_area"):
+        assert coordinates[name]["long_name"], name
