@@ -228,7 +228,8 @@ def _add_hotspots(commands: argparse._SubParsersAction) -> None:
             Writes DIR/summary.json and DIR/summary.csv (one row per layer), DIR/hubs.csv,
             DIR/zonal.csv (with --regions) and GeoTIFFs with one band per layer:
             DIR/hotspot_mask.tif, DIR/hubs.tif (hub ranks) and DIR/gistar_classes.tif
-            (-3..3: cold/hot spots at 99/95/90%).
+            (codes 1..7 with a colour table: cold spots at 99/95/90%, not significant,
+            hot spots at 90/95/99%; the flag_meanings tag names them).
 
             Land shares use each cell's land (land_fraction x cell_area) when the input
             carries them (gridfoot's NetCDF/Zarr do); a GeoTIFF's nodata cells are outside

@@ -5,7 +5,8 @@ gridfoot writes a command's results into a folder only when that folder is
 * absent (it is created),
 * empty, or
 * a folder gridfoot wrote before: it holds gridfoot's marker file (:data:`MARKER`), which lists
-  every file gridfoot put there with its size and time, and nothing else, unchanged.
+  every file gridfoot put there with its size and time, and nothing else, unchanged (a GIS
+  tool's statistics sidecar ``X.tif.aux.xml`` beside one of them excepted).
 
 Anything else is refused with one line before any computation starts, and so is a folder that
 holds one of the run's own inputs (``--out .`` beside the configuration, an input folder as
@@ -158,6 +159,9 @@ def check_output_folder(target: str | Path, inputs: Iterable[str | Path] = ()) -
         )
     files = marker.get("files", [])
     ours = files if isinstance(files, dict) else dict.fromkeys(files)  # type: ignore[arg-type]
+    # GIS tools cache statistics in a sidecar beside a raster (QGIS writes X.tif.aux.xml):
+    # the sidecar of one of gridfoot's files is gridfoot's to replace, however it changed.
+    present = [f for f in present if not (f.endswith(".aux.xml") and f[: -len(".aux.xml")] in ours)]
     foreign = [f for f in present if f not in ours]
     if foreign:
         raise OutputError(

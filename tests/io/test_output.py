@@ -175,3 +175,14 @@ def test_a_killed_process_that_is_still_a_zombie_counts_as_gone(tmp_path) -> Non
     finally:
         child.wait()
     assert (tmp_path / "out" / "a.csv").read_text() == "1"
+
+
+def test_a_gis_statistics_sidecar_beside_a_gridfoot_raster_does_not_block(tmp_path) -> None:
+    out = _write(tmp_path / "out", {"total.tif": "raster", "total.tif.aux.xml": "<crs/>"})
+    (out / "total.tif.aux.xml").write_text("<crs/><statistics/>")  # QGIS computed statistics
+    (out / "notes.tif.aux.xml").write_text("<statistics/>")  # beside no file of gridfoot's
+    with pytest.raises(OutputError, match="did not write"):
+        _write(out, {"total.tif": "new"})
+    (out / "notes.tif.aux.xml").unlink()
+    _write(out, {"total.tif": "new"})
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "total.tif"]
