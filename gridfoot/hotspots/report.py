@@ -158,8 +158,8 @@ def select_layers(
 def check_layer(layer: xr.DataArray, source: str = "the grid") -> xr.DataArray:
     """Refuse what no statistic can use; return the layer's land area (m²).
 
-    One pass over the data: no values at all, negative values, all zeros. And the grid: no
-    CRS, or cell areas that cannot be known (a degree grid without ``cell_area``).
+    One pass over the data: no values at all, infinite or negative values, all zeros. And the
+    grid: no CRS, or cell areas that cannot be known (a degree grid without ``cell_area``).
     """
     if grid_crs(layer) is None:
         raise GridError(
@@ -170,6 +170,7 @@ def check_layer(layer: xr.DataArray, source: str = "the grid") -> xr.DataArray:
     summary = xr.Dataset(
         {
             "count": layer.count(),
+            "infinite": np.isinf(layer).sum(),
             "negative": (layer < 0).sum(),
             "smallest": layer.min(),
             "largest": layer.max(),
@@ -177,6 +178,11 @@ def check_layer(layer: xr.DataArray, source: str = "the grid") -> xr.DataArray:
     ).compute()
     if int(summary["count"]) == 0:
         raise GridError(f"{source} is empty: every cell is nodata/NaN")
+    if int(summary["infinite"]):
+        raise ValueCheckError(
+            f"{source} has {int(summary['infinite']):,} infinite value(s); hotspot statistics "
+            "need finite values (write missing cells as nodata)"
+        )
     if int(summary["negative"]):
         raise ValueCheckError(
             f"{source} has {int(summary['negative']):,} negative value(s) (smallest "

@@ -279,6 +279,13 @@ def zonal_totals(
     """
     layer = as_layer(grid)
     names, weights = zone_weights(layer, polygons, name_field)
+    if weights.sum() == 0:
+        warnings.warn(
+            f"none of the {len(names)} zone(s) overlaps the grid: every total falls outside "
+            "them (are the polygons for this study area, in the right CRS?)",
+            GridfootWarning,
+            stacklevel=2,
+        )
     inside = np.minimum(np.asarray(weights.sum(axis=0)).ravel(), 1.0)
     sums = per_layer(
         _zone_sums, layer, out=("zone", len(names) + 1), weights=weights, inside=inside

@@ -25,6 +25,7 @@ system, with each import known by origin and user (no proportionality needed).
 from __future__ import annotations
 
 import functools
+import warnings
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ import pandas as pd
 
 from gridfoot.errors import (
     ConfigError,
+    GridfootWarning,
     InputFileError,
     LabelError,
     ValueCheckError,
@@ -223,8 +225,25 @@ def _origin_weights(
         keep = mask & allowed & (product >= 0)
         weights[g, np.flatnonzero(keep), product[keep]] = raw[keep]
         totals = weights[g].sum(axis=0)
+        if origin_shares is not None and raw[keep].max(initial=0.0) <= 1:
+            # weights (3, 1, 1) are normalised as documented; fractions that miss 1 look
+            # like a typo in a table of shares
+            _warn_unless_one(totals[totals > 0], ORIGINS[g], source)
         weights[g] = np.divide(weights[g], totals, out=np.zeros_like(weights[g]), where=totals > 0)
     return weights
+
+
+def _warn_unless_one(totals: np.ndarray, origin: str, source: str) -> None:
+    """Origin shares are rescaled to sum to 1 per product; say so when they did not."""
+    off = np.abs(totals - 1) > 0.01
+    if off.any():
+        warnings.warn(
+            f"{source}: the shares of the {origin} origins sum to "
+            f"{totals[off].min():.4g}..{totals[off].max():.4g} (for {int(off.sum())} "
+            "product(s)), not 1; they are rescaled to sum to 1",
+            GridfootWarning,
+            stacklevel=4,
+        )
 
 
 def _shares_on_host(

@@ -50,6 +50,7 @@ a city of host regions takes none of a table's options).
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -57,7 +58,7 @@ from typing import Literal
 import pandas as pd
 
 from gridfoot.config import check_encoding, check_literals, check_number, load_config
-from gridfoot.errors import ConfigError, format_labels
+from gridfoot.errors import ConfigError, GridfootWarning, format_labels
 from gridfoot.io import atomic_file, write_csv, write_netcdf
 from gridfoot.mrio.readers import read_mrio
 from gridfoot.mrio.system import MRIO
@@ -275,6 +276,7 @@ def run_urban(config: UrbanConfig | str | Path, out: str | Path) -> UrbanRun:
             monetary_unit=config.host.monetary_unit,
             encoding=config.host.encoding,
         )
+    _warn_missing_denominators(config)
     cities = [_city(config, city, host) for city in config.city]
     compositions = {}
     if config.composition_sector is not None:
@@ -285,6 +287,19 @@ def run_urban(config: UrbanConfig | str | Path, out: str | Path) -> UrbanRun:
         written.append(_write_report(config, cities, compositions, staging, written))
         files = tuple(out / p.relative_to(staging) for p in written)
     return UrbanRun(cities=tuple(cities), files=files)
+
+
+def _warn_missing_denominators(config: UrbanConfig) -> None:
+    """Indicators per person need the population (GDP defaults to the value added)."""
+    for key, indicator in (("population", "carbon consumption level (per person)"),):
+        missing = [city.name for city in config.city if getattr(city, key) is None]
+        if missing:
+            warnings.warn(
+                f"{len(missing)} city(ies) without {key} ({format_labels(missing)}): their "
+                f"{indicator} is left empty",
+                GridfootWarning,
+                stacklevel=3,
+            )
 
 
 def urban_inputs(config: UrbanConfig) -> list[Path]:
