@@ -249,6 +249,21 @@ class GridConfig:
 
     def __post_init__(self) -> None:
         check_number(self.resolution, "grid.resolution", low=0, low_open=True, meaning="metres")
+        if self.crs != "auto":
+            import pyproj
+
+            try:
+                crs = pyproj.CRS.from_user_input(self.crs)
+            except pyproj.exceptions.CRSError:
+                raise ConfigError(
+                    f"grid.crs: unknown CRS {self.crs!r}; give 'auto' (an equal-area Albers "
+                    "fitted to the boundaries), an EPSG code such as 'EPSG:6933', or a PROJ string"
+                ) from None
+            if crs.is_geographic and self.resolution > 10:
+                raise ConfigError(
+                    f"grid.resolution: {self.resolution:g} is in degrees for the geographic "
+                    f"grid.crs {self.crs!r}; give degrees (e.g. 0.1) or a projected CRS"
+                )
 
 
 @dataclass(frozen=True)

@@ -104,3 +104,15 @@ def test_urban_warns_about_origin_shares_that_miss_one_and_cities_without_people
     messages = [str(w.message) for w in caught if issubclass(w.category, GridfootWarning)]
     assert any("domestic origins sum to 1.6" in m and "hgg_origins.csv" in m for m in messages)
     assert any("without population" in m and "per person" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"grid.crs": "banana"}, "grid.crs: unknown CRS 'banana'"),
+        ({"grid.crs": "EPSG:4326"}, "grid.resolution: 10000 is in degrees"),
+    ],
+)
+def test_grid_options_are_named(study, capsys, changes, named) -> None:
+    config = edit_toml(study / "gridfoot.toml", **changes)
+    assert_refused(run_cli(capsys, "validate", config), named)
