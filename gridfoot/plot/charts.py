@@ -11,7 +11,7 @@ import xarray as xr
 
 from gridfoot.config import check_number
 from gridfoot.errors import LabelError
-from gridfoot.plot.style import paper_style
+from gridfoot.plot.style import fit_figure_text, paper_style
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -106,6 +106,7 @@ def concentration_figure(
         ax.legend(loc="lower right", frameon=False)
         if title:
             ax.set_title(title)
+        fit_figure_text(fig)
     return fig
 
 
@@ -117,6 +118,7 @@ def share_bars(
     names: Mapping[str, str] | None = None,
     reference: Mapping[str, float] | None = None,
     figsize: tuple[float, float] | None = None,
+    xlabel: str = "share (%)",
 ) -> Figure:
     """Horizontal bars of shares, largest first, with the percentage at each bar's end.
 
@@ -133,6 +135,8 @@ def share_bars(
         Display names of the labels (e.g. sector codes to names).
     reference : mapping, optional
         Published shares to mark beside the bars (e.g. ``{"USA": 0.23}``), drawn as ticks.
+    xlabel : str
+        What the shares are of, with the unit (``share of export-linked CO2 (%)``).
     """
     import matplotlib.pyplot as plt
 
@@ -180,8 +184,9 @@ def share_bars(
             )
             ax.legend(loc="lower right", frameon=False)
         ax.set_yticks(positions, labels)
-        ax.set_xlabel("share (%)")
+        ax.set_xlabel(xlabel)
         ax.set_xlim(0, 100 * float(shares.max()) * 1.18)
         if title:
             ax.set_title(title)
+        fit_figure_text(fig)
     return fig
