@@ -11,7 +11,7 @@ import xarray as xr
 
 from gridfoot.config import check_number
 from gridfoot.errors import LabelError
-from gridfoot.plot.style import fit_figure_text, paper_style
+from gridfoot.plot.style import fit_figure_text, fit_text, paper_style
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -183,7 +183,15 @@ def share_bars(
                 [], [], marker="|", color="k", linestyle="none", markersize=8, label="published"
             )
             ax.legend(loc="lower right", frameon=False)
-        ax.set_yticks(positions, labels)
+        # a name no installed font can draw falls back to its code
+        fitted = [
+            fit_text(text, {text: str(code)})
+            for text, code in zip(labels, shares.index, strict=True)
+        ]
+        ax.set_yticks(positions, [text for text, _ in fitted])
+        for tick, (_, family) in zip(ax.get_yticklabels(), fitted, strict=True):
+            if family is not None:
+                tick.set_fontfamily([family])
         ax.set_xlabel(xlabel)
         ax.set_xlim(0, 100 * float(shares.max()) * 1.18)
         if title:

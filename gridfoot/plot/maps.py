@@ -250,7 +250,8 @@ _LEGEND = {
     "fontsize": 7,
     "title_fontsize": 6.5,
     "alignment": "left",
-    "handlelength": 1.4,
+    "handlelength": 1.6,
+    "handleheight": 1.1,
     "borderaxespad": 0.2,
 }
 
@@ -332,7 +333,6 @@ def _label_hubs(
     farther out with a leader line; a label that fits nowhere is left out (its marker stays).
     Returns the number of labels left out.
     """
-    from matplotlib import patheffects
     from matplotlib.text import Text
 
     texts = _hub_texts(hubs, limit, replacements)
@@ -358,7 +358,9 @@ def _label_hubs(
     for x, y in zip(xs, ys, strict=True):
         px, py = to_display((x, y))
         taken.append((px - radius, py - radius, px + radius, py + radius))
-    halo = [patheffects.withStroke(linewidth=2, foreground="white")]
+    # a white box behind each label, not a stroked halo: path effects turn text into
+    # outlines in PDF and SVG, and labels should stay text an editor can change
+    backing = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"}
     skipped = 0
     for x, y, text, font in texts:
         placed = False
@@ -372,7 +374,7 @@ def _label_hubs(
                     ha=ha,
                     va=va,
                     fontsize=7,
-                    path_effects=halo,
+                    bbox={**backing, "alpha": 0.75},
                     zorder=6,
                     annotation_clip=False,
                     arrowprops=None
@@ -384,7 +386,7 @@ def _label_hubs(
                 label.set_in_layout(False)
                 label.update_positions(renderer)
                 box = Text.get_window_extent(label, renderer)  # the text, not its leader
-                corners = (box.x0 - 1, box.y0 - 1, box.x1 + 1, box.y1 + 1)
+                corners = (box.x0 - 2, box.y0 - 2, box.x1 + 2, box.y1 + 2)
                 inside = (
                     corners[0] >= frame.x0
                     and corners[2] <= frame.x1
@@ -466,7 +468,7 @@ def _legend_handles(layer: xr.DataArray, hatched: bool) -> list[Any]:
             Patch(
                 facecolor="none",
                 edgecolor=_HATCH_COLOUR,
-                hatch=_HATCH,
+                hatch=_HATCH * 2,  # denser in the small legend key, or it shows one stroke
                 hatch_linewidth=_HATCH_WIDTH,
                 linewidth=0,
                 label="mostly spread evenly over land (no point sources)",
@@ -482,6 +484,11 @@ def _plain_ticks(colorbar: Any) -> None:
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
     if isinstance(colorbar.norm, LogNorm):
+        from matplotlib.ticker import LogLocator
+
+        decades = np.log10(colorbar.norm.vmax / colorbar.norm.vmin)
+        if decades < 3:  # few powers of ten in range: label 1, 2, 5 of each
+            colorbar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         colorbar.ax.yaxis.set_major_formatter(FuncFormatter(_plain_number))
         colorbar.ax.yaxis.set_minor_formatter(NullFormatter())
 

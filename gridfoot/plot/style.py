@@ -31,20 +31,21 @@ __all__ = [
     "save_figure",
 ]
 
-#: Fonts with Chinese glyphs, tried in this order when a label needs them.
+#: Fonts with Chinese glyphs, tried in this order when a label needs them; only those with
+#: TrueType outlines are used, so that PDFs keep Type 42 fonts only.
 CJK_FONTS: tuple[str, ...] = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "Source Han Sans CN",
-    "Source Han Sans",
     "WenQuanYi Zen Hei",
     "WenQuanYi Micro Hei",
     "SimHei",
     "Microsoft YaHei",
+    "Noto Sans SC",
+    "Arial Unicode MS",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Source Han Sans",
     "PingFang SC",
     "Heiti SC",
-    "Arial Unicode MS",
 )
 
 #: Figure formats, as configuration schemas spell them (checked when a config is read).
@@ -146,13 +147,31 @@ def _font_path(family: str | list[str] | None = None) -> str:
     return findfont(FontProperties(family=family), fallback_to_default=True)
 
 
+def _truetype_outlines(path: str) -> bool:
+    """Whether a font file has TrueType (glyf) outlines, which PDFs embed as Type 42.
+
+    CFF-flavoured OpenType fonts (Noto Sans CJK, Source Han Sans) would be embedded as CID
+    Type 0C, which journals' checks refuse.
+    """
+    from fontTools.ttLib import TTFont
+
+    try:
+        with TTFont(path, fontNumber=0, lazy=True) as font:
+            return "glyf" in font
+    except Exception:  # an unreadable font is one we do not use
+        return False
+
+
 @functools.lru_cache(maxsize=1)
 def _cjk_font() -> str | None:
-    """The first installed font of :data:`CJK_FONTS`, or None."""
+    """The first installed font of :data:`CJK_FONTS` with TrueType outlines, or None."""
     from matplotlib.font_manager import fontManager
 
     installed = {font.name for font in fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
+    for name in CJK_FONTS:
+        if name in installed and _truetype_outlines(_font_path(name)):
+            return name
+    return None
 
 
 def _replace(text: str, replacements: Mapping[str, str] | None) -> str:
@@ -167,10 +186,10 @@ def fit_text(
 ) -> tuple[str, str | None]:
     """A label the installed fonts can draw, and the font family to draw it with.
 
-    Text the default font draws is returned as is (family None). Otherwise the first installed
-    font of :data:`CJK_FONTS` that has the glyphs is named; without one, names are replaced by
-    ``replacements`` (e.g. a latin name or the region code), and glyphs still missing become
-    ``?`` -- never a warning per glyph, never an empty box.
+    Text the default font draws is returned as is (family None). Otherwise the first
+    installed TrueType font of :data:`CJK_FONTS` that has the glyphs is named; without one,
+    names are replaced by ``replacements`` (e.g. a latin name or the region code), and glyphs
+    still missing become ``?`` -- never a warning per glyph, never an empty box.
 
     Examples
     --------
@@ -192,7 +211,8 @@ def fit_text(
 
 
 def _texts(fig: Figure) -> list[Any]:
-    """The texts a label can be in: titles, axis labels, texts, visible tick labels, legends."""
+    """The texts a name can be in: titles, axis labels, texts, legends (tick labels are
+    fitted where they are set, see ``share_bars``: asking for them makes every tick)."""
     texts = [t for t in (fig._suptitle, fig._supxlabel, fig._supylabel) if t is not None]
     texts += list(fig.texts)
     legends = list(fig.legends)
@@ -200,7 +220,6 @@ def _texts(fig: Figure) -> list[Any]:
         texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
         if ax.axison:
             texts += [ax.xaxis.label, ax.yaxis.label]
-            texts += [*ax.xaxis.get_ticklabels(), *ax.yaxis.get_ticklabels()]
         if ax.get_legend() is not None:
             legends.append(ax.get_legend())
     for legend in legends:
@@ -209,7 +228,7 @@ def _texts(fig: Figure) -> list[Any]:
 
 
 def fit_figure_text(fig: Figure, replacements: Mapping[str, str] | None = None) -> None:
-    """Apply :func:`fit_text` to the texts of ``fig`` (titles, ticks, labels, legends)."""
+    """Apply :func:`fit_text` to the texts of ``fig`` (titles, labels, texts, legends)."""
     for artist in _texts(fig):
         text = artist.get_text()
         if not text or text.isascii():
