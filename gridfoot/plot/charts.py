@@ -11,7 +11,7 @@ import xarray as xr
 
 from gridfoot.config import check_number
 from gridfoot.errors import LabelError
-from gridfoot.plot.style import fit_figure_text, fit_text, paper_style
+from gridfoot.plot.style import NO_LIGATURES, fit_figure_text, fit_text, paper_style
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -190,6 +190,7 @@ def share_bars(
         ]
         ax.set_yticks(positions, [text for text, _ in fitted])
         for tick, (_, family) in zip(ax.get_yticklabels(), fitted, strict=True):
+            tick.set_fontfeatures(NO_LIGATURES)  # names are words: one font subset in PDFs
             if family is not None:
                 tick.set_fontfamily([family])
         ax.set_xlabel(xlabel)

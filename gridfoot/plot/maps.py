@@ -15,7 +15,13 @@ import xarray as xr
 
 from gridfoot.config import check_number
 from gridfoot.errors import GridError
-from gridfoot.plot.style import check_cmap, fit_figure_text, fit_text, paper_style
+from gridfoot.plot.style import (
+    NO_LIGATURES,
+    check_cmap,
+    fit_figure_text,
+    fit_text,
+    paper_style,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -381,6 +387,7 @@ def _label_hubs(
                     if near
                     else {"arrowstyle": "-", "linewidth": 0.5, "color": "0.2", "shrinkB": 3},
                 )
+                label.set_fontfeatures(NO_LIGATURES)
                 if font is not None:
                     label.set_fontfamily([font])
                 label.set_in_layout(False)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CJK_FONTS",
     "FORMATS",
+    "NO_LIGATURES",
     "FigureFormat",
     "check_cmap",
     "check_formats",
@@ -147,6 +148,12 @@ def _font_path(family: str | list[str] | None = None) -> str:
     return findfont(FontProperties(family=family), fallback_to_default=True)
 
 
+#: Font features for labels: no ligatures. A ligature (the "fi" of "final demand") is a
+#: glyph without a character code: PDFs then embed a second subset of the font (a quarter
+#: of a second per file) and text extraction loses the word.
+NO_LIGATURES: tuple[str, ...] = ("-liga",)
+
+
 def _truetype_outlines(path: str) -> bool:
     """Whether a font file has TrueType (glyf) outlines, which PDFs embed as Type 42.
 
@@ -228,10 +235,14 @@ def _texts(fig: Figure) -> list[Any]:
 
 
 def fit_figure_text(fig: Figure, replacements: Mapping[str, str] | None = None) -> None:
-    """Apply :func:`fit_text` to the texts of ``fig`` (titles, labels, texts, legends)."""
+    """Apply :func:`fit_text` to the texts of ``fig`` (titles, labels, texts, legends), and
+    draw them without ligatures (see :data:`NO_LIGATURES`)."""
     for artist in _texts(fig):
         text = artist.get_text()
-        if not text or text.isascii():
+        if not text:
+            continue
+        artist.set_fontfeatures(NO_LIGATURES)
+        if text.isascii():
             continue
         fixed, family = fit_text(text, replacements)
         if family is not None:

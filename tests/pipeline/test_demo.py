@@ -164,6 +164,15 @@ def test_figures_use_names_not_codes(demo) -> None:
     assert mains.iloc[0] in total
 
 
+def test_pdfs_embed_one_truetype_font_and_keep_words_extractable(demo) -> None:
+    for path in (demo / "maps").glob("*.pdf"):
+        data = path.read_bytes()
+        # one subset of one TrueType font (Type 42), never Type 3; no ligature glyphs, which
+        # would need a second subset and break words like "final" in text extraction
+        assert data.count(b"/Subtype /CIDFontType2") == 1, path.name
+        assert b"/Subtype /Type3" not in data, path.name
+
+
 def test_destination_panels_carry_letters_and_shares(demo) -> None:
     text = _svg_text(demo / "maps" / "destination_maps.svg")
     shares = pd.read_csv(demo / "breakdown_destination.csv").head(6)
