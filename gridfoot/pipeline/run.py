@@ -560,6 +560,26 @@ def _write_layers(
     return written
 
 
+def _spread_over_land(allocation: Any) -> bool:
+    """Whether any tonnes of the allocation were spread over land (no point sources)."""
+    report = allocation.report
+    return "fallback" in report.columns and bool((report["fallback"] > 0).any())
+
+
+def _fallback_regions(allocation: Any, share: float = 0.5) -> list[str]:
+    """Regions where more than ``share`` of the mapped tonnes were spread evenly over land
+    (their producers had no point sources)."""
+    report = allocation.report
+    if not {"fallback", "on_grid"} <= set(report.columns):
+        return []
+    table = report.reset_index() if "region" not in report.columns else report
+    if "region" not in table.columns:
+        return []
+    sums = table.groupby("region")[["fallback", "on_grid"]].sum()
+    mostly = sums["fallback"] > share * sums["on_grid"].where(sums["on_grid"] > 0)
+    return [str(r) for r in sums.index[mostly.to_numpy()]]
+
+
 def _figures(
     staging: Path,
     config: RunConfig,
@@ -569,10 +589,14 @@ def _figures(
     destinations: xr.DataArray,
     hub_table: pd.DataFrame,
     tables: dict[str, pd.DataFrame],
+    allocation: Any = None,
 ) -> dict[str, bytes]:
-    """Save every figure in the configured formats; return small PNGs for the report."""
-    import io
+    """Save every figure in the configured formats; return small PNGs for the report.
 
+    Labels use the names beside the MRIO tables (``regions.csv``, ``sectors.csv``) and of
+    final-demand categories, falling back to codes; each figure is drawn once and saved in
+    every format from the same drawing; previews are scaled down from the saved PNG.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -580,42 +604,101 @@ def _figures(
 
     from gridfoot.plot.charts import concentration_figure, share_bars
     from gridfoot.plot.maps import map_grid, small_multiples
+    from gridfoot.plot.names import fallback_names, read_names
     from gridfoot.plot.style import save_figure
 
     hot, out = config.hotspots, config.output
-    label = "export-linked" if config.downscale.destinations == "foreign" else "mapped"
-    where = ", ".join(chosen.countries)
+    names = read_names(config.mrio.path)
+    stressor = inputs.stressor
+    foreign = config.downscale.destinations == "foreign"
+    where = ", ".join(names.region(c) for c in chosen.countries)
+    if foreign:
+        title = f"{stressor} emissions in {where} driven by final demand outside {where}"
+    else:
+        title = f"{stressor} emissions mapped in {where}"
+    short = f"export-linked {stressor}" if foreign else f"mapped {stressor}"
+    lead = short[0].upper() + short[1:]
     if config.downscale.sectors:
-        label += f" ({', '.join(config.downscale.sectors)})"
+        title += "\n(" + "; ".join(names.sector(s) for s in config.downscale.sectors) + ")"
     layers = [inputs.boundaries] + ([inputs.cities] if inputs.cities is not None else [])
-    top = tables["destination"]["destination"].head(out.top_destinations).tolist()
+    replacements = fallback_names(inputs.boundaries, config.boundaries.name_field, _REGION, names)
+    fallback = None  # None: nothing was spread over land; else the regions mostly spread
+    if allocation is not None and _spread_over_land(allocation):
+        spread = _fallback_regions(allocation)
+        fallback = inputs.boundaries[inputs.boundaries[_REGION].isin(spread)]
+    by_destination = tables["destination"]
+    top = by_destination["destination"].head(out.top_destinations).tolist()
+    top_shares = by_destination["share"].head(out.top_destinations).tolist()
+    region_names = {code: names.region(code) for code in by_destination["destination"]}
+    sector_names = {code: names.sector(code) for code in tables["sector"]["sector"]}
+    category_names = {code: names.category(code) for code in tables["category"]["category"]}
+    share_label = f"share of {short} (%)"
     figures = {
         "total_map": lambda: map_grid(
-            total, layers, hub_table, title=f"{where}: {label} {inputs.stressor}"
+            total, layers, hub_table, title=title, fallback=fallback, names=replacements
         ),
         "concentration": lambda: concentration_figure(
-            total, hot.top_area[:1], (hot.hotspot_share,), title=f"Concentration on land, {where}"
+            total,
+            hot.top_area[:1],
+            (hot.hotspot_share,),
+            title=f"Concentration of {short} on land, {where}",
         ),
         "destinations": lambda: share_bars(
-            tables["destination"], title="Shares by destination", reference=out.published or None
+            by_destination,
+            title=f"{lead} by destination",
+            names=region_names,
+            reference=out.published or None,
+            xlabel=share_label,
         ),
-        "sectors": lambda: share_bars(tables["sector"], title="Shares by producing sector"),
-        "categories": lambda: share_bars(tables["category"], title="Shares by final demand"),
+        "sectors": lambda: share_bars(
+            tables["sector"],
+            title=f"{lead} by producing sector",
+            names=sector_names,
+            xlabel=share_label,
+        ),
+        "categories": lambda: share_bars(
+            tables["category"],
+            title=f"{lead} by final-demand category",
+            names=category_names,
+            xlabel=share_label,
+        ),
         "destination_maps": lambda: small_multiples(
-            destinations.sel(destination=top), boundaries=inputs.boundaries
+            destinations.sel(destination=top),
+            boundaries=inputs.boundaries,
+            titles=[names.region(code) for code in top],
+            shares=top_shares,
+            fallback=fallback,
+            names=replacements,
         ),
     }
     previews = {}
     for name, draw in figures.items():
         fig = draw()
         try:
-            save_figure(fig, staging / "maps" / name, out.maps)
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-            previews[name] = buffer.getvalue()
+            paths = save_figure(fig, staging / "maps" / name, out.maps)
+            previews[name] = _preview(fig, paths)
         finally:
             plt.close(fig)
     return previews
+
+
+def _preview(fig: Any, paths: list[Path], dpi: int = 110) -> bytes:
+    """A small PNG for the report: the saved PNG scaled down, or drawn when none was saved."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    png = next((p for p in paths if p.suffix == ".png"), None)
+    if png is None:
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+        return buffer.getvalue()
+    with Image.open(png) as image:
+        saved = float(image.info.get("dpi", (300, 300))[0])
+        factor = max(1, round(saved / dpi))  # 300 dpi -> 100 dpi: a box filter, fast
+        small = image.convert("RGBA").reduce(factor)
+        small.save(buffer, format="PNG", dpi=(saved / factor,) * 2)
+    return buffer.getvalue()
 
 
 def run(
@@ -732,7 +815,15 @@ def run(
                 write_csv(per_destination, staging / "destination_concentration.csv")
             with steps("figures"):
                 previews = _figures(
-                    staging, config, inputs, chosen, total, by_destination, hub_table, tables
+                    staging,
+                    config,
+                    inputs,
+                    chosen,
+                    total,
+                    by_destination,
+                    hub_table,
+                    tables,
+                    allocation,
                 )
             with steps("report"):
                 summary = _assemble_summary(

@@ -11,7 +11,7 @@ import xarray as xr
 
 from gridfoot.config import check_number
 from gridfoot.errors import LabelError
-from gridfoot.plot.style import paper_style
+from gridfoot.plot.style import NO_LIGATURES, fit_figure_text, fit_text, paper_style
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -106,6 +106,7 @@ def concentration_figure(
         ax.legend(loc="lower right", frameon=False)
         if title:
             ax.set_title(title)
+        fit_figure_text(fig)
     return fig
 
 
@@ -117,6 +118,7 @@ def share_bars(
     names: Mapping[str, str] | None = None,
     reference: Mapping[str, float] | None = None,
     figsize: tuple[float, float] | None = None,
+    xlabel: str = "share (%)",
 ) -> Figure:
     """Horizontal bars of shares, largest first, with the percentage at each bar's end.
 
@@ -133,6 +135,8 @@ def share_bars(
         Display names of the labels (e.g. sector codes to names).
     reference : mapping, optional
         Published shares to mark beside the bars (e.g. ``{"USA": 0.23}``), drawn as ticks.
+    xlabel : str
+        What the shares are of, with the unit (``share of export-linked CO2 (%)``).
     """
     import matplotlib.pyplot as plt
 
@@ -179,9 +183,19 @@ def share_bars(
                 [], [], marker="|", color="k", linestyle="none", markersize=8, label="published"
             )
             ax.legend(loc="lower right", frameon=False)
-        ax.set_yticks(positions, labels)
-        ax.set_xlabel("share (%)")
+        # a name no installed font can draw falls back to its code
+        fitted = [
+            fit_text(text, {text: str(code)})
+            for text, code in zip(labels, shares.index, strict=True)
+        ]
+        ax.set_yticks(positions, [text for text, _ in fitted])
+        for tick, (_, family) in zip(ax.get_yticklabels(), fitted, strict=True):
+            tick.set_fontfeatures(NO_LIGATURES)  # names are words: one font subset in PDFs
+            if family is not None:
+                tick.set_fontfamily([family])
+        ax.set_xlabel(xlabel)
         ax.set_xlim(0, 100 * float(shares.max()) * 1.18)
         if title:
             ax.set_title(title)
+        fit_figure_text(fig)
     return fig

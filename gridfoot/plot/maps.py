@@ -6,7 +6,7 @@ and text stay vector. Values spanning more than two decades get a logarithmic co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,14 +15,20 @@ import xarray as xr
 
 from gridfoot.config import check_number
 from gridfoot.errors import GridError
-from gridfoot.plot.style import check_cmap, paper_style
+from gridfoot.plot.style import (
+    NO_LIGATURES,
+    check_cmap,
+    fit_figure_text,
+    fit_text,
+    paper_style,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
 
-__all__ = ["colour_scale", "map_grid", "small_multiples", "value_label"]
+__all__ = ["colour_scale", "crop_extent", "map_grid", "small_multiples", "value_label"]
 
 _LOG_DECADES = 2.0
 _LOG_FLOOR = 1e-5  # the log scale covers at most five decades below the maximum
@@ -83,13 +89,70 @@ def _two_d(layer: xr.DataArray) -> xr.DataArray:
     return layer.transpose("y", "x")
 
 
-def _draw_boundaries(ax: Axes, boundaries: Any, crs: Any) -> None:
+def _boundary_segments(frame: Any, crs: Any, tolerance: float) -> list[np.ndarray]:
+    """Outline coordinates of ``frame`` in ``crs``, simplified to ``tolerance`` (metres)."""
+    import shapely
+
+    shapes = frame.to_crs(crs) if crs is not None and frame.crs is not None else frame
+    geoms = np.asarray(shapes.geometry.values if hasattr(shapes, "geometry") else shapes)
+    geoms = geoms[~shapely.is_missing(geoms)]
+    if tolerance > 0:
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    lines = shapely.get_parts(shapely.boundary(geoms))
+    lines = shapely.get_parts(lines)  # MultiLineStrings (holes, islands) into lines
+    return [shapely.get_coordinates(line) for line in lines if not line.is_empty]
+
+
+def _prepare_outlines(boundaries: Any, crs: Any, tolerance: float) -> list[list[np.ndarray]]:
+    """Each boundary layer once as simplified line coordinates, drawn by every panel."""
     if boundaries is None:
-        return
+        return []
     frames = boundaries if isinstance(boundaries, list | tuple) else [boundaries]
-    for width, frame in zip((0.4, 0.6, 0.6), frames, strict=False):
-        shapes = frame.to_crs(crs) if crs is not None and frame.crs is not None else frame
-        shapes.boundary.plot(ax=ax, linewidth=width, color="0.25")
+    return [_boundary_segments(frame, crs, tolerance) for frame in frames if frame is not None]
+
+
+def _draw_outlines(ax: Axes, outlines: list[list[np.ndarray]]) -> None:
+    from matplotlib.collections import LineCollection
+
+    for width, segments in zip((0.4, 0.6, 0.6), outlines, strict=False):
+        ax.add_collection(
+            LineCollection(segments, linewidths=width, colors="0.25", zorder=3), autolim=False
+        )
+
+
+def _hatch_fallback(ax: Axes, fallback: Any, crs: Any, tolerance: float) -> bool:
+    """Hatch the polygons whose emissions were mostly spread evenly over land; True when
+    drawn."""
+    if fallback is None or len(fallback) == 0:
+        return False
+    import shapely
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    shapes = fallback.to_crs(crs) if crs is not None and fallback.crs is not None else fallback
+    geoms = np.asarray(shapes.geometry.values if hasattr(shapes, "geometry") else shapes)
+    if tolerance > 0:
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    paths = []
+    for polygon in shapely.get_parts(geoms):
+        if polygon.is_empty or polygon.geom_type != "Polygon":
+            continue
+        rings = [polygon.exterior, *polygon.interiors]
+        paths.append(MplPath.make_compound_path(*(MplPath(np.asarray(r.coords)) for r in rings)))
+    if not paths:
+        return False
+    ax.add_patch(
+        PathPatch(
+            MplPath.make_compound_path(*paths),
+            facecolor="none",
+            edgecolor=_HATCH_COLOUR,
+            hatch=_HATCH,
+            hatch_linewidth=_HATCH_WIDTH,
+            linewidth=0,
+            zorder=2,
+        )
+    )
+    return True
 
 
 def _scale_bar(ax: Axes, extent: tuple[float, float, float, float]) -> None:
@@ -112,57 +175,368 @@ def _scale_bar(ax: Axes, extent: tuple[float, float, float, float]) -> None:
     ax.add_artist(bar)
 
 
-def _label_hubs(ax: Axes, hubs: pd.DataFrame, limit: int) -> None:
-    from matplotlib import patheffects
+def crop_extent(
+    values: np.ndarray,
+    extent: tuple[float, float, float, float],
+    margin: float = 0.04,
+    reach: float = 0.05,
+    keep: float = 0.01,
+) -> tuple[tuple[float, float, float, float], float]:
+    """The frame of a map: the cells with values, plus a margin; and the share left out.
 
-    halo = [patheffects.withStroke(linewidth=2, foreground="white")]
+    ``values`` is ``(y, x)`` north-up or ``(panel, y, x)``; ``extent`` the full grid's
+    (left, right, bottom, top). Groups of cells farther than ``reach`` (a fraction of the
+    grid's larger side) from the rest and holding less than ``keep`` of the total (remote
+    islands) are left out; the share of the total they hold is returned so a map can say so.
+    The margin is a fraction of the kept area's larger side (at least two cells).
+    """
+    from scipy import ndimage
+
+    values = np.asarray(values, dtype=float)
+    weight = np.where(np.isfinite(values), np.abs(values), 0.0)
+    if weight.ndim == 3:
+        weight = weight.sum(axis=0)
+    positive = weight > 0
+    if not positive.any():
+        return extent, 0.0
+    rows, cols = positive.shape
+    dx = (extent[1] - extent[0]) / cols
+    dy = (extent[3] - extent[2]) / rows
+    cells = max(2, int(np.ceil(reach * max(rows, cols))))
+    near = ndimage.distance_transform_edt(~positive) <= cells
+    labels, count = ndimage.label(near)
+    totals = np.asarray(ndimage.sum(weight, labels, index=np.arange(1, count + 1)))
+    kept_ids = np.flatnonzero(totals >= keep * totals.sum()) + 1
+    if kept_ids.size == 0:
+        kept_ids = np.array([int(np.argmax(totals)) + 1])
+    kept = positive & np.isin(labels, kept_ids)
+    left_out = 1.0 - float(weight[kept].sum() / weight.sum())
+    used_rows = np.flatnonzero(kept.any(axis=1))
+    used_cols = np.flatnonzero(kept.any(axis=0))
+    r0, r1, c0, c1 = used_rows[0], used_rows[-1] + 1, used_cols[0], used_cols[-1] + 1
+    pad = max(2, int(np.ceil(margin * max(r1 - r0, c1 - c0))))
+    r0, r1 = max(0, r0 - pad), min(rows, r1 + pad)
+    c0, c1 = max(0, c0 - pad), min(cols, c1 + pad)
+    frame = (
+        extent[0] + c0 * dx,
+        extent[0] + c1 * dx,
+        extent[3] - r1 * dy,
+        extent[3] - r0 * dy,
+    )
+    return frame, max(left_out, 0.0)
+
+
+def _frame_note(
+    left_out: float, outlines: list[list[np.ndarray]], frame: tuple[float, ...]
+) -> str | None:
+    """What the crop left out, for a caption line under the map."""
+    if left_out > 0:
+        return (
+            f"Not shown: remote cells holding {_percent(left_out)} of the total "
+            "(far from the main area)."
+        )
+    points = [seg for layer in outlines for seg in layer if len(seg)]
+    if points:
+        coords = np.concatenate(points)
+        slack_x = 0.02 * (frame[1] - frame[0])
+        slack_y = 0.02 * (frame[3] - frame[2])
+        outside = (
+            (coords[:, 0] < frame[0] - slack_x)
+            | (coords[:, 0] > frame[1] + slack_x)
+            | (coords[:, 1] < frame[2] - slack_y)
+            | (coords[:, 1] > frame[3] + slack_y)
+        )
+        if outside.any():
+            return "Cropped to the area with emissions; land outside the frame has none."
+    return None
+
+
+_LEGEND = {
+    "frameon": False,
+    "fontsize": 7,
+    "title_fontsize": 6.5,
+    "alignment": "left",
+    "handlelength": 1.6,
+    "handleheight": 1.1,
+    "borderaxespad": 0.2,
+}
+
+
+def _caption(
+    fallback: Any,
+    left_out: float,
+    outlines: list[list[np.ndarray]],
+    frame: tuple[float, ...] | None,
+) -> str | None:
+    """The map's caption line: what even fills mean, and what the crop left out."""
+    notes = [_FALLBACK_NOTE] if fallback is not None else []
+    if frame is not None:
+        notes.append(_frame_note(left_out, outlines, frame) or "")
+    return "\n".join(n for n in notes if n) or None
+
+
+def _percent(value: float) -> str:
+    percent = 100 * value
+    if percent >= 10:
+        return f"{percent:.0f}%"
+    return f"{percent:.2g}%"
+
+
+# label positions around a hub, in points: (dx, dy, ha, va); far ones get a leader line
+_NEAR = [
+    (4, 3, "left", "bottom"),
+    (4, -3, "left", "top"),
+    (-4, 3, "right", "bottom"),
+    (-4, -3, "right", "top"),
+    (6, 0, "left", "center"),
+    (-6, 0, "right", "center"),
+]
+_FAR = [
+    (dx * k, dy * k, ha, va)
+    for k in (4, 7)
+    for dx, dy, ha, va in [
+        (4, 4, "left", "bottom"),
+        (4, -4, "left", "top"),
+        (-4, 4, "right", "bottom"),
+        (-4, -4, "right", "top"),
+        (6, 0, "left", "center"),
+        (-6, 0, "right", "center"),
+        (0, 5, "center", "bottom"),
+        (0, -5, "center", "top"),
+    ]
+]
+
+
+def _hub_texts(
+    hubs: pd.DataFrame, limit: int, replacements: Mapping[str, str] | None
+) -> list[tuple[float, float, str, str | None]]:
+    """(x, y, label, font) for the top hubs: the rank, and the region's name at its first hub
+    only (``2 Jiangbei`` then ``5``), so no name is repeated."""
+    named: set[str] = set()
+    texts = []
     for _, hub in hubs.sort_values("rank").head(limit).iterrows():
         names = hub.get("regions")
         text = str(int(hub["rank"]))
-        if isinstance(names, str) and names:
-            text += f" {names.split(';')[0].strip()}"  # the region holding most of the hub
-        ax.annotate(
-            text,
-            (hub["x"], hub["y"]),
-            xytext=(4, 4),
-            textcoords="offset points",
-            fontsize=7,
-            path_effects=halo,
-        )
-        ax.plot(
-            hub["x"],
-            hub["y"],
-            marker="o",
-            markersize=3,
-            markerfacecolor="none",
-            markeredgecolor="k",
-            linewidth=0,
-        )
+        if isinstance(names, str) and names.strip():
+            main = names.split(";")[0].strip()  # the region holding most of the hub
+            if main not in named:
+                named.add(main)
+                text += f" {main}"
+        text, font = fit_text(text, replacements)
+        texts.append((float(hub["x"]), float(hub["y"]), text, font))
+    return texts
 
 
-def _draw_layer(ax: Axes, layer: xr.DataArray, norm: Normalize, cmap: str) -> Any:
+def _label_hubs(
+    ax: Axes,
+    hubs: pd.DataFrame,
+    limit: int,
+    replacements: Mapping[str, str] | None = None,
+) -> int:
+    """Mark the top hubs and label each once where its label collides with nothing.
+
+    Call after the figure's layout is fixed: labels are tried near the hub first, then
+    farther out with a leader line; a label that fits nowhere is left out (its marker stays).
+    Returns the number of labels left out.
+    """
+    from matplotlib.text import Text
+
+    texts = _hub_texts(hubs, limit, replacements)
+    if not texts:
+        return 0
+    xs, ys = [t[0] for t in texts], [t[1] for t in texts]
+    ax.plot(
+        xs,
+        ys,
+        marker="o",
+        markersize=3,
+        markerfacecolor="none",
+        markeredgecolor="k",
+        linewidth=0,
+        zorder=5,
+    )
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    to_display = ax.transData.transform
+    radius = 2.5 * fig.dpi / 72  # a marker's half width, in pixels
+    taken = []
+    for x, y in zip(xs, ys, strict=True):
+        px, py = to_display((x, y))
+        taken.append((px - radius, py - radius, px + radius, py + radius))
+    # a white box behind each label, not a stroked halo: path effects turn text into
+    # outlines in PDF and SVG, and labels should stay text an editor can change
+    backing = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"}
+    skipped = 0
+    for x, y, text, font in texts:
+        placed = False
+        for near, candidates in ((True, _NEAR), (False, _FAR)):
+            for dx, dy, ha, va in candidates:
+                label = ax.annotate(
+                    text,
+                    (x, y),
+                    xytext=(dx, dy),
+                    textcoords="offset points",
+                    ha=ha,
+                    va=va,
+                    fontsize=7,
+                    bbox={**backing, "alpha": 0.75},
+                    zorder=6,
+                    annotation_clip=False,
+                    arrowprops=None
+                    if near
+                    else {"arrowstyle": "-", "linewidth": 0.5, "color": "0.2", "shrinkB": 3},
+                )
+                label.set_fontfeatures(NO_LIGATURES)
+                if font is not None:
+                    label.set_fontfamily([font])
+                label.set_in_layout(False)
+                label.update_positions(renderer)
+                box = Text.get_window_extent(label, renderer)  # the text, not its leader
+                corners = (box.x0 - 2, box.y0 - 2, box.x1 + 2, box.y1 + 2)
+                inside = (
+                    corners[0] >= frame.x0
+                    and corners[2] <= frame.x1
+                    and corners[1] >= frame.y0
+                    and corners[3] <= frame.y1
+                )
+                clash = any(
+                    corners[0] < b[2]
+                    and b[0] < corners[2]
+                    and corners[1] < b[3]
+                    and b[1] < corners[3]
+                    for b in taken
+                )
+                if inside and not clash:
+                    taken.append(corners)
+                    placed = True
+                    break
+                label.remove()
+            if placed:
+                break
+        skipped += not placed
+    return skipped
+
+
+_LAND_COLOUR = "0.86"
+_HATCH = "///"
+_HATCH_COLOUR = "0.3"
+_HATCH_WIDTH = 0.5
+_FALLBACK_NOTE = (
+    "Even fills within a province: emissions of producers without point sources, spread "
+    "evenly over its land."
+)
+
+
+def _draw_layer(
+    ax: Axes,
+    layer: xr.DataArray,
+    norm: Normalize,
+    cmap: str,
+    frame: tuple[float, float, float, float] | None = None,
+) -> Any:
+    """Draw the layer as one RGBA image (values, and grey land without emissions) and
+    return a mappable of its colour scale for the colour bar.
+
+    One image instead of two halves the resampling at every save; it is rasterized, so PDF
+    and SVG carry it as an embedded bitmap.
+    """
+    import matplotlib as mpl
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import to_rgba
+
     values = np.asarray(layer.values, dtype=float)
     extent = _extent(layer)
+    has_value = np.isfinite(values) & (values > 0)
+    colours = mpl.colormaps[cmap]
+    rgba = colours(norm(np.ma.masked_where(~has_value, values)))
+    rgba[~has_value] = (0.0, 0.0, 0.0, 0.0)
     if "land_fraction" in layer.coords:
         land = np.asarray(layer["land_fraction"].values) > 0
-        ax.imshow(
-            np.where(land, 1.0, np.nan),
-            extent=extent,
-            cmap="Greys",
-            vmin=0,
-            vmax=12,
-            interpolation="nearest",
-            rasterized=True,
-        )
-    shown = np.where(values > 0, values, np.nan)
-    image = ax.imshow(
-        shown, extent=extent, norm=norm, cmap=cmap, interpolation="nearest", rasterized=True
-    )
-    ax.set_xlim(extent[0], extent[1])
-    ax.set_ylim(extent[2], extent[3])
+        rgba[land & ~has_value] = to_rgba(_LAND_COLOUR)
+    image = ax.imshow(rgba, extent=extent, interpolation="nearest", rasterized=True)
+    image.norm = norm  # what the colours mean, for whoever inspects the image
+    frame = frame or extent
+    ax.set_xlim(frame[0], frame[1])
+    ax.set_ylim(frame[2], frame[3])
     ax.set_aspect("equal")
     ax.set_axis_off()
-    return image
+    return ScalarMappable(norm=norm, cmap=colours)
+
+
+def _legend_handles(layer: xr.DataArray, hatched: bool) -> list[Any]:
+    from matplotlib.patches import Patch
+
+    handles = []
+    if "land_fraction" in layer.coords:
+        handles.append(Patch(facecolor=_LAND_COLOUR, edgecolor="none", label="no emissions (land)"))
+    if hatched:
+        handles.append(
+            Patch(
+                facecolor="none",
+                edgecolor=_HATCH_COLOUR,
+                hatch=_HATCH * 2,  # denser in the small legend key, or it shows one stroke
+                hatch_linewidth=_HATCH_WIDTH,
+                linewidth=0,
+                label="mostly spread evenly over land (no point sources)",
+            )
+        )
+    return handles
+
+
+def _plain_ticks(colorbar: Any) -> None:
+    """Log colour bars labelled 10, 100, 1,000 rather than 10^1, 10^2, 10^3 (mathtext, a
+    second embedded font in every PDF)."""
+    from matplotlib.colors import LogNorm
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    if isinstance(colorbar.norm, LogNorm):
+        from matplotlib.ticker import LogLocator
+
+        decades = np.log10(colorbar.norm.vmax / colorbar.norm.vmin)
+        if decades < 3:  # few powers of ten in range: label 1, 2, 5 of each
+            colorbar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        colorbar.ax.yaxis.set_major_formatter(FuncFormatter(_plain_number))
+        colorbar.ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _plain_number(value: float, _position: object = None) -> str:
+    """``1,000``, ``10``, ``0.1``: tick labels without exponents."""
+    if value >= 1:
+        return f"{value:,.0f}"
+    return f"{value:.6g}"
+
+
+def _cell_size(layer: xr.DataArray) -> float:
+    if layer.sizes.get("x", 0) > 1:
+        return abs(float(layer.x[1] - layer.x[0]))
+    return 0.0
+
+
+def _finish_layout(fig: Figure) -> None:
+    """Lay the figure out once and keep it: labels are then placed against final positions,
+    and saving in several formats does not lay it out again.
+
+    Images and line collections sit inside their axes and do not move the layout: they are
+    hidden while it is computed, so they are not resampled for nothing.
+    """
+    from matplotlib.collections import Collection
+    from matplotlib.image import AxesImage
+
+    hidden = [
+        artist
+        for ax in fig.axes
+        for artist in ax.get_children()
+        if isinstance(artist, AxesImage | Collection) and artist.get_visible()
+    ]
+    for artist in hidden:
+        artist.set_visible(False)
+    try:
+        fig.draw_without_rendering()
+    finally:
+        for artist in hidden:
+            artist.set_visible(True)
+    fig.set_layout_engine(None)  # no engine: nothing is laid out or drawn again when saved
 
 
 def map_grid(
@@ -175,6 +549,9 @@ def map_grid(
     hub_labels: int = 5,
     scale_bar: bool = True,
     figsize: tuple[float, float] = (6.5, 5.5),
+    fallback: Any = None,
+    names: Mapping[str, str] | None = None,
+    crop: bool = True,
 ) -> Figure:
     """Map one grid layer in its own (equal-area) projection.
 
@@ -182,12 +559,14 @@ def map_grid(
     ----------
     layer : DataArray
         A 2-D layer ``(y, x)`` following the grid conventions (CRS, units, land_fraction).
-        Land without emissions is light grey; sea and empty cells are white.
+        Land without emissions is light grey (and says so in the legend); sea is white.
     boundaries : GeoDataFrame or list of them, optional
-        Polygons to outline (provinces, then cities), reprojected to the layer's CRS.
+        Polygons to outline (provinces, then cities), reprojected to the layer's CRS and
+        simplified to half a cell.
     hubs : DataFrame, optional
         The table of :func:`gridfoot.hotspots.hubs`: the top ``hub_labels`` are marked with
-        their rank and main region.
+        their rank; each region's name is written once, at its best-ranked hub. Labels that
+        would overlap are moved out (with a leader line) or left out.
     title : str, optional
     log : bool, optional
         Force a logarithmic (True) or linear (False) colour scale; by default log when the
@@ -195,6 +574,13 @@ def map_grid(
     cmap : str
     scale_bar : bool
         Draw a scale bar (the layer's x/y must be metres, as in an equal-area grid).
+    fallback : GeoDataFrame, optional
+        Polygons whose emissions were spread evenly over land because their producers had
+        no point sources: hatched, with a legend entry, so the even fill does not read as data.
+    names : mapping, optional
+        Replacements (e.g. latin names or codes) for names the installed fonts cannot draw.
+    crop : bool
+        Frame the map on the cells with values plus a margin (see :func:`crop_extent`).
 
     Returns
     -------
@@ -206,19 +592,38 @@ def map_grid(
     check_number(hub_labels, "hub_labels", low=0, integer=True)
     layer = _two_d(layer)
     crs = layer.rio.crs if "spatial_ref" in layer.coords else None
+    tolerance = _cell_size(layer) / 2 if crs is not None else 0.0
+    outlines = _prepare_outlines(boundaries, crs, tolerance)
+    values = np.asarray(layer.values, dtype=float)
+    frame, left_out = crop_extent(values, _extent(layer)) if crop else (_extent(layer), 0.0)
     with paper_style():
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-        norm = colour_scale(np.asarray(layer.values, dtype=float), log)
-        image = _draw_layer(ax, layer, norm, cmap)
-        _draw_boundaries(ax, boundaries, crs)
-        if hubs is not None and len(hubs):
-            _label_hubs(ax, hubs, hub_labels)
+        norm = colour_scale(values, log)
+        image = _draw_layer(ax, layer, norm, cmap, frame)
+        hatched = _hatch_fallback(ax, fallback, crs, tolerance)
+        _draw_outlines(ax, outlines)
         if scale_bar and crs is not None and crs.is_projected:
-            _scale_bar(ax, _extent(layer))
+            _scale_bar(ax, frame)
         colorbar = fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
         colorbar.set_label(value_label(layer))
+        _plain_ticks(colorbar)
+        note = _caption(fallback, left_out, outlines, frame if crop else None)
+        handles = _legend_handles(layer, hatched)
+        if handles or note:
+            ax.legend(
+                handles=handles,
+                loc="upper left",
+                bbox_to_anchor=(0.0, 0.0),
+                ncols=max(len(handles), 1),
+                title=note,
+                **_LEGEND,
+            )
         if title:
             ax.set_title(title)
+        fit_figure_text(fig, names)
+        _finish_layout(fig)
+        if hubs is not None and len(hubs):
+            _label_hubs(ax, hubs, hub_labels, names)
     return fig
 
 
@@ -231,8 +636,24 @@ def small_multiples(
     log: bool | None = None,
     cmap: str = "magma_r",
     panel_size: float = 2.6,
+    shares: Sequence[float] | None = None,
+    letters: bool = True,
+    fallback: Any = None,
+    names: Mapping[str, str] | None = None,
+    crop: bool = True,
+    block: int | None = None,
 ) -> Figure:
-    """One map per entry of ``dim`` (e.g. the top destinations), on one shared colour scale."""
+    """One map per entry of ``dim`` (e.g. the top destinations), on one shared colour scale.
+
+    Panels are titled ``(a) USA: 27% of the total`` -- a letter (``letters``), the title
+    (``titles``, else the coordinate value) and, given ``shares``, each entry's share of the
+    total. All panels share one frame, cropped to the cells with values in any panel.
+    ``fallback`` and ``names`` are as in :func:`map_grid`.
+
+    Cells smaller than about a point at ``panel_size`` would not print: by default they are
+    summed into ``block`` x ``block`` blocks (``block=1`` keeps the grid's cells), and the
+    colour bar names the block size.
+    """
     import matplotlib.pyplot as plt
 
     check_cmap(cmap)
@@ -241,27 +662,123 @@ def small_multiples(
     if dim not in layers.dims:
         raise GridError(f"small multiples need the dim {dim!r}; the grid has {list(layers.dims)}")
     count = layers.sizes[dim]
+    if titles is not None and len(titles) != count:
+        raise GridError(f"small multiples: {len(titles)} titles for {count} panels")
+    if shares is not None and len(shares) != count:
+        raise GridError(f"small multiples: {len(shares)} shares for {count} panels")
+    columns = min(columns, max(count, 1))
     rows = int(np.ceil(count / columns))
     crs = layers.rio.crs if "spatial_ref" in layers.coords else None
+    panels = [_two_d(layers.isel({dim: index})) for index in range(count)]
+    tolerance = _cell_size(panels[0]) / 2 if crs is not None and panels else 0.0
+    outlines = _prepare_outlines(boundaries, crs, tolerance)
+    stack = np.stack([np.asarray(p.values, dtype=float) for p in panels]) if panels else None
+    frame, left_out = crop_extent(stack, _extent(panels[0])) if crop and panels else (None, 0.0)
+    if block is None and frame is not None:
+        block = _display_block(panels[0], frame, panel_size)
+    check_number(block or 1, "block", low=1, integer=True)
+    if block and block > 1:
+        # single cells vanish at panel size: sum them into blocks that print (the colour
+        # bar says "per 40 km cell"); totals are unchanged
+        panels = [_coarsen(panel, block) for panel in panels]
+        stack = np.stack([np.asarray(p.values, dtype=float) for p in panels])
+    aspect = 1.0
+    if frame is not None:
+        aspect = (frame[3] - frame[2]) / max(frame[1] - frame[0], 1e-9)
+    height = panel_size * min(max(aspect, 0.4), 1.6)
     with paper_style():
         fig, axes = plt.subplots(
             rows,
             columns,
-            figsize=(panel_size * columns, panel_size * rows),
+            figsize=(panel_size * columns, height * rows + 0.5),
             layout="constrained",
             squeeze=False,
         )
-        norm = colour_scale(np.asarray(layers.values, dtype=float), log)
+        norm = colour_scale(stack if stack is not None else np.zeros(1), log)
         image = None
+        hatched = False
         for index, ax in enumerate(axes.flat):
             if index >= count:
                 ax.set_axis_off()
                 continue
-            panel = _two_d(layers.isel({dim: index}))
-            image = _draw_layer(ax, panel, norm, cmap)
-            _draw_boundaries(ax, boundaries, crs)
+            panel = panels[index]
+            image = _draw_layer(ax, panel, norm, cmap, frame)
+            hatched = _hatch_fallback(ax, fallback, crs, tolerance) or hatched
+            _draw_outlines(ax, outlines)
             label = titles[index] if titles else str(layers[dim].values[index])
-            ax.set_title(label)
-        colorbar = fig.colorbar(image, ax=axes, shrink=0.7, pad=0.02)
-        colorbar.set_label(value_label(layers.isel({dim: 0})))
+            if shares is not None:
+                label += f": {_percent(float(shares[index]))} of the total"
+            if letters:
+                label = f"({_letter(index)}) {label}"
+            ax.set_title(label, loc="left", fontsize=9)
+        if image is not None:
+            colorbar = fig.colorbar(image, ax=axes, shrink=0.7, pad=0.02)
+            colorbar.set_label(value_label(panels[0]))
+            _plain_ticks(colorbar)
+            note = _caption(fallback, left_out, outlines, frame if crop else None)
+            handles = _legend_handles(panels[0], hatched)
+            if handles or note:
+                fig.legend(
+                    handles=handles,
+                    loc="outside lower left",
+                    ncols=max(len(handles), 1),
+                    title=note,
+                    **_LEGEND,
+                )
+        fit_figure_text(fig, names)
+        _finish_layout(fig)
     return fig
+
+
+_MIN_CELL_POINTS = 1.5  # smallest cell that shows at print size, in points
+
+
+def _display_block(
+    layer: xr.DataArray, frame: tuple[float, float, float, float], panel_size: float
+) -> int:
+    """How many cells to sum per side so a block is at least :data:`_MIN_CELL_POINTS` wide."""
+    cell = _cell_size(layer)
+    if cell <= 0:
+        return 1
+    across = max(frame[1] - frame[0], frame[3] - frame[2]) / cell
+    return max(1, int(np.ceil(across * _MIN_CELL_POINTS / (panel_size * 72))))
+
+
+def _block_sum(values: np.ndarray, block: int, mean: bool = False) -> np.ndarray:
+    rows, cols = values.shape
+    padded = np.full((-(-rows // block) * block, -(-cols // block) * block), np.nan)
+    padded[:rows, :cols] = values
+    blocks = padded.reshape(padded.shape[0] // block, block, padded.shape[1] // block, block)
+    return np.nanmean(blocks, axis=(1, 3)) if mean else np.nansum(blocks, axis=(1, 3))
+
+
+def _coarsen(layer: xr.DataArray, block: int) -> xr.DataArray:
+    """Sum ``block`` x ``block`` cells of a north-up ``(y, x)`` layer (land fraction: the
+    blocks' mean), keeping attributes and the CRS; blocks at the edges may be partial."""
+    x, y = layer.x.values, layer.y.values
+    dx = float(x[1] - x[0]) if x.size > 1 else 1.0
+    dy = float(y[1] - y[0]) if y.size > 1 else -1.0
+    values = np.asarray(layer.values, dtype=float)
+    summed = _block_sum(values, block)
+    nx, ny = summed.shape[1], summed.shape[0]
+    coords = {
+        "y": y[0] + dy * (np.arange(ny) * block + (block - 1) / 2),
+        "x": x[0] + dx * (np.arange(nx) * block + (block - 1) / 2),
+    }
+    if "spatial_ref" in layer.coords:
+        coords["spatial_ref"] = layer["spatial_ref"]
+    coarse = xr.DataArray(summed, dims=("y", "x"), coords=coords, attrs=dict(layer.attrs))
+    if "land_fraction" in layer.coords:
+        land = np.asarray(layer["land_fraction"].values, dtype=float)
+        coarse = coarse.assign_coords(land_fraction=(("y", "x"), _block_sum(land, block, True)))
+    return coarse
+
+
+def _letter(index: int) -> str:
+    """Panel letters a, b, ..., z, aa, ab, ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters

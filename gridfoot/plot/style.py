@@ -6,10 +6,11 @@ matplotlib is imported inside the functions that need it, so importing gridfoot 
 from __future__ import annotations
 
 import contextlib
+import functools
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from gridfoot.config import check_choice, check_number
 from gridfoot.errors import ConfigError
@@ -18,7 +19,35 @@ from gridfoot.io.atomic import atomic_file
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FORMATS", "FigureFormat", "check_cmap", "check_formats", "paper_style", "save_figure"]
+__all__ = [
+    "CJK_FONTS",
+    "FORMATS",
+    "NO_LIGATURES",
+    "FigureFormat",
+    "check_cmap",
+    "check_formats",
+    "fit_figure_text",
+    "fit_text",
+    "paper_style",
+    "save_figure",
+]
+
+#: Fonts with Chinese glyphs, tried in this order when a label needs them; only those with
+#: TrueType outlines are used, so that PDFs keep Type 42 fonts only.
+CJK_FONTS: tuple[str, ...] = (
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "Noto Sans SC",
+    "Arial Unicode MS",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Source Han Sans",
+    "PingFang SC",
+    "Heiti SC",
+)
 
 #: Figure formats, as configuration schemas spell them (checked when a config is read).
 FigureFormat = Literal["png", "pdf", "svg"]
@@ -98,6 +127,130 @@ def paper_style() -> Iterator[None]:
         mpl.rcParams.update(saved)
 
 
+@functools.lru_cache(maxsize=32)
+def _charmap(path: str) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        return frozenset(FT2Font(path).get_charmap())
+    except (OSError, RuntimeError):
+        return frozenset()
+
+
+def _drawable(text: str, path: str) -> bool:
+    glyphs = _charmap(path)
+    return all(ord(c) in glyphs or c.isspace() or not c.isprintable() for c in text)
+
+
+def _font_path(family: str | list[str] | None = None) -> str:
+    from matplotlib.font_manager import FontProperties, findfont
+
+    return findfont(FontProperties(family=family), fallback_to_default=True)
+
+
+#: Font features for labels: no ligatures. A ligature (the "fi" of "final demand") is a
+#: glyph without a character code: PDFs then embed a second subset of the font (a quarter
+#: of a second per file) and text extraction loses the word.
+NO_LIGATURES: tuple[str, ...] = ("-liga",)
+
+
+def _truetype_outlines(path: str) -> bool:
+    """Whether a font file has TrueType (glyf) outlines, which PDFs embed as Type 42.
+
+    CFF-flavoured OpenType fonts (Noto Sans CJK, Source Han Sans) would be embedded as CID
+    Type 0C, which journals' checks refuse.
+    """
+    from fontTools.ttLib import TTFont
+
+    try:
+        with TTFont(path, fontNumber=0, lazy=True) as font:
+            return "glyf" in font
+    except Exception:  # an unreadable font is one we do not use
+        return False
+
+
+@functools.lru_cache(maxsize=1)
+def _cjk_font() -> str | None:
+    """The first installed font of :data:`CJK_FONTS` with TrueType outlines, or None."""
+    from matplotlib.font_manager import fontManager
+
+    installed = {font.name for font in fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in installed and _truetype_outlines(_font_path(name)):
+            return name
+    return None
+
+
+def _replace(text: str, replacements: Mapping[str, str] | None) -> str:
+    for old in sorted(replacements or {}, key=len, reverse=True):
+        if old and old in text:
+            text = text.replace(old, str(replacements[old]))
+    return text
+
+
+def fit_text(
+    text: str, replacements: Mapping[str, str] | None = None, family: str | None = None
+) -> tuple[str, str | None]:
+    """A label the installed fonts can draw, and the font family to draw it with.
+
+    Text the default font draws is returned as is (family None). Otherwise the first
+    installed TrueType font of :data:`CJK_FONTS` that has the glyphs is named; without one,
+    names are replaced by ``replacements`` (e.g. a latin name or the region code), and glyphs
+    still missing become ``?`` -- never a warning per glyph, never an empty box.
+
+    Examples
+    --------
+    >>> fit_text("1 Jiangbei")
+    ('1 Jiangbei', None)
+    """
+    if not text or _drawable(text, _font_path(family)):
+        return text, None
+    cjk = _cjk_font()
+    if cjk is not None and _drawable(text, _font_path(cjk)):
+        return text, cjk
+    text = _replace(text, replacements)
+    path = _font_path(family)
+    glyphs = _charmap(path)
+    fixed = "".join(
+        c if ord(c) in glyphs or c.isspace() or not c.isprintable() else "?" for c in text
+    )
+    return fixed, None
+
+
+def _texts(fig: Figure) -> list[Any]:
+    """The texts a name can be in: titles, axis labels, texts, legends (tick labels are
+    fitted where they are set, see ``share_bars``: asking for them makes every tick)."""
+    texts = [t for t in (fig._suptitle, fig._supxlabel, fig._supylabel) if t is not None]
+    texts += list(fig.texts)
+    legends = list(fig.legends)
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
+        if ax.axison:
+            texts += [ax.xaxis.label, ax.yaxis.label]
+        if ax.get_legend() is not None:
+            legends.append(ax.get_legend())
+    for legend in legends:
+        texts += [legend.get_title(), *legend.get_texts()]
+    return texts
+
+
+def fit_figure_text(fig: Figure, replacements: Mapping[str, str] | None = None) -> None:
+    """Apply :func:`fit_text` to the texts of ``fig`` (titles, labels, texts, legends), and
+    draw them without ligatures (see :data:`NO_LIGATURES`)."""
+    for artist in _texts(fig):
+        text = artist.get_text()
+        if not text:
+            continue
+        artist.set_fontfeatures(NO_LIGATURES)
+        if text.isascii():
+            continue
+        fixed, family = fit_text(text, replacements)
+        if family is not None:
+            artist.set_fontfamily([family])
+        if fixed != text:
+            artist.set_text(fixed)
+
+
 def save_figure(
     fig: Figure, path: str | Path, formats: Iterable[str] = ("png",), dpi: int = 300
 ) -> list[Path]:
@@ -123,10 +276,29 @@ def save_figure(
     formats = check_formats(formats)
     check_number(dpi, "dpi", low=1, integer=True)
     written = []
-    for fmt in formats:
-        target = path.with_suffix(f".{fmt}")
-        # the fonts are chosen when saving: TrueType (Type 42) in PDF, text kept in SVG
-        with atomic_file(target) as temporary, paper_style():
-            fig.savefig(temporary, format=fmt, dpi=dpi, bbox_inches="tight")
-        written.append(target)
+    import matplotlib as mpl
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    engine = fig.get_layout_engine()
+    active = engine is not None and not isinstance(engine, PlaceHolderLayoutEngine)
+    with paper_style():
+        # lay the figure out and find its tight box once, not twice per format; a figure
+        # whose layout is already fixed (the maps) is not drawn again for it
+        if active:
+            fig.draw_without_rendering()
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        box = box.padded(mpl.rcParams["savefig.pad_inches"])
+    # no layout engine while saving: matplotlib would draw the figure once more per format
+    # just to run it (a placeholder engine counts as one)
+    fig.set_layout_engine(None)
+    try:
+        for fmt in formats:
+            target = path.with_suffix(f".{fmt}")
+            # the fonts are chosen when saving: TrueType (Type 42) in PDF, text kept in SVG
+            with atomic_file(target) as temporary, paper_style():
+                fig.savefig(temporary, format=fmt, dpi=dpi, bbox_inches=box)
+            written.append(target)
+    finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
     return written

@@ -138,6 +138,52 @@ def test_maps_exist_in_every_format_and_are_not_blank(demo) -> None:
             assert (pixels < 200).mean() > 0.01  # something is drawn
 
 
+def _svg_text(path: Path) -> str:
+    """The visible texts of a saved SVG (text is kept as text), one string."""
+    import re
+    from html import unescape
+
+    return unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", path.read_text())))
+
+
+def test_figures_use_names_not_codes(demo) -> None:
+    maps = demo / "maps"
+    sectors = _svg_text(maps / "sectors.svg")
+    assert "Electricity and heat" in sectors and "ELE" not in sectors.split()
+    assert "share of export-linked CO2 (%)" in sectors
+    categories = _svg_text(maps / "categories.svg")
+    assert "Households" in categories and "Gross fixed capital formation" in categories
+    assert "CONS_h" not in categories and "GFCF" not in categories
+    total = _svg_text(maps / "total_map.svg")
+    assert "driven by final demand outside" in total
+    assert "no emissions (land)" in total and "spread evenly over land" in total
+    # each hub is labelled once; a region's name is written at one hub only
+    hubs = pd.read_csv(demo / "hubs.csv").head(5)
+    mains = hubs["regions"].str.split(";").str[0].str.strip()
+    for name in set(mains):
+        assert total.count(name) <= 1, name
+    assert mains.iloc[0] in total
+
+
+def test_pdfs_embed_one_truetype_font_and_keep_words_extractable(demo) -> None:
+    for path in (demo / "maps").glob("*.pdf"):
+        data = path.read_bytes()
+        # one subset of one TrueType font (Type 42), never Type 3; no ligature glyphs, which
+        # would need a second subset and break words like "final" in text extraction
+        assert data.count(b"/Subtype /CIDFontType2") == 1, path.name
+        assert b"/Subtype /Type3" not in data, path.name
+
+
+def test_destination_panels_carry_letters_and_shares(demo) -> None:
+    text = _svg_text(demo / "maps" / "destination_maps.svg")
+    shares = pd.read_csv(demo / "breakdown_destination.csv").head(6)
+    for index, (code, share) in enumerate(zip(shares["destination"], shares["share"], strict=True)):
+        letter = "abcdef"[index]
+        assert f"({letter}) {code}:" in text
+        percent = f"{100 * share:.0f}%" if share >= 0.1 else f"{100 * share:.2g}%"
+        assert f"({letter}) {code}: {percent} of the total" in text
+
+
 def test_report_names_inputs_with_checksums_and_shows_figures(demo) -> None:
     report = (demo / "report.html").read_text()
     assert "firms.csv" in report and "sha256" in report

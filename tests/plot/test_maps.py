@@ -133,3 +133,199 @@ def test_saved_pdfs_embed_truetype_fonts_and_svgs_keep_text(layer, tmp_path) -> 
     # TrueType (Type 42, embedded as CID fonts), never Type 3, as journals ask
     assert b"/Subtype /Type3" not in data and b"/Subtype /CIDFontType2" in data
     assert "<text" in svg.read_text() and "Concentration" in svg.read_text()
+
+
+def _boxes(fig, texts):
+    """The boxes of the texts themselves (an annotation's own box includes its leader)."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [Text.get_window_extent(t, renderer) for t in texts]
+
+
+def test_hub_labels_are_unique_and_do_not_overlap(layer, provinces) -> None:
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Annotation
+
+    # eight hubs crowded in two regions, some nearly on top of each other
+    hubs = pd.DataFrame(
+        {
+            "rank": range(1, 9),
+            "x": [100e3, 104e3, 108e3, 100e3, 300e3, 305e3, 300e3, 200e3],
+            "y": [150e3, 152e3, 148e3, 160e3, 150e3, 150e3, 155e3, 150e3],
+            "regions": ["West", "West; East", "West", "West", "East", "East", "East", "East"],
+        }
+    )
+    fig = map_grid(layer, provinces, hubs, hub_labels=8)
+    labels = [t for t in fig.axes[0].texts if isinstance(t, Annotation)]
+    texts = [t.get_text() for t in labels]
+    assert len(texts) == len(set(texts)) >= 4
+    words = " ".join(texts).split()
+    assert words.count("West") == 1 and words.count("East") == 1  # each name once
+    assert "1 West" in texts
+    boxes = _boxes(fig, labels)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    frame = fig.axes[0].get_window_extent()
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 for b in boxes)
+    plt.close(fig)
+
+
+def test_panels_carry_letters_and_shares(layer, provinces) -> None:
+    import matplotlib.pyplot as plt
+
+    stack = xr.concat([layer, layer * 3, layer * 2], dim="destination").assign_coords(
+        destination=["USA", "JPN", "HKG"]
+    )
+    fig = small_multiples(
+        stack,
+        boundaries=provinces,
+        titles=["United States", "Japan", "Hong Kong"],
+        shares=[0.5, 0.3, 0.05],
+    )
+    titles = [ax.get_title(loc="left") for ax in fig.axes[:3]]
+    assert titles == [
+        "(a) United States: 50% of the total",
+        "(b) Japan: 30% of the total",
+        "(c) Hong Kong: 5% of the total",
+    ]
+    with pytest.raises(GridError, match="2 shares for 3 panels"):
+        small_multiples(stack, shares=[0.5, 0.5])
+    plt.close("all")
+
+
+def test_small_cells_are_summed_into_blocks_that_print(layer) -> None:
+    import matplotlib.pyplot as plt
+
+    stack = xr.concat([layer, layer], dim="destination").assign_coords(destination=["A", "B"])
+    fig = small_multiples(stack, block=2, crop=False)
+    assert fig.axes[-1].get_ylabel() == "t CO2 per 20 km cell per year"
+    plt.close(fig)
+    from gridfoot.plot.maps import _coarsen
+
+    coarse = _coarsen(layer, 3)
+    assert float(coarse.sum()) == pytest.approx(float(layer.sum()))
+    assert coarse.shape == (10, 14)
+
+
+def test_grey_land_and_fallback_have_legend_entries(layer, provinces) -> None:
+    import matplotlib.pyplot as plt
+
+    layer = layer.assign_coords(land_fraction=(("y", "x"), np.ones(layer.shape)))
+    fig = map_grid(layer, provinces, fallback=provinces.iloc[:1])
+    legend = fig.axes[0].get_legend()
+    entries = [t.get_text() for t in legend.get_texts()]
+    assert entries == [
+        "no emissions (land)",
+        "mostly spread evenly over land (no point sources)",
+    ]
+    assert "without point sources" in legend.get_title().get_text()
+    plt.close(fig)
+    fig = map_grid(layer, provinces)  # nothing spread: no hatch, no caption about it
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["no emissions (land)"]
+    plt.close(fig)
+
+
+def test_the_map_is_cropped_to_the_data_plus_a_margin() -> None:
+    import matplotlib.pyplot as plt
+
+    from gridfoot.plot.maps import crop_extent
+
+    grid = Grid.from_bounds((0, 0, 1_000_000, 800_000), CRS)  # 100 x 80 cells of 10 km
+    values = np.zeros(grid.shape)
+    values[30:40, 50:70] = 5.0  # the data: rows 30-39, columns 50-69
+    values[78, 2] = 0.01  # a remote island holding a tiny share
+    layer = grid.wrap(values, name="e", units="t")
+    (left, right, bottom, top), left_out = crop_extent(values, (0, 1e6, 0, 8e5))
+    margin = 0.05 * 20 * 10_000 + 20_000  # at most 5% of the data's side, or two cells
+    assert 500_000 - margin <= left <= 500_000 and 700_000 <= right <= 700_000 + margin
+    assert 400_000 - margin <= bottom <= 400_000 and 500_000 <= top <= 500_000 + margin
+    assert left_out == pytest.approx(0.01 / (5.0 * 200 + 0.01))
+    fig = map_grid(layer)
+    ax = fig.axes[0]
+    assert ax.get_xlim() == pytest.approx((left, right))
+    assert ax.get_ylim() == pytest.approx((bottom, top))
+    assert "remote cells" in ax.get_legend().get_title().get_text()
+    plt.close(fig)
+    # nothing left out when the data are one block
+    values[78, 2] = 0.0
+    assert crop_extent(values, (0, 1e6, 0, 8e5))[1] == 0.0
+
+
+def test_cjk_names_draw_without_missing_glyph_warnings(layer, provinces, monkeypatch) -> None:
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from gridfoot.plot import style
+
+    hubs = pd.DataFrame(
+        {"rank": [1, 2], "x": [100e3, 300e3], "y": [150e3, 150e3], "regions": ["山东", "江苏"]}
+    )
+    latin = {"山东": "Shandong", "江苏": "Jiangsu"}
+
+    def labels(fig):
+        return sorted(t.get_text() for t in fig.axes[0].texts)
+
+    def draw(tmp):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig = map_grid(layer, provinces, hubs, title="山东 and 江苏", names=latin)
+            fig.canvas.draw()
+        assert not [w for w in caught if "Glyph" in str(w.message)]
+        return fig
+
+    cjk = style._cjk_font()
+    if cjk is not None:  # a CJK font is installed: the names are drawn as they are
+        fig = draw(None)
+        assert labels(fig) == ["1 山东", "2 江苏"]
+        assert fig.axes[0].texts[0].get_fontfamily() == [cjk]
+        plt.close(fig)
+    # without one, the latin names replace them; without those, '?' -- never a warning
+    monkeypatch.setattr(style, "_cjk_font", lambda: None)
+    fig = draw(None)
+    assert labels(fig) == ["1 Shandong", "2 Jiangsu"]
+    assert fig.axes[0].get_title() == "Shandong and Jiangsu"
+    plt.close(fig)
+    assert style.fit_text("1 山东")[0] == "1 ??"
+
+
+def test_bar_labels_a_font_cannot_draw_fall_back_to_codes(monkeypatch) -> None:
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from gridfoot.plot import style
+
+    shares = pd.DataFrame({"sector": ["ELE", "STL"], "share": [0.6, 0.4]})
+    names = {"ELE": "电力", "STL": "Iron and steel"}
+    monkeypatch.setattr(style, "_cjk_font", lambda: None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = share_bars(shares, names=names, xlabel="share of export-linked CO2 (%)")
+        fig.canvas.draw()
+    assert not [w for w in caught if "Glyph" in str(w.message)]
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks == ["ELE", "Iron and steel"]
+    assert fig.axes[0].get_xlabel() == "share of export-linked CO2 (%)"
+    plt.close(fig)
+
+
+def test_only_truetype_fonts_are_used_for_cjk_names() -> None:
+    import matplotlib.pyplot as plt
+
+    from gridfoot.plot import style
+
+    dejavu = style._font_path("DejaVu Sans")
+    assert style._truetype_outlines(dejavu)
+    cjk = style._cjk_font()
+    if cjk is not None:  # whatever is installed, PDFs keep TrueType (Type 42) fonts only
+        assert style._truetype_outlines(style._font_path(cjk))
+    fig = map_grid(
+        Grid.from_bounds((0, 0, 100_000, 100_000), CRS).wrap(np.ones((10, 10)), name="e"),
+        title="山东",
+        crop=False,
+    )
+    plt.close(fig)
