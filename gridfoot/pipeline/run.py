@@ -269,14 +269,14 @@ def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
                 f"({format_labels(sorted(set(countries)), 20)})"
             )
         regions = countries.index[countries == d.country].tolist()
-    elif d.regions:
+    elif d.regions is not None:
         regions = list(d.regions)
     else:
         regions = list(pd.unique(boundaries[_REGION]))
     unknown = [r for r in regions if r not in mrio.regions]
     if unknown:
         raise ConfigError(f"downscale.regions: unknown regions {format_labels(unknown)}")
-    sectors = list(d.sectors) or mrio.sectors.tolist()
+    sectors = list(d.sectors) if d.sectors is not None else mrio.sectors.tolist()
     unknown = [s for s in sectors if s not in mrio.sectors]
     if unknown:
         raise ConfigError(f"downscale.sectors: unknown sectors {format_labels(unknown)}")
@@ -292,6 +292,13 @@ def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
             raise ConfigError(f"downscale.destinations: unknown regions {format_labels(unknown)}")
     if not destinations:
         raise ConfigError("downscale.destinations: no destination left to map")
+    strange = [code for code in config.output.published if code not in destinations]
+    if strange:
+        raise ConfigError(
+            f"output.published: {format_labels(strange)} not among the mapped destinations "
+            f"({format_labels(destinations, 12)}); its keys are destinations whose published "
+            "share is marked beside their bar"
+        )
     return Scope(tuple(regions), tuple(sectors), tuple(destinations), tuple(home))
 
 
