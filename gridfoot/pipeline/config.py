@@ -51,8 +51,10 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     city_name_field = "name"
 
     [grid]
-    crs = "auto"                  # "auto": Albers equal-area fitted to the boundaries
-    resolution = 10000.0          # metres
+    crs = "auto"                  # "auto": Albers equal-area fitted to the boundaries; a CRS
+                                  # that is not equal-area warns (cells weigh by true area)
+    resolution = 10000.0          # metres; a grid without land is refused, under 100
+                                  # land cells warns
 
     [downscale]
     country = "MER"               # producers of this country's regions are mapped ...
@@ -60,7 +62,10 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     # sectors = ["ELE"]           # only these producing sectors (default: all; not empty)
     destinations = "foreign"      # "foreign" (other countries), "all", or a list of regions
     mode = "mrio"                 # "mrio" or "inventory"
-    # proxy = "proxy.tif"         # raster spreading producers without points (default: land)
+    # proxy = "proxy.tif"         # raster spreading producers without points (default: land),
+                                  # on the run's grid; finite, >= 0 (no data counts as 0), not
+                                  # 0 on every land cell; where it is 0 over a whole region,
+                                  # land is used there (with a warning)
     unplaced = "warn"             # emissions that cannot be placed: "warn" or "raise"
 
     [hotspots]

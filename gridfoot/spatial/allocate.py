@@ -1052,7 +1052,10 @@ def _tell_unplaced(allocation: Allocation, policy: str) -> None:
         )
     if not parts:
         return
-    message = "; ".join(parts) + "; see the allocation's .unplaced and .report"
+    message = (
+        "; ".join(parts) + "; see the allocation's .unplaced and .report (a run's unplaced.csv "
+        "and the placement in hotspots.json)"
+    )
     if policy == "raise":
         raise UnplacedError(message)
     warnings.warn(message, UnplacedWarning, stacklevel=3)
