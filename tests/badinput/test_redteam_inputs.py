@@ -6,6 +6,7 @@ with the counts."""
 from __future__ import annotations
 
 import json
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -94,7 +95,9 @@ def _grid(study):
 
 def _write_proxy(study, values) -> None:
     grid = _grid(study)
-    grid.wrap(values(grid)).rio.to_raster(study / "proxy.tif")
+    with warnings.catch_warnings():  # affine's own PendingDeprecationWarning inside rasterio
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        grid.wrap(values(grid)).rio.to_raster(study / "proxy.tif")
     edit_toml(study / "gridfoot.toml", **{"downscale.proxy": "proxy.tif"})
 
 
