@@ -14,6 +14,7 @@ import hashlib
 import html
 import json
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -827,7 +828,9 @@ def _read_proxy(path: Path, grid: Any) -> xr.DataArray:
 
     _require_file(path, "downscale.proxy")
     try:
-        proxy = rioxarray.open_rasterio(path, masked=True).squeeze("band", drop=True)
+        with warnings.catch_warnings():  # affine's "use @" inside rioxarray: not the user's
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            proxy = rioxarray.open_rasterio(path, masked=True).squeeze("band", drop=True)
         found = Grid.from_dataarray(proxy)
     except (RasterioError, GridfootError) as error:
         raise InputFileError(
