@@ -72,6 +72,53 @@ def read_polygons(polygons: Any) -> Any:
     return frame
 
 
+#: Polygons of two regions overlapping by more than this share of the smaller region's area
+#: are warned about (slivers from digitising stay quiet).
+OVERLAP_SHARE = 0.01
+
+
+def warn_overlaps(frame: Any, attribute: str, source: str, label: str | None = None) -> None:
+    """Warn (one line) when the polygons of different regions overlap beyond slivers.
+
+    The regions' polygons are merged per value of ``attribute``; a pair overlapping by more
+    than :data:`OVERLAP_SHARE` of the smaller one's area is named with the overlap's area.
+    ``label`` names the attribute in the message (default ``attribute``).
+    Points in an overlap go to one of the two regions (the first polygon in the file's order).
+    """
+    import shapely
+
+    geometries = frame.geometry
+    if frame.crs is not None and frame.crs.is_geographic:
+        geometries = geometries.to_crs("EPSG:6933")  # equal-area: areas in m2
+    labels = frame[attribute].astype(str).to_numpy()
+    names = list(pd.unique(labels))
+    if len(names) < 2:
+        return
+    array = np.asarray(geometries.values)
+    merged = np.array([shapely.union_all(array[labels == name]) for name in names])
+    left, right = shapely.STRtree(merged).query(merged, predicate="intersects")
+    pairs = []
+    for i, j in zip(left, right, strict=True):
+        if i >= j:
+            continue
+        overlap = shapely.intersection(merged[i], merged[j]).area
+        smaller = min(merged[i].area, merged[j].area)
+        if smaller > 0 and overlap > OVERLAP_SHARE * smaller:
+            pairs.append(
+                f"{names[i]} and {names[j]} ({overlap / 1e6:,.4g} km2, "
+                f"{overlap / smaller:.0%} of the smaller)"
+            )
+    if pairs:
+        warnings.warn(
+            f"{source}: the polygons of {len(pairs)} pair(s) of regions ({label or attribute}) "
+            "overlap: "
+            f"{format_labels(pairs, 5)}; points in an overlap go to one region only (the first "
+            "polygon in the file's order), while both regions' fallback spreads over it",
+            GridfootWarning,
+            stacklevel=2,
+        )
+
+
 def _read_vector(path: Path) -> Any:
     """A vector file as a GeoDataFrame; anything else is an error naming the file."""
     import geopandas as gpd

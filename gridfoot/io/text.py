@@ -144,6 +144,8 @@ def read_csv(
     """
     path = Path(path)
     about = f" ({what})" if what else ""
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder, not a table file{about}")
     if not path.is_file():
         raise MissingFileError(f"{path}: no such file{about}")
     raw = _head(path)
@@ -155,12 +157,14 @@ def read_csv(
     text = _decode(path, raw, codec, encoding)
     if sep is None:
         sep = sniff_delimiter(text)
-        if (
-            sep == ";"
-            and "decimal" not in options
-            and re.search(r"(^|;)-?\d+,\d+(;|$)", text, re.M)
-        ):
+        # Decimal commas, in quoted fields too (spreadsheets quote every field on request),
+        # and then thousands dots ("5.500,00").
+        if sep == ";" and "decimal" not in options and _DECIMAL_COMMA.search(text):
             options["decimal"] = ","
+            if "thousands" not in options and _THOUSANDS_DOT.search(text):
+                options["thousands"] = "."
+    if options.get("header", "infer") in ("infer", 0) and "names" not in options:
+        _refuse_repeated_names(path, text, sep, about)
     try:
         return pd.read_csv(path, sep=sep, encoding=encoding, **options)
     except UnicodeDecodeError as error:
@@ -177,6 +181,33 @@ def read_csv(
         ) from None
     except OSError as error:
         raise InputFileError(f"{path}: cannot be read{about} ({error})") from None
+
+
+_DECIMAL_COMMA = re.compile(r'(^|;)"?-?\d+,\d+"?(;|$)', re.M)
+_THOUSANDS_DOT = re.compile(r'(^|;)"?-?\d{1,3}(\.\d{3})+(,\d+)?"?(;|$)', re.M)
+
+
+def _refuse_repeated_names(path: Path, text: str, sep: str, about: str) -> None:
+    """A header naming a column twice: pandas would rename the second (``co2_t.1``) and the
+    first would be used without a word."""
+    try:
+        header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    except csv.Error:
+        return
+    names = [name.strip() for name in header]
+    positions: dict[str, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        if name:
+            positions.setdefault(name, []).append(position)
+    repeated = {name: where for name, where in positions.items() if len(where) > 1}
+    if repeated:
+        listed = "; ".join(
+            f"{name!r} at columns {', '.join(map(str, where))}" for name, where in repeated.items()
+        )
+        raise InputFileError(
+            f"{path}: the header names a column more than once{about}: {listed} "
+            "(columns counted from 1); rename or remove the copies"
+        )
 
 
 def _name(sep: str) -> str:

@@ -26,7 +26,8 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     # sector_value = "ELE"        # instead of `sector`: one MRIO sector for every point
     weight = "co2_t"              # column of emissions or of a proxy (default "weight")
     # weight_value = 1.0          # instead of `weight`: every point weighs the same
-    units = "t"                   # units of `weight` when it is emissions (inventory mode)
+    units = "t"                   # units of `weight` when it is emissions (inventory mode):
+                                  # kg, t, kt, Mt, Gt (or Mg, Gg, Tg, Pg); leave out for a proxy
     id = "firm_id"                # optional unique identifier column
     concordance = "concordance.csv"  # optional: the user's codes -> MRIO sectors; every row
                                   # must name a sector of the MRIO
@@ -51,16 +52,21 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     city_name_field = "name"
 
     [grid]
-    crs = "auto"                  # "auto": Albers equal-area fitted to the boundaries
-    resolution = 10000.0          # metres
+    crs = "auto"                  # "auto": Albers equal-area fitted to the boundaries; a CRS
+                                  # that is not equal-area warns (cells weigh by true area)
+    resolution = 10000.0          # metres; a grid without land is refused, under 100
+                                  # land cells warns
 
     [downscale]
     country = "MER"               # producers of this country's regions are mapped ...
-    # regions = ["HAI", "JIB"]    # ... or of these regions
-    # sectors = ["ELE"]           # only these producing sectors (default: all)
+    # regions = ["HAI", "JIB"]    # ... or of these regions (not empty, no repeats)
+    # sectors = ["ELE"]           # only these producing sectors (default: all; not empty)
     destinations = "foreign"      # "foreign" (other countries), "all", or a list of regions
     mode = "mrio"                 # "mrio" or "inventory"
-    # proxy = "proxy.tif"         # raster spreading producers without points (default: land)
+    # proxy = "proxy.tif"         # raster spreading producers without points (default: land),
+                                  # on the run's grid; finite, >= 0 (no data counts as 0), not
+                                  # 0 on every land cell; where it is 0 over a whole region,
+                                  # land is used there (with a warning)
     unplaced = "warn"             # emissions that cannot be placed: "warn" or "raise"
 
     [hotspots]
@@ -79,7 +85,8 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     # ... also "destinations_stack" (destinations.tif: one band per destination) and "hubs"
     maps = ["png", "pdf", "svg"]  # figure formats
     top_destinations = 6          # panels of the destination small multiples
-    # published = { USA = 0.23 }  # shares to mark beside the destination bars
+    # published = { USA = 0.23 }  # shares to mark beside the destination bars (keys must be
+                                  # mapped destinations)
 
     [dask]
     scheduler = "threads"         # "threads", "synchronous", "processes" or "tcp://host:8786"
@@ -111,7 +118,7 @@ from gridfoot.config import (
     to_plain,
     to_toml,
 )
-from gridfoot.errors import ConfigError
+from gridfoot.errors import ConfigError, format_labels
 from gridfoot.hotspots.options import (
     check_area,
     check_connectivity,
@@ -210,6 +217,14 @@ class SourcesConfig:
             raise ConfigError(
                 f"sources.weight_value: must be a finite number > 0, got {self.weight_value}"
             )
+        from gridfoot.spatial.sources import _TEXT_SUFFIXES, check_units
+
+        check_units(self.units, "sources.units")
+        if self.layer is not None and str(self.path).lower().endswith(_TEXT_SUFFIXES):
+            raise ConfigError(
+                f"sources.layer: {self.path.name} is a text table, which has no layers "
+                f"(layer = {self.layer!r} is for a GeoPackage or similar file): drop it"
+            )
 
     @property
     def by_polygon(self) -> bool:
@@ -271,16 +286,32 @@ class DownscaleConfig:
     """``[downscale]``: which producers and destinations are mapped, and how."""
 
     country: str | None = None
-    regions: tuple[str, ...] = ()
-    sectors: tuple[str, ...] = ()
+    regions: tuple[str, ...] | None = None
+    sectors: tuple[str, ...] | None = None
     destinations: Literal["foreign", "all"] | tuple[str, ...] = "foreign"
     mode: Literal["mrio", "inventory"] = "mrio"
     proxy: Path | None = None
     unplaced: Literal["warn", "raise"] = "warn"
 
     def __post_init__(self) -> None:
-        if self.country is not None and self.regions:
+        if self.country is not None and self.regions is not None:
             raise ConfigError("downscale: give country or regions, not both")
+        lists = {"regions": self.regions, "sectors": self.sectors}
+        if not isinstance(self.destinations, str):
+            lists["destinations"] = self.destinations
+        for key, values in lists.items():
+            if values is None:
+                continue
+            if not values:
+                raise ConfigError(
+                    f"downscale.{key}: an empty list maps nothing; list some, or leave the key "
+                    "out for the default"
+                )
+            repeated = sorted({v for v in values if list(values).count(v) > 1})
+            if repeated:
+                raise ConfigError(
+                    f"downscale.{key}: {format_labels(repeated)} listed more than once"
+                )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import hashlib
 import html
 import json
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,8 +146,7 @@ class _Steps:
 def _read_polygons(path: Path, what: str) -> Any:
     from gridfoot.hotspots.zonal import read_polygons
 
-    if not path.is_file():
-        raise MissingFileError(f"{path}: no such file ({what})")
+    _require_file(path, what)
     frame = read_polygons(path)
     if frame.crs is None:
         raise InputFileError(f"{path}: the {what} have no CRS")
@@ -163,7 +163,9 @@ def _require_field(frame: Any, field: str | None, path: Path, key: str) -> None:
 
 def load_inputs(config: RunConfig) -> Inputs:
     """Read and validate every input of a run (nothing is computed yet)."""
+    from gridfoot.hotspots.zonal import warn_overlaps
     from gridfoot.spatial import Grid, read_sources
+    from gridfoot.spatial.grid import check_grid
 
     m = config.mrio
     mrio = read_mrio(
@@ -200,6 +202,12 @@ def load_inputs(config: RunConfig) -> Inputs:
             f"{b.path}: regions {format_labels(unknown)} of the boundaries are not regions of "
             f"the MRIO ({format_labels(mrio.regions, 12)})"
         )
+    warn_overlaps(
+        boundaries,
+        _REGION,
+        str(b.path),
+        f"boundaries.region_field {b.region_field!r}" if b.region_field else "boundaries.region",
+    )
     cities = None
     if b.cities is not None:
         cities = _read_polygons(b.cities, "cities")
@@ -212,6 +220,7 @@ def load_inputs(config: RunConfig) -> Inputs:
         crs=crs,
         memory_budget=config.dask.memory_budget_bytes,
     )
+    check_grid(grid, "grid.resolution", "grid.crs")
     proxy = _read_proxy(config.downscale.proxy, grid) if config.downscale.proxy else None
 
     s = config.sources
@@ -269,14 +278,14 @@ def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
                 f"({format_labels(sorted(set(countries)), 20)})"
             )
         regions = countries.index[countries == d.country].tolist()
-    elif d.regions:
+    elif d.regions is not None:
         regions = list(d.regions)
     else:
         regions = list(pd.unique(boundaries[_REGION]))
     unknown = [r for r in regions if r not in mrio.regions]
     if unknown:
         raise ConfigError(f"downscale.regions: unknown regions {format_labels(unknown)}")
-    sectors = list(d.sectors) or mrio.sectors.tolist()
+    sectors = list(d.sectors) if d.sectors is not None else mrio.sectors.tolist()
     unknown = [s for s in sectors if s not in mrio.sectors]
     if unknown:
         raise ConfigError(f"downscale.sectors: unknown sectors {format_labels(unknown)}")
@@ -292,6 +301,13 @@ def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
             raise ConfigError(f"downscale.destinations: unknown regions {format_labels(unknown)}")
     if not destinations:
         raise ConfigError("downscale.destinations: no destination left to map")
+    strange = [code for code in config.output.published if code not in destinations]
+    if strange:
+        raise ConfigError(
+            f"output.published: {format_labels(strange)} not among the mapped destinations "
+            f"({format_labels(destinations, 12)}); its keys are destinations whose published "
+            "share is marked beside their bar"
+        )
     return Scope(tuple(regions), tuple(sectors), tuple(destinations), tuple(home))
 
 
@@ -380,6 +396,9 @@ def validate(config: RunConfig) -> list[str]:
     invalid, outside = _set_aside(inputs.sources)
     out_count, out_weight = _out_of_scope(inputs.sources, chosen)
     without = _without_points(inputs, chosen)
+    _check_proxy_cover(inputs, without)
+    if config.downscale.mode == "inventory":
+        _check_inventory(inputs, chosen)
     lines = [
         f"MRIO: {inputs.mrio!r}",
         f"stressor: {inputs.stressor} [{inputs.mrio.units[inputs.stressor]}]",
@@ -401,6 +420,54 @@ def validate(config: RunConfig) -> list[str]:
         f"memory: about {estimate.peak / 2**30:,.2f} GiB at peak ({estimate.describe()})",
     ]
     return lines
+
+
+def _check_proxy_cover(inputs: Inputs, without: list[tuple[str, str]]) -> None:
+    """Warn when the proxy is 0 over the whole land of a region with fallback producers (as
+    the allocation will: those producers are spread by land area instead)."""
+    from gridfoot.spatial.allocate import _region_polygons, _tell_proxy_missed
+    from gridfoot.spatial.grid import cell_coverage
+
+    if inputs.proxy is None or not without:
+        return
+    regions = sorted({r for r, _ in without})
+    polygons = _region_polygons(
+        inputs.boundaries, _REGION, pd.Index(inputs.boundaries[_REGION].unique())
+    )
+    values = inputs.proxy.values.ravel()
+    empty = set()
+    for region in regions:
+        if region in polygons:
+            cover = np.asarray(cell_coverage(inputs.grid, polygons[region]).sum(axis=0)).ravel()
+            if (cover > 0).any() and not (values * cover > 0).any():
+                empty.add(region)
+    producers = pd.MultiIndex.from_tuples(without, names=["region", "sector"])
+    emitting = inputs.mrio.F.loc[inputs.stressor]
+    _tell_proxy_missed(
+        producers,
+        np.array([r in empty for r, _ in without]),
+        np.array([emitting[p] for p in without], dtype=float),
+        inputs.mrio.units[inputs.stressor],
+    )
+
+
+def _check_inventory(inputs: Inputs, chosen: Scope) -> None:
+    """Inventory mode: warn when the points' total and the MRIO's emissions of the producers
+    they cover differ by orders of magnitude (a unit slip)."""
+    from gridfoot.spatial.allocate import check_inventory_scale, unit_factor
+
+    points = _sources_in_scope(inputs.sources, chosen).points
+    units = inputs.mrio.units[inputs.stressor]
+    factor = unit_factor(inputs.sources.units, units)
+    covered = pd.MultiIndex.from_frame(points[["region", "sector"]].drop_duplicates())
+    emitting = inputs.mrio.F.loc[inputs.stressor]
+    check_inventory_scale(
+        float(points["weight"].sum()) * factor,
+        float(sum(emitting[p] for p in covered)),
+        units,
+        len(covered),
+        inputs.sources.units,
+    )
 
 
 def _reason_counts(points: pd.DataFrame) -> str:
@@ -867,16 +934,22 @@ def run(
 
 
 def _read_proxy(path: Path, grid: Any) -> xr.DataArray:
-    """The proxy raster, which must lie on the run's grid (CRS, transform and shape)."""
+    """The proxy raster, which must lie on the run's grid (CRS, transform and shape).
+
+    No-data cells count as 0; cells below 0 or infinite are an error, and so is a proxy that
+    is 0 on every land cell (it would spread nothing).
+    """
     import rioxarray
     from rasterio.errors import RasterioError
 
     from gridfoot.spatial import Grid
+    from gridfoot.spatial.allocate import proxy_problem
 
-    if not path.is_file():
-        raise MissingFileError(f"{path}: no such file (downscale.proxy)")
+    _require_file(path, "downscale.proxy")
     try:
-        proxy = rioxarray.open_rasterio(path).squeeze("band", drop=True)
+        with warnings.catch_warnings():  # affine's "use @" inside rioxarray: not the user's
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            proxy = rioxarray.open_rasterio(path, masked=True).squeeze("band", drop=True)
         found = Grid.from_dataarray(proxy)
     except (RasterioError, GridfootError) as error:
         raise InputFileError(
@@ -888,7 +961,29 @@ def _read_proxy(path: Path, grid: Any) -> xr.DataArray:
             f"{found!r}, the run's is {grid!r}; write the proxy on the run's grid "
             "(grid.crs and grid.resolution; gridfoot validate prints the grid)"
         )
+    values = proxy.values.astype(float)
+    problem = proxy_problem(np.where(np.isnan(values), 0.0, values))
+    if problem:
+        raise GridError(
+            f"{path}: the proxy raster (downscale.proxy) must be finite and >= 0; it has {problem}"
+        )
+    proxy = proxy.fillna(0.0)
+    land = grid.land_fraction.values > 0
+    if not (proxy.values[..., land] > 0).any():
+        raise GridError(
+            f"{path}: the proxy raster (downscale.proxy) is 0 (or no data) on every one of "
+            f"the grid's {int(land.sum()):,} land cells: it would spread nothing; leave "
+            "downscale.proxy out to spread by land area"
+        )
     return proxy
+
+
+def _require_file(path: Path, what: str) -> None:
+    """Refuse a folder or a missing file, saying which."""
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder, not a file ({what})")
+    if not path.is_file():
+        raise MissingFileError(f"{path}: no such file ({what})")
 
 
 def _destination_statistics(layers: xr.DataArray, config: RunConfig) -> pd.DataFrame:

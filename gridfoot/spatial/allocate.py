@@ -40,6 +40,7 @@ import xarray as xr
 from gridfoot.config import check_choice
 from gridfoot.errors import (
     GridError,
+    GridfootWarning,
     LabelError,
     UnplacedError,
     UnplacedWarning,
@@ -674,9 +675,19 @@ def allocate(
 
     has_points = placed_weight > 0
     needs_fallback = ~has_points & (emissions != 0)
-    fallback_weights, fallback_method = _fallback(
+    if mode == "inventory":
+        covered = all_weight > 0
+        check_inventory_scale(
+            float((all_weight * factor)[covered].sum()),
+            float(emissions[covered].sum()),
+            units,
+            int(covered.sum()),
+            sources.units,
+        )
+    fallback_weights, fallback_method, missed = _fallback(
         grid, producers, needs_fallback, polygons, proxy, len(scope) == 1
     )
+    _tell_proxy_missed(producers, missed, emissions, units)
     method = np.where(has_points, "points", "")
     method = np.where(needs_fallback, fallback_method, method)
     combined = (point_weights + fallback_weights).tocsr()
@@ -727,6 +738,59 @@ def allocate(
     _tell_unplaced(allocation, unplaced)
     _tell_unused_points(allocation)
     return allocation
+
+
+#: In inventory mode, points whose total differs from the MRIO's emissions of the producers
+#: they cover by more than this factor (either way) are warned about: a unit slip, kg for t.
+INVENTORY_FACTOR = 10.0
+
+
+def check_inventory_scale(
+    points_total: float,
+    mrio_total: float,
+    units: str | None,
+    producers: int,
+    source_units: str | None,
+) -> None:
+    """Warn when the inventory's points and the MRIO disagree by orders of magnitude.
+
+    ``points_total`` (converted to ``units``) is the points' total and ``mrio_total`` the
+    MRIO's emissions of the ``producers`` they cover.
+    """
+    if producers == 0 or points_total <= 0 or mrio_total <= 0:
+        return
+    ratio = points_total / mrio_total
+    if 1 / INVENTORY_FACTOR <= ratio <= INVENTORY_FACTOR:
+        return
+    shown = f" {units}" if units else ""
+    warnings.warn(
+        f"inventory mode: the points hold {points_total:,.6g}{shown} (their weights read in "
+        f"{source_units!r}, sources.units), but the MRIO gives the {producers} producer(s) "
+        f"they cover {mrio_total:,.6g}{shown}, {ratio:.3g} times as much; are the weights' "
+        "units right?",
+        GridfootWarning,
+        stacklevel=3,
+    )
+
+
+def _tell_proxy_missed(
+    producers: pd.MultiIndex,
+    missed: np.ndarray,
+    emissions: np.ndarray,
+    units: str | None,
+) -> None:
+    """Warn about producers spread over land because the proxy is 0 over their region."""
+    if not missed.any():
+        return
+    regions = sorted(set(producers[missed].get_level_values("region")))
+    shown = f" {units}" if units else ""
+    warnings.warn(
+        f"the proxy raster is 0 over the whole land of region(s) {format_labels(regions)}: "
+        f"{int(missed.sum())} producer(s) there without points ({emissions[missed].sum():,.6g}"
+        f"{shown}) are spread over land by area instead",
+        GridfootWarning,
+        stacklevel=3,
+    )
 
 
 def _account(
@@ -859,9 +923,11 @@ def _fallback(
     polygons: dict[str, Any],
     proxy: xr.DataArray | None,
     single_region: bool,
-) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Unnormalised weights and the method of each producer that falls back to land or proxy."""
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Unnormalised weights and the method of each producer that falls back to land or proxy,
+    and which of them had a proxy layer that is 0 over their whole region (land instead)."""
     method = np.where(needed, "unplaced", "")
+    missed = np.zeros(len(producers), dtype=bool)
     rows, cols, values = [], [], []
     area = grid._areas.ravel()
     proxy_values = _proxy_values(grid, proxy)
@@ -884,6 +950,8 @@ def _fallback(
             layer = proxy_values.get(sector, proxy_values.get(None))
             if layer is not None and (layer * share > 0).any():
                 spread, how = layer * share, "proxy"
+            elif layer is not None:
+                missed[index] = True
         nonzero = np.flatnonzero(spread)
         rows.append(np.full(len(nonzero), index))
         cols.append(nonzero)
@@ -899,7 +967,7 @@ def _fallback(
         ),
         shape=(len(producers), grid.size),
     )
-    return matrix, method
+    return matrix, method, missed
 
 
 def _proxy_values(grid: Grid, proxy: xr.DataArray | None) -> dict[str | None, np.ndarray] | None:
@@ -914,11 +982,22 @@ def _proxy_values(grid: Grid, proxy: xr.DataArray | None) -> dict[str | None, np
             f"the proxy raster must have dims (y, x) or (sector, y, x), got {proxy.dims}"
         )
     values = proxy.transpose(*extra, "y", "x").values.astype(float)
-    if not np.isfinite(values).all() or (values < 0).any():
-        raise ValueCheckError("the proxy raster must be finite and >= 0")
+    problem = proxy_problem(values)
+    if problem:
+        raise ValueCheckError(f"the proxy raster must be finite and >= 0: {problem}")
     if not extra:
         return {None: values.ravel()}
     return {str(s): layer.ravel() for s, layer in zip(proxy["sector"].values, values, strict=True)}
+
+
+def proxy_problem(values: np.ndarray) -> str:
+    """What is wrong with a proxy raster's values ("" when nothing): cells below 0, not finite."""
+    counts = {
+        "below 0": int(np.count_nonzero(values < 0)),
+        "infinite": int(np.count_nonzero(np.isinf(values))),
+        "missing (NaN)": int(np.count_nonzero(np.isnan(values))),
+    }
+    return ", ".join(f"{n:,} cell(s) {what}" for what, n in counts.items() if n)
 
 
 def _tell_unused_points(allocation: Allocation) -> None:
@@ -973,7 +1052,10 @@ def _tell_unplaced(allocation: Allocation, policy: str) -> None:
         )
     if not parts:
         return
-    message = "; ".join(parts) + "; see the allocation's .unplaced and .report"
+    message = (
+        "; ".join(parts) + "; see the allocation's .unplaced and .report (a run's unplaced.csv "
+        "and the placement in hotspots.json)"
+    )
     if policy == "raise":
         raise UnplacedError(message)
     warnings.warn(message, UnplacedWarning, stacklevel=3)

@@ -16,6 +16,7 @@ belong to the last column or row (see :meth:`Grid.cell_index`).
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -578,6 +579,55 @@ def _geographic_cell_areas(grid: Grid) -> np.ndarray:
 
     rows = np.abs(zone(grid.y + dy / 2) - zone(grid.y - dy / 2)) * np.radians(dx)
     return np.repeat(rows[:, None], grid.shape[1], axis=1)
+
+
+#: Fewer land cells than this (land fraction summed) give coarse hotspot statistics: a warning.
+FEW_LAND_CELLS = 100
+
+
+def check_grid(grid: Grid, resolution_key: str = "resolution=", crs_key: str = "crs=") -> None:
+    """Check a grid with land for a study: refuse one with (almost) no land, warn about few land
+    cells or a CRS that is not equal-area. The keys name the options in messages.
+
+    Less than one cell's worth of land is refused: every share of land would be a share of a
+    fraction of a cell. Fewer than :data:`FEW_LAND_CELLS` warn. A CRS whose cells differ in
+    true area is allowed (statistics weight cells by their true area, ``cell_area``) but
+    warned about, with the range of the areas.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> square = gpd.GeoSeries([box(0, 0, 1_000_000, 1_000_000)], crs="EPSG:3035")
+    >>> check_grid(Grid.for_boundaries(square, crs="EPSG:3035", resolution=50_000))
+    """
+    from gridfoot.errors import AreaWarning
+
+    land = float(grid._land.sum())
+    dx, dy = grid.resolution
+    if land < 1:
+        raise GridError(
+            f"the grid has no land: its {grid.shape[0]} x {grid.shape[1]} cells of {dx:g} x "
+            f"{dy:g} hold {land:.3g} cells' worth of land; choose a finer {resolution_key}"
+        )
+    if land < FEW_LAND_CELLS:
+        warnings.warn(
+            f"the grid has only {land:,.1f} cells' worth of land ({grid.shape[0]} x "
+            f"{grid.shape[1]} cells of {dx:g} x {dy:g}): shares of land are coarse; a finer "
+            f"{resolution_key} gives at least {FEW_LAND_CELLS}",
+            AreaWarning,
+            stacklevel=2,
+        )
+    if not grid.is_equal_area:
+        areas = grid._areas[grid._land > 0] if (grid._land > 0).any() else grid._areas
+        warnings.warn(
+            f"{crs_key} {grid.crs.name} is not an equal-area projection: the true areas of the "
+            f"cells on land range from {areas.min() / 1e6:,.4g} to {areas.max() / 1e6:,.4g} km2; "
+            "statistics stay valid (they weight cells by their true area, cell_area), but maps "
+            "show cells of unequal area (the default, crs = 'auto', is equal-area)",
+            AreaWarning,
+            stacklevel=2,
+        )
 
 
 # ------------------------------------------------------------------ polygon coverage

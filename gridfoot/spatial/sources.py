@@ -24,6 +24,7 @@ from gridfoot.config import check_choice
 from gridfoot.errors import (
     ConfigError,
     GridfootError,
+    GridfootWarning,
     InputFileError,
     LabelError,
     MissingFileError,
@@ -42,6 +43,17 @@ Unplaced = Literal["warn", "raise"]
 
 #: Columns of :attr:`Sources.points`.
 POINT_COLUMNS = ["id", "row", "x", "y", "region", "sector", "weight", "source_sector"]
+#: Where a warning's points are listed, for API and CLI users.
+LISTED = "Sources.unplaced (the run's unplaced.csv)"
+#: More than this share of the points (or of their weight) outside every polygon: the warning
+#: says to check the CRS and the coordinate columns (all of them outside is an error).
+MOST_OUTSIDE = 0.5
+#: A point weighing more than this times its sector's median positive weight is flagged ...
+EXTREME_RATIO = 1e4
+#: ... when the sector has at least this many points with a positive weight ...
+EXTREME_MIN_POINTS = 5
+#: ... and the point holds more than this share of its producer's (region, sector) weight.
+EXTREME_SHARE = 0.5
 #: Columns of :attr:`Sources.unplaced` (and of an allocation's unplaced points).
 UNPLACED_COLUMNS = ["id", "row", "region", "sector", "weight", "reason"]
 
@@ -128,11 +140,20 @@ def _read_table(
 
     if isinstance(source, pd.DataFrame):
         return source, "DataFrame"
+    if isinstance(source, str | Path) and not str(source).strip():
+        raise InputFileError(f"no file named for the {what} (an empty path)")
     path = Path(source)
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder, not a table file ({what})")
     if not path.exists():
         raise MissingFileError(f"{path}: no such file ({what})")
     name = path.name.lower()
     if name.endswith(_TEXT_SUFFIXES):
+        if layer is not None:
+            raise ConfigError(
+                f"{path}: layer={layer!r} (sources.layer) names a layer of a GeoPackage or "
+                f"similar file; a text table has none: drop it"
+            )
         dtypes = {c: "str" for c in text_columns if c is not None}
         sep = "\t" if ".tsv" in name else None
         table = read_csv(
@@ -163,7 +184,7 @@ def _amount(weights: np.ndarray, mask: np.ndarray, units: str | None) -> str:
     """``weight 12.5 t`` of the masked points, for messages."""
     total = float(np.nansum(weights[mask])) if mask.any() else 0.0
     # Six significant digits, but never exponents for large totals (3e+07 reads badly).
-    shown = f"{total:,.0f}" if abs(total) >= 1e6 else f"{total:,.6g}"
+    shown = f"{total:,.0f}" if 1e6 <= abs(total) < 1e15 else f"{total:,.6g}"
     return f"weight {shown}" + (f" {units}" if units else "")
 
 
@@ -476,7 +497,9 @@ def read_sources(
     id : str, optional
         Column of point identifiers; must be unique. Row positions otherwise.
     crs : optional
-        CRS of the coordinates (default WGS84 lon/lat); a GeoDataFrame's own CRS wins.
+        CRS of the ``lon``/``lat`` columns (default WGS84 lon/lat). A GeoDataFrame's (or a
+        GeoPackage's) own CRS is its geometry's: it is used only when the geometry stands in
+        for absent ``lon``/``lat`` columns.
     concordance : path, DataFrame or mapping, optional
         The user's sector codes to MRIO sectors (see :func:`read_concordance`).
     boundaries : GeoDataFrame, optional
@@ -487,12 +510,13 @@ def read_sources(
         Metres, finite and >= 0; see ``boundaries``.
     units : str, optional
         Units of the weights when they are emissions (``"t"``, ``"kt"``, ``"Mt"``, ...),
-        needed for the ``inventory`` allocation mode.
+        needed for the ``inventory`` allocation mode; any other name is an error (leave it
+        out for a proxy such as capacity).
     where : mapping, optional
         Keep only rows whose columns equal the given values (a list means any of them), e.g.
         ``{"Country": "China", "Status": "operating"}``.
     layer : str, optional
-        Layer of a multi-layer vector file.
+        Layer of a multi-layer vector file (an error for a CSV, which has none).
     encoding : str, optional
         Text encoding of a CSV (and of the concordance CSV), default UTF-8; e.g. ``"gbk"``.
     sectors : sequence of str, optional
@@ -536,6 +560,7 @@ def read_sources(
     check_choice(invalid, "invalid", ("raise", "report"))
     check_choice(unplaced, "unplaced", ("warn", "raise"))
     tolerance = _check_tolerance(tolerance)
+    check_units(units, "units=")
     if weight_value is not None and not (
         isinstance(weight_value, int | float) and np.isfinite(weight_value) and weight_value > 0
     ):
@@ -588,8 +613,22 @@ def read_sources(
     problem(no_xy, f"missing or non-numeric coordinates ({lon!r}, {lat!r})", ValueCheckError)
     if crs.is_geographic:
         _check_ranges(x, y, no_xy, lon, lat, problem)
+    given = (
+        weight_column.notna().to_numpy() & (weight_column.astype(str).str.strip() != "").to_numpy()
+    )
+    text = given & np.isnan(weights)
+    if text.any():
+        examples = format_labels(pd.unique(weight_column[text].astype(str)), 3)
+        problem(
+            text,
+            f"non-numeric weight ({weight_label!r}: {examples}; a thousands separator or "
+            "decimal comma the reader did not expect?)",
+            ValueCheckError,
+        )
     problem(
-        ~np.isfinite(weights), f"missing or non-finite weight ({weight_label!r})", ValueCheckError
+        ~np.isfinite(weights) & ~text,
+        f"missing or non-finite weight ({weight_label!r})",
+        ValueCheckError,
     )
     problem(weights < 0, f"negative weight ({weight_label!r})", ValueCheckError)
     has_code = (codes.notna() & (codes != "")).to_numpy()
@@ -623,6 +662,9 @@ def read_sources(
         labels, located, note = _regions_from_polygons(
             x, y, crs, boundaries, region, tolerance, origin
         )
+        # locate() numbers its rows 0..n-1; the table keeps its rows' numbers as read (where=
+        # may have kept only some of them), so align by position.
+        labels = pd.Series(labels.to_numpy(), index=frame.index, dtype=object)
     else:
         if region is None and region_value is None:
             raise InputFileError(
@@ -664,15 +706,16 @@ def read_sources(
     keep = ~(invalid_mask | lost)
     base = pd.DataFrame(
         {
-            "id": ids if ids is not None else frame.index.to_numpy(),
+            "id": ids.to_numpy() if ids is not None else frame.index.to_numpy(),
             "row": frame.index.to_numpy(),
             "x": x,
             "y": y,
-            "region": labels,
-            "sector": codes,
+            "region": labels.to_numpy(),
+            "sector": codes.to_numpy(),
             "weight": weights,
-            "source_sector": codes,
-        }
+            "source_sector": codes.to_numpy(),
+        },
+        index=frame.index,
     )
     set_aside = base.loc[~keep, UNPLACED_COLUMNS[:-1]].assign(reason=reasons[~keep])
     points = base.loc[keep]
@@ -696,21 +739,109 @@ def read_sources(
             f"{origin}: {int(invalid_mask.sum())} point(s) set aside (invalid='report'), "
             f"{_amount(weights, invalid_mask, units)}: "
             + "; ".join(f"{n} with {r}" for r, n in counts.items())
-            + "; they are listed in .unplaced",
+            + f"; they are listed in {LISTED}",
             UnplacedWarning,
             stacklevel=2,
         )
     outside = int(lost.sum())
     if outside:
+        valid = ~invalid_mask
+        hint = (
+            f"the coordinates ({lon!r}, {lat!r}) were read in {_crs_name(crs)} (crs=, "
+            "sources.crs): check that CRS and the lon/lat columns"
+        )
+        if outside == int(valid.sum()):
+            raise UnplacedError(
+                f"{origin}: none of the {outside:,} point(s) ({_amount(weights, lost, units)}) "
+                f"lies in a boundary polygon or within {tolerance:g} m of one; {hint}"
+            )
+        share = outside / int(valid.sum())
+        total = float(np.nansum(weights[valid]))
+        weight_share = float(np.nansum(weights[lost])) / total if total > 0 else 0.0
+        most = ""
+        if max(share, weight_share) > MOST_OUTSIDE:
+            most = f" ({share:.0%} of the points, {weight_share:.0%} of their weight: {hint})"
         message = (
             f"{origin}: {outside} point(s) with {_amount(weights, lost, units)} lie outside "
-            f"every boundary polygon (farther than {tolerance:g} m): "
-            f"{_where(frame, ids, lost)}; they are listed in .unplaced"
+            f"every boundary polygon (farther than {tolerance:g} m){most}: "
+            f"{_where(frame, ids, lost)}; they are listed in {LISTED}"
         )
         if unplaced == "raise":
             raise UnplacedError(message)
         warnings.warn(message, UnplacedWarning, stacklevel=2)
+    _warn_extreme(points, origin, units)
     return result
+
+
+def _crs_name(crs: pyproj.CRS) -> str:
+    code = crs.to_epsg()
+    return f"{crs.name} (EPSG:{code})" if code else crs.name
+
+
+def check_units(units: Any, key: str) -> None:
+    """Refuse units of point weights that gridfoot cannot convert (``key`` names the option)."""
+    from gridfoot.spatial.allocate import _MASS
+
+    if units is not None and units not in _MASS:
+        raise ConfigError(
+            f"{key}: unknown units {units!r} for the point weights; known: "
+            f"{format_labels(_MASS, 20)} (leave it out when the weights are a proxy such as "
+            "capacity)"
+        )
+
+
+def _warn_extreme(points: pd.DataFrame, origin: str, units: str | None) -> None:
+    """Warn about points whose weight dwarfs the rest of their sector's.
+
+    A point weighing more than :data:`EXTREME_RATIO` times the median positive weight of its
+    MRIO sector (among sectors with at least :data:`EXTREME_MIN_POINTS` positive weights)
+    and more than :data:`EXTREME_SHARE` of its producer's (region and sector) points is most
+    likely a typo or a unit slip: in the ``mrio`` mode it takes nearly all of its producer's
+    emissions. Real inventories stay far below: China's coal units span 0.07 to 3.5 times
+    their median; the sample's firms at most 73 times (2e4 times with every firm in one
+    sector, but then no firm holds half of its region's total).
+    """
+    weights = points["weight"].to_numpy(float)
+    positive = weights > 0
+    if not positive.any():
+        return
+    frame = points.loc[positive, ["region", "sector", "weight"]]
+    counts = frame.groupby("sector")["weight"].transform("size").to_numpy()
+    medians = frame.groupby("sector")["weight"].transform("median").to_numpy()
+    producer = frame.groupby(["region", "sector"])["weight"].transform("sum").to_numpy()
+    values = frame["weight"].to_numpy(float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        extreme = (
+            (counts >= EXTREME_MIN_POINTS)
+            & (values > EXTREME_RATIO * medians)
+            & (values > EXTREME_SHARE * producer)
+        )
+    if not extreme.any():
+        return
+    flagged = points.loc[positive].loc[extreme]
+    shown = f" {units}" if units else ""
+    items = [
+        f"row {r} (id {i}, sector {s}, weight {w:.6g}{shown}, {w / m:.3g} x its sector's median)"
+        for r, i, s, w, m in zip(
+            flagged["row"],
+            flagged["id"],
+            flagged["sector"],
+            flagged["weight"],
+            medians[extreme],
+            strict=True,
+        )
+    ]
+    every = np.ones(len(flagged), dtype=bool)
+    warnings.warn(
+        f"{origin}: {flagged['row'].nunique()} point(s) weigh more than {EXTREME_RATIO:g} "
+        f"times the median weight of their sector "
+        f"({_amount(flagged['weight'].to_numpy(float), every, units)}): "
+        f"{format_labels(items, 5)}; each holds more than {EXTREME_SHARE:.0%} of its "
+        "producer's points' weight, so it takes nearly all of the producer's emissions: "
+        "check its weight and units",
+        GridfootWarning,
+        stacklevel=3,
+    )
 
 
 def _judge(
@@ -765,9 +896,12 @@ def _coordinates(
     import geopandas as gpd
 
     if isinstance(frame, gpd.GeoDataFrame):
-        if frame.crs is not None:
-            crs = frame.crs
+        # The file's CRS is its geometry's: it applies when the geometry stands in for the
+        # coordinate columns, never to columns, which are in the CRS the user names (crs=,
+        # sources.crs). A GeoPackage in Web Mercator often keeps lon/lat columns in degrees.
         if lon not in frame.columns or lat not in frame.columns:
+            if frame.crs is not None:
+                crs = frame.crs
             geometry = frame.geometry
             kinds = geometry.geom_type.to_numpy()
             bad = (kinds != "Point") & geometry.notna().to_numpy()

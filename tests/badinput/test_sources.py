@@ -9,13 +9,16 @@ province polygons. Cases use ``gridfoot validate``, which reads and checks every
 
 from __future__ import annotations
 
+import csv
 import math
+import warnings
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
-from gridfoot.errors import UnplacedWarning
+from gridfoot.errors import GridfootWarning, UnplacedWarning
 from tests.badinput.conftest import assert_refused, edit_toml, run_cli, snapshot
 
 
@@ -293,3 +296,121 @@ def test_a_refused_run_writes_nothing(capsys, study, tmp_path):
     assert_refused(run_cli(capsys, "run", study / "gridfoot.toml", "--out", out), "A01")
     assert not out.exists()
     assert snapshot(study) == before
+
+
+# ------------------------------------------------------------------ red-team cases (rows)
+@pytest.mark.parametrize(
+    "where",
+    [{"province": "HAI"}, {"co2_t": 5.5}, {"industry": ["A01", "C18"]}],
+)
+def test_a_where_that_keeps_some_rows_works(capsys, study, where):
+    # red team row 2: every where= keeping only some rows crashed (unaligned indexes)
+    edit_toml(study / "gridfoot.toml", **{"sources.where": where})
+    outcome = validate(capsys, study)
+    assert outcome.status == 0, outcome.err
+    table = firms(study)
+    column, wanted = next(iter(where.items()))
+    kept = table[column].isin(wanted if isinstance(wanted, list) else [wanted]).sum()
+    assert f"Sources({kept:,} points" in line(outcome, "sources:")
+
+
+def test_a_folder_as_the_sources_is_refused(capsys, study):
+    # red team rows 3 and 30c: a folder is not "no such file"
+    (study / "firms_dir.csv").mkdir()
+    edit_toml(study / "gridfoot.toml", **{"sources.path": "firms_dir.csv"})
+    assert_refused(validate(capsys, study), "firms_dir.csv", "is a folder, not a table file")
+
+
+def test_a_layer_for_a_csv_is_refused(capsys, study):
+    edit_toml(study / "gridfoot.toml", **{"sources.layer": "points"})
+    assert_refused(validate(capsys, study), "sources.layer", "firms.csv")
+
+
+@pytest.mark.parametrize("mode", ["mrio", "inventory"])
+def test_units_gridfoot_cannot_convert_are_refused(capsys, study, mode):
+    edit_toml(study / "gridfoot.toml", **{"sources.units": "bananas", "downscale.mode": mode})
+    assert_refused(validate(capsys, study), "sources.units", "'bananas'", "Mt")
+
+
+def test_a_repeated_column_name_is_refused(capsys, study):
+    text = (study / "firms.csv").read_text().splitlines()
+    rows = [text[0] + ",co2_t"] + [row + ",999" for row in text[1:]]
+    (study / "firms.csv").write_text("\n".join(rows) + "\n")
+    assert_refused(validate(capsys, study), "firms.csv", "'co2_t'", "columns 6, 7")
+
+
+def test_points_all_outside_the_boundaries_are_refused(capsys, study):
+    # red team row 8: every point 100 degrees east, or the wrong sources.crs
+    table = firms(study)
+    table["lon"] += 100
+    write_firms(study, table)
+    assert_refused(
+        validate(capsys, study), "firms.csv", "none of the 30,000 point(s)", "sources.crs"
+    )
+
+
+def test_points_in_the_wrong_crs_are_refused_naming_it(capsys, study):
+    edit_toml(study / "gridfoot.toml", **{"sources.crs": "EPSG:3857"})
+    assert_refused(validate(capsys, study), "firms.csv", "EPSG:3857", "sources.crs")
+
+
+def test_most_points_outside_the_boundaries_warn_to_check_the_crs(capsys, study):
+    table = firms(study)
+    table.loc[:19_999, "lon"] += 100
+    write_firms(study, table)
+    validate_warned(capsys, study, "20000 point(s)", "67% of the points", "sources.crs")
+
+
+def test_a_point_with_an_absurd_weight_is_named(capsys, study):
+    # red team row 11: one point of 1e12 t took its producer's whole emissions silently.
+    # Every firm in one sector spans 2e4 x the median, but none holds half its region's
+    # total: quiet.
+    edit_toml(
+        study / "gridfoot.toml",
+        **{"sources.sector_value": "ELE", "sources.sector": None, "sources.concordance": None},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GridfootWarning)
+        assert validate(capsys, study).status == 0
+    table = firms(study)
+    table.loc[5, "co2_t"] = 1e12
+    write_firms(study, table)
+    with pytest.warns(GridfootWarning, match="median weight of their sector") as caught:
+        outcome = validate(capsys, study)
+    assert outcome.status == 0, outcome.err
+    message = str(caught[0].message)
+    assert "row 5 (id F000005" in message and "1e+12 t" in message
+
+
+def test_a_geopackage_in_web_mercator_with_degree_columns(capsys, study):
+    # red team row 9: the file's CRS applies to its geometry, not to the lon/lat columns
+    table = firms(study)
+    points = gpd.GeoDataFrame(
+        table, geometry=gpd.points_from_xy(table.lon, table.lat), crs="EPSG:4326"
+    )
+    points.to_crs("EPSG:3857").to_file(study / "firms.gpkg")
+    edit_toml(study / "gridfoot.toml", **{"sources.path": "firms.gpkg"})
+    outcome = validate(capsys, study)
+    assert outcome.status == 0, outcome.err
+    assert "Sources(30,000 points" in line(outcome, "sources:")
+
+
+def test_an_excel_export_with_every_field_quoted(capsys, study):
+    # red team row 26: ";" with decimal commas, thousands dots and every field quoted
+    table = firms(study).astype(str)
+    for column in ("lon", "lat", "co2_t"):
+        table[column] = table[column].str.replace(".", ",")
+    table.loc[3, "co2_t"] = "5.500,00"
+    table.to_csv(study / "firms.csv", sep=";", index=False, quoting=csv.QUOTE_ALL)
+    outcome = validate(capsys, study)
+    assert outcome.status == 0, outcome.err
+    assert "Sources(30,000 points" in line(outcome, "sources:")
+
+
+def test_a_weight_with_a_thousands_separator_is_called_non_numeric(capsys, study):
+    table = firms(study).astype({"co2_t": object})
+    table.loc[3, "co2_t"] = "5.500,00"
+    write_firms(study, table)
+    assert_refused(
+        validate(capsys, study), "firms.csv", "non-numeric weight ('co2_t': 5.500,00", "3 (id"
+    )

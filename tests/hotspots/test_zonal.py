@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -226,3 +227,29 @@ def test_a_missing_name_column_names_the_file(tmp_path):
     layer = Grid.from_bounds((0, 0, 30_000, 20_000), 3035).wrap(np.ones((2, 3)))
     with pytest.raises(LabelError, match=r"zones.geojson: no column 'province'.*columns: name"):
         zonal_totals(layer, path, "province")
+
+
+def test_overlapping_regions_warn_once_naming_pairs_and_area():
+    from shapely import box
+
+    from gridfoot.errors import GridfootWarning
+    from gridfoot.hotspots.zonal import warn_overlaps
+
+    frame = gpd.GeoDataFrame(
+        {"code": ["A", "B", "C", "A"]},
+        geometry=[
+            box(0, 0, 10_000, 10_000),
+            box(5_000, 0, 15_000, 10_000),  # half of A: 50 km2
+            box(10_000, 0, 20_000, 10_000),  # replaced below: a sliver beside B
+            box(0, 10_000, 10_000, 20_000),
+        ],
+        crs="EPSG:3035",
+    )
+    frame.loc[2, "geometry"] = box(14_999.999, 0, 25_000, 10_000)
+    with pytest.warns(GridfootWarning, match=r"f.gpkg: .* 1 pair\(s\) .* \(code\)") as caught:
+        warn_overlaps(frame, "code", "f.gpkg")
+    assert len(caught) == 1
+    assert "A and B (50 km2, 50% of the smaller)" in str(caught[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_overlaps(frame.iloc[[0, 2, 3]], "code", "f.gpkg")  # touching only: quiet

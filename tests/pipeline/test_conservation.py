@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from shapely import box
 
 from gridfoot.datasets import sample_data_dir
-from gridfoot.errors import UnplacedWarning
+from gridfoot.errors import GridfootWarning, UnplacedError, UnplacedWarning
 from gridfoot.pipeline import load_run_config, run
 from gridfoot.pipeline.run import Scope, placement_summary
 from gridfoot.spatial import Grid, allocate, read_sources
@@ -138,8 +138,14 @@ def build(problem):
         options.update(region="region", regions=footprint["region"].values.tolist())
         frame = problem["points"]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnplacedWarning)
-        sources = read_sources(frame, **options)
+        # random data: unplaced points, extreme weights, inventories far from the MRIO
+        warnings.simplefilter("ignore", GridfootWarning)
+        try:
+            sources = read_sources(frame, **options)
+        except UnplacedError as error:
+            # every usable point outside every polygon is refused (a wrong CRS, most likely)
+            assert "none of the" in str(error)
+            reject()
         allocation = allocate(
             sources, grid, footprint, regions=strips, mode=problem["mode"], unplaced="warn"
         )

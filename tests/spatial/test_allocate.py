@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from gridfoot.errors import (
     GridError,
+    GridfootWarning,
     LabelError,
     UnplacedError,
     UnplacedWarning,
@@ -219,7 +220,9 @@ def test_single_region_falls_back_to_grid_land_and_proxy(points, grid, driven, r
     diagonal = allocate(sources, land, driven.sel(region=["A", "C"]), proxy=by_sector)
     assert np.allclose(diagonal.weights.toarray()[1].reshape(4, 4), np.eye(4) / 4)
     elsewhere = land.wrap(np.zeros((4, 4)))
-    zero_proxy = allocate(sources, land, driven.sel(region=["A", "C"]), proxy=elsewhere)
+    # the proxy is 0 over all of A's land: its producer is spread by land area, and told so
+    with pytest.warns(GridfootWarning, match=r"0 over the whole land of region\(s\) A: 1 prod"):
+        zero_proxy = allocate(sources, land, driven.sel(region=["A", "C"]), proxy=elsewhere)
     assert zero_proxy.report["method"].tolist() == ["points", "land"]
 
 
@@ -229,8 +232,27 @@ def test_proxy_checks(sources, grid, driven, regions):
     other = Grid.from_bounds((0, 0, 50_000, 40_000), CRS)
     with pytest.raises(GridError, match="not on the allocation's grid"):
         allocate(sources, grid, driven, regions=regions, proxy=other.wrap(np.ones((4, 5))))
-    with pytest.raises(ValueCheckError, match=">= 0"):
+    with pytest.raises(ValueCheckError, match=">= 0: 16 cell"):
         allocate(sources, grid, driven, regions=regions, proxy=grid.wrap(-np.ones((4, 4))))
+    infinite = np.ones((4, 4))
+    infinite[0, 0] = np.inf
+    with pytest.raises(ValueCheckError, match=r"1 cell\(s\) infinite"):
+        allocate(sources, grid, driven, regions=regions, proxy=grid.wrap(infinite))
+
+
+def test_inventory_far_from_the_mrio_warns_with_both_totals(points, grid, driven, regions):
+    # the weights are tonnes, declared kg: 0.013 t against the MRIO's 130 t of A/ele, B/man
+    sources = fixture_sources(points, units="kg")
+    expected = r"hold 0.013 t .* 'kg'.* 2 producer.* 130 t"
+    with pytest.warns(GridfootWarning, match=expected), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnplacedWarning)
+        allocate(sources, grid, driven, regions=regions, mode="inventory")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GridfootWarning)
+        warnings.simplefilter("ignore", UnplacedWarning)  # p6, off the grid
+        allocate(
+            fixture_sources(points, units="t"), grid, driven, regions=regions, mode="inventory"
+        )
 
 
 def test_no_polygon_for_several_regions_leaves_producers_unplaced(sources, grid, driven):
@@ -435,7 +457,8 @@ def test_conservation_and_lazy_cube_equal_an_independent_dense_reference(problem
         attrs={"units": "t"},
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnplacedWarning)
+        # random data: unplaced points, extreme weights, inventories far from the MRIO
+        warnings.simplefilter("ignore", GridfootWarning)
         sources = read_sources(
             problem["points"],
             lon="x",

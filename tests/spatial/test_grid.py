@@ -320,3 +320,18 @@ def test_coverage_survives_a_wrong_rectangle_clip() -> None:
     fast = cell_coverage(grid, series).toarray()
     assert np.allclose(fast, brute_force_coverage(grid, series), atol=1e-9)
     assert fast.reshape(grid.shape)[4, 0] == pytest.approx(0.7292458827711258)
+
+
+def test_check_grid_refuses_no_land_and_warns_about_few_cells_or_unequal_areas():
+    from gridfoot.errors import AreaWarning
+    from gridfoot.spatial.grid import check_grid
+
+    square = gpd.GeoSeries([box(0, 0, 200_000, 200_000)], crs="EPSG:3035")
+    with pytest.raises(GridError, match=r"no land: .* 0.04 cells' worth .* grid.resolution"):
+        check_grid(Grid.for_boundaries(square, 1e6, "EPSG:3035"), "grid.resolution")
+    with pytest.warns(AreaWarning, match=r"only 16.0 cells' worth of land.*resolution="):
+        check_grid(Grid.for_boundaries(square, 50_000, "EPSG:3035"))
+    check_grid(Grid.for_boundaries(square, 10_000, "EPSG:3035"))  # 400 cells, equal-area: quiet
+    lonlat = gpd.GeoSeries([box(100, 20, 110, 40)], crs="EPSG:4326")
+    with pytest.warns(AreaWarning, match=r"grid.crs WGS 84 / Pseudo-Mercator is not an equal-ar"):
+        check_grid(Grid.for_boundaries(lonlat, 50_000, "EPSG:3857"), crs_key="grid.crs")

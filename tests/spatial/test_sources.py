@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -354,3 +356,81 @@ def test_delimiters_encodings_and_leading_zeros(tmp_path):
     assert read_concordance(concordance, encoding="gbk")["share"].tolist() == [1, 0.25, 0.75, 1]
     with pytest.raises(MissingFileError, match="concordance"):
         read_concordance(tmp_path / "absent.csv")
+
+
+def test_where_keeping_some_rows_with_polygons_keeps_row_numbers():
+    # red team row 2: where= with boundaries crashed (rows misaligned after the filter)
+    table = plants().assign(Longitude=[101.0, 106.0, 102.0, 107.0], Latitude=25.0)
+    table["Status"] = ["retired", "operating", "operating", "operating"]
+    sources = read(
+        table,
+        where={"Status": "operating"},
+        region_value=None,
+        boundaries=squares(),
+        region="code",
+        sector_value="secE",
+    )
+    assert sources.points[["row", "region"]].values.tolist() == [[1, "E"], [2, "W"], [3, "E"]]
+
+
+def test_a_folder_or_an_empty_path_is_not_a_table(tmp_path):
+    with pytest.raises(InputFileError, match="is a folder, not a table file"):
+        read(tmp_path)
+    (tmp_path / "d.csv").mkdir()
+    with pytest.raises(InputFileError, match="is a folder, not a table file"):
+        read(tmp_path / "d.csv")
+    with pytest.raises(InputFileError, match="empty path"):
+        read("")
+
+
+def test_units_and_layer_are_checked():
+    with pytest.raises(ConfigError, match=r"units=: unknown units 'bananas'.* Mt"):
+        read(plants(), units="bananas")
+
+
+def test_csv_layer_is_refused(tmp_path):
+    plants().to_csv(tmp_path / "p.csv", index=False)
+    with pytest.raises(ConfigError, match="layer='points'"):
+        read(tmp_path / "p.csv", layer="points")
+
+
+def test_coordinate_columns_are_in_crs_not_the_files(tmp_path):
+    # red team row 9: a GeoPackage in Web Mercator keeping lon/lat columns in degrees
+    table = plants()
+    frame = gpd.GeoDataFrame(
+        table, geometry=gpd.points_from_xy(table["Longitude"], table["Latitude"]), crs=4326
+    ).to_crs(3857)
+    frame.to_file(tmp_path / "p.gpkg")
+    sources = read(tmp_path / "p.gpkg", sector_value="secE")
+    assert sources.crs.to_epsg() == 4326
+    assert sources.points["x"].tolist() == pytest.approx(table["Longitude"].tolist())
+    # without the columns the geometry is used, in the file's CRS
+    frame.drop(columns=["Longitude", "Latitude"]).to_file(tmp_path / "q.gpkg")
+    assert read(tmp_path / "q.gpkg", sector_value="secE").crs.to_epsg() == 3857
+
+
+def test_points_all_or_mostly_outside_the_polygons():
+    table = plants().assign(Longitude=[1.0, 2.0, 3.0, 104.0], Latitude=25.0)
+    options = dict(region_value=None, boundaries=squares(), region="code", sector_value="secE")
+    with pytest.warns(UnplacedWarning, match=r"75% of the points, .*WGS 84 \(EPSG:4326\)"):
+        read(table, **options)
+    with pytest.raises(UnplacedError, match=r"none of the 4 point\(s\) .*check that CRS"):
+        read(table.assign(Longitude=1.0), **options)
+
+
+def test_extreme_weights_warn_naming_rows():
+    from gridfoot.errors import GridfootWarning
+
+    table = pd.DataFrame(
+        {
+            "Plant ID": [f"G{i}" for i in range(7)],
+            "Longitude": 101.0,
+            "Latitude": 25.0,
+            "CO2 (Mt)": [1.0, 2, 1, 3, 2, 1, 1e300],
+        }
+    )
+    with pytest.warns(GridfootWarning, match=r"row 6 \(id G6, sector secE, weight 1e\+300 Mt"):
+        read(table, sector_value="secE", units="Mt")
+    with warnings.catch_warnings():  # 5e4 x the median, but shared with a twin: quiet
+        warnings.simplefilter("error")
+        read(table.assign(**{"CO2 (Mt)": [1.0, 2, 1, 3, 2, 5e4, 5e4]}), sector_value="secE")
