@@ -471,6 +471,11 @@ def read_mrio(
     check_choice(x, "x", ("auto", "file", "balanced"))
     check_satellite_options(satellite or {}, "satellite")
     check_choice(layout, "layout", ("auto", "tables", "pymrio"))
+    if folder.is_file():
+        raise InputFileError(
+            f"{folder}: is a file; an MRIO is read from the folder holding its tables "
+            f"(here {folder.parent})"
+        )
     if not folder.is_dir():
         raise MissingFileError(f"{folder}: no such folder")
     if layout == "auto":

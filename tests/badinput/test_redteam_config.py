@@ -118,3 +118,8 @@ def test_urban_warns_about_origin_shares_that_miss_one_and_cities_without_people
 def test_grid_options_are_named(study, capsys, changes, named) -> None:
     config = edit_toml(study / "gridfoot.toml", **changes)
     assert_refused(run_cli(capsys, "validate", config), named)
+
+
+def test_an_mrio_path_naming_a_file_says_to_name_its_folder(study, capsys) -> None:
+    outcome = run_cli(capsys, "footprint", "--mrio", study / "mrio" / "Z.csv", "--out", "unused")
+    assert_refused(outcome, "Z.csv: is a file", "folder holding its tables")
