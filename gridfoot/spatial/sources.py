@@ -760,7 +760,9 @@ def read_sources(
         weight_share = float(np.nansum(weights[lost])) / total if total > 0 else 0.0
         most = ""
         if max(share, weight_share) > MOST_OUTSIDE:
-            most = f" ({share:.0%} of the points, {weight_share:.0%} of their weight: {hint})"
+            most = (
+                f" ({_share(share)} of the points, {_share(weight_share)} of their weight: {hint})"
+            )
         message = (
             f"{origin}: {outside} point(s) with {_amount(weights, lost, units)} lie outside "
             f"every boundary polygon (farther than {tolerance:g} m){most}: "
@@ -991,3 +993,9 @@ def refuse_swapped(
             f"{origin}: longitude and latitude look swapped: {n - placed} of {n} points fall "
             f"outside {where}, but only {n - swapped} would after swapping the two columns"
         )
+
+
+def _share(value: float) -> str:
+    """A percentage that never rounds a part up to the whole: 99.97%, not 100%."""
+    text = f"{value:.0%}"
+    return f"{value:.2%}" if text == "100%" and value < 1 else text

@@ -233,14 +233,18 @@ def _origin_weights(
     return weights
 
 
+def _span(values: np.ndarray) -> str:
+    low, high = f"{values.min():.4g}", f"{values.max():.4g}"
+    return low if low == high else f"{low} to {high}"
+
+
 def _warn_unless_one(totals: np.ndarray, origin: str, source: str) -> None:
     """Origin shares are rescaled to sum to 1 per product; say so when they did not."""
     off = np.abs(totals - 1) > 0.01
     if off.any():
         warnings.warn(
-            f"{source}: the shares of the {origin} origins sum to "
-            f"{totals[off].min():.4g}..{totals[off].max():.4g} (for {int(off.sum())} "
-            "product(s)), not 1; they are rescaled to sum to 1",
+            f"{source}: the shares of the {origin} origins sum to {_span(totals[off])} (for "
+            f"{int(off.sum())} product(s)), not 1; they are rescaled to sum to 1",
             GridfootWarning,
             stacklevel=4,
         )
