@@ -40,7 +40,8 @@ from gridfoot.pipeline.config import RunConfig, write_run_config
 
 __all__ = ["Inputs", "RunResult", "Scope", "load_inputs", "run", "scope", "validate"]
 
-_REGION = "_gridfoot_region"
+# the MRIO region of each boundary polygon, as text; users see this name in notes and messages
+_REGION = "MRIO region"
 #: Columns of the hubs table shown in hotspots.json and the report.
 _HUB_COLUMNS = (
     "rank",
