@@ -318,7 +318,7 @@ def _typed(text: str, kind: type) -> object:
 def _hotspot_options(args: argparse.Namespace) -> dict:
     """Every option of ``gridfoot hotspots`` checked, and their combinations, before any
     input is read or anything computed; the checked values."""
-    from gridfoot.hotspots.report import CLI_NAMES, check_report_options
+    from gridfoot.workflows.hotspots import CLI_NAMES, check_report_options
 
     options = check_report_options(
         share=_typed(args.share, float),
@@ -339,7 +339,7 @@ def _hotspot_options(args: argparse.Namespace) -> dict:
 
 
 def _run_hotspots(args: argparse.Namespace) -> int:
-    from gridfoot.hotspots.report import open_layer, select_layers, write_report
+    from gridfoot.workflows.hotspots import open_layer, select_layers, write_report
 
     options = _hotspot_options(args)
     args.share, args.top_area = options["share"], options["top_area"]
@@ -395,7 +395,7 @@ def _add_urban(commands: argparse._SubParsersAction) -> None:
 
             Writes DIR/comparison.csv, accounts.csv, sectors.csv, composition.csv, one NetCDF
             per city in DIR/cities/, figures in DIR/figures/ and DIR/report.md. The config
-            format is documented in gridfoot.urban.run; sample_data/cities/cities.toml is an
+            format is documented in gridfoot.workflows.urban; sample_data/cities/cities.toml is an
             example."""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -411,7 +411,7 @@ def _run_urban(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display needed
-    from gridfoot.urban.run import run_urban
+    from gridfoot.workflows.urban import run_urban
 
     run = run_urban(args.config, args.out)
     for city in run.cities:

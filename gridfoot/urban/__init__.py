@@ -7,7 +7,8 @@ or a region (or group of regions) of an MRIO. :func:`city_footprint` and
 (EEE) and imports (EEI), each split domestic / foreign, the four footprint boundaries and the
 sector views; :func:`indicators` and :func:`compare_cities` the four indicators and a table of
 several cities; :mod:`gridfoot.plot.urban` draws the study's figures and
-:func:`gridfoot.urban.run.run_urban` (``gridfoot urban CONFIG --out DIR``) runs it from a file.
+:func:`gridfoot.workflows.urban.run_urban` (``gridfoot urban CONFIG --out DIR``) runs it from
+a file.
 
 References
 ----------

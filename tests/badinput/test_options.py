@@ -163,7 +163,7 @@ def test_bad_urban_options_are_refused_before_any_table_is_written(
 def test_the_edited_urban_config_is_otherwise_valid(study) -> None:
     # the control of the cases above: rewriting the sample config keeps it loadable
     from gridfoot.config import load_config
-    from gridfoot.urban.run import UrbanConfig
+    from gridfoot.workflows.urban import UrbanConfig
 
     config = load_config(_edit_cities(study, top_sectors=3), UrbanConfig)
     assert config.top_sectors == 3 and len(config.city) == 8
@@ -214,7 +214,7 @@ def test_map_options_are_refused_as_config_errors() -> None:
 
 def test_urban_config_built_in_python_is_checked_like_the_file(tmp_path) -> None:
     from gridfoot.errors import ConfigError
-    from gridfoot.urban.run import CityConfig, HostConfig, UrbanConfig
+    from gridfoot.workflows.urban import CityConfig, HostConfig, UrbanConfig
 
     table = CityConfig(name="A", table=tmp_path / "a.csv", emissions=tmp_path / "e.csv")
     with pytest.raises(ConfigError, match=r"figure_formats\[0\]: expected one of .*'gif'"):

@@ -75,7 +75,7 @@ def test_footprint_below_a_file_exits_2_in_one_line(study, capsys) -> None:
 
 
 def test_urban_failing_while_writing_leaves_no_output(study, capsys, monkeypatch) -> None:
-    import gridfoot.urban.run as urban
+    import gridfoot.workflows.urban as urban
 
     def broken(*args, **kwargs):
         raise GridfootError("figures: the drawing failed")

@@ -26,8 +26,8 @@ from shapely import box
 from gridfoot.datasets import sample_data_dir
 from gridfoot.errors import GridfootWarning, UnplacedError, UnplacedWarning
 from gridfoot.pipeline import load_run_config, run
-from gridfoot.pipeline.run import Scope, placement_summary
 from gridfoot.spatial import Grid, allocate, read_sources
+from gridfoot.workflows.grid import Scope, placement_summary
 
 CRS = "EPSG:3035"
 SIZE = 1_000.0  # metres per cell

@@ -261,7 +261,7 @@ def test_destinations_stack_adds_up_to_the_total(demo, tmp_path) -> None:
     from gridfoot.datasets import sample_data_dir
     from gridfoot.io import open_cube
     from gridfoot.pipeline.config import load_run_config
-    from gridfoot.pipeline.run import _write_layers
+    from gridfoot.workflows.grid import _write_layers
 
     config = load_run_config(sample_data_dir() / "gridfoot.toml")
     output = dataclasses.replace(config.output, geotiff=("destinations_stack",))

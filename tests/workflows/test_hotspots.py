@@ -16,9 +16,9 @@ from shapely import box
 from gridfoot.cli import main
 from gridfoot.errors import ConfigError
 from gridfoot.hotspots import concentration, hubs
-from gridfoot.hotspots.report import write_report
 from gridfoot.io import write_cube, write_geotiff
 from gridfoot.spatial import Grid
+from gridfoot.workflows.hotspots import write_report
 
 GRID = Grid.for_boundaries(
     gpd.GeoSeries([box(0, 0, 55_000, 40_000)], crs=3035), crs=3035

@@ -14,7 +14,7 @@ from gridfoot.config import load_config
 from gridfoot.datasets import sample_data_dir, sample_mrio
 from gridfoot.errors import ConfigError
 from gridfoot.urban import city_footprint, city_footprint_from_mrio, read_city_table
-from gridfoot.urban.run import UrbanConfig, run_urban
+from gridfoot.workflows.urban import UrbanConfig, run_urban
 
 
 @pytest.fixture
