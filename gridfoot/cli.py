@@ -225,9 +225,9 @@ def _add_hotspots(commands: argparse._SubParsersAction) -> None:
             hotspot cells, ranked, with the regions they overlap) and Getis-Ord Gi* hot and
             cold spots.
 
-            Writes DIR/summary.json and DIR/summary.csv (one row per layer), DIR/hubs.csv,
-            DIR/zonal.csv (with --regions) and GeoTIFFs with one band per layer:
-            DIR/hotspot_mask.tif, DIR/hubs.tif (hub ranks) and DIR/gistar_classes.tif
+            Writes DIR/summary.json, DIR/report.html, DIR/concentration.csv (one row per
+            layer), DIR/hubs.csv, DIR/zonal.csv (with --regions) and GeoTIFFs with one band
+            per layer: DIR/geotiff/hotspot_mask.tif, hubs.tif (hub ranks) and gistar_classes.tif
             (codes 1..7 with a colour table: cold spots at 99/95/90%, not significant,
             hot spots at 90/95/99%; the flag_meanings tag names them).
 
@@ -359,7 +359,8 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         inputs=[p for p in (args.input, args.land) if p is not None],
         **options,
     )
-    for row in summary["layers"][:10]:
+    layers = summary["results"]["layers"]
+    for row in layers[:10]:
         labels = [str(v) for k, v in row.items() if k in layer.dims]
         where = f" in {row['largest_hub_regions']}" if row.get("largest_hub_regions") else ""
         print(
@@ -368,9 +369,9 @@ def _run_hotspots(args: argparse.Namespace) -> int:
             f"{_percent(row['area_for_share'])} of land; Gini {_number(row['gini'])}; "
             f"{row['hubs']} hub(s){', the largest' + where if where else ''}"
         )
-    if len(summary["layers"]) > 10:
-        print(f"  ... and {len(summary['layers']) - 10} more layers (summary.csv)")
-    print(f"wrote {', '.join(summary['files'])} to {args.out}")
+    if len(layers) > 10:
+        print(f"  ... and {len(layers) - 10} more layers (concentration.csv)")
+    print(f"wrote {len(summary['files'])} files to {args.out} (see {args.out / 'report.html'})")
     return 0
 
 

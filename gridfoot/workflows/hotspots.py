@@ -7,9 +7,8 @@ of every layer and writes them to a folder (every file atomically).
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,19 @@ from gridfoot.hotspots.options import (
     check_share,
 )
 from gridfoot.hotspots.zonal import read_polygons, zonal_totals
+from gridfoot.workflows.products import Raster, Report, Section, Table
 
-__all__ = ["check_layer", "check_report_options", "open_layer", "select_layers", "write_report"]
+__all__ = [
+    "HotspotOptions",
+    "HotspotsResult",
+    "check_layer",
+    "check_report_options",
+    "concentration_table",
+    "hotspots",
+    "open_layer",
+    "select_layers",
+    "write_report",
+]
 
 #: How write_report's keywords are spelled by ``gridfoot hotspots``.
 CLI_NAMES = {
@@ -211,14 +221,6 @@ def _zonal_table(zonal: xr.Dataset) -> pd.DataFrame:
     )
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
 def check_report_options(
     *,
     share: Any = 0.75,
@@ -277,6 +279,218 @@ got 0
     return {**checked, "neighbours": neighbours, "distance": distance}
 
 
+@dataclass(frozen=True)
+class HotspotOptions:
+    """The options of the hotspot statistics, checked (:meth:`checked`)."""
+
+    share: float = 0.75
+    top_area: float = 0.01
+    connectivity: int = 8
+    neighbours: str = "queen"
+    distance: float = 1.0
+    gistar: bool = True
+
+    @classmethod
+    def checked(cls, names: dict[str, str] | None = None, **options: Any) -> HotspotOptions:
+        """Check every option (:func:`check_report_options`) and build the options."""
+        gistar = bool(options.pop("gistar", True))
+        checked = check_report_options(names=names, **options)
+        checked.pop("regions", None)
+        checked.pop("name_field", None)
+        return cls(**checked, gistar=gistar)
+
+
+@dataclass(frozen=True, eq=False)
+class HotspotsResult:
+    """The hotspot statistics of every layer of a grid layer (:func:`hotspots`)."""
+
+    layer: xr.DataArray
+    options: HotspotOptions
+    land_area_km2: float
+    concentration: pd.DataFrame  # one row per layer
+    mask: xr.DataArray
+    labels: xr.DataArray  # hub ranks, 0 outside the hotspot
+    hubs: pd.DataFrame
+    significance: xr.DataArray | None  # Gi* classes as codes 1..7
+    zonal: pd.DataFrame | None
+    source: str = "the grid"
+    inputs: tuple[Path, ...] = ()
+    figure_formats: tuple[str, ...] = ("png",)
+    study: str = "hotspots"
+
+    @property
+    def dims(self) -> list[str]:
+        """The layer's dims besides y and x (one row of :attr:`concentration` per label)."""
+        return [dim for dim in self.layer.dims if dim not in SPATIAL_DIMS]
+
+    def rasters(self, folder: str = "geotiff") -> list[Raster]:
+        """The class rasters: hotspot mask, hub ranks and (with Gi*) the Gi* classes."""
+        band_dim = self.dims or None
+        rasters = [
+            Raster(f"{folder}/hotspot_mask.tif", self.mask, band_dim, 255, "uint8", False),
+            Raster(f"{folder}/hubs.tif", self.labels, band_dim, -1, "int32", False),
+        ]
+        if self.significance is not None:  # codes 1..7 with a colour table
+            rasters.append(
+                Raster(
+                    f"{folder}/gistar_classes.tif", self.significance, band_dim, 0, "uint8", False
+                )
+            )
+        return rasters
+
+    def tables(self) -> list[Table]:
+        tables = [Table("concentration.csv", self.concentration), Table("hubs.csv", self.hubs)]
+        if self.zonal is not None:
+            tables.append(Table("zonal.csv", self.zonal))
+        return tables
+
+    def products(self) -> list[Any]:
+        return [*self.tables(), *self.rasters()]
+
+    # the writer's protocol: the options and results of summary.json
+    def summary_options(self) -> dict[str, Any]:
+        o = self.options
+        return {
+            "input": self.source,
+            "share": o.share,
+            "top_area": o.top_area,
+            "connectivity": o.connectivity,
+            "gistar": {"neighbours": o.neighbours, "distance": o.distance} if o.gistar else None,
+        }
+
+    def summary_results(self) -> dict[str, Any]:
+        return {
+            "units": self.layer.attrs.get("units"),
+            "land_area_km2": self.land_area_km2,
+            "layers": self.concentration.to_dict(orient="records"),
+        }
+
+    def report(self) -> Report:
+        o = self.options
+        rows = self.concentration
+        key = []
+        for _, row in rows.head(10).iterrows():
+            label = " / ".join(str(row[d]) for d in self.dims) or "layer"
+            key.append(
+                (
+                    label,
+                    f"top {o.top_area:.2%} of land holds {_percent(row['share_in_top_area'])}; "
+                    f"{o.share:.0%} of the total needs {_percent(row['area_for_share'])} of "
+                    f"land; Gini {_number(row['gini'])}; {int(row['hubs'])} hub(s)",
+                )
+            )
+        sections = [
+            Section("Concentration by layer", tables=(("concentration.csv", rows),)),
+            Section("Hubs", tables=(("hubs.csv", self.hubs),)),
+        ]
+        if self.zonal is not None:
+            sections.append(Section("Zones", tables=(("zonal.csv", self.zonal),), rows=40))
+        return Report(
+            title=f"Hotspots of {Path(self.source).name}",
+            lead=(
+                f"{len(rows)} layer(s) of {self.source}; hotspot: the fewest cells holding "
+                f"{o.share:.0%} of each layer's total; hubs: connected groups of hotspot cells "
+                f"({o.connectivity}-connected); land {self.land_area_km2:,.0f} km².",
+            ),
+            key_figures=tuple(key),
+            sections=tuple(sections),
+        )
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None or value != value else f"{value:.2%}"
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None or value != value else f"{value:.3f}"
+
+
+def concentration_table(layer: xr.DataArray, options: HotspotOptions) -> pd.DataFrame:
+    """One row per layer: its labels, total, land (km²), the share held by the top
+    ``top_area`` of land, the land holding ``share`` of the total, and the Gini index."""
+    extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS]
+    stats = concentration(layer, share=options.share, top_area=options.top_area).compute()
+    rows = stats.reset_coords(drop=True)
+    rows = rows if extra else rows.expand_dims(layer=[0])
+    rows = rows.to_dataframe().reset_index().drop(columns="layer", errors="ignore")
+    rows["land_area_km2"] = rows.pop("land_area") / 1e6
+    return rows
+
+
+def hotspots(
+    layer: xr.DataArray,
+    options: HotspotOptions | None = None,
+    *,
+    zones: dict[str, tuple[Any, str | None]] | None = None,
+    source: str = "the grid",
+    inputs: tuple[Path, ...] = (),
+) -> HotspotsResult:
+    """Concentration, hotspot mask, hubs, Gi* classes and zone totals of every layer.
+
+    Parameters
+    ----------
+    layer : DataArray
+        A grid layer ``(..., y, x)``, checked with :func:`check_layer`.
+    options : HotspotOptions, optional
+    zones : dict, optional
+        Polygons naming the hubs, as ``{column: (polygons, name_field)}``: the first also
+        gives the zone totals (``zonal``) and the ``largest_hub_regions`` of each layer.
+    source : str
+        The layer's name in messages and the report.
+
+    Returns
+    -------
+    HotspotsResult
+    """
+    options = options or HotspotOptions()
+    land = check_layer(layer, source)
+    extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS]
+    rows = concentration_table(layer, options)
+    mask = hotspot_mask(layer, options.share)
+    labels = hub_labels(layer, options.share, options.connectivity)
+    rows["hotspot_cells"] = mask.sum(SPATIAL_DIMS).compute().values.ravel()
+    rows["hubs"] = labels.max(SPATIAL_DIMS).compute().values.ravel()
+    zones = zones or {}
+    first = next(iter(zones.items()), None)
+    polygons, name_field = first[1] if first else (None, None)
+    table = hubs(layer, options.share, polygons, name_field, options.connectivity)
+    for column, (others, field) in list(zones.items())[1:]:
+        if len(table):
+            named = hubs(layer, options.share, others, field, options.connectivity)
+            key = [*extra, "rank"]
+            table[column] = (
+                table[key].merge(named[[*key, "regions"]], on=key, how="left")["regions"].to_numpy()
+            )
+    zonal = None
+    if first is not None:
+        column = first[0]
+        largest = table.loc[table["rank"] == 1, [*extra, "regions"]]
+        largest = largest.rename(columns={"regions": f"largest_hub_{column}"})
+        rows = (
+            rows.merge(largest, on=extra, how="left")
+            if extra
+            else rows.assign(**{f"largest_hub_{column}": next(iter(largest.iloc[:, -1]), "")})
+        )
+        zonal = _zonal_table(zonal_totals(layer, polygons, name_field).compute())
+    significance = None
+    if options.gistar:
+        found = gistar(layer, neighbours=options.neighbours, distance=options.distance)
+        significance = found.significance
+    return HotspotsResult(
+        layer=layer,
+        options=options,
+        land_area_km2=float(land.sum()) / 1e6,
+        concentration=rows,
+        mask=mask,
+        labels=labels,
+        hubs=table,
+        significance=significance,
+        zonal=zonal,
+        source=source,
+        inputs=tuple(Path(p) for p in inputs),
+    )
+
+
 def write_report(
     layer: xr.DataArray,
     out: str | Path,
@@ -290,26 +504,30 @@ def write_report(
     distance: float = 1,
     source: str = "the grid",
     inputs: Sequence[str | Path] = (),
+    progress: bool | None = False,
 ) -> dict[str, Any]:
-    """Compute and write the hotspot report of every layer to ``out``; return the summary.
+    """Compute the hotspots of every layer (:func:`hotspots`) and write them to ``out``;
+    return the summary (``summary.json``).
 
-    Files: ``summary.json`` and ``summary.csv`` (one row per layer: total, land area, share
-    in the top ``top_area`` of land, land for ``share``, Gini, hotspot cells, hubs),
-    ``hubs.csv`` (:func:`~gridfoot.hotspots.hubs`), ``zonal.csv`` with ``regions``
-    (:func:`~gridfoot.hotspots.zonal_totals`, tidy), and GeoTIFFs with one band per layer:
-    ``hotspot_mask.tif`` (1 in the hotspot), ``hubs.tif`` (hub rank, 0 outside) and
-    ``gistar_classes.tif`` (Gi* classes -3..3 as codes 1..7, i.e. class + 4, nodata 0, with
-    a colour table; the CF flags are tags).
+    Files: ``summary.json`` (the summary of every study: options, results with one entry per
+    layer, inputs, files, timings), ``report.html``, ``concentration.csv`` (one row per
+    layer: total, land area, share in the top ``top_area`` of land, land for ``share``,
+    Gini, hotspot cells, hubs), ``hubs.csv`` (:func:`~gridfoot.hotspots.hubs`), ``zonal.csv``
+    with ``regions`` (:func:`~gridfoot.hotspots.zonal_totals`, tidy), and GeoTIFFs in
+    ``geotiff/`` with one band per layer: ``hotspot_mask.tif`` (1 in the hotspot),
+    ``hubs.tif`` (hub rank, 0 outside) and ``gistar_classes.tif`` (Gi* classes -3..3 as codes
+    1..7, i.e. class + 4, nodata 0, with a colour table; the CF flags are tags).
 
     Every option is checked (:func:`check_report_options`) and the regions read before
     anything is computed or written. ``out`` must be absent, empty or a folder gridfoot wrote,
     and may not hold any of ``inputs`` (see :func:`gridfoot.io.output.output_folder`); it is
     written all at once.
     """
-    from gridfoot.io import write_csv, write_geotiff
     from gridfoot.io.output import check_output_folder, output_folder
+    from gridfoot.workflows.progress import Progress
+    from gridfoot.workflows.writer import write_study
 
-    options = check_report_options(
+    options = HotspotOptions.checked(
         share=share,
         top_area=top_area,
         connectivity=connectivity,
@@ -318,73 +536,20 @@ def write_report(
         regions=regions,
         name_field=name_field,
     )
-    share, top_area = options["share"], options["top_area"]
-    connectivity, neighbours, distance = (
-        options["connectivity"],
-        options["neighbours"],
-        options["distance"],
-    )
     out = Path(out)
     inputs = [*inputs, *([regions] if isinstance(regions, str | Path) else [])]
     check_output_folder(out, inputs)  # refused before the work, not after
-    polygons = read_polygons(regions) if regions is not None else None
-    land = check_layer(layer, source)
-    extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS]
-    band_dim = extra or None
-
-    stats = concentration(layer, share=share, top_area=top_area).compute()
-    mask = hotspot_mask(layer, share)
-    labels = hub_labels(layer, share, connectivity)
-    table = hubs(layer, share, polygons, name_field, connectivity)
-    # one row per layer (a single 2-D layer becomes a one-row table)
-    rows = stats.reset_coords(drop=True)
-    rows = rows if extra else rows.expand_dims(layer=[0])
-    rows = rows.to_dataframe().reset_index().drop(columns="layer", errors="ignore")
-    rows["land_area_km2"] = rows.pop("land_area") / 1e6
-    rows["hotspot_cells"] = mask.sum(SPATIAL_DIMS).compute().values.ravel()
-    rows["hubs"] = labels.max(SPATIAL_DIMS).compute().values.ravel()
-    if polygons is not None:
-        largest = table.loc[table["rank"] == 1, [*extra, "regions"]]
-        largest = largest.rename(columns={"regions": "largest_hub_regions"})
-        rows = (
-            rows.merge(largest, on=extra, how="left")
-            if extra
-            else rows.assign(largest_hub_regions=next(iter(largest["largest_hub_regions"]), ""))
-        )
-
-    significance = gistar(layer, neighbours=neighbours, distance=distance).significance
-    files = ["summary.csv", "hubs.csv"]
-    with output_folder(out, command="hotspots", inputs=inputs) as staging:
-        write_csv(rows, staging / "summary.csv")
-        write_csv(table, staging / "hubs.csv")
-        if polygons is not None:
-            zonal = _zonal_table(zonal_totals(layer, polygons, name_field).compute())
-            write_csv(zonal, staging / "zonal.csv")
-            files.append("zonal.csv")
-        for data, name, dtype, nodata in [
-            (mask, "hotspot_mask.tif", "uint8", 255),
-            (labels, "hubs.tif", "int32", -1),
-            (significance, "gistar_classes.tif", "uint8", 0),  # codes 1..7: a colour table
-        ]:
-            write_geotiff(
-                data, staging / name, band_dim, nodata=nodata, dtype=dtype, mask_sea=False
-            )
-            files.append(name)
-        summary = {
-            "input": source,
-            "units": layer.attrs.get("units"),
-            "share": share,
-            "top_area": top_area,
-            "land_area_km2": float(land.sum()) / 1e6,
-            "connectivity": connectivity,
-            "gistar": {"neighbours": neighbours, "distance": distance},
-            "layers": [
-                {key: _jsonable(value) for key, value in row.items()}
-                for row in rows.to_dict(orient="records")
-            ],
-            "files": files,
-        }
-        text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
-        (staging / "summary.json").write_text(text, encoding="utf-8")
-    summary["files"].append("summary.json")
+    steps = Progress(
+        "gridfoot hotspots", ["inputs", "hotspots", "files", "figures", "report"], progress
+    )
+    try:
+        with output_folder(out, command="hotspots", inputs=inputs) as staging:
+            with steps.stage("inputs"):
+                polygons = read_polygons(regions) if regions is not None else None
+            with steps.stage("hotspots"):
+                zones = {"regions": (polygons, name_field)} if polygons is not None else None
+                result = hotspots(layer, options, zones=zones, source=source, inputs=tuple(inputs))
+            summary = write_study(result, staging, out=out, progress=steps)
+    finally:
+        steps.close()
     return summary

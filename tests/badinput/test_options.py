@@ -42,9 +42,9 @@ def test_good_options_on_the_raster_are_accepted(capsys, raster, tmp_path) -> No
     argv = ["--share", "0.5", "--top-area", "0", "--neighbours", "distance", "--distance", "1.5"]
     outcome = run_cli(capsys, "hotspots", raster, *argv, "--connectivity", "4", "--out", out)
     assert outcome.status == 0, outcome.err
-    summary = (out / "summary.csv").read_text()
+    summary = (out / "concentration.csv").read_text()
     assert "hotspot_cells" in summary  # 8 t of 14: the hot cell alone holds more than half
-    assert (out / "gistar_classes.tif").exists()
+    assert (out / "geotiff" / "gistar_classes.tif").exists()
 
 
 @pytest.mark.parametrize(

@@ -71,9 +71,9 @@ def test_netcdf_cube_with_regions(tmp_path, regions, capsys):
     printed = capsys.readouterr().out
     assert "USA" in printed and "West" in printed
     summary = json.loads((out / "summary.json").read_text())
-    assert [row["destination"] for row in summary["layers"]] == ["USA", "JPN"]
+    assert [row["destination"] for row in summary["results"]["layers"]] == ["USA", "JPN"]
     expected = concentration(_cube(), share=0.95)
-    usa = summary["layers"][0]
+    usa = summary["results"]["layers"][0]
     assert usa["share_in_top_area"] == pytest.approx(float(expected.share_in_top_area[0]))
     assert usa["gini"] == pytest.approx(float(expected.gini[0]))
     assert usa["hubs"] == 2 and usa["largest_hub_regions"] == "West"
@@ -87,14 +87,14 @@ def test_netcdf_cube_with_regions(tmp_path, regions, capsys):
     assert west.set_index("destination")["value"].to_dict() == pytest.approx(
         {"USA": 71.0, "JPN": 25.0}
     )
-    with rasterio.open(out / "hotspot_mask.tif") as tif:
+    with rasterio.open(out / "geotiff" / "hotspot_mask.tif") as tif:
         assert tif.count == 2 and tif.descriptions == ("USA", "JPN")
         assert tif.read(1).sum() == 4
-    with rasterio.open(out / "gistar_classes.tif") as tif:
+    with rasterio.open(out / "geotiff" / "gistar_classes.tif") as tif:
         assert tif.nodata == 0 and tif.dtypes[0] == "uint8"
         assert tif.tags()["flag_values_of_layer"] == "-3 -2 -1 0 1 2 3"
         assert tif.colormap(1)[7][:3] == (178, 24, 43)  # hot spot 99%: dark red
-    with rasterio.open(out / "hubs.tif") as tif:
+    with rasterio.open(out / "geotiff" / "hubs.tif") as tif:
         assert tif.read(1)[0, :2].tolist() == [1, 1] and tif.read(1)[3, 4] == 2
 
 
@@ -102,14 +102,14 @@ def test_geotiff_and_zarr_in_with_layer_selection_and_sums(tmp_path):
     tif = write_geotiff(_cube(), tmp_path / "cube.tif", "destination")
     out = tmp_path / "from_tif"
     assert main(["hotspots", str(tif), "--layer", "destination=JPN", "--out", str(out)]) == 0
-    rows = pd.read_csv(out / "summary.csv")
+    rows = pd.read_csv(out / "concentration.csv")
     assert rows["destination"].tolist() == ["JPN"] and rows["total"].tolist() == [96.0]
     store = write_cube(_cube(), tmp_path / "cube.zarr")
     out = tmp_path / "from_zarr"
     assert main(["hotspots", str(store), "--sum", "destination", "--out", str(out)]) == 0
-    rows = pd.read_csv(out / "summary.csv")
+    rows = pd.read_csv(out / "concentration.csv")
     assert len(rows) == 1 and rows["total"].tolist() == [192.0]
-    with rasterio.open(out / "gistar_classes.tif") as geotiff:
+    with rasterio.open(out / "geotiff" / "gistar_classes.tif") as geotiff:
         assert geotiff.count == 1
 
 
@@ -121,7 +121,7 @@ def test_one_layer_with_regions(tmp_path, regions):
         out = tmp_path / f"out{len(land)}"
         arguments = ["--regions", str(regions), "--name-field", "name", "--share", "0.95"]
         assert main(["hotspots", str(tif), *arguments, *land, "--out", str(out)]) == 0
-        rows = pd.read_csv(out / "summary.csv")
+        rows = pd.read_csv(out / "concentration.csv")
         assert len(rows) == 1 and rows["largest_hub_regions"].tolist() == ["West"]
         zonal = pd.read_csv(out / "zonal.csv").set_index(["variable", "zone"])["value"]
         assert zonal[("total", "West")] == 71.0 and zonal[("total", "East")] == east
@@ -138,7 +138,7 @@ def test_land_from_polygons_for_a_geotiff(tmp_path):
         == 0
     )
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["land_area_km2"] == pytest.approx(2200.0)
+    assert summary["results"]["land_area_km2"] == pytest.approx(2200.0)
 
 
 def _save(frame, folder):

@@ -1,0 +1,260 @@
+"""The one writer: a study's result becomes a folder, with one summary and one report.
+
+Every study (grid, hotspots, urban) writes through :func:`write_study` inside
+:func:`gridfoot.io.output.output_folder` (absent, empty or its own folder only; all or
+nothing). The products come first, then ``summary.json`` (one schema for every study, see
+:func:`summary_document`) and ``report.html`` (one template), both from the result itself:
+nothing is read back from the files just written.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from gridfoot.workflows.products import Figure, File, Raster, Report, Table
+
+__all__ = ["Study", "input_records", "jsonable", "summary_document", "write_study"]
+
+#: Inputs larger than this are listed with their size but not hashed (a cube of many GB).
+_HASH_LIMIT = 256 * 2**20
+
+
+class Study(Protocol):
+    """What the writer needs of a study's result."""
+
+    study: str  # "grid", "hotspots" or "urban"
+    inputs: tuple[Path, ...]
+    figure_formats: tuple[str, ...]
+
+    def products(self) -> Sequence[Table | Raster | Figure | File]: ...
+    def summary_options(self) -> dict[str, Any]: ...
+    def summary_results(self) -> dict[str, Any]: ...
+    def report(self) -> Report: ...
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with numpy scalars, NaN (None), paths and tuples made JSON-friendly."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray | pd.Index):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_records(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """Every input file (a folder's or store's files one by one) with its size and SHA-256,
+    so a reader of the results can tell which data made them."""
+    records = []
+    for path in paths:
+        path = Path(path)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            size = file.stat().st_size
+            digest = _sha256(file) if size <= _HASH_LIMIT else f"not hashed ({size:,} bytes)"
+            records.append({"file": str(file), "bytes": size, "sha256": digest})
+    return records
+
+
+def summary_document(
+    result: Study, files: Sequence[str], timings: Mapping[str, float]
+) -> dict[str, Any]:
+    """The ``summary.json`` of every study: the same keys in the same order.
+
+    ``gridfoot`` (version), ``study``, ``title``, ``options`` (what was asked), ``results``
+    (the key figures, study-specific), ``inputs`` (files, sizes, SHA-256), ``files`` (what
+    the folder holds) and ``timings_s``.
+    """
+    from gridfoot import __version__
+
+    return jsonable(
+        {
+            "gridfoot": __version__,
+            "study": result.study,
+            "title": result.report().title,
+            "options": result.summary_options(),
+            "results": result.summary_results(),
+            "inputs": input_records(result.inputs),
+            "files": list(files),
+            "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        }
+    )
+
+
+def _preview(fig: Any, paths: list[Path], dpi: int = 110) -> bytes:
+    """A small PNG for the report: the saved PNG scaled down, or drawn when none was saved."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    png = next((p for p in paths if p.suffix == ".png"), None)
+    if png is None:
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+        return buffer.getvalue()
+    with Image.open(png) as image:
+        saved = float(image.info.get("dpi", (300, 300))[0])
+        factor = max(1, round(saved / dpi))  # 300 dpi -> 100 dpi: a box filter, fast
+        small = image.convert("RGBA").reduce(factor)
+        small.save(buffer, format="PNG", dpi=(saved / factor,) * 2)
+    return buffer.getvalue()
+
+
+def _write_product(product: Any, folder: Path, formats: Sequence[str]) -> tuple[list[Path], Any]:
+    """Write one product; return the paths written and, for a figure, its preview."""
+    from gridfoot.io import write_csv, write_geotiff
+
+    path = folder / product.path
+    if isinstance(product, Table):
+        return [write_csv(product.frame, path)], None
+    if isinstance(product, Raster):
+        written = write_geotiff(
+            product.layer,
+            path,
+            product.band_dim,
+            nodata=product.nodata,
+            dtype=product.dtype,
+            mask_sea=product.mask_sea,
+            names=product.names,
+        )
+        return [written], None
+    if isinstance(product, Figure):
+        import matplotlib.pyplot as plt
+
+        from gridfoot.plot.style import save_figure
+
+        fig = product.draw()
+        try:
+            paths = save_figure(fig, path, formats)
+            return paths, _preview(fig, paths)
+        finally:
+            plt.close(fig)
+    if isinstance(product, File):
+        written = product.write(path)
+        return [Path(written) if written is not None else path], None
+    raise TypeError(f"not a product: {product!r}")
+
+
+def write_study(result: Study, folder: Path, *, out: Path, progress: Any = None) -> dict[str, Any]:
+    """Write ``result`` into ``folder`` (a staging folder); return its summary
+    (``summary.json``, whose ``files`` lists what was written).
+
+    ``out`` is where the folder will be (named in the report); ``progress`` a
+    :class:`~gridfoot.workflows.progress.Progress` with the stages "files", "figures" and
+    "report" (its timings go into ``summary.json``).
+    """
+    import contextlib
+
+    def stage(name: str) -> Any:
+        return progress.stage(name) if progress is not None else contextlib.nullcontext()
+
+    written: list[Path] = []
+    previews: dict[str, bytes] = {}
+    products = list(result.products())
+    with stage("files"):
+        for product in products:
+            if not isinstance(product, Figure):
+                written += _write_product(product, folder, result.figure_formats)[0]
+    with stage("figures"):
+        for product in products:
+            if isinstance(product, Figure):
+                paths, previews[product.path] = _write_product(
+                    product, folder, result.figure_formats
+                )
+                written += paths
+    with stage("report"):
+        files = sorted({_relative(p, folder) for p in written} | {"summary.json", "report.html"})
+        timings = dict(progress.timings) if progress is not None else {}
+        summary = summary_document(result, files, timings)
+        _write_text(folder / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
+        captions = {p.path: p.caption for p in products if isinstance(p, Figure)}
+        page = render_report(result.report(), summary, previews, captions, out)
+        _write_text(folder / "report.html", page)
+    return summary
+
+
+def _relative(path: Path, folder: Path) -> str:
+    relative = Path(path).relative_to(folder)
+    # a store (cube.zarr) is one product, not its thousands of chunk files
+    return relative.as_posix() + ("/" if Path(path).is_dir() else "")
+
+
+def _write_text(path: Path, text: str) -> None:
+    from gridfoot.io import atomic_file
+
+    with atomic_file(path) as temporary:
+        temporary.write_text(text + "\n", encoding="utf-8")
+
+
+def _html_table(frame: pd.DataFrame, rows: int) -> str:
+    index = not isinstance(frame.index, pd.RangeIndex)
+    return frame.head(rows).to_html(
+        index=index, float_format=lambda v: f"{v:,.4g}", border=0, classes="data", na_rep=""
+    )
+
+
+def render_report(
+    report: Report,
+    summary: Mapping[str, Any],
+    previews: Mapping[str, bytes],
+    captions: Mapping[str, str],
+    out: Path,
+) -> str:
+    """The HTML page of a study, from its :class:`Report` and summary (jinja2 template
+    ``templates/report.html.j2``; every value is escaped)."""
+    import jinja2
+    from markupsafe import Markup
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("gridfoot.workflows", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    sections = [
+        {
+            "title": section.title,
+            "text": section.text,
+            "tables": [
+                (caption, Markup(_html_table(frame, section.rows)), len(frame))
+                for caption, frame in section.tables
+            ],
+            "rows": section.rows,
+            "figures": [
+                {
+                    "caption": captions.get(name, name),
+                    "src": "data:image/png;base64," + base64.b64encode(previews[name]).decode(),
+                }
+                for name in section.figures
+                if name in previews
+            ],
+        }
+        for section in report.sections
+    ]
+    return environment.get_template("report.html.j2").render(
+        report=report,
+        sections=sections,
+        summary=summary,
+        out=str(out),
+    )
