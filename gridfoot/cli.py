@@ -123,9 +123,10 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
             sources on an equal-area grid, the destination x sector cube, hotspots, hubs,
             breakdowns, GeoTIFFs, maps and an HTML report, from one TOML file.
 
-            Writes into DIR: footprint.nc and tidy CSVs, cube.zarr, geotiff/ (total.tif,
-            destination_<CODE>.tif, hotspot_mask.tif, gistar.tif), hotspots.json, hubs.csv,
-            breakdown_*.csv, maps/, report.html and run.toml (the resolved configuration).
+            Writes into DIR: summary.json, report.html, footprint.nc and tidy CSVs,
+            cube.zarr, geotiff/ (total.tif, destination_<CODE>.tif, hotspot_mask.tif,
+            hubs.tif, gistar_classes.tif), concentration.csv, hubs.csv, zonal.csv,
+            breakdown_*.csv, figures/ and run.toml (the resolved configuration).
             DIR is replaced only when the run succeeds. Every key and default of the
             configuration is documented in gridfoot/pipeline/config.py; sample_data/gridfoot.toml
             is a complete example."""
@@ -154,8 +155,8 @@ def _run_pipeline(config, out: Path | None, progress: bool, config_file: Path) -
     from gridfoot.pipeline import run
 
     result = run(config, out, progress=None if progress else False, config_file=config_file)
-    summary = result.summary
-    print(f"wrote {result.out} (report: {result.out / 'report.html'})")
+    summary, folder = result.key_figures, result.config.output.dir
+    print(f"wrote {folder} (report: {folder / 'report.html'})")
     print(f"  mapped: {summary['total']:,.0f} {summary['units']} {summary['stressor']}")
     for area, share in summary["share_in_top_area"].items():
         print(f"  the top {float(area):.0%} of land holds {share:.1%}")

@@ -1,13 +1,23 @@
 """The whole run from a configuration: ``gridfoot run`` and ``gridfoot demo`` in Python."""
 
 from gridfoot.pipeline.config import RunConfig, load_run_config, write_run_config
-from gridfoot.workflows.grid import Inputs, RunResult, Scope, load_inputs, run, scope, validate
+from gridfoot.workflows.grid import (
+    GridStudy,
+    Inputs,
+    Scope,
+    compute,
+    load_inputs,
+    run,
+    scope,
+    validate,
+)
 
 __all__ = [
+    "GridStudy",
     "Inputs",
     "RunConfig",
-    "RunResult",
     "Scope",
+    "compute",
     "load_inputs",
     "load_run_config",
     "run",

@@ -1,21 +1,20 @@
-"""The whole ``gridfoot run``: MRIO footprint -> allocation on the grid -> hotspots -> files.
+"""The grid study (``gridfoot run``): MRIO footprint -> allocation on the grid -> hotspots.
 
-Each step is a function of the previous steps' results, so a notebook can run them one by one
-(:func:`load_inputs`, :func:`scope`, ...) or all at once (:func:`run`). Everything is written
-into a temporary folder beside the output folder, which replaces it only when the run
-succeeded: a failed run leaves no half-written results.
+Each stage is a function of the previous stages' results, so a notebook can run them one by
+one (:func:`load_inputs`, :func:`scope`, :func:`compute`) or all at once (:func:`run`).
+:func:`compute` returns a frozen :class:`GridStudy` and writes nothing; :func:`run` hands it
+to the one writer (:func:`gridfoot.workflows.writer.write_study`), which writes the folder all
+at once. The hotspots of the mapped total are the hotspot study's
+(:func:`gridfoot.workflows.hotspots.hotspots`), with the same files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import html
-import json
-import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,8 +36,18 @@ from gridfoot.mrio.accounts import footprint as compute_footprint
 from gridfoot.mrio.readers import read_mrio
 from gridfoot.mrio.system import MRIO
 from gridfoot.pipeline.config import RunConfig, write_run_config
+from gridfoot.workflows.products import Report
 
-__all__ = ["Inputs", "RunResult", "Scope", "load_inputs", "run", "scope", "validate"]
+__all__ = [
+    "GridStudy",
+    "Inputs",
+    "Scope",
+    "compute",
+    "load_inputs",
+    "run",
+    "scope",
+    "validate",
+]
 
 # the MRIO region of each boundary polygon, as text; users see this name in notes and messages
 _REGION = "MRIO region"
@@ -78,67 +87,6 @@ class Scope:
     sectors: tuple[str, ...]
     destinations: tuple[str, ...]
     countries: tuple[str, ...]
-
-
-@dataclass(frozen=True, eq=False)
-class RunResult:
-    """What a run produced; the files are in ``out``."""
-
-    out: Path
-    config: RunConfig
-    footprint: xr.Dataset
-    allocation: Any
-    total: xr.DataArray
-    destinations: xr.DataArray
-    summary: dict[str, Any]
-    hubs: pd.DataFrame
-    timings: dict[str, float]
-
-    def __repr__(self) -> str:
-        share = self.summary["share_in_top_area"]
-        area = self.summary["area_for_share"]
-        return (
-            f"<gridfoot run: {self.summary['total']:,.6g} {self.summary['units']} mapped to "
-            f"{self.out}; top {_keys(share)} of land hold {_values(share)}; "
-            f"{_keys(area)} of the total need {_values(area)} of land>"
-        )
-
-    def _repr_html_(self) -> str:
-        return _summary_table(self.summary)
-
-
-def _keys(mapping: dict[str, float]) -> str:
-    return "/".join(f"{float(k):.0%}" for k in mapping)
-
-
-def _values(mapping: dict[str, float]) -> str:
-    return "/".join(f"{v:.1%}" for v in mapping.values())
-
-
-class _Steps:
-    """Timings of named steps and a progress bar over them."""
-
-    def __init__(self, names: Sequence[str], progress: bool | None) -> None:
-        from tqdm import tqdm
-
-        self.timings: dict[str, float] = {}
-        self.bar = tqdm(
-            total=len(names),
-            desc="gridfoot run",
-            unit="step",
-            disable=None if progress is None else not progress,
-        )
-
-    @contextlib.contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        self.bar.set_postfix_str(name)
-        start = time.perf_counter()
-        yield
-        self.timings[name] = time.perf_counter() - start
-        self.bar.update()
-
-    def close(self) -> None:
-        self.bar.close()
 
 
 # -- inputs ------------------------------------------------------------------------------
@@ -356,9 +304,10 @@ def input_paths(config: RunConfig) -> list[Path]:
 # -- validation --------------------------------------------------------------------------
 
 
-def _without_points(inputs: Inputs, chosen: Scope) -> list[tuple[str, str]]:
-    """Producers in scope with emissions but no point: they fall back to land or the proxy."""
-    points = _sources_in_scope(inputs.sources, chosen).points
+def _without_points(inputs: Inputs, chosen: Scope, mapped: Any = None) -> list[tuple[str, str]]:
+    """Producers in scope with emissions but no point: they fall back to land or the proxy.
+    ``mapped``: the sources in scope, when already selected."""
+    points = (mapped or _sources_in_scope(inputs.sources, chosen)).points
     covered = set(map(tuple, points[["region", "sector"]].drop_duplicates().to_numpy()))
     emitting = inputs.mrio.F.loc[inputs.stressor]
     return [
@@ -369,16 +318,18 @@ def _without_points(inputs: Inputs, chosen: Scope) -> list[tuple[str, str]]:
     ]
 
 
-def memory_estimate(config: RunConfig, inputs: Inputs, chosen: Scope) -> Any:
-    """What the run will hold in memory (:class:`gridfoot.resources.MemoryEstimate`)."""
+def memory_estimate(config: RunConfig, inputs: Inputs, chosen: Scope, mapped: Any = None) -> Any:
+    """What the run will hold in memory (:class:`gridfoot.resources.MemoryEstimate`);
+    ``mapped``: the sources in scope, when already selected."""
     from gridfoot.resources import estimate_run_memory
 
+    mapped = mapped or _sources_in_scope(inputs.sources, chosen)
     land_cells = int(np.count_nonzero(inputs.grid.land_fraction.values > 0))
     return estimate_run_memory(
         inputs.grid.shape,
         len(chosen.destinations),
-        n_points=len(_sources_in_scope(inputs.sources, chosen).points),
-        fallback_cells=len(_without_points(inputs, chosen)) * land_cells,
+        n_points=len(mapped.points),
+        fallback_cells=len(_without_points(inputs, chosen, mapped)) * land_cells,
         chunk_bytes=int(config.dask.chunk_mb * 2**20),
         cube=config.output.cube,
     )
@@ -472,7 +423,102 @@ def _reason_counts(points: pd.DataFrame) -> str:
     return "; ".join(f"{n:,} with {r}" for r, n in points["reason"].value_counts().items())
 
 
-# -- the run -----------------------------------------------------------------------------
+# -- the study ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class GridStudy:
+    """What the grid study computed (:func:`compute`); :func:`run` writes it to a folder.
+
+    Attributes
+    ----------
+    config, inputs, scope
+        What was asked and read.
+    footprint : Dataset
+        The destination-resolved footprint of the whole MRIO.
+    driven : DataArray
+        The mapped part of it: (region, sector, destination, category) of the scope.
+    allocation : Allocation
+        The mapped producers' emissions on the grid's cells.
+    total, destinations : DataArray
+        The mapped total on the grid, and one layer per destination.
+    cube : DataArray or None
+        Lazy (destination, sector, y, x) layers, streamed when written.
+    hotspots : HotspotsResult
+        The hotspot study of ``total`` (:func:`gridfoot.workflows.hotspots.hotspots`).
+    breakdowns : dict of DataFrame
+        Shares by destination, sector, category, region.
+    key_figures : dict
+        Concentration at every configured level, hubs and placement (``summary.json``).
+    """
+
+    config: RunConfig
+    inputs: Inputs
+    scope: Scope
+    footprint: xr.Dataset
+    driven: xr.DataArray
+    allocation: Any
+    total: xr.DataArray
+    destinations: xr.DataArray
+    cube: xr.DataArray | None
+    hotspots: Any
+    breakdowns: dict[str, pd.DataFrame]
+    destination_concentration: pd.DataFrame
+    key_figures: dict[str, Any]
+    study: str = "grid"
+
+    @property
+    def input_files(self) -> tuple[Path, ...]:
+        return self.inputs.files
+
+    @property
+    def out(self) -> Path | None:
+        """The output folder (set by :func:`run`)."""
+        return self.config.output.dir
+
+    @property
+    def figure_formats(self) -> tuple[str, ...]:
+        return tuple(self.config.output.maps)
+
+    def __repr__(self) -> str:
+        k = self.key_figures
+        share, area = k["share_in_top_area"], k["area_for_share"]
+        return (
+            f"<gridfoot grid study: {k['total']:,.6g} {k['units']} {k['stressor']} mapped; "
+            f"top {_keys(share)} of land hold {_values(share)}; "
+            f"{_keys(area)} of the total need {_values(area)} of land>"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in _key_rows(self.key_figures)
+        )
+        return f"<table>{rows}</table>"
+
+    # -- the writer's protocol (gridfoot.workflows.writer) --------------------------------
+
+    def summary_options(self) -> dict[str, Any]:
+        from gridfoot.config import to_plain
+
+        return to_plain(self.config)
+
+    def summary_results(self) -> dict[str, Any]:
+        return self.key_figures
+
+    def products(self) -> list[Any]:
+        return _products(self)
+
+    def report(self) -> Report:
+        return _report(self)
+
+
+def _keys(mapping: dict[str, float]) -> str:
+    return "/".join(f"{float(k):.0%}" for k in mapping)
+
+
+def _values(mapping: dict[str, float]) -> str:
+    return "/".join(f"{v:.1%}" for v in mapping.values())
 
 
 @contextlib.contextmanager
@@ -495,31 +541,12 @@ def _scheduler(config: RunConfig) -> Iterator[None]:
             yield
 
 
-def _cube_progress(progress: bool | None, config: RunConfig) -> contextlib.AbstractContextManager:
-    """dask's progress bar while the cube streams (local schedulers, on a terminal by default)."""
-    import sys
-
-    wanted = progress if progress is not None else sys.stderr.isatty()
-    if not wanted or "://" in config.dask.scheduler:
-        return contextlib.nullcontext()
-    from dask.diagnostics import ProgressBar
-
-    return ProgressBar(out=sys.stderr)
-
-
-def _checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _fraction_key(value: float) -> str:
     return f"{value:g}"
 
 
-def _concentration_summary(layer: xr.DataArray, hot: Any) -> dict[str, Any]:
+def _concentration_levels(layer: xr.DataArray, hot: Any) -> dict[str, Any]:
+    """Concentration of the mapped total at every configured level (the key figures)."""
     from gridfoot.hotspots import concentration
 
     stats = concentration(layer, share=list(hot.shares), top_area=list(hot.top_area)).compute()
@@ -540,19 +567,6 @@ def _concentration_summary(layer: xr.DataArray, hot: Any) -> dict[str, Any]:
     }
 
 
-def _hub_table(layer: xr.DataArray, inputs: Inputs, config: RunConfig) -> pd.DataFrame:
-    from gridfoot.hotspots import hubs
-
-    hot, b = config.hotspots, config.boundaries
-    table = hubs(
-        layer, hot.hotspot_share, inputs.boundaries, b.name_field or _REGION, hot.connectivity
-    )
-    if inputs.cities is not None and len(table):
-        named = hubs(layer, hot.hotspot_share, inputs.cities, b.city_name_field, hot.connectivity)
-        table["cities"] = named.set_index("rank")["regions"].reindex(table["rank"]).to_numpy()
-    return table
-
-
 def _breakdowns(driven: xr.DataArray) -> dict[str, pd.DataFrame]:
     from gridfoot.hotspots import breakdown
 
@@ -563,66 +577,6 @@ def _breakdowns(driven: xr.DataArray) -> dict[str, pd.DataFrame]:
         "region": breakdown(driven, by="region"),
         "category_by_destination": breakdown(driven, by="category", within="destination"),
     }
-
-
-def _write_layers(
-    staging: Path,
-    config: RunConfig,
-    total: xr.DataArray,
-    destinations: xr.DataArray,
-    names: dict[str, str] | None = None,
-) -> list[Path]:
-    """The GeoTIFFs of ``[output] geotiff``; ``names`` (code -> name) label destinations.
-
-    Quantities carry their units as band units; class rasters (hotspot mask, Gi* classes)
-    their CF flags and a colour table: the Gi* classes -3..3 are written as codes 1..7
-    (``uint8``, so GIS can colour them), ``flag_values_of_layer`` giving the classes.
-    """
-    from gridfoot.hotspots import gistar, hotspot_mask, hub_labels
-    from gridfoot.io import write_geotiff
-
-    folder = staging / "geotiff"
-    wanted = set(config.output.geotiff)
-    hot = config.hotspots
-    written = []
-    if "total" in wanted:
-        written.append(write_geotiff(total, folder / "total.tif"))
-    if "destinations" in wanted:
-        for code in destinations.destination.values:
-            layer = destinations.sel(destination=[code])
-            path = folder / f"destination_{code}.tif"
-            written.append(write_geotiff(layer, path, "destination", names=names))
-    if "destinations_stack" in wanted:
-        path = folder / "destinations.tif"
-        written.append(write_geotiff(destinations, path, "destination", names=names))
-    if "hotspot_mask" in wanted:
-        written.append(
-            write_geotiff(
-                hotspot_mask(total, hot.hotspot_share),
-                folder / "hotspot_mask.tif",
-                nodata=255,
-                dtype="uint8",
-                mask_sea=False,
-            )
-        )
-    if "hubs" in wanted:
-        written.append(
-            write_geotiff(
-                hub_labels(total, hot.hotspot_share, hot.connectivity),
-                folder / "hubs.tif",
-                nodata=-1,
-                dtype="int32",
-                mask_sea=False,
-            )
-        )
-    if "gistar" in wanted and hot.gistar:
-        significance = gistar(total, neighbours=hot.neighbours, distance=hot.distance).significance
-        written.append(
-            write_geotiff(
-                significance, folder / "gistar.tif", nodata=0, dtype="uint8", mask_sea=False
-            )
-        )
-    return written
 
 
 def _spread_over_land(allocation: Any) -> bool:
@@ -645,35 +599,229 @@ def _fallback_regions(allocation: Any, share: float = 0.5) -> list[str]:
     return [str(r) for r in sums.index[mostly.to_numpy()]]
 
 
-def _figures(
-    staging: Path,
+def _hotspot_options(config: RunConfig) -> Any:
+    from gridfoot.workflows.hotspots import HotspotOptions
+
+    hot = config.hotspots
+    return HotspotOptions(
+        share=hot.hotspot_share,
+        top_area=hot.top_area[0],
+        connectivity=hot.connectivity,
+        neighbours=hot.neighbours,
+        distance=hot.distance,
+        gistar=hot.gistar and "gistar" in config.output.geotiff,
+    )
+
+
+def compute(
+    config: RunConfig, inputs: Inputs, chosen: Scope, progress: Any = None, mapped: Any = None
+) -> GridStudy:
+    """Footprint, allocation, maps, the (lazy) cube, hotspots and breakdowns of a study.
+
+    Nothing is written: :func:`run` writes the result (:func:`gridfoot.workflows.writer.
+    write_study`). ``progress`` is a :class:`~gridfoot.workflows.progress.Progress` with the
+    stages "footprint", "allocation", "maps of the grid" and "hotspots"; ``mapped`` the
+    sources in scope, when already selected.
+    """
+    from gridfoot.spatial import allocate
+    from gridfoot.workflows.hotspots import concentration_table, hotspots
+
+    def stage(name: str) -> Any:
+        return progress.stage(name) if progress is not None else contextlib.nullcontext()
+
+    mapped_sources = mapped or _sources_in_scope(inputs.sources, chosen)
+    with stage("footprint"):
+        fp = compute_footprint(inputs.mrio, stressor=inputs.stressor)
+        driven = fp["driven"].sel(
+            stressor=inputs.stressor,
+            region=list(chosen.regions),
+            sector=list(chosen.sectors),
+            destination=list(chosen.destinations),
+        )
+    with stage("allocation"):
+        allocation = allocate(
+            mapped_sources,
+            inputs.grid,
+            fp.sel(region=list(chosen.regions), sector=list(chosen.sectors)),
+            mode=config.downscale.mode,
+            stressor=inputs.stressor,
+            regions=inputs.boundaries,
+            region_attribute=_REGION,
+            proxy=inputs.proxy,
+            invalid="raise",
+            unplaced=config.downscale.unplaced,
+        )
+    with stage("maps of the grid"):
+        name = "export_linked" if config.downscale.destinations == "foreign" else "mapped"
+        total = allocation.map(driven.sum(["destination", "category"]), name=name)
+        by_destination = allocation.map(driven.sum("category"), name=name)
+        total.attrs["stressor"] = by_destination.attrs["stressor"] = inputs.stressor
+        cube = None
+        if config.output.cube:
+            cube = allocation.cube(driven, chunk_bytes=int(config.dask.chunk_mb * 2**20))
+    with stage("hotspots"):
+        b = config.boundaries
+        zones = {"regions": (inputs.boundaries, b.name_field or _REGION)}
+        if inputs.cities is not None:
+            zones["cities"] = (inputs.cities, b.city_name_field)
+        options = _hotspot_options(config)
+        found = hotspots(total, options, zones=zones, source="the mapped total")
+        per_destination = concentration_table(by_destination, options)
+        tables = _breakdowns(driven)
+        key = _key_figures(config, inputs, chosen, allocation, driven, total, found, tables)
+    return GridStudy(
+        config=config,
+        inputs=inputs,
+        scope=chosen,
+        footprint=fp,
+        driven=driven,
+        allocation=allocation,
+        total=total,
+        destinations=by_destination,
+        cube=cube,
+        hotspots=found,
+        breakdowns=tables,
+        destination_concentration=per_destination,
+        key_figures=key,
+    )
+
+
+def _key_figures(
     config: RunConfig,
     inputs: Inputs,
     chosen: Scope,
+    allocation: Any,
+    driven: xr.DataArray,
     total: xr.DataArray,
-    destinations: xr.DataArray,
-    hub_table: pd.DataFrame,
+    found: Any,
     tables: dict[str, pd.DataFrame],
-    allocation: Any = None,
-) -> dict[str, bytes]:
-    """Save every figure in the configured formats; return small PNGs for the report.
+) -> dict[str, Any]:
+    """The ``results`` of summary.json: what was mapped, how concentrated, where it went."""
+    hub_table = found.hubs
+    hub_columns = [c for c in _HUB_COLUMNS if c in hub_table.columns]
+    return {
+        "stressor": inputs.stressor,
+        "units": inputs.mrio.units[inputs.stressor],
+        "countries": list(chosen.countries),
+        "regions": list(chosen.regions),
+        "destinations": list(chosen.destinations),
+        "destination_rule": _destination_rule(config),
+        "mode": config.downscale.mode,
+        **_concentration_levels(total, config.hotspots),
+        "hotspot_share": config.hotspots.hotspot_share,
+        "hub_count": len(hub_table),
+        "hubs": hub_table[hub_columns].head(20).to_dict(orient="records"),
+        "by_destination": dict(
+            zip(
+                tables["destination"]["destination"],
+                tables["destination"]["share"].astype(float),
+                strict=True,
+            )
+        ),
+        "by_sector": dict(
+            zip(tables["sector"]["sector"], tables["sector"]["share"].astype(float), strict=True)
+        ),
+        "placement": placement_summary(inputs.sources, chosen, allocation, driven),
+    }
+
+
+def _cube_attrs(study: GridStudy) -> dict[str, str]:
+    units = study.cube.attrs.get("units", "") if study.cube is not None else ""
+    chosen, stressor = study.scope, study.inputs.stressor
+    return {
+        "title": f"{stressor} emissions by destination of final demand and producing sector, "
+        "on an equal-area grid",
+        "summary": f"Emissions of {stressor} ({units} per cell per year) of the mapped "
+        f"producers (regions {', '.join(chosen.regions)}), driven by each destination's "
+        f"final demand ({_destination_rule(study.config)} destinations: "
+        f"{', '.join(chosen.destinations)})",
+        "stressor": stressor,
+        "units": units,
+        "mrio": str(study.config.mrio.path),
+        "allocation_mode": study.config.downscale.mode,
+    }
+
+
+def _products(study: GridStudy) -> list[Any]:
+    """Every file of the grid study, in the order written (figures last)."""
+    from gridfoot.io import write_footprint, write_zarr
+    from gridfoot.workflows.products import File, Raster, Table
+
+    config = study.config
+    wanted = set(config.output.geotiff)
+    products: list[Any] = [
+        File("footprint.nc", lambda path: write_footprint(study.footprint, path.parent)),
+        File("allocation.nc", study.allocation.save),
+        Table("allocation_report.csv", study.allocation.report.reset_index()),
+        Table("unplaced.csv", study.allocation.unplaced),
+    ]
+    if "total" in wanted:
+        products.append(Raster("geotiff/total.tif", study.total))
+    names = _names(study)
+    destination_names = {str(c): names.region(str(c)) for c in study.scope.destinations}
+    if "destinations" in wanted:
+        for code in study.destinations.destination.values:
+            layer = study.destinations.sel(destination=[code])
+            products.append(
+                Raster(
+                    f"geotiff/destination_{code}.tif", layer, "destination", names=destination_names
+                )
+            )
+    if "destinations_stack" in wanted:
+        products.append(
+            Raster(
+                "geotiff/destinations.tif",
+                study.destinations,
+                "destination",
+                names=destination_names,
+            )
+        )
+    classes = {
+        "hotspot_mask.tif": "hotspot_mask",
+        "hubs.tif": "hubs",
+        "gistar_classes.tif": "gistar",
+    }
+    products += [r for r in study.hotspots.rasters() if classes[Path(r.path).name] in wanted]
+    if study.cube is not None:
+        cube = study.cube.rename("emissions")
+        products.append(
+            File("cube.zarr", lambda path: write_zarr(cube, path, attrs=_cube_attrs(study)))
+        )
+    per_destination = study.destination_concentration
+    total_row = study.hotspots.concentration.assign(destination="(all mapped destinations)")
+    concentration = pd.concat([total_row, per_destination], ignore_index=True)
+    concentration = concentration[
+        ["destination", *[c for c in concentration if c != "destination"]]
+    ]
+    products += [
+        Table("hubs.csv", study.hotspots.hubs),
+        Table("concentration.csv", concentration),
+        *([Table("zonal.csv", study.hotspots.zonal)] if study.hotspots.zonal is not None else []),
+        *(Table(f"breakdown_{k}.csv", t) for k, t in study.breakdowns.items()),
+        File("run.toml", lambda path: write_run_config(config, path, base_dir=config.output.dir)),
+    ]
+    return products + _figures(study, names)
+
+
+def _names(study: GridStudy) -> Any:
+    from gridfoot.plot.names import read_names
+
+    return read_names(study.config.mrio.path)
+
+
+def _figures(study: GridStudy, names: Any) -> list[Any]:
+    """The study's figures, each drawn once and saved in every configured format.
 
     Labels use the names beside the MRIO tables (``regions.csv``, ``sectors.csv``) and of
-    final-demand categories, falling back to codes; each figure is drawn once and saved in
-    every format from the same drawing; previews are scaled down from the saved PNG.
+    final-demand categories, falling back to codes.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     from gridfoot.plot.charts import concentration_figure, share_bars
     from gridfoot.plot.maps import map_grid, small_multiples
-    from gridfoot.plot.names import fallback_names, read_names
-    from gridfoot.plot.style import save_figure
+    from gridfoot.plot.names import fallback_names
+    from gridfoot.workflows.products import Figure
 
-    hot, out = config.hotspots, config.output
-    names = read_names(config.mrio.path)
+    config, inputs, chosen = study.config, study.inputs, study.scope
+    hot, out, tables = config.hotspots, config.output, study.breakdowns
     stressor = inputs.stressor
     foreign = config.downscale.destinations == "foreign"
     where = ", ".join(names.region(c) for c in chosen.countries)
@@ -688,8 +836,8 @@ def _figures(
     layers = [inputs.boundaries] + ([inputs.cities] if inputs.cities is not None else [])
     replacements = fallback_names(inputs.boundaries, config.boundaries.name_field, _REGION, names)
     fallback = None  # None: nothing was spread over land; else the regions mostly spread
-    if allocation is not None and _spread_over_land(allocation):
-        spread = _fallback_regions(allocation)
+    if _spread_over_land(study.allocation):
+        spread = _fallback_regions(study.allocation)
         fallback = inputs.boundaries[inputs.boundaries[_REGION].isin(spread)]
     by_destination = tables["destination"]
     top = by_destination["destination"].head(out.top_destinations).tolist()
@@ -698,72 +846,178 @@ def _figures(
     sector_names = {code: names.sector(code) for code in tables["sector"]["sector"]}
     category_names = {code: names.category(code) for code in tables["category"]["category"]}
     share_label = f"share of {short} (%)"
-    figures = {
-        "total_map": lambda: map_grid(
-            total, layers, hub_table, title=title, fallback=fallback, names=replacements
+    hub_table = study.hotspots.hubs
+    return [
+        Figure(
+            "figures/total_map",
+            lambda: map_grid(
+                study.total, layers, hub_table, title=title, fallback=fallback, names=replacements
+            ),
+            f"{lead} on the grid, with the hubs holding {hot.hotspot_share:.0%} of it",
         ),
-        "concentration": lambda: concentration_figure(
-            total,
-            hot.top_area[:1],
-            (hot.hotspot_share,),
-            title=f"Concentration of {short} on land, {where}",
+        Figure(
+            "figures/concentration",
+            lambda: concentration_figure(
+                study.total,
+                hot.top_area[:1],
+                (hot.hotspot_share,),
+                title=f"Concentration of {short} on land, {where}",
+            ),
+            f"Concentration of {short} on land",
         ),
-        "destinations": lambda: share_bars(
-            by_destination,
-            title=f"{lead} by destination",
-            names=region_names,
-            reference=out.published or None,
-            xlabel=share_label,
+        Figure(
+            "figures/destinations",
+            lambda: share_bars(
+                by_destination,
+                title=f"{lead} by destination",
+                names=region_names,
+                reference=out.published or None,
+                xlabel=share_label,
+            ),
+            f"{lead} by destination of final demand",
         ),
-        "sectors": lambda: share_bars(
-            tables["sector"],
-            title=f"{lead} by producing sector",
-            names=sector_names,
-            xlabel=share_label,
+        Figure(
+            "figures/sectors",
+            lambda: share_bars(
+                tables["sector"],
+                title=f"{lead} by producing sector",
+                names=sector_names,
+                xlabel=share_label,
+            ),
+            f"{lead} by producing sector",
         ),
-        "categories": lambda: share_bars(
-            tables["category"],
-            title=f"{lead} by final-demand category",
-            names=category_names,
-            xlabel=share_label,
+        Figure(
+            "figures/categories",
+            lambda: share_bars(
+                tables["category"],
+                title=f"{lead} by final-demand category",
+                names=category_names,
+                xlabel=share_label,
+            ),
+            f"{lead} by final-demand category",
         ),
-        "destination_maps": lambda: small_multiples(
-            destinations.sel(destination=top),
-            boundaries=inputs.boundaries,
-            titles=[names.region(code) for code in top],
-            shares=top_shares,
-            fallback=fallback,
-            names=replacements,
+        Figure(
+            "figures/destination_maps",
+            lambda: small_multiples(
+                study.destinations.sel(destination=top),
+                boundaries=inputs.boundaries,
+                titles=[names.region(code) for code in top],
+                shares=top_shares,
+                fallback=fallback,
+                names=replacements,
+            ),
+            f"{lead} driven by the {len(top)} largest destinations",
         ),
-    }
-    previews = {}
-    for name, draw in figures.items():
-        fig = draw()
-        try:
-            paths = save_figure(fig, staging / "maps" / name, out.maps)
-            previews[name] = _preview(fig, paths)
-        finally:
-            plt.close(fig)
-    return previews
+    ]
 
 
-def _preview(fig: Any, paths: list[Path], dpi: int = 110) -> bytes:
-    """A small PNG for the report: the saved PNG scaled down, or drawn when none was saved."""
-    import io
+def _key_rows(key: dict[str, Any]) -> list[tuple[str, str]]:
+    """The key figures as (label, value) rows: the report's and the notebook's table."""
+    units = key["units"]
+    rows = [
+        ("mapped total", f"{key['total']:,.0f} {units} {key['stressor']}"),
+        ("land", f"{key['land_area_km2']:,.0f} km²"),
+    ]
+    rows += [
+        (f"held by the top {float(k):.0%} of land", f"{v:.1%}")
+        for k, v in key["share_in_top_area"].items()
+    ]
+    rows += [
+        (f"land holding {float(k):.0%} of the total", f"{v:.2%}")
+        for k, v in key["area_for_share"].items()
+    ]
+    rows += [
+        ("Gini index", f"{key['gini']:.3f}"),
+        (f"hubs holding {key['hotspot_share']:.0%}", str(key["hub_count"])),
+    ]
+    placement = key["placement"]
+    mapped = placement.get("mapped", {})
+    for label, name in (
+        ("on points", "on_points"),
+        ("spread over land (no points)", "fallback"),
+        ("unplaced", "unplaced"),
+    ):
+        both = f"{placement[name]:,.0f} {units}"
+        if mapped:
+            both = f"{mapped[name]:,.0f} {units} of the mapped total; {both} of all emissions"
+        rows.append((label, both))
+    rows.append(("points left out", _points_left_out(placement)))
+    return rows
 
-    from PIL import Image
 
-    buffer = io.BytesIO()
-    png = next((p for p in paths if p.suffix == ".png"), None)
-    if png is None:
-        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-        return buffer.getvalue()
-    with Image.open(png) as image:
-        saved = float(image.info.get("dpi", (300, 300))[0])
-        factor = max(1, round(saved / dpi))  # 300 dpi -> 100 dpi: a box filter, fast
-        small = image.convert("RGBA").reduce(factor)
-        small.save(buffer, format="PNG", dpi=(saved / factor,) * 2)
-    return buffer.getvalue()
+def _placement_frame(placement: dict[str, Any], units: str) -> pd.DataFrame:
+    """Every tonne of the mapped producers, whole and mapped, in one small table."""
+    columns = {"all emissions (every destination)": placement}
+    if "mapped" in placement:
+        columns["mapped total (the map's destinations)"] = placement["mapped"]
+    return pd.DataFrame(
+        {
+            name: [values[k] for k in ("input", "on_points", "fallback", "unplaced")]
+            for name, values in columns.items()
+        },
+        index=pd.Index(
+            [
+                f"input ({units})",
+                "placed on points",
+                "spread over land or proxy (producers without points)",
+                "unplaced",
+            ],
+            name="tonnes",
+        ),
+    )
+
+
+def _report(study: GridStudy) -> Report:
+    from gridfoot.workflows.products import Section
+
+    key, config = study.key_figures, study.config
+    names = _names(study)
+    where = ", ".join(names.region(c) for c in key["countries"])
+    hub_columns = [c for c in _HUB_COLUMNS if c in study.hotspots.hubs.columns]
+    placement = key["placement"]
+    unplaced = study.allocation.unplaced
+    figures = tuple(p.path for p in _figures(study, names))
+    folder = config.output.dir
+    return Report(
+        title=f"{key['stressor']} emissions of {where} on an equal-area grid",
+        lead=(
+            f"{key['stressor']} of producers in {where} driven by final "
+            f"demand of {len(key['destinations'])} destination(s) ({key['destination_rule']}), "
+            f"allocated in {key['mode']} mode.",
+        ),
+        key_figures=tuple(_key_rows(key)),
+        repeat=f"gridfoot run {folder}/run.toml --out ANOTHER_FOLDER",
+        sections=(
+            Section("Figures", figures=figures),
+            Section("Hubs", tables=(("hubs.csv", study.hotspots.hubs[hub_columns]),)),
+            Section(
+                "Breakdowns",
+                tables=tuple(
+                    (f"By {what}", study.breakdowns[name])
+                    for name, what in (
+                        ("destination", "destination"),
+                        ("sector", "producing sector"),
+                        ("category", "final-demand category"),
+                    )
+                ),
+            ),
+            Section(
+                "Unplaced emissions",
+                text=(
+                    "Where every tonne of the mapped producers went, for their whole emissions "
+                    "(every destination) and for the mapped total. Per producer in "
+                    "allocation_report.csv (input = on_points + fallback + unplaced).",
+                    f"Points left out: {_points_left_out(placement)}. {len(unplaced)} point(s) "
+                    "are listed in unplaced.csv with the reason and where their tonnes went.",
+                ),
+                tables=(
+                    ("Placement", _placement_frame(placement, key["units"])),
+                    *((("unplaced.csv", unplaced),) if len(unplaced) else ()),
+                ),
+                rows=20,
+            ),
+        ),
+    )
 
 
 def run(
@@ -771,7 +1025,7 @@ def run(
     out: str | Path | None = None,
     progress: bool | None = None,
     config_file: str | Path | None = None,
-) -> RunResult:
+) -> GridStudy:
     """Run everything a configuration asks for and write the results to ``out``.
 
     Parameters
@@ -784,151 +1038,42 @@ def run(
         :func:`gridfoot.io.output.output_folder`), and may not hold an input; it is written
         only when the run succeeds, all at once.
     progress : bool, optional
-        Show progress bars (default: when the output is a terminal).
+        Show a progress bar (default: on a terminal; log lines otherwise; False: nothing).
     config_file : path, optional
         The configuration file the run was read from: protected like the other inputs.
+
+    Returns
+    -------
+    GridStudy
+        Everything computed; ``summary.json`` and ``report.html`` in ``out`` describe it.
     """
-    from gridfoot.io import atomic_file, write_csv, write_footprint, write_zarr
     from gridfoot.io.output import check_output_folder, output_folder
-    from gridfoot.spatial import allocate
+    from gridfoot.workflows.progress import Progress
+    from gridfoot.workflows.writer import write_study
 
     target = Path(out) if out is not None else (config.output.dir or Path("gridfoot_output"))
     target = target.resolve()
     config = dataclasses.replace(config, output=dataclasses.replace(config.output, dir=target))
     protected = [*([config_file] if config_file else []), *input_paths(config)]
     check_output_folder(target, protected)  # refused before anything is shown or computed
-    steps = _Steps(
-        [
-            "inputs",
-            "footprint",
-            "allocation",
-            "maps of the grid",
-            "cube",
-            "hotspots",
-            "figures",
-            "report",
-        ],
-        progress,
-    )
+    stages = ["inputs", "footprint", "allocation", "maps of the grid", "hotspots"]
+    steps = Progress("gridfoot run", [*stages, "files", "figures", "report"], progress)
     try:
         with (
             output_folder(target, command="run", inputs=protected) as staging,
             _scheduler(config),
         ):
-            with steps("inputs"):
+            with steps.stage("inputs"):
                 inputs = load_inputs(config)
                 chosen = scope(config, inputs.mrio, inputs.boundaries)
-                memory_estimate(config, inputs, chosen).check(config.dask.memory_budget_bytes)
-            with steps("footprint"):
-                fp = compute_footprint(inputs.mrio, stressor=inputs.stressor)
-                driven = fp["driven"].sel(
-                    stressor=inputs.stressor,
-                    region=list(chosen.regions),
-                    sector=list(chosen.sectors),
-                    destination=list(chosen.destinations),
-                )
-                write_footprint(fp, staging)
-            with steps("allocation"):
-                allocation = allocate(
-                    _sources_in_scope(inputs.sources, chosen),
-                    inputs.grid,
-                    fp.sel(region=list(chosen.regions), sector=list(chosen.sectors)),
-                    mode=config.downscale.mode,
-                    stressor=inputs.stressor,
-                    regions=inputs.boundaries,
-                    region_attribute=_REGION,
-                    proxy=inputs.proxy,
-                    invalid="raise",
-                    unplaced=config.downscale.unplaced,
-                )
-                allocation.save(staging / "allocation.nc")
-                write_csv(allocation.report.reset_index(), staging / "allocation_report.csv")
-                write_csv(allocation.unplaced, staging / "unplaced.csv")
-            with steps("maps of the grid"):
-                name = "export_linked" if config.downscale.destinations == "foreign" else "mapped"
-                total = allocation.map(driven.sum(["destination", "category"]), name=name)
-                by_destination = allocation.map(driven.sum("category"), name=name)
-                total.attrs["stressor"] = by_destination.attrs["stressor"] = inputs.stressor
-                layers = _write_layers(staging, config, total, by_destination)
-            with steps("cube"):
-                if config.output.cube:
-                    cube = allocation.cube(driven, chunk_bytes=int(config.dask.chunk_mb * 2**20))
-                    units = cube.attrs.get("units", "")
-                    about = {
-                        "title": f"{inputs.stressor} emissions by destination of final demand "
-                        "and producing sector, on an equal-area grid",
-                        "summary": f"Emissions of {inputs.stressor} ({units} per cell per year) "
-                        "of the mapped producers (regions "
-                        f"{', '.join(chosen.regions)}), driven by each destination's "
-                        f"final demand ({_destination_rule(config)} destinations: "
-                        f"{', '.join(chosen.destinations)})",
-                        "stressor": inputs.stressor,
-                        "units": units,
-                        "mrio": str(config.mrio.path),
-                        "allocation_mode": config.downscale.mode,
-                    }
-                    with _cube_progress(progress, config):
-                        write_zarr(cube.rename("emissions"), staging / "cube.zarr", attrs=about)
-            with steps("hotspots"):
-                summary = _concentration_summary(total, config.hotspots)
-                hub_table = _hub_table(total, inputs, config)
-                write_csv(hub_table, staging / "hubs.csv")
-                tables = _breakdowns(driven)
-                for key, table in tables.items():
-                    write_csv(table, staging / f"breakdown_{key}.csv")
-                per_destination = _destination_statistics(by_destination, config)
-                write_csv(per_destination, staging / "destination_concentration.csv")
-            with steps("figures"):
-                previews = _figures(
-                    staging,
-                    config,
-                    inputs,
-                    chosen,
-                    total,
-                    by_destination,
-                    hub_table,
-                    tables,
-                    allocation,
-                )
-            with steps("report"):
-                summary = _assemble_summary(
-                    summary,
-                    config,
-                    inputs,
-                    chosen,
-                    allocation,
-                    hub_table,
-                    tables,
-                    steps.timings,
-                    driven,
-                )
-                with atomic_file(staging / "hotspots.json") as temporary:
-                    temporary.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-                write_run_config(config, staging / "run.toml", base_dir=target)
-                _write_report(
-                    staging / "report.html",
-                    config,
-                    inputs,
-                    summary,
-                    hub_table,
-                    tables,
-                    previews,
-                    layers,
-                    staging,
-                )
+                mapped = _sources_in_scope(inputs.sources, chosen)  # once, used twice
+                estimate = memory_estimate(config, inputs, chosen, mapped)
+                estimate.check(config.dask.memory_budget_bytes)
+            study = compute(config, inputs, chosen, steps, mapped)
+            write_study(study, staging, out=target, progress=steps)
     finally:
         steps.close()
-    return RunResult(
-        out=target,
-        config=config,
-        footprint=fp,
-        allocation=allocation,
-        total=total,
-        destinations=by_destination,
-        summary=summary,
-        hubs=hub_table,
-        timings=dict(steps.timings),
-    )
+    return study
 
 
 def _read_proxy(path: Path, grid: Any) -> xr.DataArray:
@@ -982,65 +1127,6 @@ def _require_file(path: Path, what: str) -> None:
         raise InputFileError(f"{path}: is a folder, not a file ({what})")
     if not path.is_file():
         raise MissingFileError(f"{path}: no such file ({what})")
-
-
-def _destination_statistics(layers: xr.DataArray, config: RunConfig) -> pd.DataFrame:
-    from gridfoot.hotspots import concentration
-
-    hot = config.hotspots
-    stats = concentration(layers, share=hot.hotspot_share, top_area=hot.top_area[0]).compute()
-    frame = stats.reset_coords(drop=True).to_dataframe().reset_index()
-    frame["land_area_km2"] = frame.pop("land_area") / 1e6
-    frame = frame.rename(
-        columns={
-            "share_in_top_area": f"share_in_top_{hot.top_area[0]:g}_of_land",
-            "area_for_share": f"land_for_{hot.hotspot_share:g}_of_total",
-        }
-    )
-    return frame.sort_values("total", ascending=False).reset_index(drop=True)
-
-
-def _assemble_summary(
-    summary: dict[str, Any],
-    config: RunConfig,
-    inputs: Inputs,
-    chosen: Scope,
-    allocation: Any,
-    hub_table: pd.DataFrame,
-    tables: dict[str, pd.DataFrame],
-    timings: dict[str, float],
-    mapped: xr.DataArray,
-) -> dict[str, Any]:
-    """The run's key figures (hotspots.json); ``mapped`` is the mapped part of ``driven``
-    (dims region, sector, ...), e.g. its export-linked destinations."""
-    hub_columns = [c for c in _HUB_COLUMNS if c in hub_table.columns]
-    return {
-        "stressor": inputs.stressor,
-        "units": inputs.mrio.units[inputs.stressor],
-        "countries": list(chosen.countries),
-        "regions": list(chosen.regions),
-        "destinations": list(chosen.destinations),
-        "mode": config.downscale.mode,
-        **summary,
-        "hotspot_share": config.hotspots.hotspot_share,
-        "hub_count": len(hub_table),
-        "hubs": [
-            {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-            for row in hub_table[hub_columns].head(20).to_dict(orient="records")
-        ],
-        "by_destination": dict(
-            zip(
-                tables["destination"]["destination"],
-                tables["destination"]["share"].astype(float),
-                strict=True,
-            )
-        ),
-        "by_sector": dict(
-            zip(tables["sector"]["sector"], tables["sector"]["share"].astype(float), strict=True)
-        ),
-        "placement": placement_summary(inputs.sources, chosen, allocation, mapped),
-        "timings_s": {k: round(v, 3) for k, v in timings.items()},
-    }
 
 
 def placement_summary(
@@ -1107,40 +1193,6 @@ def placement_summary(
     return result
 
 
-def _summary_table(summary: dict[str, Any]) -> str:
-    units = summary["units"]
-    rows = [
-        ("mapped total", f"{summary['total']:,.0f} {units} {summary['stressor']}"),
-        ("land", f"{summary['land_area_km2']:,.0f} km²"),
-    ]
-    rows += [
-        (f"held by the top {float(k):.0%} of land", f"{v:.1%}")
-        for k, v in summary["share_in_top_area"].items()
-    ]
-    rows += [
-        (f"land holding {float(k):.0%} of the total", f"{v:.2%}")
-        for k, v in summary["area_for_share"].items()
-    ]
-    rows += [
-        ("Gini index", f"{summary['gini']:.3f}"),
-        (f"hubs holding {summary['hotspot_share']:.0%}", str(summary["hub_count"])),
-    ]
-    placement = summary["placement"]
-    mapped = placement.get("mapped", {})
-    for label, key in (
-        ("on points", "on_points"),
-        ("spread over land (no points)", "fallback"),
-        ("unplaced", "unplaced"),
-    ):
-        both = f"{placement[key]:,.0f} {units}"
-        if mapped:
-            both = f"{mapped[key]:,.0f} {units} of the mapped total; {both} of all emissions"
-        rows.append((label, both))
-    rows.append(("points left out", _points_left_out(placement)))
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    return f"<table class='summary'>{body}</table>"
-
-
 def _points_left_out(placement: dict[str, Any]) -> str:
     units = f" {placement['weight_units']}" if placement.get("weight_units") else ""
     parts = [
@@ -1153,105 +1205,3 @@ def _points_left_out(placement: dict[str, Any]) -> str:
         )
     ]
     return "; ".join(f"{n:,} {what} (weight {w:,.6g}{units})" for what, n, w in parts)
-
-
-def _placement_table(placement: dict[str, Any], units: str) -> str:
-    """Every tonne of the mapped producers, whole and mapped, in one small table."""
-    columns = {"all emissions (every destination)": placement}
-    if "mapped" in placement:
-        columns["mapped total (the map's destinations)"] = placement["mapped"]
-    frame = pd.DataFrame(
-        {
-            name: [values[k] for k in ("input", "on_points", "fallback", "unplaced")]
-            for name, values in columns.items()
-        },
-        index=[
-            f"input ({units})",
-            "placed on points",
-            "spread over land or proxy (producers without points)",
-            "unplaced",
-        ],
-    )
-    return frame.to_html(float_format=lambda v: f"{v:,.0f}", border=0, classes="data")
-
-
-def _write_report(
-    path: Path,
-    config: RunConfig,
-    inputs: Inputs,
-    summary: dict[str, Any],
-    hub_table: pd.DataFrame,
-    tables: dict[str, pd.DataFrame],
-    previews: dict[str, bytes],
-    layers: list[Path],
-    staging: Path,
-) -> None:
-    import base64
-
-    from gridfoot import __version__
-    from gridfoot.io import atomic_file
-
-    def table(frame: pd.DataFrame, rows: int = 12) -> str:
-        return frame.head(rows).to_html(
-            index=False, float_format=lambda v: f"{v:,.4g}", border=0, classes="data"
-        )
-
-    inputs_table = pd.DataFrame(
-        [{"file": str(p), "bytes": p.stat().st_size, "sha256": _checksum(p)} for p in inputs.files]
-    )
-    images = "".join(
-        f"<figure><img src='data:image/png;base64,{base64.b64encode(png).decode()}' "
-        f"alt='{name}'><figcaption>{name.replace('_', ' ')}</figcaption></figure>"
-        for name, png in previews.items()
-    )
-    timings = pd.DataFrame(list(summary["timings_s"].items()), columns=["step", "seconds"])
-    unplaced = pd.read_csv(staging / "unplaced.csv")
-    hub_cols = [c for c in _HUB_COLUMNS if c in hub_table.columns]
-    files = sorted(
-        str(p.relative_to(staging))
-        for p in staging.rglob("*")
-        if p.is_file() and ".zarr" not in str(p.relative_to(staging))
-    )
-    folder = html.escape(str(config.output.dir))
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>gridfoot run report</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }}
-table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }}
-th, td {{ padding: 0.2em 0.8em; text-align: left; border-bottom: 1px solid #ddd; }}
-figure {{ display: inline-block; margin: 0.5em; vertical-align: top; }}
-img {{ max-width: 520px; }} figcaption {{ font-size: 0.85em; color: #555; }}
-code {{ font-size: 0.9em; }}
-</style></head><body>
-<h1>gridfoot run report</h1>
-<p>gridfoot {html.escape(__version__)}, output folder <code>{folder}</code>.
-Repeat with <code>gridfoot run {folder}/run.toml --out ANOTHER_FOLDER</code>.</p>
-<h2>Key figures</h2>
-<p>{html.escape(summary["stressor"])} of producers in {html.escape(", ".join(summary["countries"]))}
-driven by final demand of {len(summary["destinations"])} destination(s)
-({_destination_rule(config)}),
-allocated in {html.escape(summary["mode"])} mode.</p>
-{_summary_table(summary)}
-<h2>Figures</h2>{images}
-<h2>Hubs</h2>{table(hub_table[hub_cols])}
-<h2>Breakdowns</h2>
-<h3>By destination</h3>{table(tables["destination"])}
-<h3>By producing sector</h3>{table(tables["sector"])}
-<h3>By final-demand category</h3>{table(tables["category"])}
-<h2>Unplaced emissions</h2>
-<p>Where every tonne of the mapped producers went, for their whole emissions (every
-destination) and for the mapped total. Per producer in <code>allocation_report.csv</code>
-(<code>input = on_points + fallback + unplaced</code>).</p>
-{_placement_table(summary["placement"], html.escape(summary["units"]))}
-<p>Points left out: {html.escape(_points_left_out(summary["placement"]))}.
-{len(unplaced)} point(s) are listed in <code>unplaced.csv</code> with the reason and where
-their tonnes went.</p>
-{table(unplaced, 20) if len(unplaced) else ""}
-<h2>Inputs</h2>{table(inputs_table, 100)}
-<h2>Timings</h2>{table(timings, 100)}
-<h2>Files</h2><ul>{"".join(f"<li><code>{html.escape(f)}</code></li>" for f in files)}
-{"<li><code>cube.zarr/</code></li>" if config.output.cube else ""}</ul>
-</body></html>
-"""
-    with atomic_file(path) as temporary:
-        temporary.write_text(page, encoding="utf-8")

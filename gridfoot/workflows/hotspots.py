@@ -314,7 +314,7 @@ class HotspotsResult:
     significance: xr.DataArray | None  # Gi* classes as codes 1..7
     zonal: pd.DataFrame | None
     source: str = "the grid"
-    inputs: tuple[Path, ...] = ()
+    input_files: tuple[Path, ...] = ()
     figure_formats: tuple[str, ...] = ("png",)
     study: str = "hotspots"
 
@@ -487,7 +487,7 @@ def hotspots(
         significance=significance,
         zonal=zonal,
         source=source,
-        inputs=tuple(Path(p) for p in inputs),
+        input_files=tuple(Path(p) for p in inputs),
     )
 
 

@@ -35,7 +35,7 @@ class Raster:
     path: str
     layer: xr.DataArray
     band_dim: str | None = None
-    nodata: float | None = None
+    nodata: float = float("nan")
     dtype: str | None = None
     mask_sea: bool = True
     names: Mapping[str, str] | None = None

@@ -10,6 +10,7 @@ nothing is read back from the files just written.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -33,7 +34,7 @@ class Study(Protocol):
     """What the writer needs of a study's result."""
 
     study: str  # "grid", "hotspots" or "urban"
-    inputs: tuple[Path, ...]
+    input_files: tuple[Path, ...]
     figure_formats: tuple[str, ...]
 
     def products(self) -> Sequence[Table | Raster | Figure | File]: ...
@@ -97,7 +98,7 @@ def summary_document(
             "title": result.report().title,
             "options": result.summary_options(),
             "results": result.summary_results(),
-            "inputs": input_records(result.inputs),
+            "inputs": input_records(result.input_files),
             "files": list(files),
             "timings_s": {k: round(v, 3) for k, v in timings.items()},
         }
@@ -152,7 +153,9 @@ def _write_product(product: Any, folder: Path, formats: Sequence[str]) -> tuple[
             plt.close(fig)
     if isinstance(product, File):
         written = product.write(path)
-        return [Path(written) if written is not None else path], None
+        if written is None:
+            return [path], None
+        return [Path(p) for p in (written if isinstance(written, list) else [written])], None
     raise TypeError(f"not a product: {product!r}")
 
 
@@ -164,7 +167,6 @@ def write_study(result: Study, folder: Path, *, out: Path, progress: Any = None)
     :class:`~gridfoot.workflows.progress.Progress` with the stages "files", "figures" and
     "report" (its timings go into ``summary.json``).
     """
-    import contextlib
 
     def stage(name: str) -> Any:
         return progress.stage(name) if progress is not None else contextlib.nullcontext()
@@ -174,7 +176,11 @@ def write_study(result: Study, folder: Path, *, out: Path, progress: Any = None)
     products = list(result.products())
     with stage("files"):
         for product in products:
-            if not isinstance(product, Figure):
+            if isinstance(product, Figure):
+                continue
+            # dask work while writing (a cube streams) shows in the same display
+            tasks = progress.dask(product.path) if progress is not None else None
+            with tasks or contextlib.nullcontext():
                 written += _write_product(product, folder, result.figure_formats)[0]
     with stage("figures"):
         for product in products:

@@ -263,7 +263,7 @@ def sample_run(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_sample_summary_equals_the_allocation_report(sample_run):
-    summary = json.loads((sample_run / "hotspots.json").read_text())
+    summary = json.loads((sample_run / "summary.json").read_text())["results"]
     placement = summary["placement"]
     report = pd.read_csv(sample_run / "allocation_report.csv")
     by_method = report.groupby("method")[["input", "on_points", "fallback", "unplaced"]].sum()
@@ -306,7 +306,7 @@ def test_no_firm_in_scope_places_nothing_on_points(light_study):
     )
     with pytest.warns(UnplacedWarning, match="no point source belongs"):
         result = light_run(light_study, region="province")
-    placement = result.summary["placement"]
+    placement = result.key_figures["placement"]
     assert placement["on_points"] == 0 and placement["mapped"]["on_points"] == 0
     assert placement["fallback"] == pytest.approx(placement["input"], rel=1e-12)
     assert placement["points_out_of_scope"] == 1
@@ -320,7 +320,7 @@ def test_every_firm_set_aside_places_nothing_on_points(light_study):
     with pytest.warns(UnplacedWarning) as caught:
         result = light_run(light_study, invalid="report")
     assert any("30000 point(s) set aside" in str(w.message) for w in caught)
-    placement = result.summary["placement"]
+    placement = result.key_figures["placement"]
     assert placement["on_points"] == 0
     assert placement["points_set_aside"] == 30_000
     assert placement["points_set_aside_weight"] == pytest.approx(table["co2_t"].sum())

@@ -49,9 +49,11 @@ def test_every_output_is_written(demo) -> None:
         "driven.csv",
         "footprint.nc",
         "geotiff",
-        "hotspots.json",
+        "summary.json",
+        "concentration.csv",
+        "zonal.csv",
         "hubs.csv",
-        "maps",
+        "figures",
         "report.html",
         "run.toml",
         "unplaced.csv",
@@ -65,7 +67,7 @@ def test_every_output_is_written(demo) -> None:
     assert {
         "total.tif",
         "hotspot_mask.tif",
-        "gistar.tif",
+        "gistar_classes.tif",
         "destination_USA.tif",
         "destination_RoW.tif",
     } <= tifs
@@ -104,7 +106,7 @@ def test_cube_reopens_lazily_with_its_crs(demo, export_linked_total) -> None:
 
 
 def test_hotspots_json_holds_the_key_figures(demo, export_linked_total) -> None:
-    summary = json.loads((demo / "hotspots.json").read_text())
+    summary = json.loads((demo / "summary.json").read_text())["results"]
     assert summary["total"] == pytest.approx(export_linked_total, rel=1e-9)
     assert set(summary["share_in_top_area"]) == {"0.01", "0.05", "0.1"}
     assert set(summary["area_for_share"]) == {"0.5", "0.75", "0.9"}
@@ -129,9 +131,9 @@ def test_maps_exist_in_every_format_and_are_not_blank(demo) -> None:
         "destination_maps",
     ):
         for suffix in ("png", "pdf", "svg"):
-            path = demo / "maps" / f"{name}.{suffix}"
+            path = demo / "figures" / f"{name}.{suffix}"
             assert path.stat().st_size > 5_000, path
-        with Image.open(demo / "maps" / f"{name}.png") as image:
+        with Image.open(demo / "figures" / f"{name}.png") as image:
             assert image.info["dpi"][0] == pytest.approx(300, abs=1)
             pixels = np.asarray(image.convert("L"))
             assert pixels.shape[0] > 500 and pixels.shape[1] > 500
@@ -147,7 +149,7 @@ def _svg_text(path: Path) -> str:
 
 
 def test_figures_use_names_not_codes(demo) -> None:
-    maps = demo / "maps"
+    maps = demo / "figures"
     sectors = _svg_text(maps / "sectors.svg")
     assert "Electricity and heat" in sectors and "ELE" not in sectors.split()
     assert "share of export-linked CO2 (%)" in sectors
@@ -166,7 +168,7 @@ def test_figures_use_names_not_codes(demo) -> None:
 
 
 def test_pdfs_embed_one_truetype_font_and_keep_words_extractable(demo) -> None:
-    for path in (demo / "maps").glob("*.pdf"):
+    for path in (demo / "figures").glob("*.pdf"):
         data = path.read_bytes()
         # one subset of one TrueType font (Type 42), never Type 3; no ligature glyphs, which
         # would need a second subset and break words like "final" in text extraction
@@ -175,7 +177,7 @@ def test_pdfs_embed_one_truetype_font_and_keep_words_extractable(demo) -> None:
 
 
 def test_destination_panels_carry_letters_and_shares(demo) -> None:
-    text = _svg_text(demo / "maps" / "destination_maps.svg")
+    text = _svg_text(demo / "figures" / "destination_maps.svg")
     shares = pd.read_csv(demo / "breakdown_destination.csv").head(6)
     for index, (code, share) in enumerate(zip(shares["destination"], shares["share"], strict=True)):
         letter = "abcdef"[index]
@@ -203,8 +205,8 @@ def test_run_toml_repeats_the_run_and_names_no_output_folder(demo, rerun) -> Non
     config = tomllib.loads((demo / "run.toml").read_text())
     assert config["downscale"]["destinations"] == "foreign"
     assert "dir" not in config.get("output", {})  # a copied run.toml cannot point anywhere
-    first = json.loads((demo / "hotspots.json").read_text())
-    second = json.loads((rerun / "hotspots.json").read_text())
+    first = json.loads((demo / "summary.json").read_text())["results"]
+    second = json.loads((rerun / "summary.json").read_text())["results"]
     for key in ("total", "share_in_top_area", "area_for_share", "gini", "by_destination"):
         assert first[key] == second[key], key
 
@@ -234,13 +236,13 @@ def test_geotiffs_read_well_in_gis(demo) -> None:
         assert tif.tags()["destination"] == "USA" and tif.tags(1)["destination"] == "USA"
         assert tif.units == ("t",) and tif.tags()["units"] == "t"
         assert tif.scales == (1.0,) and tif.offsets == (0.0,)
-    for name in ("total.tif", "destination_RoW.tif", "hotspot_mask.tif", "gistar.tif"):
+    for name in ("total.tif", "destination_RoW.tif", "hotspot_mask.tif", "gistar_classes.tif"):
         with rasterio.open(folder / name) as tif:
             assert tif.overviews(1) == [2, 4], name  # 206 x 206: 103, 52
             crs = pyproj.CRS.from_wkt(tif.crs.to_wkt(version="WKT2_2019"))
             assert crs.geodetic_crs.name == "WGS 84" and "gridfoot" in crs.name, name
         assert (folder / f"{name}.aux.xml").exists()  # the CRS's area of use, for GDAL/QGIS
-    for name, values in (("gistar.tif", "1 2 3 4 5 6 7"), ("hotspot_mask.tif", "0 1")):
+    for name, values in (("gistar_classes.tif", "1 2 3 4 5 6 7"), ("hotspot_mask.tif", "0 1")):
         with rasterio.open(folder / name) as tif:
             tags = tif.tags()
             assert tags["flag_values"] == values and len(tags["flag_meanings"].split()) == len(
@@ -250,28 +252,18 @@ def test_geotiffs_read_well_in_gis(demo) -> None:
             assert tif.dtypes == ("uint8",) and tif.colormap(1)
             classes = tif.read(1)
             assert set(np.unique(classes)) <= {tif.nodata, *map(int, values.split())}
-    with rasterio.open(folder / "gistar.tif") as tif:
+    with rasterio.open(folder / "gistar_classes.tif") as tif:
         assert tif.tags()["flag_values_of_layer"] == "-3 -2 -1 0 1 2 3"
         assert (tif.read(1) == 7).any()  # hot spots at 99% on the sample's hubs
 
 
 def test_destinations_stack_adds_up_to_the_total(demo, tmp_path) -> None:
-    import dataclasses
+    """What ``[output] geotiff = ["destinations_stack"]`` writes: one band per destination."""
+    from gridfoot.io import open_cube, write_geotiff
 
-    from gridfoot.datasets import sample_data_dir
-    from gridfoot.io import open_cube
-    from gridfoot.pipeline.config import load_run_config
-    from gridfoot.workflows.grid import _write_layers
-
-    config = load_run_config(sample_data_dir() / "gridfoot.toml")
-    output = dataclasses.replace(config.output, geotiff=("destinations_stack",))
-    config = dataclasses.replace(config, output=output)
     destinations = open_cube(demo / "cube.zarr").sum("sector", keep_attrs=True).compute()
-    total = destinations.sum("destination", keep_attrs=True)
-    (tmp_path / "geotiff").mkdir()
     names = {"USA": "United States"}
-    (path,) = _write_layers(tmp_path, config, total, destinations, names=names)
-    assert path.name == "destinations.tif"
+    path = write_geotiff(destinations, tmp_path / "destinations.tif", "destination", names=names)
     codes = ["USA", "HKG", "JPN", "DEU", "KOR", "RoW"]
     with rasterio.open(path) as stack:
         assert stack.count == 6
