@@ -395,8 +395,8 @@ def _add_urban(commands: argparse._SubParsersAction) -> None:
             emissions, emissions embodied in exports and imports (split domestic / foreign),
             the four footprint boundaries, the four indicators and the sector views.
 
-            Writes DIR/comparison.csv, accounts.csv, sectors.csv, composition.csv, one NetCDF
-            per city in DIR/cities/, figures in DIR/figures/ and DIR/report.md. The config
+            Writes DIR/summary.json, report.html, comparison.csv, accounts.csv, sectors.csv,
+            composition.csv, one NetCDF per city in DIR/cities/ and figures in DIR/figures/. The config
             format is documented in gridfoot.workflows.urban; sample_data/cities/cities.toml is an
             example."""
         ),
@@ -423,7 +423,7 @@ def _run_urban(args: argparse.Namespace) -> int:
             f"{b['production_based']:,.0f}, consumption-based {b['consumption_based']:,.0f} "
             f"{city.unit}"
         )
-    print(f"wrote {len(run.files)} files to {args.out} (see {args.out / 'report.md'})")
+    print(f"wrote {len(run.files)} files to {args.out} (see {args.out / 'report.html'})")
     return 0
 
 

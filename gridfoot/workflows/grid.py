@@ -465,6 +465,7 @@ class GridStudy:
     breakdowns: dict[str, pd.DataFrame]
     destination_concentration: pd.DataFrame
     key_figures: dict[str, Any]
+    files: tuple[str, ...] = ()  # what run wrote, relative to out
     study: str = "grid"
 
     @property
@@ -1070,10 +1071,10 @@ def run(
                 estimate = memory_estimate(config, inputs, chosen, mapped)
                 estimate.check(config.dask.memory_budget_bytes)
             study = compute(config, inputs, chosen, steps, mapped)
-            write_study(study, staging, out=target, progress=steps)
+            summary = write_study(study, staging, out=target, progress=steps)
     finally:
         steps.close()
-    return study
+    return dataclasses.replace(study, files=tuple(summary["files"]))
 
 
 def _read_proxy(path: Path, grid: Any) -> xr.DataArray:

@@ -49,17 +49,18 @@ a city of host regions takes none of a table's options).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
 from gridfoot.config import check_encoding, check_literals, check_number, load_config
 from gridfoot.errors import ConfigError, GridfootWarning, format_labels
-from gridfoot.io import atomic_file, write_csv, write_netcdf
 from gridfoot.mrio.readers import read_mrio
 from gridfoot.mrio.system import MRIO
 from gridfoot.plot.style import FigureFormat
@@ -67,8 +68,16 @@ from gridfoot.urban.economy import read_origin_shares
 from gridfoot.urban.footprints import CityFootprint, city_footprint, city_footprint_from_mrio
 from gridfoot.urban.indicators import IndicatorOptions, compare_cities, tidy_accounts
 from gridfoot.urban.tables import read_city_table
+from gridfoot.workflows.products import Figure, File, Report, Section, Table
 
-__all__ = ["CityConfig", "HostConfig", "UrbanConfig", "UrbanRun", "run_urban"]
+__all__ = [
+    "CityConfig",
+    "HostConfig",
+    "UrbanConfig",
+    "UrbanStudy",
+    "compute_urban",
+    "run_urban",
+]
 
 _EXCEL = (".xlsx", ".xlsm", ".xls")
 
@@ -233,40 +242,55 @@ def _city(config: UrbanConfig, city: CityConfig, host: MRIO | None) -> CityFootp
     )
 
 
-@dataclass(frozen=True)
-class UrbanRun:
-    """What :func:`run_urban` computed and wrote."""
+@dataclass(frozen=True, eq=False)
+class UrbanStudy:
+    """What the urban study computed (:func:`compute_urban`); :func:`run_urban` writes it."""
 
+    config: UrbanConfig
     cities: tuple[CityFootprint, ...]
-    files: tuple[Path, ...]
+    compositions: dict[str, pd.DataFrame]  # city -> the chosen sector's consumed footprint
+    comparison: pd.DataFrame  # one row per city (compare_cities)
+    input_files: tuple[Path, ...] = ()
+    files: tuple[str, ...] = ()  # what run_urban wrote, relative to its folder
+    study: str = "urban"
+
+    @property
+    def figure_formats(self) -> tuple[str, ...]:
+        return tuple(self.config.figure_formats)
+
+    def __repr__(self) -> str:
+        return f"<gridfoot urban study: {len(self.cities)} cities ({', '.join(self.names)})>"
+
+    @property
+    def names(self) -> list[str]:
+        return [city.name for city in self.cities]
+
+    def summary_options(self) -> dict[str, Any]:
+        from gridfoot.config import to_plain
+
+        return to_plain(self.config)
+
+    def summary_results(self) -> dict[str, Any]:
+        units = self.comparison.attrs.get("units", {})
+        return {
+            "stressor": self.cities[0].economy.stressor,
+            "units": dict(units),
+            "cities": self.comparison.reset_index().to_dict(orient="records"),
+        }
+
+    def products(self) -> list[Any]:
+        return _products(self)
+
+    def report(self) -> Report:
+        return _report(self)
 
 
 def _slug(name: str) -> str:
     return re.sub(r"[^\w-]+", "_", name).strip("_") or "city"
 
 
-def run_urban(config: UrbanConfig | str | Path, out: str | Path) -> UrbanRun:
-    """Compute every city of ``config`` and write tables, figures and ``report.md`` to ``out``.
-
-    Written: ``comparison.csv`` (one row per city; units in the headers), ``accounts.csv``
-    (tidy accounts and indicators), ``sectors.csv`` (sector views), ``composition.csv`` (the
-    chosen sector's consumed footprint by upstream sector), one NetCDF per city in
-    ``cities/``, figures in ``figures/`` and ``report.md``. Every file is written atomically.
-
-    Returns
-    -------
-    UrbanRun
-        The cities' footprints and the files written.
-    """
-    from gridfoot.io.output import check_output_folder, output_folder
-
-    config_file = None
-    if not isinstance(config, UrbanConfig):
-        config_file = Path(config)
-        config = load_config(config, UrbanConfig)
-    out = Path(out)
-    inputs = [*urban_inputs(config), *([config_file] if config_file else [])]
-    check_output_folder(out, inputs)  # refused before the work, not after
+def compute_urban(config: UrbanConfig, input_files: tuple[Path, ...] = ()) -> UrbanStudy:
+    """Read the host MRIO and every city of ``config`` and compute their footprints."""
     host = None
     if config.host is not None:
         host = read_mrio(
@@ -277,16 +301,56 @@ def run_urban(config: UrbanConfig | str | Path, out: str | Path) -> UrbanRun:
             encoding=config.host.encoding,
         )
     _warn_missing_denominators(config)
-    cities = [_city(config, city, host) for city in config.city]
+    cities = tuple(_city(config, city, host) for city in config.city)
     compositions = {}
     if config.composition_sector is not None:
         compositions = {city.name: city.composition(config.composition_sector) for city in cities}
-    with output_folder(out, command="urban", inputs=inputs) as staging:
-        written = _write_tables(config, cities, compositions, staging)
-        written += _write_figures(config, cities, staging)
-        written.append(_write_report(config, cities, compositions, staging, written))
-        files = tuple(out / p.relative_to(staging) for p in written)
-    return UrbanRun(cities=tuple(cities), files=files)
+    return UrbanStudy(
+        config=config,
+        cities=cities,
+        compositions=compositions,
+        comparison=compare_cities(list(cities), config.indicators),
+        input_files=tuple(input_files),
+    )
+
+
+def run_urban(
+    config: UrbanConfig | str | Path, out: str | Path, progress: bool | None = False
+) -> UrbanStudy:
+    """Compute every city of ``config`` and write tables, figures and a report to ``out``.
+
+    Written: ``summary.json`` and ``report.html`` (as every study), ``comparison.csv`` (one
+    row per city; units in the headers), ``accounts.csv`` (tidy accounts and indicators),
+    ``sectors.csv`` (sector views), ``composition.csv`` (the chosen sector's consumed
+    footprint by upstream sector), one NetCDF per city in ``cities/`` and figures in
+    ``figures/``. ``out`` must be absent, empty or a folder gridfoot wrote; it is written all
+    at once.
+
+    Returns
+    -------
+    UrbanStudy
+        The cities' footprints; ``files`` lists what was written (relative to ``out``).
+    """
+    from gridfoot.io.output import check_output_folder, output_folder
+    from gridfoot.workflows.progress import Progress
+    from gridfoot.workflows.writer import write_study
+
+    config_file = None
+    if not isinstance(config, UrbanConfig):
+        config_file = Path(config)
+        config = load_config(config, UrbanConfig)
+    out = Path(out)
+    inputs = [*urban_inputs(config), *([config_file] if config_file else [])]
+    check_output_folder(out, inputs)  # refused before the work, not after
+    steps = Progress("gridfoot urban", ["cities", "files", "figures", "report"], progress)
+    try:
+        with output_folder(out, command="urban", inputs=inputs) as staging:
+            with steps.stage("cities"):
+                study = compute_urban(config, tuple(urban_inputs(config)))
+            summary = write_study(study, staging, out=out, progress=steps)
+    finally:
+        steps.close()
+    return dataclasses.replace(study, files=tuple(summary["files"]))
 
 
 def _warn_missing_denominators(config: UrbanConfig) -> None:
@@ -310,19 +374,13 @@ def urban_inputs(config: UrbanConfig) -> list[Path]:
     return [p for p in named if p is not None]
 
 
-def _write_tables(
-    config: UrbanConfig,
-    cities: list[CityFootprint],
-    compositions: dict[str, pd.DataFrame],
-    out: Path,
-) -> list[Path]:
-    comparison = compare_cities(cities, config.indicators)
+def _products(study: UrbanStudy) -> list[Any]:
+    from gridfoot.io import write_netcdf
+
+    config, cities = study.config, list(study.cities)
+    comparison = study.comparison
     units = comparison.attrs["units"]
     header = {c: f"{c} ({units[c]})" if units.get(c) else c for c in comparison.columns}
-    written = [
-        write_csv(comparison.rename(columns=header).reset_index(), out / "comparison.csv"),
-        write_csv(tidy_accounts(cities, config.indicators), out / "accounts.csv"),
-    ]
     sectors = pd.concat(
         [
             city.sector_table()
@@ -334,73 +392,63 @@ def _write_tables(
         ignore_index=True,
     )
     sectors.loc[sectors["quantity"] == "consumed_share", "unit"] = "1"
-    written.append(
-        write_csv(sectors[["city", "sector", "quantity", "value", "unit"]], out / "sectors.csv")
-    )
-    if compositions:
+    products: list[Any] = [
+        Table("comparison.csv", comparison.rename(columns=header).reset_index()),
+        Table("accounts.csv", tidy_accounts(cities, config.indicators)),
+        Table("sectors.csv", sectors[["city", "sector", "quantity", "value", "unit"]]),
+    ]
+    if study.compositions:
         composition = pd.concat(
             [
                 table.reset_index().assign(city=name, unit=cities[0].unit)
-                for name, table in compositions.items()
+                for name, table in study.compositions.items()
             ],
             ignore_index=True,
         )
         first = ["city", "emitting_sector"]
         columns = first + [c for c in composition.columns if c not in first]
-        written.append(write_csv(composition[columns], out / "composition.csv"))
+        products.append(Table("composition.csv", composition[columns]))
     for city in cities:
-        written.append(write_netcdf(city.dataset, out / "cities" / f"{_slug(city.name)}.nc"))
-    return written
+        products.append(File(f"cities/{_slug(city.name)}.nc", partial(write_netcdf, city.dataset)))
+    return products + _figures(study)
 
 
-def _write_figures(config: UrbanConfig, cities: list[CityFootprint], out: Path) -> list[Path]:
-    import matplotlib.pyplot as plt
-
-    from gridfoot.plot.style import save_figure
+def _figures(study: UrbanStudy) -> list[Figure]:
     from gridfoot.plot.urban import plot_boundaries, plot_composition, plot_quadrants
 
-    folder = out / "figures"
-    figures = {"quadrants": plot_quadrants(cities, config.indicators)}
-    if config.composition_sector is not None:
-        figures[f"composition_{_slug(config.composition_sector)}"] = plot_composition(
-            cities, config.composition_sector, top=config.top_sectors, names=config.sector_names
+    config, cities = study.config, list(study.cities)
+    names = config.sector_names
+    figures = [
+        Figure(
+            "figures/quadrants",
+            lambda: plot_quadrants(cities, config.indicators),
+            "Carbon production intensity and consumption level of every city",
+        )
+    ]
+    sector = config.composition_sector
+    if sector is not None:
+        figures.append(
+            Figure(
+                f"figures/composition_{_slug(sector)}",
+                lambda: plot_composition(
+                    cities, sector, top=config.top_sectors, names=config.sector_names
+                ),
+                f"Consumed footprint of {names.get(sector, sector)} by upstream sector",
+            )
         )
     for city in cities:
-        figures[f"boundaries_{_slug(city.name)}"] = plot_boundaries(city)
-    written = []
-    for name, figure in figures.items():
-        written += save_figure(figure, folder / name, config.figure_formats)
-        plt.close(figure)
-    return written
+        figures.append(
+            Figure(
+                f"figures/boundaries_{_slug(city.name)}",
+                partial(plot_boundaries, city),
+                f"{city.name}: the four footprint boundaries",
+            )
+        )
+    return figures
 
 
-def _markdown(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A pipe table (no tabulate dependency)."""
-
-    def cell(value: object) -> str:
-        if isinstance(value, float):
-            return f"{value:,.0f}" if abs(value) >= 10**digits else f"{value:.{digits}g}"
-        return str(value)
-
-    lines = [
-        "| " + " | ".join(map(str, [frame.index.name or "", *frame.columns])) + " |",
-        "|" + "---|" * (len(frame.columns) + 1),
-    ]
-    lines += [
-        "| " + " | ".join([str(index), *(cell(v) for v in row)]) + " |"
-        for index, row in zip(frame.index, frame.itertuples(index=False), strict=True)
-    ]
-    return "\n".join(lines)
-
-
-def _write_report(
-    config: UrbanConfig,
-    cities: list[CityFootprint],
-    compositions: dict[str, pd.DataFrame],
-    out: Path,
-    written: list[Path],
-) -> Path:
-    comparison = compare_cities(cities, config.indicators)
+def _report(study: UrbanStudy) -> Report:
+    config, cities, comparison = study.config, list(study.cities), study.comparison
     units = comparison.attrs["units"]
     unit, stressor = cities[0].unit, cities[0].economy.stressor
     names = config.sector_names
@@ -415,50 +463,67 @@ def _write_report(
             "role",
         ]
     ].rename(columns=lambda c: f"{c} ({units[c]})" if c in units else c)
-    sections = [
-        f"# Urban carbon footprints ({stressor})",
-        f"{len(cities)} cities. Emissions in {unit}; money in "
-        f"{cities[0].economy.monetary_unit or 'the tables units'}.",
-        "## Footprints and indicators",
-        _markdown(key),
-        "Boundaries: production-based = direct + EEI of inputs to local production; "
-        "consumption-based = direct - EEE + EEI for final demand (their difference is the "
-        "balance EEE - EEI for final demand; > 0: net carbon producer). Indicator variants: "
-        + ", ".join(f"{k} = {v}" for k, v in config.indicators.__dict__.items())
-        + ".",
-        "## Sectors",
-    ]
     lines = []
     for city in cities:
         producing, consuming = city.largest_producing_sector, city.largest_consuming_sector
         lines.append(
-            f"- {city.name}: largest producer {names.get(producing, producing)}, "
-            f"largest consumer {names.get(consuming, consuming)}; imports priced by "
+            f"{city.name}: largest producer {names.get(producing, producing)}, largest "
+            f"consumer {names.get(consuming, consuming)}; imports priced by "
             f"{city.economy.supply.description}."
         )
-    sections.append("\n".join(lines))
-    if compositions:
+    sections = [
+        Section(
+            "Footprints and indicators",
+            text=(
+                "Boundaries: production-based = direct + EEI of inputs to local production; "
+                "consumption-based = direct - EEE + EEI for final demand (their difference is "
+                "the balance EEE - EEI for final demand; > 0: net carbon producer). Indicator "
+                "variants: "
+                + ", ".join(f"{k} = {v}" for k, v in config.indicators.__dict__.items())
+                + ".",
+            ),
+            tables=(("comparison.csv", key),),
+            figures=("figures/quadrants",),
+        ),
+        Section("Sectors", text=tuple(lines)),
+    ]
+    if study.compositions:
         product = config.composition_sector
-        sections.append(f"## Consumed footprint of {names.get(product, product)}")
-        lines = []
-        for name, table in compositions.items():
+        text = []
+        for name, table in study.compositions.items():
             parts = ", ".join(
                 f"{names.get(s, s)} {share:.0%}" for s, share in table["share"].head(3).items()
             )
-            lines.append(
-                f"- {name}: {table.attrs['total']:,.0f} {unit}, "
+            text.append(
+                f"{name}: {table.attrs['total']:,.0f} {unit}, "
                 f"{table.attrs['share_of_production_based']:.0%} of the production-based "
                 f"footprint; upstream: {parts}."
             )
-        sections.append("\n".join(lines))
-    sections.append("## Files")
+        sections.append(
+            Section(
+                f"Consumed footprint of {names.get(product, product)}",
+                text=tuple(text),
+                figures=(f"figures/composition_{_slug(product)}",),
+            )
+        )
     sections.append(
-        "\n".join(f"- [{p.relative_to(out)}]({p.relative_to(out).as_posix()})" for p in written)
+        Section(
+            "Boundaries of each city",
+            figures=tuple(f"figures/boundaries_{_slug(c.name)}" for c in cities),
+        )
     )
-    sections += [
-        f"![{p.stem}]({p.relative_to(out).as_posix()})" for p in written if p.suffix == ".png"
-    ]
-    path = out / "report.md"
-    with atomic_file(path) as temporary:
-        temporary.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
-    return path
+    money = cities[0].economy.monetary_unit or "the tables' units"
+    return Report(
+        title=f"Urban carbon footprints ({stressor})",
+        lead=(f"{len(cities)} cities. Emissions in {unit}; money in {money}.",),
+        key_figures=tuple(
+            (
+                city.name,
+                f"direct {city.direct:,.0f}, production-based "
+                f"{city.boundaries['production_based']:,.0f}, consumption-based "
+                f"{city.boundaries['consumption_based']:,.0f} {city.unit}",
+            )
+            for city in cities
+        ),
+        sections=tuple(sections),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -64,7 +65,7 @@ gdp = 600
 def test_run_writes_tables_figures_and_report(study) -> None:
     out = study / "out"
     run = run_urban(study / "urban.toml", out)
-    names = sorted(p.relative_to(out).as_posix() for p in run.files)
+    names = sorted(run.files)
     assert names == sorted(
         [
             "comparison.csv",
@@ -79,7 +80,8 @@ def test_run_writes_tables_figures_and_report(study) -> None:
             "figures/boundaries_Haigang.png",
             "figures/boundaries_Longtan.png",
             "figures/boundaries_Gaoyuan_province.png",
-            "report.md",
+            "report.html",
+            "summary.json",
         ]
     )
     mrio = sample_mrio()
@@ -105,10 +107,16 @@ def test_run_writes_tables_figures_and_report(study) -> None:
     with xr.open_dataset(out / "cities" / "Haigang.nc") as written:
         np.testing.assert_allclose(written["footprint"], haigang.dataset["footprint"])
         assert written["eee"].attrs["units"] == "t"
-    report = (out / "report.md").read_text()
-    assert "# Urban carbon footprints (CO2)" in report
-    assert "## Consumed footprint of Construction" in report
-    assert "![quadrants](figures/quadrants.png)" in report
+    report = (out / "report.html").read_text()
+    assert "<h1>Urban carbon footprints (CO2)</h1>" in report
+    assert "<h2>Consumed footprint of Construction</h2>" in report
+    assert report.count('<img src="data:image/png;base64,') == 5  # every figure, inline
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["study"] == "urban" and summary["options"]["composition_sector"] == "CON"
+    cities = {row["city"]: row for row in summary["results"]["cities"]}
+    assert cities["Haigang"]["consumption_based"] == pytest.approx(
+        haigang.boundaries["consumption_based"]
+    )
     assert len(run.cities) == 3
 
 
@@ -118,7 +126,7 @@ def test_command_line(study, capsys) -> None:
     (study / "urban.toml").write_text(header + "[[city]]" + cities[-1])  # one city is enough
     assert main(["urban", str(study / "urban.toml"), "--out", str(study / "cli")]) == 0
     printed = capsys.readouterr().out
-    assert "Gaoyuan province: direct" in printed and "report.md" in printed
+    assert "Gaoyuan province: direct" in printed and "report.html" in printed
 
 
 def test_inconsistent_table_ends_in_one_line(study, capsys) -> None:
@@ -130,7 +138,7 @@ def test_inconsistent_table_ends_in_one_line(study, capsys) -> None:
     error = capsys.readouterr().err
     assert error.startswith("gridfoot: error: ") and error.count("\n") == 1
     assert "ltn.csv" in error and "row balance" in error and row[0] in error
-    assert not (study / "bad" / "report.md").exists()
+    assert not (study / "bad" / "report.html").exists()
 
 
 @pytest.mark.parametrize(
