@@ -396,9 +396,9 @@ def _add_urban(commands: argparse._SubParsersAction) -> None:
             the four footprint boundaries, the four indicators and the sector views.
 
             Writes DIR/summary.json, report.html, comparison.csv, accounts.csv, sectors.csv,
-            composition.csv, one NetCDF per city in DIR/cities/ and figures in DIR/figures/. The config
-            format is documented in gridfoot.workflows.urban; sample_data/cities/cities.toml is an
-            example."""
+            composition.csv, one NetCDF per city in DIR/cities/ and figures in DIR/figures/.
+            The config format is documented in gridfoot.workflows.urban;
+            sample_data/cities/cities.toml is an example."""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

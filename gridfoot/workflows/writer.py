@@ -152,6 +152,7 @@ def _write_product(product: Any, folder: Path, formats: Sequence[str]) -> tuple[
         finally:
             plt.close(fig)
     if isinstance(product, File):
+        path.parent.mkdir(parents=True, exist_ok=True)
         written = product.write(path)
         if written is None:
             return [path], None
@@ -213,11 +214,17 @@ def _write_text(path: Path, text: str) -> None:
         temporary.write_text(text + "\n", encoding="utf-8")
 
 
+def _number(value: float) -> str:
+    """Tonnes read as 2,295,897, shares and intensities as 0.7326 or 9.58."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def _html_table(frame: pd.DataFrame, rows: int) -> str:
     index = not isinstance(frame.index, pd.RangeIndex)
-    return frame.head(rows).to_html(
-        index=index, float_format=lambda v: f"{v:,.4g}", border=0, classes="data", na_rep=""
+    table = frame.head(rows).to_html(
+        index=index, float_format=_number, border=0, classes="data", na_rep=""
     )
+    return f'<div class="wide">{table}</div>'  # scrolls sideways rather than overflow
 
 
 def render_report(

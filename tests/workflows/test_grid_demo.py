@@ -290,3 +290,21 @@ def test_cube_attributes_describe_the_run(demo) -> None:
     assert emissions["long_name"]
     for name in ("x", "y", "destination", "sector", "land_fraction", "cell_area"):
         assert coordinates[name]["long_name"], name
+
+
+def test_summary_has_the_schema_of_every_study(demo) -> None:
+    from tests.workflows.test_writer import SUMMARY_KEYS
+
+    summary = json.loads((demo / "summary.json").read_text())
+    assert list(summary) == SUMMARY_KEYS and summary["study"] == "grid"
+    assert summary["options"]["downscale"]["destinations"] == "foreign"
+    for name in summary["files"]:  # every file listed is there, and only those
+        assert (demo / name.rstrip("/")).exists(), name
+    assert "cube.zarr/" in summary["files"]
+    assert list(summary["timings_s"])[:5] == [
+        "inputs",
+        "footprint",
+        "allocation",
+        "maps of the grid",
+        "hotspots",
+    ]

@@ -19,6 +19,7 @@ from gridfoot.hotspots import concentration, hubs
 from gridfoot.io import write_cube, write_geotiff
 from gridfoot.spatial import Grid
 from gridfoot.workflows.hotspots import write_report
+from tests.workflows.test_writer import SUMMARY_KEYS
 
 GRID = Grid.for_boundaries(
     gpd.GeoSeries([box(0, 0, 55_000, 40_000)], crs=3035), crs=3035
@@ -71,6 +72,7 @@ def test_netcdf_cube_with_regions(tmp_path, regions, capsys):
     printed = capsys.readouterr().out
     assert "USA" in printed and "West" in printed
     summary = json.loads((out / "summary.json").read_text())
+    assert list(summary) == SUMMARY_KEYS and summary["study"] == "hotspots"
     assert [row["destination"] for row in summary["results"]["layers"]] == ["USA", "JPN"]
     expected = concentration(_cube(), share=0.95)
     usa = summary["results"]["layers"][0]

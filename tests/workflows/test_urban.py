@@ -16,6 +16,7 @@ from gridfoot.datasets import sample_data_dir, sample_mrio
 from gridfoot.errors import ConfigError
 from gridfoot.urban import city_footprint, city_footprint_from_mrio, read_city_table
 from gridfoot.workflows.urban import UrbanConfig, run_urban
+from tests.workflows.test_writer import SUMMARY_KEYS
 
 
 @pytest.fixture
@@ -112,6 +113,7 @@ def test_run_writes_tables_figures_and_report(study) -> None:
     assert "<h2>Consumed footprint of Construction</h2>" in report
     assert report.count('<img src="data:image/png;base64,') == 5  # every figure, inline
     summary = json.loads((out / "summary.json").read_text())
+    assert list(summary) == SUMMARY_KEYS
     assert summary["study"] == "urban" and summary["options"]["composition_sector"] == "CON"
     cities = {row["city"]: row for row in summary["results"]["cities"]}
     assert cities["Haigang"]["consumption_based"] == pytest.approx(
