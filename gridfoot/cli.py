@@ -152,9 +152,9 @@ def _run_run(args: argparse.Namespace) -> int:
 
 
 def _run_pipeline(config, out: Path | None, progress: bool, config_file: Path) -> int:
-    from gridfoot.pipeline import run
+    from gridfoot.workflows import run_grid
 
-    result = run(config, out, progress=None if progress else False, config_file=config_file)
+    result = run_grid(config, out, progress=None if progress else False, config_file=config_file)
     summary, folder = result.key_figures, result.config.output.dir
     print(f"wrote {folder} (report: {folder / 'report.html'})")
     print(f"  mapped: {summary['total']:,.0f} {summary['units']} {summary['stressor']}")
@@ -180,7 +180,8 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from gridfoot.pipeline import load_run_config, validate
+    from gridfoot.pipeline import load_run_config
+    from gridfoot.workflows import validate
 
     for line in validate(load_run_config(args.config)):
         print(line)
@@ -340,7 +341,7 @@ def _hotspot_options(args: argparse.Namespace) -> dict:
 
 
 def _run_hotspots(args: argparse.Namespace) -> int:
-    from gridfoot.workflows.hotspots import open_layer, select_layers, write_report
+    from gridfoot.workflows.hotspots import open_layer, run_hotspots, select_layers
 
     options = _hotspot_options(args)
     args.share, args.top_area = options["share"], options["top_area"]
@@ -351,7 +352,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
 
         land = Grid.from_dataarray(layer).with_land(read_polygons(args.land)).land_fraction
         layer = layer.assign_coords(land_fraction=land.reset_coords(drop=True))
-    summary = write_report(
+    summary = run_hotspots(
         layer,
         args.out,
         regions=args.regions,

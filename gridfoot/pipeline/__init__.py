@@ -1,27 +1,5 @@
-"""The whole run from a configuration: ``gridfoot run`` and ``gridfoot demo`` in Python."""
+"""The grid study's configuration (``gridfoot run``); the study is :mod:`gridfoot.workflows`."""
 
 from gridfoot.pipeline.config import RunConfig, load_run_config, write_run_config
-from gridfoot.workflows.grid import (
-    GridStudy,
-    Inputs,
-    Scope,
-    compute,
-    load_inputs,
-    run,
-    scope,
-    validate,
-)
 
-__all__ = [
-    "GridStudy",
-    "Inputs",
-    "RunConfig",
-    "Scope",
-    "compute",
-    "load_inputs",
-    "load_run_config",
-    "run",
-    "scope",
-    "validate",
-    "write_run_config",
-]
+__all__ = ["RunConfig", "load_run_config", "write_run_config"]

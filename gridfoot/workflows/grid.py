@@ -1,11 +1,12 @@
 """The grid study (``gridfoot run``): MRIO footprint -> allocation on the grid -> hotspots.
 
 Each stage is a function of the previous stages' results, so a notebook can run them one by
-one (:func:`load_inputs`, :func:`scope`, :func:`compute`) or all at once (:func:`run`).
-:func:`compute` returns a frozen :class:`GridStudy` and writes nothing; :func:`run` hands it
-to the one writer (:func:`gridfoot.workflows.writer.write_study`), which writes the folder all
-at once. The hotspots of the mapped total are the hotspot study's
-(:func:`gridfoot.workflows.hotspots.hotspots`), with the same files.
+one (:func:`load_inputs`, :func:`scope`, :func:`compute_grid`) or all at once
+(:func:`run_grid`). :func:`compute_grid` returns a frozen :class:`GridStudy` and writes
+nothing; :func:`run_grid` hands it to the one writer
+(:func:`gridfoot.workflows.writer.write_study`), which writes the folder all at once. The
+hotspots of the mapped total are the hotspot study's
+(:func:`gridfoot.workflows.hotspots.compute_hotspots`), with the same files.
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ __all__ = [
     "GridStudy",
     "Inputs",
     "Scope",
-    "compute",
+    "compute_grid",
     "load_inputs",
-    "run",
+    "run_grid",
     "scope",
     "validate",
 ]
@@ -428,7 +429,7 @@ def _reason_counts(points: pd.DataFrame) -> str:
 
 @dataclass(frozen=True, eq=False)
 class GridStudy:
-    """What the grid study computed (:func:`compute`); :func:`run` writes it to a folder.
+    """What the grid study computed (:func:`compute_grid`); :func:`run_grid` writes it to a folder.
 
     Attributes
     ----------
@@ -445,7 +446,7 @@ class GridStudy:
     cube : DataArray or None
         Lazy (destination, sector, y, x) layers, streamed when written.
     hotspots : HotspotsResult
-        The hotspot study of ``total`` (:func:`gridfoot.workflows.hotspots.hotspots`).
+        The hotspot study of ``total`` (:func:`gridfoot.workflows.hotspots.compute_hotspots`).
     breakdowns : dict of DataFrame
         Shares by destination, sector, category, region.
     key_figures : dict
@@ -474,7 +475,7 @@ class GridStudy:
 
     @property
     def out(self) -> Path | None:
-        """The output folder (set by :func:`run`)."""
+        """The output folder (set by :func:`run_grid`)."""
         return self.config.output.dir
 
     @property
@@ -614,18 +615,18 @@ def _hotspot_options(config: RunConfig) -> Any:
     )
 
 
-def compute(
+def compute_grid(
     config: RunConfig, inputs: Inputs, chosen: Scope, progress: Any = None, mapped: Any = None
 ) -> GridStudy:
     """Footprint, allocation, maps, the (lazy) cube, hotspots and breakdowns of a study.
 
-    Nothing is written: :func:`run` writes the result (:func:`gridfoot.workflows.writer.
+    Nothing is written: :func:`run_grid` writes the result (:func:`gridfoot.workflows.writer.
     write_study`). ``progress`` is a :class:`~gridfoot.workflows.progress.Progress` with the
     stages "footprint", "allocation", "maps of the grid" and "hotspots"; ``mapped`` the
     sources in scope, when already selected.
     """
     from gridfoot.spatial import allocate
-    from gridfoot.workflows.hotspots import concentration_table, hotspots
+    from gridfoot.workflows.hotspots import compute_hotspots, concentration_table
 
     def stage(name: str) -> Any:
         return progress.stage(name) if progress is not None else contextlib.nullcontext()
@@ -666,7 +667,7 @@ def compute(
         if inputs.cities is not None:
             zones["cities"] = (inputs.cities, b.city_name_field)
         options = _hotspot_options(config)
-        found = hotspots(total, options, zones=zones, source="the mapped total")
+        found = compute_hotspots(total, options, zones=zones, source="the mapped total")
         per_destination = concentration_table(by_destination, options)
         tables = _breakdowns(driven)
         key = _key_figures(config, inputs, chosen, allocation, driven, total, found, tables)
@@ -1021,7 +1022,7 @@ def _report(study: GridStudy) -> Report:
     )
 
 
-def run(
+def run_grid(
     config: RunConfig,
     out: str | Path | None = None,
     progress: bool | None = None,
@@ -1070,7 +1071,7 @@ def run(
                 mapped = _sources_in_scope(inputs.sources, chosen)  # once, used twice
                 estimate = memory_estimate(config, inputs, chosen, mapped)
                 estimate.check(config.dask.memory_budget_bytes)
-            study = compute(config, inputs, chosen, steps, mapped)
+            study = compute_grid(config, inputs, chosen, steps, mapped)
             summary = write_study(study, staging, out=target, progress=steps)
     finally:
         steps.close()

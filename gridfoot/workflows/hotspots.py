@@ -1,7 +1,7 @@
 """The hotspot report of a raster or cube file: what ``gridfoot hotspots`` reads and writes.
 
 :func:`open_layer` reads a GeoTIFF (rioxarray), NetCDF or Zarr store into a checked grid layer;
-:func:`write_report` computes the concentration statistics, hotspot mask, hubs and Gi* classes
+:func:`run_hotspots` computes the concentration statistics, hotspot mask, hubs and Gi* classes
 of every layer and writes them to a folder (every file atomically).
 """
 
@@ -43,14 +43,14 @@ __all__ = [
     "HotspotsResult",
     "check_layer",
     "check_report_options",
+    "compute_hotspots",
     "concentration_table",
-    "hotspots",
     "open_layer",
+    "run_hotspots",
     "select_layers",
-    "write_report",
 ]
 
-#: How write_report's keywords are spelled by ``gridfoot hotspots``.
+#: How run_hotspots's keywords are spelled by ``gridfoot hotspots``.
 CLI_NAMES = {
     "share": "--share",
     "top_area": "--top-area",
@@ -232,7 +232,7 @@ def check_report_options(
     name_field: Any = None,
     names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Check every option of :func:`write_report`, and how they combine, before anything is
+    """Check every option of :func:`run_hotspots`, and how they combine, before anything is
     read, computed or written; return them normalised (numbers as float/int).
 
     ``names`` maps a keyword to its spelling in messages (:data:`CLI_NAMES` for the command
@@ -302,7 +302,7 @@ class HotspotOptions:
 
 @dataclass(frozen=True, eq=False)
 class HotspotsResult:
-    """The hotspot statistics of every layer of a grid layer (:func:`hotspots`)."""
+    """The hotspot statistics of every layer of a grid layer (:func:`compute_hotspots`)."""
 
     layer: xr.DataArray
     options: HotspotOptions
@@ -417,7 +417,7 @@ def concentration_table(layer: xr.DataArray, options: HotspotOptions) -> pd.Data
     return rows
 
 
-def hotspots(
+def compute_hotspots(
     layer: xr.DataArray,
     options: HotspotOptions | None = None,
     *,
@@ -491,7 +491,7 @@ def hotspots(
     )
 
 
-def write_report(
+def run_hotspots(
     layer: xr.DataArray,
     out: str | Path,
     *,
@@ -506,7 +506,7 @@ def write_report(
     inputs: Sequence[str | Path] = (),
     progress: bool | None = False,
 ) -> dict[str, Any]:
-    """Compute the hotspots of every layer (:func:`hotspots`) and write them to ``out``;
+    """Compute the hotspots of every layer (:func:`compute_hotspots`) and write them to ``out``;
     return the summary (``summary.json``).
 
     Files: ``summary.json`` (the summary of every study: options, results with one entry per
@@ -548,7 +548,9 @@ def write_report(
                 polygons = read_polygons(regions) if regions is not None else None
             with steps.stage("hotspots"):
                 zones = {"regions": (polygons, name_field)} if polygons is not None else None
-                result = hotspots(layer, options, zones=zones, source=source, inputs=tuple(inputs))
+                result = compute_hotspots(
+                    layer, options, zones=zones, source=source, inputs=tuple(inputs)
+                )
             summary = write_study(result, staging, out=out, progress=steps)
     finally:
         steps.close()

@@ -80,7 +80,7 @@ def test_urban_failing_while_writing_leaves_no_output(study, capsys, monkeypatch
     def broken(*args, **kwargs):
         raise GridfootError("figures: the drawing failed")
 
-    monkeypatch.setattr(urban, "_write_figures", broken)
+    monkeypatch.setattr(urban, "_figures", broken)
     out = study.parent / "urban"
     assert_refused(run_cli(capsys, "urban", study / "cities" / "cities.toml", "--out", out))
     assert not out.exists()

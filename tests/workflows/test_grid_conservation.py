@@ -25,8 +25,9 @@ from shapely import box
 
 from gridfoot.datasets import sample_data_dir
 from gridfoot.errors import GridfootWarning, UnplacedError, UnplacedWarning
-from gridfoot.pipeline import load_run_config, run
+from gridfoot.pipeline import load_run_config
 from gridfoot.spatial import Grid, allocate, read_sources
+from gridfoot.workflows import run_grid
 from gridfoot.workflows.grid import Scope, placement_summary
 
 CRS = "EPSG:3035"
@@ -257,7 +258,7 @@ def light(config):
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("conservation") / "out"
-    run(light(load_run_config(sample_data_dir() / "gridfoot.toml")), out, progress=False)
+    run_grid(light(load_run_config(sample_data_dir() / "gridfoot.toml")), out, progress=False)
     return out
 
 
@@ -295,7 +296,7 @@ def light_study(tmp_path) -> Path:
 def light_run(study: Path, **sources):
     config = light(load_run_config(study / "gridfoot.toml"))
     config = dataclasses.replace(config, sources=dataclasses.replace(config.sources, **sources))
-    return run(config, study / "out", progress=False)
+    return run_grid(config, study / "out", progress=False)
 
 
 @pytest.mark.slow

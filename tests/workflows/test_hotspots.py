@@ -18,7 +18,7 @@ from gridfoot.errors import ConfigError
 from gridfoot.hotspots import concentration, hubs
 from gridfoot.io import write_cube, write_geotiff
 from gridfoot.spatial import Grid
-from gridfoot.workflows.hotspots import write_report
+from gridfoot.workflows.hotspots import run_hotspots
 from tests.workflows.test_writer import SUMMARY_KEYS
 
 GRID = Grid.for_boundaries(
@@ -208,5 +208,5 @@ def test_write_report_checks_options_before_writing(tmp_path, options, message):
     # --distance 0.5 used to fail after summary.csv and hubs.csv were written
     out = tmp_path / "out"
     with pytest.raises(ConfigError, match=message):
-        write_report(_cube(), out, **options)
+        run_hotspots(_cube(), out, **options)
     assert not out.exists()
