@@ -91,7 +91,7 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_footprint(args: argparse.Namespace) -> int:
-    from gridfoot.config import check_encoding
+    from gridfoot.checks import check_encoding
     from gridfoot.io.output import check_output_folder
     from gridfoot.mrio import footprint, read_mrio
 

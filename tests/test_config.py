@@ -8,16 +8,14 @@ from typing import Literal
 
 import pytest
 
-from gridfoot.config import (
+from gridfoot.checks import (
     check_choice,
     check_fraction,
     check_fractions,
     check_literals,
     check_number,
-    from_mapping,
-    load_config,
-    to_toml,
 )
+from gridfoot.config import from_mapping, load_config, to_toml
 from gridfoot.errors import ConfigError
 
 

@@ -108,16 +108,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gridfoot.config import (
-    check_encoding,
-    check_fraction,
-    check_literals,
-    check_number,
-    from_mapping,
-    load_config,
-    to_plain,
-    to_toml,
-)
+from gridfoot.checks import check_encoding, check_fraction, check_literals, check_number
+from gridfoot.config import from_mapping, load_config, to_plain, to_toml
 from gridfoot.errors import ConfigError, format_labels
 from gridfoot.hotspots.options import (
     check_area,

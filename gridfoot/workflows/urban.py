@@ -57,7 +57,8 @@ from typing import Literal
 
 import pandas as pd
 
-from gridfoot.config import check_encoding, check_literals, check_number, load_config
+from gridfoot.checks import check_encoding, check_literals, check_number
+from gridfoot.config import load_config
 from gridfoot.errors import ConfigError, GridfootWarning, format_labels
 from gridfoot.io import atomic_file, write_csv, write_netcdf
 from gridfoot.mrio.readers import read_mrio
