@@ -127,7 +127,7 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
             destination_<CODE>.tif, hotspot_mask.tif, gistar.tif), hotspots.json, hubs.csv,
             breakdown_*.csv, maps/, report.html and run.toml (the resolved configuration).
             DIR is replaced only when the run succeeds. Every key and default of the
-            configuration is documented in gridfoot/pipeline/config.py; sample_data/gridfoot.toml
+            configuration is documented in gridfoot/config/run.py; sample_data/gridfoot.toml
             is a complete example."""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridfoot.config import RunConfig, write_run_config
 from gridfoot.errors import (
     ConfigError,
     GridError,
@@ -36,7 +37,6 @@ from gridfoot.errors import (
 from gridfoot.mrio.accounts import footprint as compute_footprint
 from gridfoot.mrio.readers import read_mrio
 from gridfoot.mrio.system import MRIO
-from gridfoot.pipeline.config import RunConfig, write_run_config
 
 __all__ = ["Inputs", "RunResult", "Scope", "load_inputs", "run", "scope", "validate"]
 

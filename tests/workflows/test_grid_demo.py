@@ -258,9 +258,9 @@ def test_geotiffs_read_well_in_gis(demo) -> None:
 def test_destinations_stack_adds_up_to_the_total(demo, tmp_path) -> None:
     import dataclasses
 
+    from gridfoot.config import load_run_config
     from gridfoot.datasets import sample_data_dir
     from gridfoot.io import open_cube
-    from gridfoot.pipeline.config import load_run_config
     from gridfoot.workflows.grid import _write_layers
 
     config = load_run_config(sample_data_dir() / "gridfoot.toml")

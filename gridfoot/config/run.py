@@ -109,7 +109,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gridfoot.checks import check_encoding, check_fraction, check_literals, check_number
-from gridfoot.config import from_mapping, load_config, to_plain, to_toml
+from gridfoot.config.binder import from_mapping, load_config, to_plain, to_toml
 from gridfoot.errors import ConfigError, format_labels
 from gridfoot.hotspots.options import (
     check_area,

@@ -1,0 +1,50 @@
+"""Every configuration of gridfoot: the TOML schemas and the binder that reads them.
+
+- :mod:`gridfoot.config.binder`: TOML files into frozen dataclasses, every key checked and
+  named in errors (:func:`load_config`, :func:`from_mapping`), and back (:func:`to_plain`,
+  :func:`to_toml`).
+- :mod:`gridfoot.config.run`: ``gridfoot run`` (:class:`RunConfig` and its sections), with
+  the file format documented key by key.
+- :mod:`gridfoot.config.urban`: ``gridfoot urban`` (:class:`UrbanConfig`,
+  :class:`CityConfig`), with its file format.
+
+Option values are checked by :mod:`gridfoot.checks`, shared with the command line and the
+Python API.
+"""
+
+from gridfoot.config.binder import from_mapping, load_config, to_plain, to_toml
+from gridfoot.config.run import (
+    BoundariesConfig,
+    DaskConfig,
+    DownscaleConfig,
+    GridConfig,
+    HotspotsConfig,
+    MrioConfig,
+    OutputConfig,
+    RunConfig,
+    SourcesConfig,
+    load_run_config,
+    write_run_config,
+)
+from gridfoot.config.urban import CityConfig, HostConfig, UrbanConfig
+
+__all__ = [
+    "BoundariesConfig",
+    "CityConfig",
+    "DaskConfig",
+    "DownscaleConfig",
+    "GridConfig",
+    "HostConfig",
+    "HotspotsConfig",
+    "MrioConfig",
+    "OutputConfig",
+    "RunConfig",
+    "SourcesConfig",
+    "UrbanConfig",
+    "from_mapping",
+    "load_config",
+    "load_run_config",
+    "to_plain",
+    "to_toml",
+    "write_run_config",
+]
