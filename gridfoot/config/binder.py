@@ -12,12 +12,20 @@ Supported field types: ``str``, ``int``, ``float`` (an integer is accepted), ``b
 ``dict[str, X]`` (TOML tables with free keys), nested dataclasses and ``Any``. A NaN
 (TOML's ``nan``) is never a usable setting and is refused wherever a number is expected.
 
+Renamed keys: a schema may list old spellings of its keys in a class attribute
+``_renamed_keys: ClassVar[dict[str, str]]`` (dotted paths inside its table, old -> new, e.g.
+``{"host.mrio": "mrio.path", "host": "mrio"}``, a table's keys before the table; a table
+moved onto another is merged key by key). Files using them are read under the new names with one
+:class:`~gridfoot.errors.DeprecatedKeyWarning` naming the file and every renaming; giving
+both an old and its new key is an error.
+
 Option values are checked by the helpers of :mod:`gridfoot.checks`, shared by the
 configuration schemas, the command line and the Python API.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
 import json
@@ -26,11 +34,12 @@ import os
 import tomllib
 import types
 import typing
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from gridfoot.errors import ConfigError, format_labels
+from gridfoot.errors import ConfigError, DeprecatedKeyWarning, format_labels
 
 __all__ = [
     "from_mapping",
@@ -95,7 +104,7 @@ def load_config(path: str | Path, schema: type[T], section: str | None = None) -
             raise ConfigError(f"{path}: missing section [{section}]")
         data, where = data[section], section
     try:
-        return from_mapping(data, schema, base_dir=path.resolve().parent, where=where)
+        return _convert(data, schema, _Reading(path.resolve().parent, str(path)), where)
     except ConfigError as error:
         raise ConfigError(f"{path}: {error}") from None
 
@@ -121,11 +130,70 @@ def from_mapping(
     ...
     gridfoot.errors.ConfigError: plot.format: unknown key; known keys: formats
     """
-    return _convert(data, schema, Path(base_dir), where)
+    return _convert(data, schema, _Reading(Path(base_dir)), where)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Reading:
+    """What every value read from one file shares: its folder, and its name for warnings."""
+
+    base_dir: Path
+    source: str = ""
 
 
 def _key(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
+
+
+_ABSENT = object()
+
+
+def _get(data: Mapping[str, Any], dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(data, Mapping) or part not in data:
+            return _ABSENT
+        data = data[part]
+    return data
+
+
+def _renamed(data: Mapping[str, Any], schema: type, reading: _Reading, where: str) -> Any:
+    """``data`` with the schema's old key names moved to their new ones (see the module)."""
+    renames: dict[str, str] = getattr(schema, "_renamed_keys", {})
+    used = [(old, new) for old, new in renames.items() if _get(data, old) is not _ABSENT]
+    if not used:
+        return data
+    for old, new in used:
+        if _get(data, new) is not _ABSENT:
+            raise ConfigError(
+                f"{_key(where, old)}: the old name of {_key(where, new)}; give {new} only, not both"
+            )
+    data = copy.deepcopy(dict(data))
+    for old, new in used:
+        *old_tables, old_key = old.split(".")
+        value = _get(data, ".".join(old_tables)) if old_tables else data
+        value = value.pop(old_key)
+        *tables, key = new.split(".")
+        table = data
+        for part in tables:
+            table = table.setdefault(part, {})
+        if isinstance(value, Mapping) and isinstance(table.get(key), Mapping):
+            for name, item in value.items():  # a table moved onto one a renaming started
+                if name in table[key]:
+                    raise ConfigError(
+                        f"{_key(where, old)}.{name}: read as {_key(where, new)}.{name}, which "
+                        "another old key gives too; give it once"
+                    )
+                table[key][name] = item
+        else:
+            table[key] = value
+    renamings = ", ".join(f"{_key(where, old)} -> {_key(where, new)}" for old, new in used)
+    warnings.warn(
+        f"{reading.source + ': ' if reading.source else ''}old key names read as their new "
+        f"ones ({renamings}); rename them: a later version will stop reading the old names",
+        DeprecatedKeyWarning,
+        stacklevel=2,
+    )
+    return data
 
 
 def _describe(hint: Any) -> str:
@@ -151,9 +219,10 @@ def _describe(hint: Any) -> str:
     return str(hint).replace("typing.", "")
 
 
-def _dataclass(data: Any, schema: type, base_dir: Path, where: str) -> Any:
+def _dataclass(data: Any, schema: type, reading: _Reading, where: str) -> Any:
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where or 'the file'}: expected a table, got {data!r}")
+    data = _renamed(data, schema, reading, where)
     fields = {f.name: f for f in dataclasses.fields(schema) if f.init}
     unknown = [k for k in data if k not in fields]
     if unknown:
@@ -164,7 +233,7 @@ def _dataclass(data: Any, schema: type, base_dir: Path, where: str) -> Any:
     values = {}
     for name, field in fields.items():
         if name in data:
-            values[name] = _convert(data[name], hints[name], base_dir, _key(where, name))
+            values[name] = _convert(data[name], hints[name], reading, _key(where, name))
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise ConfigError(f"{_key(where, name)}: required key is missing")
     try:
@@ -175,13 +244,13 @@ def _dataclass(data: Any, schema: type, base_dir: Path, where: str) -> Any:
         raise ConfigError(f"{where or 'the file'}: {error}") from None
 
 
-def _convert(value: Any, hint: Any, base_dir: Path, where: str) -> Any:
+def _convert(value: Any, hint: Any, reading: _Reading, where: str) -> Any:
     """Check ``value`` against the type ``hint`` and convert it (paths, tuples, dataclasses)."""
     origin = typing.get_origin(hint)
     if hint is Any:
         return value
     if dataclasses.is_dataclass(hint):
-        return _dataclass(value, hint, base_dir, where)
+        return _dataclass(value, hint, reading, where)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(hint)
         errors = []
@@ -189,7 +258,7 @@ def _convert(value: Any, hint: Any, base_dir: Path, where: str) -> Any:
             if option is type(None):
                 continue
             try:
-                return _convert(value, option, base_dir, where)
+                return _convert(value, option, reading, where)
             except ConfigError as error:
                 errors.append(error)
         if len(errors) == 1:
@@ -208,16 +277,14 @@ def _convert(value: Any, hint: Any, base_dir: Path, where: str) -> Any:
             raise TypeError(f"unsupported schema type {hint!r}: use tuple[X, ...]")
         if not isinstance(value, list):
             raise ConfigError(f"{where}: expected an array, got {value!r}")
-        items = [_convert(v, args[0], base_dir, f"{where}[{i}]") for i, v in enumerate(value)]
+        items = [_convert(v, args[0], reading, f"{where}[{i}]") for i, v in enumerate(value)]
         return tuple(items) if origin is tuple else items
     if origin is dict:
         key_type, value_type = typing.get_args(hint)
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: expected a table, got {value!r}")
         return {
-            _convert(k, key_type, base_dir, where): _convert(
-                v, value_type, base_dir, _key(where, k)
-            )
+            _convert(k, key_type, reading, where): _convert(v, value_type, reading, _key(where, k))
             for k, v in value.items()
         }
     if hint is Path:
@@ -225,7 +292,7 @@ def _convert(value: Any, hint: Any, base_dir: Path, where: str) -> Any:
             raise ConfigError(f"{where}: expected a path (string), got {value!r}")
         if not value.strip():
             raise ConfigError(f"{where}: an empty path; name a file or folder")
-        return (base_dir / Path(value).expanduser()).resolve()
+        return (reading.base_dir / Path(value).expanduser()).resolve()
     if hint is float:
         # TOML has integers and floats; both are numbers here (bool is an int subclass: refuse).
         if isinstance(value, int | float) and not isinstance(value, bool):

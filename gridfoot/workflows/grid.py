@@ -166,17 +166,7 @@ def load_inputs(config: RunConfig) -> Inputs:
     from gridfoot.spatial.grid import check_grid
 
     m = config.mrio
-    mrio = read_mrio(
-        m.path,
-        layout=m.layout,
-        files=m.files or None,
-        satellite=m.satellite or None,
-        x=m.x,
-        countries=m.countries,
-        monetary_unit=m.monetary_unit,
-        zero_output=m.zero_output,
-        encoding=m.encoding,
-    )
+    mrio = read_mrio(**m.read_options())
     if m.stressor is None and len(mrio.stressors) > 1:
         raise ConfigError(
             f"mrio.stressor: the MRIO has several stressors ({format_labels(mrio.stressors)}); "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gridfoot.config import CityConfig, HostConfig, UrbanConfig, load_config
+from gridfoot.config import CityConfig, UrbanConfig, load_config
 from gridfoot.errors import GridfootWarning, format_labels
 from gridfoot.io import atomic_file, write_csv, write_netcdf
 from gridfoot.mrio.readers import read_mrio
@@ -23,7 +23,7 @@ from gridfoot.urban.footprints import CityFootprint, city_footprint, city_footpr
 from gridfoot.urban.indicators import compare_cities, tidy_accounts
 from gridfoot.urban.tables import read_city_table
 
-__all__ = ["CityConfig", "HostConfig", "UrbanConfig", "UrbanRun", "run_urban"]
+__all__ = ["CityConfig", "UrbanConfig", "UrbanRun", "run_urban"]
 
 
 def _city(config: UrbanConfig, city: CityConfig, host: MRIO | None) -> CityFootprint:
@@ -36,7 +36,7 @@ def _city(config: UrbanConfig, city: CityConfig, host: MRIO | None) -> CityFootp
             name=city.name,
             stressor=config.stressor,
         )
-    default_money = config.host.monetary_unit if config.host else ""
+    default_money = config.mrio.monetary_unit if config.mrio else ""
     table = read_city_table(
         city.table,
         city.emissions,
@@ -58,7 +58,7 @@ def _city(config: UrbanConfig, city: CityConfig, host: MRIO | None) -> CityFootp
         table,
         host if use_host else None,
         assumption=city.assumption,
-        country=config.host.country if config.host and use_host else None,
+        country=config.country if use_host else None,
         origin_shares=origins,
         exclude_origins=city.exclude_origins,
         import_share=city.import_share,
@@ -101,14 +101,8 @@ def run_urban(config: UrbanConfig | str | Path, out: str | Path) -> UrbanRun:
     inputs = [*urban_inputs(config), *([config_file] if config_file else [])]
     check_output_folder(out, inputs)  # refused before the work, not after
     host = None
-    if config.host is not None:
-        host = read_mrio(
-            config.host.mrio,
-            x=config.host.x,
-            countries=config.host.countries,
-            monetary_unit=config.host.monetary_unit,
-            encoding=config.host.encoding,
-        )
+    if config.mrio is not None:
+        host = read_mrio(**config.mrio.read_options())
     _warn_missing_denominators(config)
     cities = [_city(config, city, host) for city in config.city]
     compositions = {}
@@ -137,7 +131,7 @@ def _warn_missing_denominators(config: UrbanConfig) -> None:
 
 def urban_inputs(config: UrbanConfig) -> list[Path]:
     """Every file or folder an urban configuration names as an input."""
-    named = [config.host.mrio, config.host.countries] if config.host is not None else []
+    named = [config.mrio.path, config.mrio.countries] if config.mrio is not None else []
     for city in config.city:
         named += [city.table, city.emissions, city.origin_shares]
     return [p for p in named if p is not None]
