@@ -3,9 +3,11 @@
 A configuration *schema* is a frozen dataclass whose fields carry type hints; TOML tables map
 to nested dataclasses and arrays of tables to ``tuple[Dataclass, ...]``. :func:`load_config`
 checks every key against the schema, so a typo or a wrong type is an error that names the file
-and the key (``city[2].population``) instead of a setting silently ignored. Fields typed
-:class:`~pathlib.Path` are resolved relative to the folder of the configuration file, so a
-config can travel with its data.
+and the key (``city[2].population``) instead of a setting silently ignored; an unknown key is
+answered with the closest known one (``sources.weigth: unknown key; did you mean 'weight'?``).
+Fields typed :class:`~pathlib.Path` are resolved relative to the folder of the configuration
+file, so a config can travel with its data. :func:`to_toml` writes a configuration back (with
+tomli-w), e.g. the resolved ``run.toml`` of a run.
 
 Supported field types: ``str``, ``int``, ``float`` (an integer is accepted), ``bool``,
 ``Path``, ``Literal[...]``, ``X | None``, ``tuple[X, ...]`` / ``list[X]`` (TOML arrays),
@@ -27,8 +29,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime
-import json
+import difflib
 import math
 import os
 import tomllib
@@ -38,6 +39,8 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+
+import tomli_w
 
 from gridfoot.errors import ConfigError, DeprecatedKeyWarning, format_labels
 
@@ -128,7 +131,8 @@ def from_mapping(
     >>> from_mapping({"format": "png"}, Plot, where="plot")
     Traceback (most recent call last):
     ...
-    gridfoot.errors.ConfigError: plot.format: unknown key; known keys: formats
+    gridfoot.errors.ConfigError: plot.format: unknown key; did you mean 'formats'? known keys: \
+formats
     """
     return _convert(data, schema, _Reading(Path(base_dir)), where)
 
@@ -226,8 +230,11 @@ def _dataclass(data: Any, schema: type, reading: _Reading, where: str) -> Any:
     fields = {f.name: f for f in dataclasses.fields(schema) if f.init}
     unknown = [k for k in data if k not in fields]
     if unknown:
+        close = difflib.get_close_matches(str(unknown[0]), fields, n=1)
+        guess = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(
-            f"{_key(where, unknown[0])}: unknown key; known keys: {format_labels(fields, 30)}"
+            f"{_key(where, unknown[0])}: unknown key; {guess}known keys: "
+            f"{format_labels(fields, 30)}"
         )
     hints = typing.get_type_hints(schema)
     values = {}
@@ -339,7 +346,8 @@ def to_plain(config: Any, base_dir: str | Path | None = None) -> Any:
 
 
 def to_toml(data: Mapping[str, Any]) -> str:
-    """Write plain values (from :func:`to_plain`) as TOML: scalars first, then tables.
+    """Write plain values (from :func:`to_plain`) as TOML, with tomli-w: scalars first, then
+    tables; any key (quoted when it is not a bare key), string, date or array of tables.
 
     Examples
     --------
@@ -350,37 +358,9 @@ def to_toml(data: Mapping[str, Any]) -> str:
     resolution = 10000.0
     crs = "auto"
     <BLANKLINE>
+    >>> print(to_toml({"where": {"状态": "运行"}}))
+    [where]
+    "状态" = "运行"
+    <BLANKLINE>
     """
-    lines: list[str] = []
-    _toml_table(data, [], lines)
-    return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def _toml_table(data: Mapping[str, Any], path: list[str], lines: list[str]) -> None:
-    scalars = {k: v for k, v in data.items() if not isinstance(v, Mapping)}
-    tables = {k: v for k, v in data.items() if isinstance(v, Mapping)}
-    if path and (scalars or not tables):
-        lines.append("")
-        lines.append(f"[{'.'.join(_toml_key(p) for p in path)}]")
-    for key, value in scalars.items():
-        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    for key, value in tables.items():
-        _toml_table(value, [*path, key], lines)
-
-
-def _toml_key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, datetime.date | datetime.time):  # TOML's own dates read back as such
-        return value.isoformat()
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as TOML")
+    return tomli_w.dumps(data)

@@ -127,9 +127,7 @@ def _edit_cities(study: Path, **changes: object) -> Path:
             table.pop(key)
         else:
             table[key] = value
-    cities = data.pop("city")
-    text = to_toml(data) + "".join(f"\n[[city]]\n{to_toml(city)}" for city in cities)
-    path.write_text(text)
+    path.write_text(to_toml(data))  # arrays of tables ([[city]]) too
     return path
 
 

@@ -138,7 +138,11 @@ def test_inconsistent_table_ends_in_one_line(study, capsys) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (("population = 120000", "populaton = 120000"), r"city\[1\].populaton: unknown key"),
+        (
+            ("population = 120000", "populaton = 120000"),
+            r"city\[1\].populaton: unknown key; did you mean 'population'\?",
+        ),
+        (("population = 120000", "population = -3"), r"city\[1\].population: .*> 0, got -3"),
         (('regions = ["GAO"]', 'regions = ["GAO"]\ntable = "x.csv"'), "either table"),
         (('emissions = "ltn_emissions.csv"', ""), "needs emissions"),
         (('assumption = "single-region"', 'assumption = "single"'), "expected one of"),
