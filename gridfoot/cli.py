@@ -127,8 +127,9 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
             destination_<CODE>.tif, hotspot_mask.tif, gistar.tif), hotspots.json, hubs.csv,
             breakdown_*.csv, maps/, report.html and run.toml (the resolved configuration).
             DIR is replaced only when the run succeeds. Every key and default of the
-            configuration is documented in gridfoot/config/run.py; sample_data/gridfoot.toml
-            is a complete example."""
+            configuration is documented in gridfoot/config/run.py (the [mrio] section, shared
+            with gridfoot urban, in gridfoot/config/mrio.py); sample_data/gridfoot.toml is a
+            complete example."""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -389,14 +390,15 @@ def _add_urban(commands: argparse._SubParsersAction) -> None:
         description=textwrap.dedent(
             """\
             Compute the urban carbon footprints of the cities in CONFIG (a TOML file: city
-            input-output tables nested in a host MRIO, or regions of the host): direct
-            emissions, emissions embodied in exports and imports (split domestic / foreign),
-            the four footprint boundaries, the four indicators and the sector views.
+            input-output tables nested in the MRIO of its [mrio] section, or regions of that
+            MRIO): direct emissions, emissions embodied in exports and imports (split domestic /
+            foreign), the four footprint boundaries, the four indicators and the sector views.
 
             Writes DIR/comparison.csv, accounts.csv, sectors.csv, composition.csv, one NetCDF
-            per city in DIR/cities/, figures in DIR/figures/ and DIR/report.md. The config
-            format is documented in gridfoot.workflows.urban; sample_data/cities/cities.toml is an
-            example."""
+            per city in DIR/cities/, figures in DIR/figures/ and DIR/report.md. Every key of
+            the configuration is documented in gridfoot/config/urban.py ([mrio], the section
+            of gridfoot run, in gridfoot/config/mrio.py; an old [host] section is read as
+            [mrio], with a warning); sample_data/cities/cities.toml is an example."""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

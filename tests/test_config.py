@@ -251,3 +251,29 @@ def test_old_and_new_names_together_are_refused(data, message) -> None:
         warnings.simplefilter("ignore")
         with pytest.raises(ConfigError, match=message):
             from_mapping(data, Renamed)
+
+
+def test_the_documented_wiod_section_reads_as_gridfoot_datasets_wiod2009() -> None:
+    # the [mrio] example of the README and of gridfoot.config.mrio is the real WIOD mapping
+    import re
+    import tomllib
+
+    import gridfoot.config.mrio
+    from gridfoot.config import MrioConfig
+    from gridfoot.datasets import WIOD2009
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    documented = {
+        "README.md": re.search(r"```toml\n(\[mrio\]\npath = \"wiod2013\".*?)```", readme, re.S)[1],
+        "gridfoot.config.mrio": re.search(
+            r"::\n\n(    \[mrio\]\n    path = \"wiod2013\".*?)\n\n(?! )",
+            gridfoot.config.mrio.__doc__,
+            re.S,
+        )[1]
+        .replace("\n    ", "\n")
+        .strip(),
+    }
+    for where, text in documented.items():
+        mrio = from_mapping(tomllib.loads(text)["mrio"], MrioConfig)
+        options = {k: v for k, v in mrio.read_options().items() if k in WIOD2009}
+        assert options == WIOD2009, where

@@ -21,13 +21,27 @@ its MRIO the same way::
     # satellite = { value = "co2_kt", ... } # options of gridfoot.read_satellite
 
 A folder named the WIOD way (``wiot2009_Z.csv.gz`` ...) is read by naming its files, and a
-satellite account in long form by its columns; :data:`gridfoot.datasets.WIOD2009` is such a
-mapping::
+satellite account in long form by its columns; this is :data:`gridfoot.datasets.WIOD2009`,
+the WIOD 2013 release's table of 2009 with its CO2 account, as a section::
 
     [mrio]
     path = "wiod2013"
-    files = { Z = "wiot2009_Z.csv.gz", Y = "wiot2009_Y.csv.gz", satellite = "co2_2009.csv" }
-    satellite = { region = "country", sector = "industry", value = "co2_kt", unit = "kt" }
+    monetary_unit = "million USD"
+
+    [mrio.files]
+    Z = "wiot2009_Z.csv.gz"
+    Y = "wiot2009_Y.csv.gz"
+    x = "wiot2009_x.csv"
+    satellite = "wiod2013_co2_accounts_1995_2009_long.csv"
+
+    [mrio.satellite]              # options of gridfoot.read_satellite
+    sector = "sector_code"        # the columns: region, sector, value (and stressor, unit)
+    value = "co2_kt"
+    stressor_name = "CO2"         # constants for a file without a stressor or unit column
+    unit_name = "kt"
+    where = { year = 2009 }       # keep only these rows
+    rename_regions = { ROU = "ROM", ROW = "RoW" }
+    final_demand = { FC_HH = "CONS_h" }   # sector codes that are final-demand categories
 
 Paths are relative to the configuration file. Values are checked when the file is read:
 ``layout``, ``x`` and ``zero_output`` against their choices, ``encoding`` against Python's

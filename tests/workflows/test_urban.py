@@ -191,10 +191,21 @@ WIOD_MRIO = """
 path = "wiod"
 monetary_unit = "million USD"
 x = "file"
-files = {{ Z = "wiot2009_Z.csv.gz", Y = "wiot2009_Y.csv.gz", x = "wiot2009_x.csv", \
-satellite = "co2_long.csv", countries = "wiot2009_countries.csv" }}
-satellite = {{ region = "country", sector = "code", value = "co2", stressor_name = "CO2", \
-unit_name = "{unit}", where = {{ year = 2009 }} }}
+
+[mrio.files]
+Z = "wiot2009_Z.csv.gz"
+Y = "wiot2009_Y.csv.gz"
+x = "wiot2009_x.csv"
+satellite = "co2_long.csv"
+countries = "wiot2009_countries.csv"
+
+[mrio.satellite]
+region = "country"
+sector = "code"
+value = "co2"
+stressor_name = "CO2"
+unit_name = "{unit}"
+where = {{ year = 2009 }}
 """
 
 
