@@ -6,7 +6,7 @@ downscaled to an equal-area grid from point sources, with hotspot analytics and 
 
 from importlib.metadata import PackageNotFoundError, version
 
-from gridfoot import hotspots, pipeline, urban
+from gridfoot import hotspots, urban, workflows
 from gridfoot.errors import GridfootError, GridfootWarning
 from gridfoot.mrio import (
     MRIO,
@@ -48,11 +48,11 @@ __all__ = [
     "footprint",
     "hotspots",
     "load_allocation",
-    "pipeline",
     "read_city_table",
     "read_countries",
     "read_mrio",
     "read_satellite",
     "read_sources",
     "urban",
+    "workflows",
 ]

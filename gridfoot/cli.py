@@ -91,7 +91,7 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_footprint(args: argparse.Namespace) -> int:
-    from gridfoot.config import check_encoding
+    from gridfoot.checks import check_encoding
     from gridfoot.io.output import check_output_folder
     from gridfoot.mrio import footprint, read_mrio
 
@@ -128,8 +128,9 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
             hubs.tif, gistar_classes.tif), concentration.csv, hubs.csv, zonal.csv,
             breakdown_*.csv, figures/ and run.toml (the resolved configuration).
             DIR is replaced only when the run succeeds. Every key and default of the
-            configuration is documented in gridfoot/pipeline/config.py; sample_data/gridfoot.toml
-            is a complete example."""
+            configuration is documented in gridfoot/config/run.py (the [mrio] section, shared
+            with gridfoot urban, in gridfoot/config/mrio.py); sample_data/gridfoot.toml is a
+            complete example."""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -145,13 +146,13 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_run(args: argparse.Namespace) -> int:
-    from gridfoot.pipeline import load_run_config
+    from gridfoot.config import load_run_config
 
     config = load_run_config(args.config)
-    return _run_pipeline(config, args.out, not args.no_progress, args.config)
+    return _run_grid(config, args.out, not args.no_progress, args.config)
 
 
-def _run_pipeline(config, out: Path | None, progress: bool, config_file: Path) -> int:
+def _run_grid(config, out: Path | None, progress: bool, config_file: Path) -> int:
     from gridfoot.workflows import run_grid
 
     result = run_grid(config, out, progress=None if progress else False, config_file=config_file)
@@ -180,7 +181,7 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from gridfoot.pipeline import load_run_config
+    from gridfoot.config import load_run_config
     from gridfoot.workflows import validate
 
     for line in validate(load_run_config(args.config)):
@@ -208,11 +209,11 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    from gridfoot.config import load_run_config
     from gridfoot.datasets import sample_data_dir
-    from gridfoot.pipeline import load_run_config
 
     path = sample_data_dir() / "gridfoot.toml"
-    return _run_pipeline(load_run_config(path), args.out, not args.no_progress, path)
+    return _run_grid(load_run_config(path), args.out, not args.no_progress, path)
 
 
 def _add_hotspots(commands: argparse._SubParsersAction) -> None:
@@ -392,14 +393,15 @@ def _add_urban(commands: argparse._SubParsersAction) -> None:
         description=textwrap.dedent(
             """\
             Compute the urban carbon footprints of the cities in CONFIG (a TOML file: city
-            input-output tables nested in a host MRIO, or regions of the host): direct
-            emissions, emissions embodied in exports and imports (split domestic / foreign),
-            the four footprint boundaries, the four indicators and the sector views.
+            input-output tables nested in the MRIO of its [mrio] section, or regions of that
+            MRIO): direct emissions, emissions embodied in exports and imports (split domestic /
+            foreign), the four footprint boundaries, the four indicators and the sector views.
 
             Writes DIR/summary.json, report.html, comparison.csv, accounts.csv, sectors.csv,
             composition.csv, one NetCDF per city in DIR/cities/ and figures in DIR/figures/.
-            The config format is documented in gridfoot.workflows.urban;
-            sample_data/cities/cities.toml is an example."""
+            Every key of the configuration is documented in gridfoot/config/urban.py ([mrio],
+            the section of gridfoot run, in gridfoot/config/mrio.py; an old [host] section is
+            read as [mrio], with a warning); sample_data/cities/cities.toml is an example."""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -16,6 +16,7 @@ __all__ = [
     "BalanceWarning",
     "ConfigError",
     "DataNotFoundError",
+    "DeprecatedKeyWarning",
     "GridError",
     "GridfootError",
     "GridfootWarning",
@@ -83,6 +84,10 @@ class MemoryBudgetError(GridfootError, MemoryError):
 
 class GridfootWarning(UserWarning):
     """Base class of gridfoot's warnings: something was handled, and you should know how."""
+
+
+class DeprecatedKeyWarning(GridfootWarning, FutureWarning):
+    """A configuration key was given under an old name; it was read as the new one."""
 
 
 class ZeroOutputWarning(GridfootWarning):

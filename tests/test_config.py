@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import pytest
 
-from gridfoot.config import (
+from gridfoot.checks import (
     check_choice,
     check_fraction,
     check_fractions,
     check_literals,
     check_number,
-    from_mapping,
-    load_config,
-    to_toml,
 )
+from gridfoot.config import from_mapping, load_config, to_toml
 from gridfoot.errors import ConfigError
 
 
@@ -80,7 +78,9 @@ name = "steel"
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"output": {"folder": "x", "dpl": 3}}, "output.dpl: unknown key; known keys: folder"),
+        ({"output": {"folder": "x", "dpl": 3}},
+         r"output.dpl: unknown key; did you mean 'dpi'\? known keys: folder, formats, dpi"),
+        ({"output": {"folder": "x", "colour": 3}}, "output.colour: unknown key; known keys: fo"),
         ({"output": {"folder": "x", "dpi": "300"}}, "output.dpi: expected an integer, got '300'"),
         ({"output": {"folder": "x", "dpi": True}}, "output.dpi: expected an integer"),
         ({"output": {}}, "output.folder: required key is missing"),
@@ -186,3 +186,94 @@ def test_toml_dates_are_written_back() -> None:
 
     data = {"when": datetime.date(2026, 12, 1), "at": datetime.time(5, 30)}
     assert tomllib.loads(to_toml(data)) == data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"sources": {"where": {"状态": "运行", "Status x": "on"}}},  # keys that are not bare
+        {"name": 'tab\tDEL\x7f quote" back\\slash newline\n'},  # escapes TOML requires
+        {"city": [{"name": "a", "columns": {"sector": "code"}}, {"name": "b"}]},  # [[city]]
+        {"deep": {"er": {"est": [1.5, -0.0, 1e300]}}, "flag": False},
+    ],
+)
+def test_to_toml_writes_what_tomllib_reads_back(data) -> None:
+    # the hand-written writer wrote bare non-ASCII keys and a raw DEL (invalid TOML) and
+    # could not write arrays of tables; tomli-w does all three
+    import tomllib
+
+    assert tomllib.loads(to_toml(data)) == data
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A schema whose [old] table became [new], with old.folder now new.path."""
+
+    new: Output | None = None
+    label: str = ""
+
+    _renamed_keys: ClassVar[dict[str, str]] = {
+        "old.path": "new.folder",
+        "old.name": "label",
+        "old": "new",
+    }
+
+
+def test_old_key_names_are_read_as_the_new_ones_with_one_warning(tmp_path) -> None:
+    from gridfoot.errors import DeprecatedKeyWarning
+
+    path = tmp_path / "old.toml"
+    path.write_text('[old]\npath = "out"\nname = "x"\ndpi = 72\n')
+    with pytest.warns(DeprecatedKeyWarning) as caught:
+        config = load_config(path, Renamed)
+    assert len(caught) == 1
+    assert str(caught[0].message).startswith(f"{path}: old key names read as their new ones")
+    assert "old.path -> new.folder, old.name -> label, old -> new" in str(caught[0].message)
+    assert config == Renamed(new=Output(folder=tmp_path / "out", dpi=72), label="x")
+    with pytest.warns(DeprecatedKeyWarning, match=r"^old key names"):  # no file: no file name
+        assert from_mapping({"old": {"path": "p"}}, Renamed).new.folder == Path("p").resolve()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"old": {"path": "a"}, "new": {"folder": "b"}}, "old.path: the old name of new.folder"),
+        ({"old": {"name": "a"}, "label": "b"}, "old.name: the old name of label; give label"),
+        ({"old": {}, "new": {"folder": "b"}}, "old: the old name of new; give new only"),
+        ({"old": {"path": "a", "folder": "b"}}, "old.folder: read as new.folder, which another"),
+        ({"old": {"path": "a", "dpl": 1}}, "new.dpl: unknown key"),
+    ],
+)
+def test_old_and_new_names_together_are_refused(data, message) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ConfigError, match=message):
+            from_mapping(data, Renamed)
+
+
+def test_the_documented_wiod_section_reads_as_gridfoot_datasets_wiod2009() -> None:
+    # the [mrio] example of the README and of gridfoot.config.mrio is the real WIOD mapping
+    import re
+    import tomllib
+
+    import gridfoot.config.mrio
+    from gridfoot.config import MrioConfig
+    from gridfoot.datasets import WIOD2009
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    documented = {
+        "README.md": re.search(r"```toml\n(\[mrio\]\npath = \"wiod2013\".*?)```", readme, re.S)[1],
+        "gridfoot.config.mrio": re.search(
+            r"::\n\n(    \[mrio\]\n    path = \"wiod2013\".*?)\n\n(?! )",
+            gridfoot.config.mrio.__doc__,
+            re.S,
+        )[1]
+        .replace("\n    ", "\n")
+        .strip(),
+    }
+    for where, text in documented.items():
+        mrio = from_mapping(tomllib.loads(text)["mrio"], MrioConfig)
+        options = {k: v for k, v in mrio.read_options().items() if k in WIOD2009}
+        assert options == WIOD2009, where

@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 from scipy import ndimage, special
 
-from gridfoot.config import check_choice
+from gridfoot.checks import check_choice
 from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, per_layer
 from gridfoot.hotspots.options import STUDY_AREAS, check_neighbourhood
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gridfoot.config import check_choice, check_fraction, check_fractions, check_number
+from gridfoot.checks import check_choice, check_fraction, check_fractions, check_number
 from gridfoot.errors import ConfigError
 
 __all__ = [

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from gridfoot.config import check_choice
+from gridfoot.checks import check_choice
 from gridfoot.errors import (
     BalanceWarning,
     LabelError,

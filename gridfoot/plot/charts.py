@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridfoot.config import check_number
+from gridfoot.checks import check_number
 from gridfoot.errors import LabelError
 from gridfoot.plot.style import NO_LIGATURES, fit_figure_text, fit_text, paper_style
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridfoot.config import check_number
+from gridfoot.checks import check_number
 from gridfoot.errors import GridError
 from gridfoot.plot.style import (
     NO_LIGATURES,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from gridfoot.config import check_choice, check_number
+from gridfoot.checks import check_choice, check_number
 from gridfoot.errors import ConfigError
 from gridfoot.io.atomic import atomic_file
 

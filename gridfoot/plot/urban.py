@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from gridfoot.config import check_number
+from gridfoot.checks import check_number
 from gridfoot.errors import ValueCheckError
 from gridfoot.plot.style import paper_style
 from gridfoot.urban.footprints import CityFootprint

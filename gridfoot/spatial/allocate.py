@@ -37,7 +37,7 @@ import pandas as pd
 import scipy.sparse as sp
 import xarray as xr
 
-from gridfoot.config import check_choice
+from gridfoot.checks import check_choice
 from gridfoot.errors import (
     GridError,
     GridfootWarning,

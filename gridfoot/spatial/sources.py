@@ -20,7 +20,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from gridfoot.config import check_choice
+from gridfoot.checks import check_choice
 from gridfoot.errors import (
     ConfigError,
     GridfootError,

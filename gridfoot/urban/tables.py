@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridfoot.config import check_number
+from gridfoot.checks import check_number
 from gridfoot.errors import (
     InputFileError,
     LabelError,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridfoot.config import RunConfig, write_run_config
 from gridfoot.errors import (
     ConfigError,
     GridError,
@@ -36,7 +37,6 @@ from gridfoot.errors import (
 from gridfoot.mrio.accounts import footprint as compute_footprint
 from gridfoot.mrio.readers import read_mrio
 from gridfoot.mrio.system import MRIO
-from gridfoot.pipeline.config import RunConfig, write_run_config
 from gridfoot.workflows.products import Report
 
 __all__ = [
@@ -115,17 +115,7 @@ def load_inputs(config: RunConfig) -> Inputs:
     from gridfoot.spatial.grid import check_grid
 
     m = config.mrio
-    mrio = read_mrio(
-        m.path,
-        layout=m.layout,
-        files=m.files or None,
-        satellite=m.satellite or None,
-        x=m.x,
-        countries=m.countries,
-        monetary_unit=m.monetary_unit,
-        zero_output=m.zero_output,
-        encoding=m.encoding,
-    )
+    mrio = read_mrio(**m.read_options())
     if m.stressor is None and len(mrio.stressors) > 1:
         raise ConfigError(
             f"mrio.stressor: the MRIO has several stressors ({format_labels(mrio.stressors)}); "
@@ -1033,7 +1023,7 @@ def run_grid(
     Parameters
     ----------
     config : RunConfig
-        From :func:`gridfoot.pipeline.load_run_config` or ``RunConfig.from_mapping``.
+        From :func:`gridfoot.config.load_run_config` or ``RunConfig.from_mapping``.
     out : path, optional
         Output folder; ``output.dir`` of the config (else ``./gridfoot_output``) by default.
         It must be absent, empty or a folder gridfoot wrote (see

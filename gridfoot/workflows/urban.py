@@ -1,50 +1,7 @@
 """Run the urban footprint study from a TOML file: tables, figures and a short report.
 
-Configuration (paths relative to the file; every key is checked)::
-
-    stressor = "CO2"                 # optional when the data hold one stressor
-    composition_sector = "CON"       # the sector whose consumed footprint is traced
-    top_sectors = 6                  # upstream sectors named in the composition figure (>= 1)
-    figure_formats = ["png"]         # png, pdf, svg
-
-    [host]                           # optional: the MRIO that prices imports
-    mrio = "../mrio"                 # a folder read by gridfoot.read_mrio
-    country = "MER"                  # the cities' country in the host
-    monetary_unit = "million USD"
-    x = "auto"                       # "file" (its x table), "balanced" or "auto"
-    # encoding = "gbk"               # text encoding of its CSV tables (default UTF-8)
-
-    [indicators]                     # variants, see gridfoot.urban.indicators
-    production_footprint = "production-based"
-    balance = "final-demand"
-    trade_intensity = "difference"
-
-    [sector_names]                   # labels for figures and the report
-    CON = "Construction"
-
-    [[city]]                         # a city table ...
-    name = "Haigang"
-    table = "hgg.csv"
-    emissions = "hgg_emissions.csv"
-    population = 420000
-
-    [[city]]                         # ... or regions of the host MRIO
-    name = "Gaoyuan"
-    regions = ["GAO"]
-    population = 90000
-
-A table city also takes ``gdp``, ``assumption`` ("multi-regional" or "single-region"),
-``origin_shares``, ``exclude_origins``, ``import_share`` ("local-use" or "total-use"),
-``exchange_rate``, ``monetary_unit``, ``tolerance``, ``sheet``, ``columns`` (header names
-of the roles, see :func:`gridfoot.urban.read_city_table`) and ``encoding`` (of its CSV files:
-table, emissions, origin shares; default UTF-8).
-
-Every option is checked when the file is read, before any table is read or file written:
-unknown keys, wrong types, figure formats and indicator variants outside their choices,
-``population``, ``gdp`` and ``exchange_rate`` that are not positive, a negative ``tolerance``,
-and options that the way a city's imports are priced would ignore (``origin_shares``,
-``exclude_origins`` and ``exchange_rate`` need the multi-regional assumption and a host;
-a city of host regions takes none of a table's options).
+The configuration (``gridfoot urban CONFIG``) is documented, key by key, in
+:mod:`gridfoot.config.urban`; ``sample_data/cities/cities.toml`` is a complete example.
 """
 
 from __future__ import annotations
@@ -52,154 +9,24 @@ from __future__ import annotations
 import dataclasses
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
-from gridfoot.config import check_encoding, check_literals, check_number, load_config
-from gridfoot.errors import ConfigError, GridfootWarning, format_labels
+from gridfoot.config import CityConfig, UrbanConfig, load_config
+from gridfoot.errors import GridfootWarning, format_labels
 from gridfoot.mrio.readers import read_mrio
 from gridfoot.mrio.system import MRIO
-from gridfoot.plot.style import FigureFormat
 from gridfoot.urban.economy import read_origin_shares
 from gridfoot.urban.footprints import CityFootprint, city_footprint, city_footprint_from_mrio
-from gridfoot.urban.indicators import IndicatorOptions, compare_cities, tidy_accounts
+from gridfoot.urban.indicators import compare_cities, tidy_accounts
 from gridfoot.urban.tables import read_city_table
 from gridfoot.workflows.products import Figure, File, Report, Section, Table
 
-__all__ = [
-    "CityConfig",
-    "HostConfig",
-    "UrbanConfig",
-    "UrbanStudy",
-    "compute_urban",
-    "run_urban",
-]
-
-_EXCEL = (".xlsx", ".xlsm", ".xls")
-
-
-@dataclass(frozen=True)
-class HostConfig:
-    """The host MRIO: where it is and how to read it."""
-
-    mrio: Path
-    country: str | None = None
-    monetary_unit: str = ""
-    x: Literal["auto", "file", "balanced"] = "auto"
-    countries: Path | None = None
-    encoding: str | None = None
-
-    def __post_init__(self) -> None:
-        check_literals(self, "host")
-        check_encoding(self.encoding, "host.encoding")
-
-
-@dataclass(frozen=True)
-class CityConfig:
-    """One city: a table (``table`` + ``emissions``) or regions of the host (``regions``)."""
-
-    name: str
-    population: float | None = None
-    gdp: float | None = None
-    table: Path | None = None
-    emissions: Path | None = None
-    sheet: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
-    monetary_unit: str | None = None
-    tolerance: float = 1e-3
-    regions: tuple[str, ...] = ()
-    assumption: Literal["multi-regional", "single-region"] | None = None
-    origin_shares: Path | None = None
-    exclude_origins: tuple[str, ...] = ()
-    import_share: Literal["local-use", "total-use"] = "local-use"
-    exchange_rate: float | None = None
-    encoding: str | None = None
-
-
-@dataclass(frozen=True)
-class UrbanConfig:
-    """The whole study."""
-
-    city: tuple[CityConfig, ...]
-    host: HostConfig | None = None
-    stressor: str | None = None
-    composition_sector: str | None = None
-    top_sectors: int = 6
-    figure_formats: tuple[FigureFormat, ...] = ("png",)
-    sector_names: dict[str, str] = field(default_factory=dict)
-    indicators: IndicatorOptions = field(default_factory=IndicatorOptions)
-
-    def __post_init__(self) -> None:
-        if not self.city:
-            raise ConfigError("city: at least one [[city]] is needed")
-        names = pd.Index([c.name for c in self.city])
-        if names.has_duplicates:
-            raise ConfigError(
-                f"city: names must differ; repeated {format_labels(names[names.duplicated()])}"
-            )
-        check_literals(self, "")
-        check_number(self.top_sectors, "top_sectors", low=1, integer=True)
-        for i, city in enumerate(self.city):
-            _check_city(city, f"city[{i}]", self.host is not None)
-
-
-#: Options of a table city, and their defaults: a city of host regions takes none of them.
-_TABLE_OPTIONS = {
-    "emissions": None,
-    "sheet": None,
-    "columns": {},
-    "monetary_unit": None,
-    "assumption": None,
-    "origin_shares": None,
-    "exclude_origins": (),
-    "import_share": "local-use",
-    "exchange_rate": None,
-}
-#: Options used only when a host MRIO prices the imports (the multi-regional assumption).
-_HOST_OPTIONS = ("origin_shares", "exclude_origins", "exchange_rate")
-
-
-def _check_city(city: CityConfig, key: str, has_host: bool) -> None:
-    """Refuse a city whose options are impossible or would be silently ignored."""
-    where = f"{key} ({city.name})"
-    check_literals(city, key)
-    check_encoding(city.encoding, f"{key}.encoding")
-    for name in ("population", "gdp", "exchange_rate"):
-        if getattr(city, name) is not None:
-            check_number(getattr(city, name), f"{key}.{name}", low=0, low_open=True)
-    check_number(city.tolerance, f"{key}.tolerance", low=0, meaning="relative")
-    if (city.table is None) == (not city.regions):
-        raise ConfigError(f"{where}: give either table (+ emissions) or regions")
-    if city.regions:
-        if not has_host:
-            raise ConfigError(f"{where}: regions need a [host] MRIO")
-        given = [k for k, default in _TABLE_OPTIONS.items() if getattr(city, k) != default]
-        if given:
-            raise ConfigError(
-                f"{key}.{given[0]}: a city of host regions ({format_labels(city.regions)}) "
-                f"takes none of a table's options; remove {format_labels(given)} or give table"
-            )
-        return
-    excel = city.table.suffix.lower() in _EXCEL
-    if city.emissions is None and not excel:
-        raise ConfigError(f"{where}: a CSV table needs emissions = <file>")
-    single = city.assumption == "single-region" or (city.assumption is None and not has_host)
-    if city.assumption == "multi-regional" and not has_host:
-        raise ConfigError(
-            f"{key}.assumption: 'multi-regional' prices imports with a host MRIO; add [host] "
-            "or use 'single-region'"
-        )
-    ignored = [name for name in _HOST_OPTIONS if getattr(city, name) != _TABLE_OPTIONS[name]]
-    if single and ignored:
-        raise ConfigError(
-            f"{key}.{ignored[0]}: only used when a host MRIO prices the imports "
-            f"(multi-regional assumption); this city uses the single-region assumption"
-            + ("" if has_host else " (there is no [host])")
-        )
+__all__ = ["UrbanStudy", "compute_urban", "run_urban"]
 
 
 def _city(config: UrbanConfig, city: CityConfig, host: MRIO | None) -> CityFootprint:
@@ -212,7 +39,7 @@ def _city(config: UrbanConfig, city: CityConfig, host: MRIO | None) -> CityFootp
             name=city.name,
             stressor=config.stressor,
         )
-    default_money = config.host.monetary_unit if config.host else ""
+    default_money = config.mrio.monetary_unit if config.mrio else ""
     table = read_city_table(
         city.table,
         city.emissions,
@@ -234,7 +61,7 @@ def _city(config: UrbanConfig, city: CityConfig, host: MRIO | None) -> CityFootp
         table,
         host if use_host else None,
         assumption=city.assumption,
-        country=config.host.country if config.host and use_host else None,
+        country=config.country if use_host else None,
         origin_shares=origins,
         exclude_origins=city.exclude_origins,
         import_share=city.import_share,
@@ -291,15 +118,7 @@ def _slug(name: str) -> str:
 
 def compute_urban(config: UrbanConfig, input_files: tuple[Path, ...] = ()) -> UrbanStudy:
     """Read the host MRIO and every city of ``config`` and compute their footprints."""
-    host = None
-    if config.host is not None:
-        host = read_mrio(
-            config.host.mrio,
-            x=config.host.x,
-            countries=config.host.countries,
-            monetary_unit=config.host.monetary_unit,
-            encoding=config.host.encoding,
-        )
+    host = read_mrio(**config.mrio.read_options()) if config.mrio is not None else None
     _warn_missing_denominators(config)
     cities = tuple(_city(config, city, host) for city in config.city)
     compositions = {}
@@ -368,7 +187,7 @@ def _warn_missing_denominators(config: UrbanConfig) -> None:
 
 def urban_inputs(config: UrbanConfig) -> list[Path]:
     """Every file or folder an urban configuration names as an input."""
-    named = [config.host.mrio, config.host.countries] if config.host is not None else []
+    named = [config.mrio.path, config.mrio.countries] if config.mrio is not None else []
     for city in config.city:
         named += [city.table, city.emissions, city.origin_shares]
     return [p for p in named if p is not None]

@@ -12,8 +12,8 @@ import pytest
 from shapely import box
 
 from gridfoot import resources
+from gridfoot.config import DaskConfig
 from gridfoot.errors import MemoryBudgetError
-from gridfoot.pipeline.config import DaskConfig
 from gridfoot.resources import (
     GRID_BYTES_PER_CELL,
     estimate_grid_memory,

@@ -127,9 +127,7 @@ def _edit_cities(study: Path, **changes: object) -> Path:
             table.pop(key)
         else:
             table[key] = value
-    cities = data.pop("city")
-    text = to_toml(data) + "".join(f"\n[[city]]\n{to_toml(city)}" for city in cities)
-    path.write_text(text)
+    path.write_text(to_toml(data))  # arrays of tables ([[city]]) too
     return path
 
 
@@ -162,8 +160,7 @@ def test_bad_urban_options_are_refused_before_any_table_is_written(
 
 def test_the_edited_urban_config_is_otherwise_valid(study) -> None:
     # the control of the cases above: rewriting the sample config keeps it loadable
-    from gridfoot.config import load_config
-    from gridfoot.workflows.urban import UrbanConfig
+    from gridfoot.config import UrbanConfig, load_config
 
     config = load_config(_edit_cities(study, top_sectors=3), UrbanConfig)
     assert config.top_sectors == 3 and len(config.city) == 8
@@ -213,20 +210,20 @@ def test_map_options_are_refused_as_config_errors() -> None:
 
 
 def test_urban_config_built_in_python_is_checked_like_the_file(tmp_path) -> None:
+    from gridfoot.config import CityConfig, MrioConfig, UrbanConfig
     from gridfoot.errors import ConfigError
-    from gridfoot.workflows.urban import CityConfig, HostConfig, UrbanConfig
 
     table = CityConfig(name="A", table=tmp_path / "a.csv", emissions=tmp_path / "e.csv")
     with pytest.raises(ConfigError, match=r"figure_formats\[0\]: expected one of .*'gif'"):
         UrbanConfig(city=(table,), figure_formats=("gif",))
     with pytest.raises(ConfigError, match=r"city\[0\]\.gdp: must be a number > 0, got nan"):
         UrbanConfig(city=(CityConfig(name="A", table=tmp_path / "a.csv", gdp=float("nan")),))
-    with pytest.raises(ConfigError, match=r"city\[0\]\.assumption: 'multi-regional' .*\[host\]"):
+    with pytest.raises(ConfigError, match=r"city\[0\]\.assumption: 'multi-regional' .*\[mrio\]"):
         UrbanConfig(city=(dataclasses.replace(table, assumption="multi-regional"),))
-    with pytest.raises(ConfigError, match=r"city\[0\]\.import_share: a city of host regions"):
+    with pytest.raises(ConfigError, match=r"city\[0\]\.import_share: a city of MRIO regions"):
         UrbanConfig(
             city=(CityConfig(name="A", regions=("HAI",), import_share="total-use"),),
-            host=HostConfig(mrio=tmp_path),
+            mrio=MrioConfig(path=tmp_path),
         )
-    with pytest.raises(ConfigError, match=r"host\.x: expected one of 'auto', 'file', 'balanced'"):
-        HostConfig(mrio=tmp_path, x="guess")
+    with pytest.raises(ConfigError, match=r"mrio\.x: expected one of 'auto', 'file', 'balanced'"):
+        MrioConfig(path=tmp_path, x="guess")

@@ -23,9 +23,9 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from shapely import box
 
+from gridfoot.config import load_run_config
 from gridfoot.datasets import sample_data_dir
 from gridfoot.errors import GridfootWarning, UnplacedError, UnplacedWarning
-from gridfoot.pipeline import load_run_config
 from gridfoot.spatial import Grid, allocate, read_sources
 from gridfoot.workflows import run_grid
 from gridfoot.workflows.grid import Scope, placement_summary

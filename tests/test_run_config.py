@@ -8,12 +8,18 @@ from pathlib import Path
 import pytest
 
 from gridfoot.cli import main
-from gridfoot.config import to_plain, to_toml
+from gridfoot.config import (
+    DaskConfig,
+    HotspotsConfig,
+    OutputConfig,
+    RunConfig,
+    load_run_config,
+    to_plain,
+    to_toml,
+)
 from gridfoot.datasets import sample_data_dir
 from gridfoot.errors import ConfigError
 from gridfoot.io.output import MARKER, output_folder
-from gridfoot.pipeline import RunConfig, load_run_config
-from gridfoot.pipeline.config import DaskConfig, HotspotsConfig, OutputConfig
 
 SAMPLE = sample_data_dir() / "gridfoot.toml"
 

@@ -3,7 +3,8 @@
 Paths are relative to the configuration file. Unknown keys and wrong types are errors naming
 the key (``sources.weigth: unknown key``). A complete example (the bundled sample's)::
 
-    [mrio]                        # the multi-regional input-output table
+    [mrio]                        # the multi-regional input-output table; this section is
+                                  # shared with gridfoot urban: see gridfoot.config.mrio
     path = "mrio"                 # folder of tables (gridfoot layout) or of pymrio's save_all
     layout = "auto"               # "auto", "tables" or "pymrio"
     stressor = "CO2"              # required when the MRIO holds several stressors
@@ -108,16 +109,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gridfoot.config import (
-    check_encoding,
-    check_fraction,
-    check_literals,
-    check_number,
-    from_mapping,
-    load_config,
-    to_plain,
-    to_toml,
-)
+from gridfoot.checks import check_encoding, check_fraction, check_literals, check_number
+from gridfoot.config.binder import from_mapping, load_config, to_plain, to_toml
+from gridfoot.config.mrio import MrioConfig
 from gridfoot.errors import ConfigError, format_labels
 from gridfoot.hotspots.options import (
     check_area,
@@ -150,28 +144,6 @@ __all__ = [
 GeoTiffLayer = Literal[
     "total", "destinations", "destinations_stack", "hotspot_mask", "gistar", "hubs"
 ]
-
-
-@dataclass(frozen=True)
-class MrioConfig:
-    """``[mrio]``: see :func:`gridfoot.read_mrio`."""
-
-    path: Path
-    layout: Literal["auto", "tables", "pymrio"] = "auto"
-    stressor: str | None = None
-    x: Literal["auto", "file", "balanced"] = "auto"
-    countries: Path | None = None
-    monetary_unit: str = ""
-    zero_output: Literal["warn", "raise", "ignore"] = "warn"
-    files: dict[str, str] = field(default_factory=dict)
-    satellite: dict[str, Any] = field(default_factory=dict)
-    encoding: str | None = None
-
-    def __post_init__(self) -> None:
-        from gridfoot.mrio.readers import check_satellite_options
-
-        check_encoding(self.encoding, "mrio.encoding")
-        check_satellite_options(self.satellite, "mrio.satellite")
 
 
 @dataclass(frozen=True)
