@@ -53,7 +53,7 @@ def hand_host_mrio() -> MRIO:
     """Two countries without intermediate flows: multipliers are the direct intensities."""
     producers = pd.MultiIndex.from_product([["DOM", "FOR"], SECTORS], names=["region", "sector"])
     demand = pd.MultiIndex.from_product([["DOM", "FOR"], ["hh"]], names=["region", "category"])
-    return MRIO(
+    return MRIO.from_tables(
         Z=pd.DataFrame(0.0, index=producers, columns=producers),
         Y=pd.DataFrame(
             [[100.0, 0.0], [100.0, 0.0], [0.0, 100.0], [0.0, 100.0]],
@@ -109,7 +109,7 @@ def proportional_imports(mrio: MRIO, city: str) -> MRIO:
     respread = share[:, None] * by_product[codes]
     Z.loc[:, in_z] = respread[:, : in_z.sum()]
     Y.loc[:, in_y] = respread[:, in_z.sum() :]
-    return MRIO(
+    return MRIO.from_tables(
         Z=Z,
         Y=Y,
         F=mrio.F,

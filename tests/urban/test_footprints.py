@@ -153,7 +153,7 @@ def test_origin_shares_and_exchange_rate(table) -> None:
         [["DOM", "DOM2", "FOR"], SECTORS], names=["region", "sector"]
     )
     demand = pd.MultiIndex.from_product([["DOM", "DOM2", "FOR"], ["hh"]])
-    host = MRIO(
+    host = MRIO.from_tables(
         Z=pd.DataFrame(0.0, index=producers, columns=producers),
         Y=pd.DataFrame(np.kron(np.eye(3), np.ones((2, 1))) * 100, index=producers, columns=demand),
         F=pd.DataFrame([[300.0, 10, 500, 10, 100, 10]], index=["CO2"], columns=producers),
@@ -191,7 +191,7 @@ def test_bad_combinations_are_clear_errors(table, host) -> None:
     with pytest.raises(LabelError, match="unknown country"):
         city_footprint(table, host, country="Q")
     renamed = host.Z.rename(index={"CON": "BLD"}, columns={"CON": "BLD"})
-    other = MRIO(
+    other = MRIO.from_tables(
         Z=renamed,
         Y=host.Y.rename(index={"CON": "BLD"}),
         F=host.F.rename(columns={"CON": "BLD"}),
@@ -200,7 +200,7 @@ def test_bad_combinations_are_clear_errors(table, host) -> None:
     )
     with pytest.raises(LabelError, match="only in the table: CON; only in the host: BLD"):
         city_footprint(table, other, country="X")
-    kilotonnes = MRIO(
+    kilotonnes = MRIO.from_tables(
         Z=host.Z, Y=host.Y, F=host.F, units={"CO2": "kt"}, countries=dict(host.countries)
     )
     with pytest.raises(ValueCheckError, match="'kt'"):
@@ -311,7 +311,7 @@ def test_japan_cut_out_of_wiod_agrees_with_the_full_table(reference_data) -> Non
         # city table cut from the table gives the full table's footprint of Japan.
         Y = wiod.Y.copy()
         Y.loc[:, Y.columns.get_level_values("category") == "INVEN"] = 0.0
-        base = MRIO(
+        base = MRIO.from_tables(
             Z=wiod.Z,
             Y=Y,
             F=wiod.F,
@@ -416,7 +416,7 @@ def hand_host_like(table: CityTable) -> MRIO:
     Z = np.full((2 * n, 2 * n), 1.0)
     Y = np.full((2 * n, 2), 50.0)
     F = np.arange(1, 2 * n + 1, dtype=float)[None, :] * 10
-    return MRIO(
+    return MRIO.from_tables(
         Z=pd.DataFrame(Z, index=producers, columns=producers),
         Y=pd.DataFrame(Y, index=producers, columns=demand),
         F=pd.DataFrame(F, index=["CO2"], columns=producers),
@@ -438,7 +438,7 @@ def random_mrios(draw) -> MRIO:
     producers = pd.MultiIndex.from_product([regions, sectors], names=["region", "sector"])
     demand = pd.MultiIndex.from_product([regions, ["hh"]], names=["region", "category"])
     countries = {"r0": "A", "r1": "A", **{r: r.upper() for r in regions[2:]}}
-    return MRIO(
+    return MRIO.from_tables(
         Z=pd.DataFrame(A * x, index=producers, columns=producers),
         Y=pd.DataFrame(Y, index=producers, columns=demand),
         F=pd.DataFrame(
