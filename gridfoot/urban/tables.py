@@ -39,10 +39,10 @@ direct emissions of final demand (households' own fuel). Sectors without a row e
 
 from __future__ import annotations
 
-import functools
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -117,44 +117,105 @@ def _non_negative(series: pd.Series, what: str, source: str) -> None:
         )
 
 
+def _check_canonical(table: CityTable) -> None:
+    """Cheap checks of a directly constructed city table: field types and aligned labels.
+
+    Never changes a field; raw tables belong in :meth:`CityTable.from_tables`.
+    """
+    hint = "; build a city table from raw tables with CityTable.from_tables(...)"
+    optional = {"value_added", "population", "gdp"}
+    kinds: dict[str, type] = {
+        "intermediate": pd.DataFrame,
+        "final_demand": pd.DataFrame,
+        **dict.fromkeys(
+            ("outflow", "export", "inflow", "imports", "output", "other", "emissions"), pd.Series
+        ),
+        "household_emissions": pd.Series,
+        "value_added": pd.DataFrame,
+        "population": float,
+        "gdp": float,
+        **dict.fromkeys(("name", "stressor", "unit", "monetary_unit", "source"), str),
+    }
+    for name, kind in kinds.items():
+        value = getattr(table, name)
+        if value is None and name in optional:
+            continue
+        if not isinstance(value, kind):
+            raise TypeError(
+                f"CityTable.{name} must be {_kind_name(kind)}"
+                + (" or None" if name in optional else "")
+                + f", got {type(value).__name__}{hint}"
+            )
+    sectors = table.intermediate.index
+    aligned = {
+        "intermediate.columns": (table.intermediate.columns, sectors),
+        "final_demand.index": (table.final_demand.index, sectors),
+        **{
+            f"{name}.index": (getattr(table, name).index, sectors)
+            for name in ("outflow", "export", "inflow", "imports", "output", "other", "emissions")
+        },
+        "household_emissions.index": (
+            table.household_emissions.index,
+            table.final_demand.columns,
+        ),
+    }
+    if table.value_added is not None:
+        aligned["value_added.columns"] = (table.value_added.columns, sectors)
+    for name, (labels, expected) in aligned.items():
+        if not labels.equals(expected):
+            raise LabelError(
+                f"CityTable.{name} differs from the labels it must repeat "
+                f"({format_labels(expected[:3])}, ...){hint}"
+            )
+
+
+def _kind_name(kind: type) -> str:
+    module = kind.__module__.split(".")[0]
+    return f"a {kind.__name__}" if module == "builtins" else f"a {module}.{kind.__name__}"
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class CityTable:
     """A validated single-region city input-output table (competitive imports).
 
-    Build it with :func:`read_city_table`, :func:`cut_city_table` or directly from pandas
-    objects; every field is checked on construction.
+    Build it with :meth:`CityTable.from_tables` (pandas objects), :func:`read_city_table` (a
+    file) or :func:`cut_city_table` (regions of an MRIO); the factory checks everything and
+    stores every field as exactly its declared type, on the table's sector labels. The class
+    itself is a plain frozen dataclass: constructing it directly is for data that are already
+    in that form (its checks are cheap ones on types and labels, and never change a field).
 
-    Parameters
+    Attributes
     ----------
     intermediate : DataFrame
-        Sectors x sectors: product ``i`` used by sector ``j``, imported inputs included.
+        Sectors x sectors (floats): product ``i`` used by sector ``j``, imported inputs
+        included; index and columns named ``sector``.
     final_demand : DataFrame
-        Sectors x categories of local final demand (imported products included).
+        Sectors x categories of local final demand (imported products included); columns
+        named ``category``.
     outflow, export, inflow, imports : Series
         By sector: sales to the rest of the country and abroad, purchases from the rest of the
         country and from abroad. Non-negative.
     output : Series
         Gross output by sector.
+    other : Series
+        Statistical discrepancy by sector, counted in the row balance only (zeros if none).
     emissions : Series
-        Direct emissions of each sector (missing sectors emit nothing).
-    household_emissions : Series, optional
-        Direct emissions of final-demand categories (households' own fuel).
-    value_added : DataFrame, optional
+        Direct emissions of each sector (zero for sectors without any).
+    household_emissions : Series
+        Direct emissions of each final-demand category (households' own fuel; zeros if none).
+    value_added : DataFrame or None
         Value-added components x sectors; their total is the city's GDP unless ``gdp`` is given.
-    other : Series, optional
-        Statistical discrepancy by sector, counted in the row balance only.
-    name, population, gdp, stressor, unit, monetary_unit
-        Descriptive data; ``population`` in persons, ``gdp`` in ``monetary_unit``.
-    tolerance : float
-        Largest accepted gap in each row (and column) balance, relative to the sector's gross
-        output (default 0.1%).
+    name, stressor, unit, monetary_unit : str
+        Descriptive data.
+    population, gdp : float or None
+        Persons; GDP in ``monetary_unit`` (None: not given).
     source : str
-        Where the table came from, for error messages (a file name).
+        Where the table came from, for error messages (a file name; ``""`` if none).
 
     Examples
     --------
     >>> sectors = ["ELE", "CON"]
-    >>> table = CityTable(
+    >>> table = CityTable.from_tables(
     ...     intermediate=pd.DataFrame([[0, 100], [0, 0]], index=sectors, columns=sectors),
     ...     final_demand=pd.DataFrame({"households": [50, 0], "investment": [0, 150]},
     ...                               index=sectors),
@@ -166,6 +227,8 @@ class CityTable:
     ...     name="Example", population=1000)
     >>> table
     <gridfoot.urban.CityTable 'Example': 2 sectors, 2 final-demand categories, GDP 220, ...>
+    >>> table.population, table.other.tolist()
+    (1000.0, [0.0, 0.0])
     """
 
     intermediate: pd.DataFrame
@@ -175,28 +238,88 @@ class CityTable:
     inflow: pd.Series
     imports: pd.Series
     output: pd.Series
+    other: pd.Series
     emissions: pd.Series
-    household_emissions: pd.Series | None = None
+    household_emissions: pd.Series
     value_added: pd.DataFrame | None = None
-    other: pd.Series | None = None
     name: str = "city"
     population: float | None = None
     gdp: float | None = None
     stressor: str = "CO2"
     unit: str = "t"
     monetary_unit: str = ""
-    tolerance: float = 1e-3
     source: str = ""
 
     def __post_init__(self) -> None:
-        set_ = functools.partial(object.__setattr__, self)
-        where = f"{self.source}: " if self.source else ""
-        check_number(self.tolerance, "tolerance", low=0)
-        if not isinstance(self.intermediate, pd.DataFrame) or not isinstance(
-            self.final_demand, pd.DataFrame
-        ):
+        _check_canonical(self)
+
+    @classmethod
+    def from_tables(
+        cls,
+        intermediate: pd.DataFrame,
+        final_demand: pd.DataFrame,
+        outflow: pd.Series | Mapping[str, float],
+        export: pd.Series | Mapping[str, float],
+        inflow: pd.Series | Mapping[str, float],
+        imports: pd.Series | Mapping[str, float],
+        output: pd.Series | Mapping[str, float],
+        emissions: pd.Series | Mapping[str, float],
+        household_emissions: pd.Series | Mapping[str, float] | None = None,
+        value_added: pd.DataFrame | None = None,
+        other: pd.Series | Mapping[str, float] | None = None,
+        *,
+        name: str = "city",
+        population: float | None = None,
+        gdp: float | None = None,
+        stressor: str = "CO2",
+        unit: str = "t",
+        monetary_unit: str = "",
+        tolerance: float = 1e-3,
+        source: str = "",
+    ) -> CityTable:
+        """Check a city's tables and build the :class:`CityTable`.
+
+        Labels become strings; a by-sector series may leave sectors out (they are zero) but
+        may not name unknown ones.
+
+        Parameters
+        ----------
+        intermediate : DataFrame
+            Sectors x sectors: product ``i`` used by sector ``j``, imported inputs included.
+        final_demand : DataFrame
+            Sectors x categories of local final demand (imported products included).
+        outflow, export, inflow, imports : Series or mapping
+            By sector: sales to the rest of the country and abroad, purchases from the rest of
+            the country and from abroad. Non-negative.
+        output : Series or mapping
+            Gross output by sector.
+        emissions : Series or mapping
+            Direct emissions of each sector (missing sectors emit nothing).
+        household_emissions : Series or mapping, optional
+            Direct emissions of final-demand categories (households' own fuel).
+        value_added : DataFrame, optional
+            Value-added components x sectors; their total is the city's GDP unless ``gdp`` is
+            given.
+        other : Series or mapping, optional
+            Statistical discrepancy by sector, counted in the row balance only.
+        name, population, gdp, stressor, unit, monetary_unit
+            Descriptive data; ``population`` in persons, ``gdp`` in ``monetary_unit``.
+        tolerance : float
+            Largest accepted gap in each row (and column) balance, relative to the sector's
+            gross output (default 0.1%).
+        source : str
+            Where the table came from, for error messages (a file name).
+
+        Raises
+        ------
+        LabelError, ValueCheckError
+            Naming ``source``, the table or column and the sectors concerned.
+        """
+        where = f"{source}: " if source else ""
+        check_number(tolerance, "tolerance", low=0)
+        if not isinstance(intermediate, pd.DataFrame) or not isinstance(final_demand, pd.DataFrame):
             raise LabelError(f"{where}intermediate and final_demand must be pandas DataFrames")
-        Z = self.intermediate.copy()
+        Z = intermediate.copy()
         Z.index, Z.columns = Z.index.map(str), Z.columns.map(str)
         for axis, labels in (("row", Z.index), ("column", Z.columns)):
             if labels.has_duplicates:
@@ -222,7 +345,7 @@ class CityTable:
                 + format_labels(f"({sectors[i]} x {sectors[j]})" for i, j in negative)
             )
 
-        Y = self.final_demand.copy()
+        Y = final_demand.copy()
         Y.index, Y.columns = Y.index.map(str), Y.columns.map(str)
         if Y.columns.has_duplicates or not len(Y.columns):
             raise LabelError(f"{where}final demand needs distinct, named category columns")
@@ -236,22 +359,19 @@ class CityTable:
         Y.index, Y.columns = sectors, categories
 
         trade = {
-            role: _series(getattr(self, attr), sectors, role, where)
-            for role, attr in zip(_TRADE, ("outflow", "export", "inflow", "imports"), strict=True)
+            role: _series(values, sectors, role, where)
+            for role, values in zip(_TRADE, (outflow, export, inflow, imports), strict=True)
         }
         for role, series in trade.items():
             _non_negative(series, role, where)
-        output = _series(self.output, sectors, "output", where)
-        if (output < 0).any():
+        output_series = _series(output, sectors, "output", where)
+        if (output_series < 0).any():
             raise ValueCheckError(
                 f"{where}column 'output': negative gross output for "
-                f"{format_labels(output.index[output < 0])}"
+                f"{format_labels(output_series.index[output_series < 0])}"
             )
-        other = _series(
-            self.other if self.other is not None else pd.Series(dtype=float),
-            sectors,
-            "other",
-            where,
+        other_series = _series(
+            other if other is not None else pd.Series(dtype=float), sectors, "other", where
         )
 
         balance = (
@@ -261,64 +381,75 @@ class CityTable:
             + trade["export"]
             - trade["inflow"]
             - trade["import"]
-            + other
-            - output
+            + other_series
+            - output_series
         )
-        _check_balance(balance, output, self.tolerance, "row", where)
+        _check_balance(balance, output_series, tolerance, "row", where)
 
-        emissions = _series(self.emissions, sectors, "emissions", where)
+        direct = _series(emissions, sectors, "emissions", where)
         households = _series(
-            self.household_emissions
-            if self.household_emissions is not None
-            else pd.Series(dtype=float),
+            household_emissions if household_emissions is not None else pd.Series(dtype=float),
             categories,
             "household emissions",
             where,
         )
-        for what, values in (("emissions", emissions), ("household emissions", households)):
+        for what, values in (("emissions", direct), ("household emissions", households)):
             if (values < 0).any():
                 raise ValueCheckError(
                     f"{where}{what}: negative values for {format_labels(values.index[values < 0])}"
                 )
-        idle = emissions.index[(output <= 0) & (emissions != 0)]
+        idle = direct.index[(output_series <= 0) & (direct != 0)]
         if len(idle):
             raise ValueCheckError(
                 f"{where}sectors with zero gross output report emissions: {format_labels(idle)}"
             )
 
-        value_added = None
-        if self.value_added is not None:
-            value_added = self.value_added.copy()
-            value_added.index = value_added.index.map(str)
-            if value_added.index.has_duplicates:
+        components = None
+        if value_added is not None:
+            components = value_added.copy()
+            components.index = components.index.map(str)
+            if components.index.has_duplicates:
                 raise LabelError(
                     f"{where}duplicated value-added rows "
-                    f"{format_labels(value_added.index[value_added.index.duplicated()])}"
+                    f"{format_labels(components.index[components.index.duplicated()])}"
                 )
-            value_added = pd.DataFrame(
+            components = pd.DataFrame(
                 {
-                    row: _series(value_added.loc[row], sectors, f"value added {row!r}", where)
-                    for row in value_added.index
-                }
+                    row: _series(components.loc[row], sectors, f"value added {row!r}", where)
+                    for row in components.index
+                },
+                index=sectors,
             ).T
-            value_added.index.name = "component"
-            gap = Z.sum(axis=0) + value_added.sum(axis=0) - output
-            _check_balance(gap, output, self.tolerance, "column", where)
-        if self.population is not None and not self.population > 0:
-            raise ValueCheckError(f"{where}population must be positive, got {self.population!r}")
+            components.index.name = "component"
+            components.columns.name = "sector"
+            gap = Z.sum(axis=0) + components.sum(axis=0) - output_series
+            _check_balance(gap, output_series, tolerance, "column", where)
+        for key, value in (("population", population), ("gdp", gdp)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, Real)):
+                raise ValueCheckError(f"{where}{key} must be a number, got {value!r}")
+        if population is not None and not population > 0:
+            raise ValueCheckError(f"{where}population must be positive, got {population!r}")
 
-        set_("intermediate", Z)
-        set_("final_demand", Y)
-        set_("outflow", trade["outflow"])
-        set_("export", trade["export"])
-        set_("inflow", trade["inflow"])
-        set_("imports", trade["import"])
-        set_("output", output)
-        set_("other", other)
-        set_("emissions", emissions)
-        set_("household_emissions", households)
-        set_("value_added", value_added)
-        set_("name", str(self.name))
+        return cls(
+            intermediate=Z,
+            final_demand=Y,
+            outflow=trade["outflow"],
+            export=trade["export"],
+            inflow=trade["inflow"],
+            imports=trade["import"],
+            output=output_series,
+            other=other_series,
+            emissions=direct,
+            household_emissions=households,
+            value_added=components,
+            name=str(name),
+            population=None if population is None else float(population),
+            gdp=None if gdp is None else float(gdp),
+            stressor=str(stressor),
+            unit=str(unit),
+            monetary_unit=str(monetary_unit),
+            source=str(source),
+        )
 
     # -- labels and derived values ----------------------------------------------------------
 
@@ -550,7 +681,7 @@ def read_city_table(
     direct, households, stressor, unit = _split_emissions(
         emissions_frame, emissions_source, sectors, categories, stressor, unit
     )
-    return CityTable(
+    return CityTable.from_tables(
         intermediate=body[list(sectors)],
         final_demand=body[categories],
         outflow=body[roles["outflow"]],
@@ -740,7 +871,7 @@ def cut_city_table(
     direct = mrio.F.loc[stressor] * (mrio.x > 0).to_numpy()
     households = mrio.F_Y.loc[stressor, demand_region.isin(city)]
 
-    return CityTable(
+    return CityTable.from_tables(
         intermediate=intermediate,
         final_demand=final_demand,
         outflow=by_sector(sales.loc[:, rest_of_country].sum(axis=1)),

@@ -46,7 +46,7 @@ def hand_table(**changes) -> CityTable:
         "population": 1000.0,
         "monetary_unit": "million USD",
     }
-    return CityTable(**{**fields, **changes})
+    return CityTable.from_tables(**{**fields, **changes})
 
 
 def hand_host_mrio() -> MRIO:

@@ -350,7 +350,7 @@ def random_tables(draw) -> CityTable:
     Z = A * x
     use = Z.sum(axis=1) + Y.sum(axis=1)
     brought_in = (1 - local) * use
-    return CityTable(
+    return CityTable.from_tables(
         intermediate=pd.DataFrame(Z, index=sectors, columns=sectors),
         final_demand=pd.DataFrame(Y, index=sectors, columns=["rural", "urban", "capital"]),
         outflow=pd.Series(trade[:, 0], index=sectors),

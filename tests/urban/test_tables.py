@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from gridfoot.datasets import sample_data_dir, sample_mrio
-from gridfoot.errors import InputFileError, LabelError, ValueCheckError
+from gridfoot.errors import ConfigError, InputFileError, LabelError, ValueCheckError
 from gridfoot.urban import CityTable, cut_city_table, import_origin_shares, read_city_table
 from tests.urban.conftest import SECTORS, hand_table
 
@@ -148,6 +151,68 @@ def test_constructor_checks() -> None:
         value_added=None,
     )
     assert other.other.tolist() == [-5.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        (
+            {"output": pd.Series([100.0, 200.0], index=SECTORS), "source": "hand.csv"},
+            ValueCheckError,
+            "hand.csv: row balance off by more than 0.001 of gross output for ELE (gap +20, "
+            "output 100): uses + outflow + export - inflow - import (+ other) must equal output",
+        ),
+        (
+            {"inflow": pd.Series({"ELE": -1.0})},
+            ValueCheckError,
+            "column 'inflow': negative values in rows ELE (-1) (trade columns hold non-negative "
+            "amounts; imports are subtracted in the balance)",
+        ),
+        ({"gdp": "big"}, ValueCheckError, "gdp must be a number, got 'big'"),
+        (
+            {"tolerance": -1},
+            ConfigError,
+            "tolerance: must be a number >= 0, got -1",
+        ),
+    ],
+    ids=["row-balance", "negative-trade", "gdp-text", "tolerance"],
+)
+def test_the_factory_refuses_with_one_line_messages(changes, error, message) -> None:
+    with pytest.raises(error) as caught:
+        hand_table(**changes)
+    assert str(caught.value) == message
+
+
+def test_fields_hold_exactly_their_declared_types(tmp_path) -> None:
+    hints = typing.get_type_hints(CityTable)
+    assert set(hints) == {f.name for f in dataclasses.fields(CityTable)}
+    tables = [
+        hand_table(population=1000, gdp=220),  # ints in, floats stored
+        hand_table(household_emissions=None, value_added=None, population=None),
+        read_city_table(*write(tmp_path)),
+        cut_city_table(sample_mrio(), "HAI", population=500_000),
+    ]
+    for table in tables:
+        for name, hint in hints.items():
+            value = getattr(table, name)
+            kinds = typing.get_args(hint) or (hint,)  # X | None -> (X, NoneType)
+            assert isinstance(value, kinds), f"{name}: {type(value).__name__} is not {hint}"
+    assert tables[0].population == 1000.0 and isinstance(tables[0].population, float)
+    assert tables[1].household_emissions.to_dict() == {"households": 0.0, "investment": 0.0}
+    assert tables[1].other.tolist() == [0.0, 0.0]
+
+
+def test_direct_construction_is_for_canonical_tables_only(table) -> None:
+    fields = {f.name: getattr(table, f.name) for f in dataclasses.fields(CityTable)}
+    assert CityTable(**fields).city_gdp == table.city_gdp  # canonical data pass as they are
+    with pytest.raises(TypeError, match=r"CityTable.other must be a pandas.Series, got NoneType"):
+        CityTable(**{**fields, "other": None})
+    with pytest.raises(
+        TypeError, match=r"population must be a float or None, got int.*from_tables"
+    ):
+        CityTable(**{**fields, "population": 1000})
+    with pytest.raises(LabelError, match=r"CityTable.export.index differs .*from_tables"):
+        CityTable(**{**fields, "export": table.export.iloc[::-1]})
 
 
 def test_cut_from_the_sample_mrio_keeps_every_flow() -> None:
