@@ -121,7 +121,7 @@ class CityFootprint:
     dataset: xr.Dataset
     economy: CityEconomy = field(repr=False)
     local_factor: LeontiefFactor = field(repr=False)
-    output: np.ndarray = field(repr=False)
+    x: np.ndarray = field(repr=False)
 
     # -- plain facts --------------------------------------------------------------------------
 
@@ -260,16 +260,16 @@ class CityFootprint:
         supply = economy.supply
         local_mask = economy.sectors.isin(chosen)
         supply_mask = supply.sectors.isin(chosen)
-        local_demand = np.where(local_mask, economy.local_final.sum(axis=1), 0.0)[:, None]
+        local_demand = np.where(local_mask, economy.Y_l.sum(axis=1), 0.0)[:, None]
         imported_demand = np.where(supply_mask[None, :], economy.imported_final.sum(axis=2), 0.0)
-        s = intensities(economy.emissions[None, :], self.output)[0]
+        S = intensities(economy.F[None, :], self.x)[0]
         local, upstream = consumed_composition(
             self.local_factor,
-            s,
-            self.output,
+            S,
+            self.x,
             economy.imported_use,
             supply.factor,
-            supply.intensity,
+            supply.S,
             local_demand,
             imported_demand[:, :, None],
         )
@@ -331,15 +331,15 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
     """Compute and label every account of ``economy``."""
     supply = economy.supply
     acc = city_accounts(
-        economy.local_use,
-        economy.local_final,
+        economy.Z_l,
+        economy.Y_l,
         economy.local_exports,
-        economy.emissions,
+        economy.F,
         economy.imported_use,
         economy.imported_final,
         economy.re_exports,
-        supply.multipliers,
-        x=economy.output,
+        supply.M,
+        x=economy.x,
         labels=economy.producers,
     )
     sectors = pd.Index(pd.unique(economy.sectors), name="sector")
@@ -364,10 +364,10 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
             acc["eei_re_exports"].sum(axis=1),
         ]
     )  # (pathway, origin)
-    direct = float(economy.emissions.sum() + economy.household_emissions.sum())
+    direct = float(economy.F.sum() + economy.F_Y.sum())
     # Emitted in the city for the city: demand-driven, so that the consumption-based footprint
     # is the MRIO's cba even for an unbalanced x (then D - EEE differs by the imbalance).
-    local_for_city = float(acc["local_for_local"].sum() + economy.household_emissions.sum())
+    local_for_city = float(acc["local_for_local"].sum() + economy.F_Y.sum())
     pathway = list(PATHWAYS)
     by_pathway = dict(zip(pathway, eei, strict=True))
 
@@ -386,10 +386,10 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
     money = {"units": economy.monetary_unit} if economy.monetary_unit else {}
     trade = economy.imported_use.sum(axis=2) + economy.imported_final.sum(axis=2)
     data = {
-        "direct": (("sector",), by_sector(economy.emissions), "direct emissions of producers"),
+        "direct": (("sector",), by_sector(economy.F), "direct emissions of producers"),
         "direct_final_demand": (
             ("category",),
-            economy.household_emissions,
+            economy.F_Y,
             "direct emissions of final demand (households' own fuel)",
         ),
         "local_for_local": (
@@ -467,9 +467,7 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
             "direct - eee = local_for_local + direct_final_demand",
         },
     )
-    return CityFootprint(
-        dataset=dataset, economy=economy, local_factor=acc["factor"], output=acc["x"]
-    )
+    return CityFootprint(dataset=dataset, economy=economy, local_factor=acc["factor"], x=acc["x"])
 
 
 def city_footprint(

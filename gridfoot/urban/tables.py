@@ -125,12 +125,10 @@ def _check_canonical(table: CityTable) -> None:
     hint = "; build a city table from raw tables with CityTable.from_tables(...)"
     optional = {"value_added", "population", "gdp"}
     kinds: dict[str, type] = {
-        "intermediate": pd.DataFrame,
-        "final_demand": pd.DataFrame,
-        **dict.fromkeys(
-            ("outflow", "export", "inflow", "imports", "output", "other", "emissions"), pd.Series
-        ),
-        "household_emissions": pd.Series,
+        "Z": pd.DataFrame,
+        "Y": pd.DataFrame,
+        **dict.fromkeys(("x", "outflow", "export", "inflow", "imports", "other", "F"), pd.Series),
+        "F_Y": pd.Series,
         "value_added": pd.DataFrame,
         "population": float,
         "gdp": float,
@@ -146,18 +144,15 @@ def _check_canonical(table: CityTable) -> None:
                 + (" or None" if name in optional else "")
                 + f", got {type(value).__name__}{hint}"
             )
-    sectors = table.intermediate.index
+    sectors = table.Z.index
     aligned = {
-        "intermediate.columns": (table.intermediate.columns, sectors),
-        "final_demand.index": (table.final_demand.index, sectors),
+        "Z.columns": (table.Z.columns, sectors),
+        "Y.index": (table.Y.index, sectors),
         **{
             f"{name}.index": (getattr(table, name).index, sectors)
-            for name in ("outflow", "export", "inflow", "imports", "output", "other", "emissions")
+            for name in ("x", "outflow", "export", "inflow", "imports", "other", "F")
         },
-        "household_emissions.index": (
-            table.household_emissions.index,
-            table.final_demand.columns,
-        ),
+        "F_Y.index": (table.F_Y.index, table.Y.columns),
     }
     if table.value_added is not None:
         aligned["value_added.columns"] = (table.value_added.columns, sectors)
@@ -184,24 +179,29 @@ class CityTable:
     itself is a plain frozen dataclass: constructing it directly is for data that are already
     in that form (its checks are cheap ones on types and labels, and never change a field).
 
+    The input-output quantities carry pymrio's symbols, as in :class:`~gridfoot.MRIO`; with
+    one stressor, ``F`` and ``F_Y`` are Series (one row of pymrio's tables). Unlike an MRIO's
+    ``Z``, a city table's ``Z`` and ``Y`` hold imported products too (competitive imports);
+    :mod:`gridfoot.urban.economy` takes them out.
+
     Attributes
     ----------
-    intermediate : DataFrame
-        Sectors x sectors (floats): product ``i`` used by sector ``j``, imported inputs
-        included; index and columns named ``sector``.
-    final_demand : DataFrame
-        Sectors x categories of local final demand (imported products included); columns
-        named ``category``.
+    Z : DataFrame
+        Intermediate use, sectors x sectors (floats): product ``i`` used by sector ``j``,
+        imported inputs included; index and columns named ``sector``.
+    Y : DataFrame
+        Local final demand, sectors x categories (imported products included); columns named
+        ``category``.
+    x : Series
+        Gross output by sector (the table's ``output`` column).
     outflow, export, inflow, imports : Series
         By sector: sales to the rest of the country and abroad, purchases from the rest of the
         country and from abroad. Non-negative.
-    output : Series
-        Gross output by sector.
     other : Series
         Statistical discrepancy by sector, counted in the row balance only (zeros if none).
-    emissions : Series
+    F : Series
         Direct emissions of each sector (zero for sectors without any).
-    household_emissions : Series
+    F_Y : Series
         Direct emissions of each final-demand category (households' own fuel; zeros if none).
     value_added : DataFrame or None
         Value-added components x sectors; their total is the city's GDP unless ``gdp`` is given.
@@ -216,14 +216,12 @@ class CityTable:
     --------
     >>> sectors = ["ELE", "CON"]
     >>> table = CityTable.from_tables(
-    ...     intermediate=pd.DataFrame([[0, 100], [0, 0]], index=sectors, columns=sectors),
-    ...     final_demand=pd.DataFrame({"households": [50, 0], "investment": [0, 150]},
-    ...                               index=sectors),
+    ...     Z=pd.DataFrame([[0, 100], [0, 0]], index=sectors, columns=sectors),
+    ...     Y=pd.DataFrame({"households": [50, 0], "investment": [0, 150]}, index=sectors),
+    ...     x=pd.Series([120, 200], index=sectors),
     ...     outflow=pd.Series([10, 50], index=sectors), export=pd.Series([5, 0], index=sectors),
     ...     inflow=pd.Series([30, 0], index=sectors), imports=pd.Series([15, 0], index=sectors),
-    ...     output=pd.Series([120, 200], index=sectors),
-    ...     emissions=pd.Series({"ELE": 240, "CON": 20}),
-    ...     household_emissions=pd.Series({"households": 10}),
+    ...     F=pd.Series({"ELE": 240, "CON": 20}), F_Y=pd.Series({"households": 10}),
     ...     name="Example", population=1000)
     >>> table
     <gridfoot.urban.CityTable 'Example': 2 sectors, 2 final-demand categories, GDP 220, ...>
@@ -231,16 +229,16 @@ class CityTable:
     (1000.0, [0.0, 0.0])
     """
 
-    intermediate: pd.DataFrame
-    final_demand: pd.DataFrame
+    Z: pd.DataFrame
+    Y: pd.DataFrame
+    x: pd.Series
     outflow: pd.Series
     export: pd.Series
     inflow: pd.Series
     imports: pd.Series
-    output: pd.Series
     other: pd.Series
-    emissions: pd.Series
-    household_emissions: pd.Series
+    F: pd.Series
+    F_Y: pd.Series
     value_added: pd.DataFrame | None = None
     name: str = "city"
     population: float | None = None
@@ -256,18 +254,18 @@ class CityTable:
     @classmethod
     def from_tables(
         cls,
-        intermediate: pd.DataFrame,
-        final_demand: pd.DataFrame,
+        *,
+        Z: pd.DataFrame,
+        Y: pd.DataFrame,
+        x: pd.Series | Mapping[str, float],
         outflow: pd.Series | Mapping[str, float],
         export: pd.Series | Mapping[str, float],
         inflow: pd.Series | Mapping[str, float],
         imports: pd.Series | Mapping[str, float],
-        output: pd.Series | Mapping[str, float],
-        emissions: pd.Series | Mapping[str, float],
-        household_emissions: pd.Series | Mapping[str, float] | None = None,
-        value_added: pd.DataFrame | None = None,
+        F: pd.Series | Mapping[str, float],
+        F_Y: pd.Series | Mapping[str, float] | None = None,
         other: pd.Series | Mapping[str, float] | None = None,
-        *,
+        value_added: pd.DataFrame | None = None,
         name: str = "city",
         population: float | None = None,
         gdp: float | None = None,
@@ -280,28 +278,29 @@ class CityTable:
         """Check a city's tables and build the :class:`CityTable`.
 
         Labels become strings; a by-sector series may leave sectors out (they are zero) but
-        may not name unknown ones.
+        may not name unknown ones. Every argument is a keyword.
 
         Parameters
         ----------
-        intermediate : DataFrame
-            Sectors x sectors: product ``i`` used by sector ``j``, imported inputs included.
-        final_demand : DataFrame
-            Sectors x categories of local final demand (imported products included).
+        Z : DataFrame
+            Intermediate use, sectors x sectors: product ``i`` used by sector ``j``, imported
+            inputs included.
+        Y : DataFrame
+            Local final demand, sectors x categories (imported products included).
+        x : Series or mapping
+            Gross output by sector.
         outflow, export, inflow, imports : Series or mapping
             By sector: sales to the rest of the country and abroad, purchases from the rest of
             the country and from abroad. Non-negative.
-        output : Series or mapping
-            Gross output by sector.
-        emissions : Series or mapping
+        F : Series or mapping
             Direct emissions of each sector (missing sectors emit nothing).
-        household_emissions : Series or mapping, optional
+        F_Y : Series or mapping, optional
             Direct emissions of final-demand categories (households' own fuel).
+        other : Series or mapping, optional
+            Statistical discrepancy by sector, counted in the row balance only.
         value_added : DataFrame, optional
             Value-added components x sectors; their total is the city's GDP unless ``gdp`` is
             given.
-        other : Series or mapping, optional
-            Statistical discrepancy by sector, counted in the row balance only.
         name, population, gdp, stressor, unit, monetary_unit
             Descriptive data; ``population`` in persons, ``gdp`` in ``monetary_unit``.
         tolerance : float
@@ -317,9 +316,9 @@ class CityTable:
         """
         where = f"{source}: " if source else ""
         check_number(tolerance, "tolerance", low=0)
-        if not isinstance(intermediate, pd.DataFrame) or not isinstance(final_demand, pd.DataFrame):
-            raise LabelError(f"{where}intermediate and final_demand must be pandas DataFrames")
-        Z = intermediate.copy()
+        if not isinstance(Z, pd.DataFrame) or not isinstance(Y, pd.DataFrame):
+            raise LabelError(f"{where}Z and Y (intermediate and final demand) must be DataFrames")
+        Z = Z.copy()
         Z.index, Z.columns = Z.index.map(str), Z.columns.map(str)
         for axis, labels in (("row", Z.index), ("column", Z.columns)):
             if labels.has_duplicates:
@@ -345,7 +344,7 @@ class CityTable:
                 + format_labels(f"({sectors[i]} x {sectors[j]})" for i, j in negative)
             )
 
-        Y = final_demand.copy()
+        Y = Y.copy()
         Y.index, Y.columns = Y.index.map(str), Y.columns.map(str)
         if Y.columns.has_duplicates or not len(Y.columns):
             raise LabelError(f"{where}final demand needs distinct, named category columns")
@@ -364,11 +363,11 @@ class CityTable:
         }
         for role, series in trade.items():
             _non_negative(series, role, where)
-        output_series = _series(output, sectors, "output", where)
-        if (output_series < 0).any():
+        output = _series(x, sectors, "output", where)
+        if (output < 0).any():
             raise ValueCheckError(
                 f"{where}column 'output': negative gross output for "
-                f"{format_labels(output_series.index[output_series < 0])}"
+                f"{format_labels(output.index[output < 0])}"
             )
         other_series = _series(
             other if other is not None else pd.Series(dtype=float), sectors, "other", where
@@ -382,13 +381,13 @@ class CityTable:
             - trade["inflow"]
             - trade["import"]
             + other_series
-            - output_series
+            - output
         )
-        _check_balance(balance, output_series, tolerance, "row", where)
+        _check_balance(balance, output, tolerance, "row", where)
 
-        direct = _series(emissions, sectors, "emissions", where)
+        direct = _series(F, sectors, "emissions", where)
         households = _series(
-            household_emissions if household_emissions is not None else pd.Series(dtype=float),
+            F_Y if F_Y is not None else pd.Series(dtype=float),
             categories,
             "household emissions",
             where,
@@ -398,7 +397,7 @@ class CityTable:
                 raise ValueCheckError(
                     f"{where}{what}: negative values for {format_labels(values.index[values < 0])}"
                 )
-        idle = direct.index[(output_series <= 0) & (direct != 0)]
+        idle = direct.index[(output <= 0) & (direct != 0)]
         if len(idle):
             raise ValueCheckError(
                 f"{where}sectors with zero gross output report emissions: {format_labels(idle)}"
@@ -422,8 +421,8 @@ class CityTable:
             ).T
             components.index.name = "component"
             components.columns.name = "sector"
-            gap = Z.sum(axis=0) + components.sum(axis=0) - output_series
-            _check_balance(gap, output_series, tolerance, "column", where)
+            gap = Z.sum(axis=0) + components.sum(axis=0) - output
+            _check_balance(gap, output, tolerance, "column", where)
         for key, value in (("population", population), ("gdp", gdp)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, Real)):
                 raise ValueCheckError(f"{where}{key} must be a number, got {value!r}")
@@ -431,16 +430,16 @@ class CityTable:
             raise ValueCheckError(f"{where}population must be positive, got {population!r}")
 
         return cls(
-            intermediate=Z,
-            final_demand=Y,
+            Z=Z,
+            Y=Y,
+            x=output,
             outflow=trade["outflow"],
             export=trade["export"],
             inflow=trade["inflow"],
             imports=trade["import"],
-            output=output_series,
             other=other_series,
-            emissions=direct,
-            household_emissions=households,
+            F=direct,
+            F_Y=households,
             value_added=components,
             name=str(name),
             population=None if population is None else float(population),
@@ -456,19 +455,19 @@ class CityTable:
     @property
     def sectors(self) -> pd.Index:
         """Sector labels, in table order."""
-        return self.intermediate.index
+        return self.Z.index
 
     @property
     def categories(self) -> pd.Index:
         """Local final-demand categories."""
-        return self.final_demand.columns
+        return self.Y.columns
 
     @property
     def total_value_added(self) -> float:
         """Value added: the value-added rows, else output minus intermediate purchases."""
         if self.value_added is not None:
             return float(self.value_added.to_numpy().sum())
-        return float((self.output - self.intermediate.sum(axis=0)).sum())
+        return float((self.x - self.Z.sum(axis=0)).sum())
 
     @property
     def city_gdp(self) -> float:
@@ -478,11 +477,11 @@ class CityTable:
     @property
     def local_use(self) -> pd.Series:
         """Local use of each product: intermediate use plus local final demand."""
-        return (self.intermediate.sum(axis=1) + self.final_demand.sum(axis=1)).rename("local use")
+        return (self.Z.sum(axis=1) + self.Y.sum(axis=1)).rename("local use")
 
     def _summary(self) -> dict[str, str]:
         money = f" {self.monetary_unit}" if self.monetary_unit else ""
-        total = float(self.emissions.sum() + self.household_emissions.sum())
+        total = float(self.F.sum() + self.F_Y.sum())
         summary = {
             "sectors": f"{len(self.sectors)} sectors",
             "categories": f"{len(self.categories)} final-demand categories",
@@ -682,16 +681,16 @@ def read_city_table(
         emissions_frame, emissions_source, sectors, categories, stressor, unit
     )
     return CityTable.from_tables(
-        intermediate=body[list(sectors)],
-        final_demand=body[categories],
+        Z=body[list(sectors)],
+        Y=body[categories],
+        x=body[roles["output"]],
         outflow=body[roles["outflow"]],
         export=body[roles["export"]],
         inflow=body[roles["inflow"]],
         imports=body[roles["import"]],
-        output=body[roles["output"]],
         other=body[roles["other"]] if roles["other"] in body.columns else None,
-        emissions=direct,
-        household_emissions=households,
+        F=direct,
+        F_Y=households,
         value_added=value_added if value_rows else None,
         name=name or path.name.split(".")[0],
         population=population,
@@ -872,15 +871,15 @@ def cut_city_table(
     households = mrio.F_Y.loc[stressor, demand_region.isin(city)]
 
     return CityTable.from_tables(
-        intermediate=intermediate,
-        final_demand=final_demand,
+        Z=intermediate,
+        Y=final_demand,
+        x=by_sector(mrio.x[local]),
         outflow=by_sector(sales.loc[:, rest_of_country].sum(axis=1)),
         export=by_sector(sales.loc[:, buyer_country != country].sum(axis=1)),
         inflow=by_sector(purchases[~local & domestic]),
         imports=by_sector(purchases[~domestic]),
-        output=by_sector(mrio.x[local]),
-        emissions=by_sector(direct[local]),
-        household_emissions=households.groupby(level="category", sort=False).sum(),
+        F=by_sector(direct[local]),
+        F_Y=households.groupby(level="category", sort=False).sum(),
         value_added=pd.DataFrame(
             [by_sector(mrio.x[local] - mrio.Z.loc[:, local].sum(axis=0))],
             index=["value_added"],

@@ -30,17 +30,15 @@ SECTORS = ["ELE", "CON"]
 def hand_table(**changes) -> CityTable:
     """The hand-computable city (fields can be replaced)."""
     fields = {
-        "intermediate": pd.DataFrame([[0.0, 100.0], [0.0, 0.0]], index=SECTORS, columns=SECTORS),
-        "final_demand": pd.DataFrame(
-            {"households": [50.0, 0.0], "investment": [0.0, 150.0]}, index=SECTORS
-        ),
+        "Z": pd.DataFrame([[0.0, 100.0], [0.0, 0.0]], index=SECTORS, columns=SECTORS),
+        "Y": pd.DataFrame({"households": [50.0, 0.0], "investment": [0.0, 150.0]}, index=SECTORS),
         "outflow": pd.Series([10.0, 50.0], index=SECTORS),
         "export": pd.Series([5.0, 0.0], index=SECTORS),
         "inflow": pd.Series([30.0, 0.0], index=SECTORS),
         "imports": pd.Series([15.0, 0.0], index=SECTORS),
-        "output": pd.Series([120.0, 200.0], index=SECTORS),
-        "emissions": pd.Series({"ELE": 240.0, "CON": 20.0}),
-        "household_emissions": pd.Series({"households": 10.0}),
+        "x": pd.Series([120.0, 200.0], index=SECTORS),
+        "F": pd.Series({"ELE": 240.0, "CON": 20.0}),
+        "F_Y": pd.Series({"households": 10.0}),
         "value_added": pd.DataFrame([[120.0, 100.0]], index=["value_added"], columns=SECTORS),
         "name": "Hand",
         "population": 1000.0,

@@ -120,7 +120,7 @@ def test_re_exports_with_imports_shared_over_all_uses(host) -> None:
         outflow=pd.Series([70.0, 50.0], index=SECTORS),
         inflow=pd.Series([40.0, 0.0], index=SECTORS),
         imports=pd.Series([20.0, 0.0], index=SECTORS),
-        output=pd.Series([165.0, 200.0], index=SECTORS),
+        x=pd.Series([165.0, 200.0], index=SECTORS),
         value_added=None,
     )
     city = city_footprint(table, host, country="X", import_share="total-use")
@@ -140,7 +140,7 @@ def test_re_exports_with_imports_shared_over_all_uses(host) -> None:
         outflow=pd.Series([130.0, 50.0], index=SECTORS),
         inflow=pd.Series([100.0, 0.0], index=SECTORS),
         imports=pd.Series([60.0, 0.0], index=SECTORS),
-        output=pd.Series([125.0, 200.0], index=SECTORS),
+        x=pd.Series([125.0, 200.0], index=SECTORS),
         value_added=None,
     )
     with pytest.raises(ValueCheckError, match=r"ELE .*import_share='total-use'"):
@@ -206,9 +206,7 @@ def test_bad_combinations_are_clear_errors(table, host) -> None:
     with pytest.raises(ValueCheckError, match="'kt'"):
         city_footprint(table, kilotonnes, country="X")
     unused = hand_table(
-        final_demand=pd.DataFrame(
-            {"households": [50.0, 0.0], "investment": [0.0, 0.0]}, index=SECTORS
-        ),
+        Y=pd.DataFrame({"households": [50.0, 0.0], "investment": [0.0, 0.0]}, index=SECTORS),
         imports=pd.Series([15.0, 5.0], index=SECTORS),
         outflow=pd.Series([10.0, 205.0], index=SECTORS),
         value_added=None,
@@ -351,15 +349,15 @@ def random_tables(draw) -> CityTable:
     use = Z.sum(axis=1) + Y.sum(axis=1)
     brought_in = (1 - local) * use
     return CityTable.from_tables(
-        intermediate=pd.DataFrame(Z, index=sectors, columns=sectors),
-        final_demand=pd.DataFrame(Y, index=sectors, columns=["rural", "urban", "capital"]),
+        Z=pd.DataFrame(Z, index=sectors, columns=sectors),
+        Y=pd.DataFrame(Y, index=sectors, columns=["rural", "urban", "capital"]),
         outflow=pd.Series(trade[:, 0], index=sectors),
         export=pd.Series(trade[:, 1], index=sectors),
         inflow=pd.Series(brought_in * (1 - abroad), index=sectors),
         imports=pd.Series(brought_in * abroad, index=sectors),
-        output=pd.Series(x, index=sectors),
-        emissions=pd.Series(x * rng.uniform(0, 5, size=n), index=sectors),
-        household_emissions=pd.Series({"urban": float(rng.uniform(0, 50))}),
+        x=pd.Series(x, index=sectors),
+        F=pd.Series(x * rng.uniform(0, 5, size=n), index=sectors),
+        F_Y=pd.Series({"urban": float(rng.uniform(0, 50))}),
         population=1000.0,
         tolerance=1e-9,
     )
