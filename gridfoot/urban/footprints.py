@@ -8,10 +8,10 @@ direct
     demand (households' own fuel), ``D = sum f + sum h``.
 local-for-local
     local producers' emissions driven by local final demand, ``LL``; ``D - EEE = LL + h``.
-EEE (emissions embodied in exports)
+EEE (emissions embodied in exports; variable ``eee``)
     local producers' emissions driven by outflow to the rest of the country (``domestic``)
     and by exports abroad (``foreign``): the city's *trade flows*, intermediate and final.
-EEI (emissions embodied in imports)
+EEI (emissions embodied in imports; variable ``eei``)
     emissions of the supply system embodied in the city's inflow (``domestic``) and imports
     (``foreign``), by pathway: delivered to local final demand; inputs to local production for
     local final demand; inputs to local production for exports; re-exports. *For final demand*
@@ -40,11 +40,41 @@ table always is (its output is rebuilt from the flows), and an MRIO is unless it
 printed ``x`` (then, as in :func:`gridfoot.footprint`, the identities are off by the imbalance).
 
 Both routes share these definitions: a city table nested in a host MRIO, and a city that is a
-region of an MRIO. EEE and EEI follow trade flows (as a city table must); for a city that is an
-MRIO region they exceed the destination-based ``eee``/``eei`` of :func:`gridfoot.footprint` by
-the same amount, the city's own emissions that leave in exported inputs and come back in its
-imports, so the consumption-based footprint equals the MRIO's ``cba`` exactly, and the balance
-EEE - EEI for final demand its ``eee - eei`` (exactly for a balanced ``x``).
+region of an MRIO.
+
+Beside :func:`gridfoot.footprint`
+---------------------------------
+EEE and EEI keep the names of the urban literature (Lin et al. 2015; Hu et al. 2016), whose
+boundaries and indicators are written in them. They follow *trade flows*, as a city table
+must: what the city sells and buys, intermediate and final, split by the partner that buys or
+the origin that sells. :func:`gridfoot.footprint` has ``eee`` and ``eei`` too, pymrio's
+``D_exp`` and ``D_imp``: they follow the *final demand* that drives the emissions, wherever the
+goods are traded on. For a city that is a region of an MRIO (for a group of regions, take
+``footprint(mrio.with_countries(...))`` with the group as one country, so that flows inside the
+city are not trade):
+
+=======================  =============================================  ==========================
+here (trade flows)       :func:`gridfoot.footprint` (destinations)      for the city's regions
+=======================  =============================================  ==========================
+``direct``               ``pba`` (pymrio ``D_pba``)                     equal
+``consumption_based``    ``cba`` (pymrio ``D_cba``)                     equal
+EEE, both partners:      ``eee + eee_domestic`` (pymrio ``D_exp``):     EEE = that + R
+emissions in what the    emissions in the city driven by final
+city sells               demand of other regions
+EEI for final demand:    ``eei + eei_domestic`` (pymrio ``D_imp``):     EEI = that + R
+emissions elsewhere in   emissions elsewhere driven by the city's
+what it buys for it      final demand
+EEE - EEI for final      ``eee + eee_domestic - eei - eei_domestic``    equal (direct -
+demand                                                                  consumption_based)
+``production_based``     none (``pba`` is the territorial ``direct``)   direct + EEI of inputs
+=======================  =============================================  ==========================
+
+R, the same in both rows, is the city's own emissions that leave in the inputs it sells and
+come back embodied in what it buys; it is zero only when no traded input returns. The
+domestic / foreign splits differ as well: here by the trade partner, there by the final
+destination (outflow to the rest of the country that ends in exports abroad is domestic EEE
+but foreign ``eee``). The equalities are exact for a balanced ``x``; with a table's printed
+``x`` they are off by the imbalance, as in :func:`gridfoot.footprint`.
 """
 
 from __future__ import annotations
@@ -98,6 +128,10 @@ SOURCES = ("local", *ORIGINS)
 _FOR_FINAL_DEMAND = ["final_demand", "inputs_for_final_demand"]
 _FOR_EXPORTS = ["inputs_for_exports", "re_exports"]
 _INPUTS = ["inputs_for_final_demand", "inputs_for_exports"]
+_TRADE_FLOWS = (
+    "by trade flow (Lin et al. 2015; Hu et al. 2016), intermediate and final; not the "
+    "destination-based eee/eei of gridfoot.footprint (pymrio D_exp/D_imp)"
+)
 
 
 def _aggregate(values: np.ndarray, codes: np.ndarray, size: int, axis: int) -> np.ndarray:
@@ -165,7 +199,9 @@ class CityFootprint:
         """Every account, split by source: local, domestic (rest of country), foreign.
 
         Rows are quantities, columns ``local``, ``domestic``, ``foreign``, ``total`` and
-        ``unit``; a split that does not apply is NaN.
+        ``unit``; a split that does not apply is NaN. ``eee`` and the ``eei*`` rows are the
+        trade-flow EEE and EEI of the urban literature, not :func:`gridfoot.footprint`'s
+        destination-based ``eee``/``eei`` (see the module documentation for both).
         """
         eei = dict(zip(PATHWAYS, self._values("eei"), strict=True))  # pathway -> (origin,)
         eee = self._values("eee").sum(axis=0)
@@ -401,11 +437,13 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
             ("sector", "partner"),
             by_sector(acc["eee"]),
             "local producers' emissions embodied in outflow (domestic) and exports (foreign)",
+            _TRADE_FLOWS,
         ),
         "eei": (
             ("pathway", "origin"),
             eei,
             "emissions embodied in inflow (domestic) and imports (foreign), by pathway",
+            _TRADE_FLOWS,
         ),
         "eei_product": (
             ("sector", "origin"),
@@ -424,8 +462,12 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
         ),
     }
     variables = {
-        name: xr.Variable(dims, values, {"long_name": long_name, **emission})
-        for name, (dims, values, long_name) in data.items()
+        name: xr.Variable(
+            dims,
+            values,
+            {"long_name": long_name, **emission, **({"comment": note[0]} if note else {})},
+        )
+        for name, (dims, values, long_name, *note) in data.items()
     }
     variables["output"] = xr.Variable(
         ("sector",),
@@ -482,6 +524,9 @@ def city_footprint(
     exchange_rate: float | None = None,
 ) -> CityFootprint:
     """Carbon footprints of a city from its input-output table.
+
+    EEE and EEI are the urban literature's trade-flow quantities (see the module documentation
+    for how they stand beside :func:`gridfoot.footprint`'s destination-based ``eee``/``eei``).
 
     Parameters
     ----------
@@ -547,6 +592,12 @@ def city_footprint_from_mrio(
     The city's regions are its local producers; the rest of its country is ``domestic``,
     every other country ``foreign``. Imports are known by origin and user, so no
     proportionality assumption is needed; the whole MRIO prices them.
+
+    ``direct`` and ``consumption_based`` equal :func:`gridfoot.footprint`'s ``pba`` and
+    ``cba`` of the city's regions. EEE and EEI follow trade flows and so exceed its
+    destination-based ``eee + eee_domestic`` and ``eei + eei_domestic`` by the same amount
+    (the city's emissions that leave in traded inputs and come back in its imports); the
+    balances agree. The module documentation sets the two side by side.
 
     Parameters
     ----------

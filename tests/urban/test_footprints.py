@@ -253,6 +253,26 @@ def test_mrio_route_equals_footprint_of_the_full_table(regions) -> None:
     ) == pytest.approx(feedback, rel=1e-9, abs=1e-6 * cba)
 
 
+def test_trade_flow_eee_eei_beside_the_destination_based_ones() -> None:
+    """The table of the footprints module documentation, for one ungrouped region."""
+    mrio = sample_mrio()
+    city = city_footprint_from_mrio(mrio, "HAI", population=1e5)
+    got = city.accounts
+    fp = footprint(mrio).sel(stressor="CO2", region="HAI")
+    cba = float(fp.cba)
+    assert got.loc["direct", "total"] == pytest.approx(float(fp.pba), rel=1e-12)
+    assert got.loc["consumption_based", "total"] == pytest.approx(cba, rel=1e-12)
+    reflected = got.loc["eee", "total"] - float(fp.eee + fp.eee_domestic)
+    assert reflected > 1e-3 * cba  # the sample city's inputs do come back
+    assert got.loc["eei_final_demand", "total"] - float(fp.eei + fp.eei_domestic) == pytest.approx(
+        reflected, rel=1e-9
+    )
+    # the splits differ in kind: by trade partner here, by final destination there
+    assert got.loc["eee", "foreign"] < float(fp.eee)
+    for name in ("eee", "eei"):
+        assert "not the destination-based eee/eei" in city.dataset[name].attrs["comment"]
+
+
 def test_table_route_equals_mrio_route_when_imports_are_proportional() -> None:
     mrio = proportional_imports(sample_mrio(), "HAI")
     by_mrio = city_footprint_from_mrio(mrio, "HAI", population=5e5)
