@@ -277,10 +277,9 @@ def _check_canonical(mrio: MRIO) -> None:
     for name, kind in kinds.items():
         value = getattr(mrio, name)
         if not isinstance(value, kind):
-            raise TypeError(
-                f"MRIO.{name} must be a {kind.__module__.split('.')[0]}.{kind.__name__}, "
-                f"got {type(value).__name__}{hint}"
-            )
+            module = kind.__module__.split(".")[0]
+            expected = kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
+            raise TypeError(f"MRIO.{name} must be a {expected}, got {type(value).__name__}{hint}")
     if mrio.x_source not in ("balanced", "given"):
         raise ValueError(f"MRIO.x_source must be 'balanced' or 'given', got {mrio.x_source!r}")
     producers = mrio.Z.index
