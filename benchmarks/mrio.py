@@ -112,7 +112,7 @@ def main() -> None:
     print(f"  non-zero share of Z: {np.count_nonzero(Z.to_numpy()) / n**2:.2f}")
 
     start = time.perf_counter()
-    mrio = MRIO(**tables)
+    mrio = MRIO.from_tables(**tables)
     print(f"  {'gridfoot MRIO construction + validation':<44} {time.perf_counter() - start:9.2f} s")
     del tables
     t_gridfoot, m_gridfoot, result = measure(

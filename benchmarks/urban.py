@@ -39,7 +39,11 @@ def load(synthetic: tuple[int, int] | None) -> tuple[str, MRIO, str]:
 
         regions, sectors = synthetic
         tables = synthetic_tables(regions, sectors, categories=4, stressors=1, density=0.3)
-        return f"synthetic {regions} x {sectors}", MRIO(**tables, units={"e0": "t"}), "s001"
+        return (
+            f"synthetic {regions} x {sectors}",
+            MRIO.from_tables(**tables, units={"e0": "t"}),
+            "s001",
+        )
     if reference_data_dir(required=False) is None:
         return "sample MRIO", sample_mrio(), "CON"
     with warnings.catch_warnings():

@@ -115,7 +115,7 @@ def textbook_mrio() -> MRIO:
     Y = pd.DataFrame([[300.0, 50.0], [200.0, 1500.0]], index=producers, columns=demand)
     F = pd.DataFrame([[100.0, 60.0]], index=pd.Index(["CO2"], name="stressor"), columns=producers)
     F_Y = pd.DataFrame([[10.0, 0.0]], index=pd.Index(["CO2"], name="stressor"), columns=demand)
-    return MRIO(Z=Z, Y=Y, F=F, F_Y=F_Y, units={"CO2": "t"}, monetary_unit="USD")
+    return MRIO.from_tables(Z=Z, Y=Y, F=F, F_Y=F_Y, units={"CO2": "t"}, monetary_unit="USD")
 
 
 def sample_mrio(**options: object) -> MRIO:

@@ -20,6 +20,17 @@ ungrouped regions the familiar ``cba = pba - eee + eei``. Summed over a country'
 domestic terms cancel. Emissions of producers with ``x <= 0`` are in no account (``excluded``).
 The identities are exact when ``x`` is balanced (``x = Z·1 + Y·1``); with a table's printed ``x``
 they are off by its rounding.
+
+The accounts are pymrio's, summed by region: ``pba``, ``cba``, ``eee``, ``eei`` are its
+``D_pba_reg``, ``D_cba_reg``, ``D_exp_reg``, ``D_imp_reg`` (with ungrouped regions), and
+``multiplier`` is ``M``. ``eee`` and ``eei`` are *destination-based*: they follow the final
+demand that drives the emissions, wherever the goods are traded on. The urban study
+(:mod:`gridfoot.urban`) uses the literature's EEE and EEI, which follow *trade flows* (the
+city's outflow, exports, inflow and imports, intermediate and final): for a city that is a
+region of an MRIO, EEE = ``eee + eee_domestic`` + R and EEI for final demand =
+``eei + eei_domestic`` + R, where R is the city's own emissions that leave in traded inputs and
+come back in its imports; the balances and ``cba`` agree. :mod:`gridfoot.urban.footprints`
+sets the two side by side.
 """
 
 from __future__ import annotations
@@ -40,8 +51,8 @@ _ACCOUNTS = {
     "pba": "production-based emissions (territorial, incl. household direct emissions)",
     "cba": "consumption-based emissions (footprint of final demand, incl. households' direct "
     "emissions)",
-    "eee": "emissions embodied in exports to other countries",
-    "eei": "emissions embodied in imports from other countries",
+    "eee": "emissions embodied in exports to other countries (driven by their final demand)",
+    "eei": "emissions embodied in imports from other countries (driven by this final demand)",
     "eee_domestic": "emissions embodied in outflows to other regions of the same country",
     "eei_domestic": "emissions embodied in inflows from other regions of the same country",
 }
@@ -89,6 +100,13 @@ def footprint(mrio: MRIO, stressor: str | Sequence[str] | None = None) -> xr.Dat
         ``multiplier`` (stressor, region, sector): emissions per unit of final demand. The
         ``country`` of each region (and ``destination_country``) and the ``unit`` of each
         stressor are coordinates. See the module documentation for the definitions.
+
+        ``eee`` and ``eei`` (pymrio's ``D_exp_reg``, ``D_imp_reg``) are destination-based:
+        emissions driven by final demand of other countries, and emissions abroad driven by
+        the region's final demand. The urban EEE and EEI of
+        :func:`gridfoot.urban.city_footprint_from_mrio` share the names but follow trade
+        flows, so for the same region they are larger by the emissions that leave in traded
+        inputs and come back in imports (see :mod:`gridfoot.urban.footprints`).
 
     Examples
     --------

@@ -443,7 +443,7 @@ def read_mrio(
         ``countries`` file in the folder.
     monetary_unit : str
     zero_output : {"warn", "raise", "ignore"}
-        See :class:`~gridfoot.MRIO`.
+        See :meth:`gridfoot.MRIO.from_tables`.
     encoding : str, optional
         Text encoding of the CSV files (default UTF-8, with or without a byte-order mark),
         e.g. ``"gbk"`` for tables from Chinese statistical offices. Delimiters (``,``, ``;``,
@@ -543,7 +543,7 @@ def read_mrio(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            mrio = MRIO(
+            mrio = MRIO.from_tables(
                 Z=Z,
                 Y=Y,
                 F=F,
@@ -710,7 +710,7 @@ def mrio_from_pymrio(
     extensions : list of str, optional
         Attribute names of the extensions to use (e.g. ``["emissions"]``); all by default.
     countries, monetary_unit, zero_output
-        See :class:`~gridfoot.MRIO`.
+        See :meth:`gridfoot.MRIO.from_tables`.
     """
     if io.Z is None or io.Y is None:
         raise LabelError("the pymrio system has no Z or Y; load a system with both tables")
@@ -747,7 +747,7 @@ def mrio_from_pymrio(
         found = pd.unique(io.unit["unit"].astype(str))
         monetary_unit = found[0] if len(found) == 1 else ""
     x = io.x.iloc[:, 0] if isinstance(io.x, pd.DataFrame) else io.x
-    return MRIO(
+    return MRIO.from_tables(
         Z=io.Z,
         Y=io.Y,
         F=F,

@@ -1,8 +1,13 @@
 """The immutable multi-regional input-output system.
 
-:class:`MRIO` holds the tables with pymrio's label conventions and validates them once, on
-construction: every later computation can trust its input. Labels are strings; producers are
-ordered region-major (every region has the same sectors), final-demand columns likewise.
+:class:`MRIO` holds the tables with pymrio's label conventions. Its factory
+:meth:`MRIO.from_tables` validates them once and stores them in canonical form, so every later
+computation can trust its input: labels are strings; producers are ordered region-major (every
+region has the same sectors), final-demand columns likewise. The class itself is a plain frozen
+dataclass whose fields are exactly their declared types.
+
+This module knows nothing about files or pymrio: :mod:`gridfoot.mrio.readers` builds systems
+from those (the dependency runs readers -> system only).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import functools
 import html
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -31,6 +36,7 @@ from gridfoot.mrio.leontief import LeontiefFactor, factor, intensities, technica
 __all__ = ["MRIO", "flatten_labels"]
 
 ZeroOutputPolicy = Literal["warn", "raise", "ignore"]
+XSource = Literal["balanced", "given"]
 
 
 def flatten_labels(index: pd.Index) -> pd.Index:
@@ -153,46 +159,184 @@ def _rounding_tolerance(*arrays: np.ndarray, terms: int) -> float:
     return (0.5 * (terms + 1) if integral else 0.0) + 1e-9 * scale
 
 
+def _given_output(
+    x: pd.Series | Sequence[float] | np.ndarray,
+    rows: pd.MultiIndex,
+    producers: pd.MultiIndex,
+    order: np.ndarray,
+) -> np.ndarray:
+    """A given gross output as floats in canonical producer order."""
+    if isinstance(x, pd.Series):
+        if not isinstance(x.index, pd.MultiIndex):
+            raise LabelError("x: a Series must be indexed by (region, sector)")
+        x_index = _string_pairs(x.index, "x", "index", ("region", "sector"))
+        missing = producers.difference(x_index, sort=False)
+        extra = x_index.difference(producers, sort=False)
+        if len(missing) or len(extra):
+            raise LabelError(
+                f"x: labels differ from Z's; missing {format_labels(missing) or 'none'}; "
+                f"unknown {format_labels(extra) or 'none'}"
+            )
+        values = pd.Series(x.to_numpy(dtype=float), index=x_index).reindex(producers)
+        values = values.to_numpy()
+    else:
+        raw = np.asarray(x, dtype=float).ravel()
+        if raw.shape[0] != len(rows):
+            raise LabelError(f"x: {raw.shape[0]} values for {len(rows)} producers")
+        values = raw[order]
+    if not np.all(np.isfinite(values)):
+        bad = producers[~np.isfinite(values)]
+        raise ValueCheckError(f"x: NaN or infinite gross output for {format_labels(bad)}")
+    return values
+
+
+def _unit_series(units: Mapping[str, str] | pd.Series | None, stressors: pd.Index) -> pd.Series:
+    """The unit of every stressor (``""`` when not given); unknown stressors raise."""
+    series = pd.Series({} if units is None else dict(units), dtype=object)
+    series.index = flatten_labels(series.index) if len(series) else series.index
+    unknown = series.index.difference(stressors)
+    if len(unknown):
+        raise LabelError(f"units: unknown stressors {format_labels(unknown)}")
+    return series.reindex(stressors).fillna("").astype(str).rename("unit")
+
+
+def _country_series(
+    countries: Mapping[str, str] | pd.Series | None, regions: pd.Index
+) -> pd.Series:
+    """The country of every region (each its own by default); the mapping must be complete."""
+    if countries is None:
+        return pd.Series(regions, index=regions, name="country")
+    mapping = {str(k): str(v) for k, v in dict(countries).items()}
+    unknown = [r for r in mapping if r not in regions]
+    missing = [r for r in regions if r not in mapping]
+    if unknown or missing:
+        raise LabelError(
+            "countries: the mapping must name the country of every region and nothing else; "
+            f"regions without a country: {format_labels(missing) or 'none'}; "
+            f"unknown regions: {format_labels(unknown) or 'none'}"
+        )
+    return pd.Series([mapping[r] for r in regions], index=regions, name="country")
+
+
+def _check_zero_output(mrio: MRIO, policy: ZeroOutputPolicy) -> None:
+    """Warn about (or refuse) emissions of producers with ``x <= 0``, naming them and tonnes.
+
+    Called by :meth:`MRIO.from_tables` only: the warning points at its caller.
+    """
+    excluded = mrio.excluded
+    if excluded.empty or policy == "ignore":
+        return
+
+    def amounts(values: pd.Series) -> str:
+        return ", ".join(
+            f"{v:g} {mrio.units[s]} {s}".replace("  ", " ") for s, v in values.items() if v
+        )
+
+    listed = format_labels(
+        (f"{_label(p)} ({amounts(excluded[p])})" for p in excluded.columns), limit=12
+    )
+    message = (
+        f"{excluded.shape[1]} producer(s) with gross output <= 0 report emissions, which are "
+        f"left out of every account: {listed}; in total {amounts(excluded.sum(axis=1))}"
+    )
+    if policy == "raise":
+        raise ValueCheckError(message)
+    warnings.warn(message, ZeroOutputWarning, stacklevel=3)
+
+
+def _check_productive(mrio: MRIO) -> None:
+    """Refuse a system whose ``I - A`` is not productive (:class:`NonProductiveError`).
+
+    Column sums below one prove productivity; only otherwise is the LU factorisation paid
+    for now (and kept: it is the system's cached :attr:`MRIO.leontief`).
+    """
+    x = mrio.x.to_numpy()
+    producing = x > 0
+    column_sums = mrio.Z.to_numpy().sum(axis=0) / np.where(producing, x, 1.0)
+    if np.any(column_sums[producing] >= 1.0):
+        mrio.leontief  # noqa: B018 -- factors (raising if not productive) and caches
+
+
+def _check_canonical(mrio: MRIO) -> None:
+    """Cheap checks of a directly constructed MRIO: field types and aligned labels.
+
+    Never changes a field; raw tables belong in :meth:`MRIO.from_tables`.
+    """
+    hint = "; build an MRIO from raw tables with MRIO.from_tables(Z, Y, F, ...)"
+    kinds = {
+        "Z": pd.DataFrame,
+        "Y": pd.DataFrame,
+        "F": pd.DataFrame,
+        "F_Y": pd.DataFrame,
+        "x": pd.Series,
+        "units": pd.Series,
+        "countries": pd.Series,
+        "monetary_unit": str,
+        "x_source": str,
+    }
+    for name, kind in kinds.items():
+        value = getattr(mrio, name)
+        if not isinstance(value, kind):
+            module = kind.__module__.split(".")[0]
+            expected = kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
+            raise TypeError(f"MRIO.{name} must be a {expected}, got {type(value).__name__}{hint}")
+    if mrio.x_source not in ("balanced", "given"):
+        raise ValueError(f"MRIO.x_source must be 'balanced' or 'given', got {mrio.x_source!r}")
+    producers = mrio.Z.index
+    if not isinstance(producers, pd.MultiIndex) or producers.nlevels != 2:
+        raise LabelError(f"MRIO.Z: the index must be the (region, sector) producers{hint}")
+    regions = pd.Index(pd.unique(producers.get_level_values(0)))
+    aligned = {
+        "Z.columns": (mrio.Z.columns, producers),
+        "Y.index": (mrio.Y.index, producers),
+        "F.columns": (mrio.F.columns, producers),
+        "x.index": (mrio.x.index, producers),
+        "F_Y.index": (mrio.F_Y.index, mrio.F.index),
+        "F_Y.columns": (mrio.F_Y.columns, mrio.Y.columns),
+        "units.index": (mrio.units.index, mrio.F.index),
+        "countries.index": (mrio.countries.index, regions),
+    }
+    for name, (labels, expected) in aligned.items():
+        if not labels.equals(expected):
+            raise LabelError(
+                f"MRIO.{name} differs from the labels it must repeat "
+                f"({format_labels(expected[:3])}, ...){hint}"
+            )
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class MRIO:
     """A multi-regional input-output system with one or more stressors (e.g. CO2).
 
-    Labels follow pymrio, so its users feel at home. The tables are validated and put in
-    canonical order on construction; the object never changes afterwards.
+    Labels follow pymrio, so its users feel at home. Build one with :meth:`MRIO.from_tables`
+    (or :func:`~gridfoot.read_mrio`, :func:`~gridfoot.mrio.mrio_from_pymrio`), which checks
+    the tables and puts them in canonical order; the object never changes afterwards. The
+    fields below are what the factory stores: every one is exactly its declared type.
+    Constructing the class directly is for tables that are already canonical (its checks are
+    cheap ones on types and labels, and never change what they are given).
 
-    Parameters
+    Attributes
     ----------
     Z : DataFrame
-        Intermediate flows; index and columns ``(region, sector)``.
+        Intermediate flows (floats); index and columns the producers ``(region, sector)``,
+        region-major.
     Y : DataFrame
-        Final demand; index ``(region, sector)``, columns ``(region, category)``. Negative
-        entries (inventory change) are legal.
+        Final demand; index the producers, columns ``(region, category)`` in region order.
     F : DataFrame
-        Direct emissions of producers; index stressor (a multi-level index is joined with
-        ``" | "``), columns ``(region, sector)``.
-    F_Y : DataFrame, optional
-        Direct emissions of final demand (households' own fuel); index stressor, columns
-        ``(region, category)``. Absent rows or columns are zero.
-    x : Series or array, optional
-        Gross output per producer. When omitted it is the balanced ``Z·1 + Y·1``. A given
-        ``x`` that differs from ``Z·1 + Y·1`` by more than rounding of the entries explains
-        raises a :class:`~gridfoot.errors.BalanceWarning` naming the largest gaps. The
-        accounts always use the ``x`` held here; the identities (``driven`` sums to ``F``,
-        world ``pba == cba``) are exact for a balanced ``x`` and off by the imbalance otherwise.
-    units : mapping, optional
-        Unit of each stressor, e.g. ``{"CO2": "kt"}``.
-    countries : mapping, optional
-        Region -> country (group). Sub-national regions nested in a global table (provinces in
-        a world MRIO) name their country here; "domestic" and "foreign" are relative to these
-        groups everywhere. By default every region is its own country.
-    monetary_unit : str, optional
-        Unit of Z, Y and x (e.g. ``"million USD"``); used in the units of multipliers.
-    zero_output : {"warn", "raise", "ignore"}
-        What to do when producers with ``x <= 0`` report emissions. Their coefficients are
-        zero, so those emissions cannot be attributed and are left out of every account;
-        ``excluded`` lists them.
-    allow_negative_emissions : bool
-        Negative ``F`` or ``F_Y`` are errors unless this is set (e.g. for sink accounts).
+        Direct emissions of producers; index ``stressor`` (strings), columns the producers.
+    F_Y : DataFrame
+        Direct emissions of final demand (households' own fuel); index the stressors, columns
+        those of ``Y`` (zeros when the tables have none).
+    x : Series
+        Gross output per producer, named ``x``.
+    units : Series
+        Unit of each stressor (``""`` when unknown), indexed by stressor, named ``unit``.
+    countries : Series
+        Country (group) of each region, indexed by region in table order, named ``country``.
+    monetary_unit : str
+        Unit of Z, Y and x (``""`` when unknown).
+    x_source : {"balanced", "given"}
+        Whether ``x`` is ``Z·1 + Y·1`` or was given with the tables.
 
     Examples
     --------
@@ -203,7 +347,7 @@ class MRIO:
     >>> Y = pd.DataFrame([[50.0, 20.0], [30.0, 50.0]], index=producers,
     ...                  columns=pd.MultiIndex.from_tuples([("A", "hh"), ("B", "hh")]))
     >>> F = pd.DataFrame([[100.0, 50.0]], index=["CO2"], columns=producers)
-    >>> mrio = MRIO(Z=Z, Y=Y, F=F, units={"CO2": "t"})
+    >>> mrio = MRIO.from_tables(Z=Z, Y=Y, F=F, units={"CO2": "t"})
     >>> mrio  # doctest: +ELLIPSIS
     <gridfoot.MRIO: 2 regions x 1 sectors = 2 producers, ..., stressors CO2 [t], x balanced>
     >>> mrio.x.tolist()
@@ -213,20 +357,82 @@ class MRIO:
     Z: pd.DataFrame
     Y: pd.DataFrame
     F: pd.DataFrame
-    F_Y: pd.DataFrame | None = None
-    x: pd.Series | Sequence[float] | np.ndarray | None = None
-    units: Mapping[str, str] | pd.Series | None = None
-    countries: Mapping[str, str] | pd.Series | None = None
-    monetary_unit: str = ""
-    zero_output: ZeroOutputPolicy = "warn"
-    allow_negative_emissions: bool = False
-    x_source: str = field(init=False, default="balanced")
+    F_Y: pd.DataFrame
+    x: pd.Series
+    units: pd.Series
+    countries: pd.Series
+    monetary_unit: str
+    x_source: XSource
 
     def __post_init__(self) -> None:
-        set_ = functools.partial(object.__setattr__, self)
-        check_choice(self.zero_output, "zero_output", ("warn", "raise", "ignore"))
+        _check_canonical(self)
 
-        Z = _require_frame("Z", self.Z)
+    @classmethod
+    def from_tables(
+        cls,
+        Z: pd.DataFrame,
+        Y: pd.DataFrame,
+        F: pd.DataFrame,
+        F_Y: pd.DataFrame | None = None,
+        x: pd.Series | Sequence[float] | np.ndarray | None = None,
+        *,
+        units: Mapping[str, str] | pd.Series | None = None,
+        countries: Mapping[str, str] | pd.Series | None = None,
+        monetary_unit: str = "",
+        zero_output: ZeroOutputPolicy = "warn",
+        allow_negative_emissions: bool = False,
+    ) -> MRIO:
+        """Check the tables, put them in canonical order and build the system.
+
+        Parameters
+        ----------
+        Z : DataFrame
+            Intermediate flows; index and columns ``(region, sector)``.
+        Y : DataFrame
+            Final demand; index ``(region, sector)``, columns ``(region, category)``.
+            Negative entries (inventory change) are legal.
+        F : DataFrame
+            Direct emissions of producers; index stressor (a multi-level index is joined with
+            ``" | "``), columns ``(region, sector)``.
+        F_Y : DataFrame, optional
+            Direct emissions of final demand (households' own fuel); index stressor, columns
+            ``(region, category)``. Absent rows or columns are zero.
+        x : Series or array, optional
+            Gross output per producer. When omitted it is the balanced ``Z·1 + Y·1``. A given
+            ``x`` that differs from ``Z·1 + Y·1`` by more than rounding of the entries
+            explains raises a :class:`~gridfoot.errors.BalanceWarning` naming the largest
+            gaps. The accounts always use the ``x`` held here; the identities (``driven``
+            sums to ``F``, world ``pba == cba``) are exact for a balanced ``x`` and off by the
+            imbalance otherwise.
+        units : mapping, optional
+            Unit of each stressor, e.g. ``{"CO2": "kt"}``.
+        countries : mapping, optional
+            Region -> country (group). Sub-national regions nested in a global table
+            (provinces in a world MRIO) name their country here; "domestic" and "foreign" are
+            relative to these groups everywhere. By default every region is its own country.
+        monetary_unit : str, optional
+            Unit of Z, Y and x (e.g. ``"million USD"``); used in the units of multipliers.
+        zero_output : {"warn", "raise", "ignore"}
+            What to do when producers with ``x <= 0`` report emissions. Their coefficients are
+            zero, so those emissions cannot be attributed and are left out of every account;
+            ``excluded`` lists them.
+        allow_negative_emissions : bool
+            Negative ``F`` or ``F_Y`` are errors unless this is set (e.g. for sink accounts).
+
+        Raises
+        ------
+        LabelError
+            Labels that are duplicated, disagree between tables or are not a complete
+            product of regions and sectors; the message names the table and the labels.
+        ValueCheckError
+            NaN, infinite, non-numeric or negative values, naming the table and the cells;
+            emissions of idle producers with ``zero_output="raise"``.
+        NonProductiveError
+            ``I - A`` is singular or not productive.
+        """
+        check_choice(zero_output, "zero_output", ("warn", "raise", "ignore"))
+
+        Z = _require_frame("Z", Z)
         rows = _string_pairs(Z.index, "Z", "index", ("region", "sector"))
         cols = _string_pairs(Z.columns, "Z", "columns", ("region", "sector"))
         if not rows.equals(cols):
@@ -246,7 +452,7 @@ class MRIO:
         z_frame = z_frame.reindex(index=producers, columns=producers)
         order = rows.get_indexer(producers)
 
-        Y = _require_frame("Y", self.Y)
+        Y = _require_frame("Y", Y)
         y_rows = _string_pairs(Y.index, "Y", "index", ("region", "sector"))
         y_cols = _string_pairs(Y.columns, "Y", "columns", ("region", "category"))
         if not y_rows.sort_values().equals(producers.sort_values()):
@@ -268,7 +474,7 @@ class MRIO:
         y_frame = pd.DataFrame(y_values, index=y_rows, columns=y_cols)
         y_frame = y_frame.reindex(index=producers, columns=demand_columns)
 
-        F = _require_frame("F", self.F)
+        F = _require_frame("F", F)
         stressors = flatten_labels(F.index)
         if stressors.has_duplicates:
             raise LabelError(
@@ -284,19 +490,19 @@ class MRIO:
         f_values = _numeric("F", F)
         _check_finite("F", f_values, stressors, f_cols)
         hint = " (pass allow_negative_emissions=True for accounts with sinks)"
-        if not self.allow_negative_emissions:
+        if not allow_negative_emissions:
             _check_non_negative("F", f_values, stressors, f_cols, hint)
         f_frame = pd.DataFrame(f_values, index=stressors, columns=f_cols).reindex(columns=producers)
 
-        if self.F_Y is None:
+        if F_Y is None:
             fy_frame = pd.DataFrame(0.0, index=stressors, columns=demand_columns)
         else:
-            FY = _require_frame("F_Y", self.F_Y)
+            FY = _require_frame("F_Y", F_Y)
             fy_index = flatten_labels(FY.index)
             fy_cols = _string_pairs(FY.columns, "F_Y", "columns", ("region", "category"))
             fy_values = _numeric("F_Y", FY)
             _check_finite("F_Y", fy_values, fy_index, fy_cols)
-            if not self.allow_negative_emissions:
+            if not allow_negative_emissions:
                 _check_non_negative("F_Y", fy_values, fy_index, fy_cols, hint)
             fy_frame = _reindex_subset(
                 "F_Y",
@@ -307,10 +513,11 @@ class MRIO:
             )
 
         balanced = z_frame.to_numpy().sum(axis=1) + y_frame.to_numpy().sum(axis=1)
-        if self.x is None:
+        x_source: XSource
+        if x is None:
             x_values, x_source = balanced, "balanced"
         else:
-            x_values, x_source = self._given_output(rows, producers, order), "given"
+            x_values, x_source = _given_output(x, rows, producers, order), "given"
             gap = balanced - x_values
             tolerance = _rounding_tolerance(
                 z_values, y_values, x_values, terms=z_values.shape[1] + y_values.shape[1]
@@ -323,109 +530,23 @@ class MRIO:
                     + format_labels(f"{_label(producers[i])} {gap[i]:+g}" for i in worst)
                     + ". The accounts use the given x; pass x=None to use the balanced one.",
                     BalanceWarning,
-                    stacklevel=3,
+                    stacklevel=2,
                 )
-        x_series = pd.Series(x_values, index=producers, name="x")
 
-        set_("Z", z_frame)
-        set_("Y", y_frame)
-        set_("F", f_frame)
-        set_("F_Y", fy_frame)
-        set_("x", x_series)
-        set_("x_source", x_source)
-        set_("units", self._unit_series(stressors))
-        set_("countries", self._country_series(regions))
-        set_("monetary_unit", str(self.monetary_unit))
-        self._check_zero_output()
-        self._check_productive()
-
-    # -- construction helpers -------------------------------------------------------------
-
-    def _given_output(
-        self, rows: pd.MultiIndex, producers: pd.MultiIndex, order: np.ndarray
-    ) -> np.ndarray:
-        x = self.x
-        if isinstance(x, pd.Series):
-            if not isinstance(x.index, pd.MultiIndex):
-                raise LabelError("x: a Series must be indexed by (region, sector)")
-            x_index = _string_pairs(x.index, "x", "index", ("region", "sector"))
-            missing = producers.difference(x_index, sort=False)
-            extra = x_index.difference(producers, sort=False)
-            if len(missing) or len(extra):
-                raise LabelError(
-                    f"x: labels differ from Z's; missing {format_labels(missing) or 'none'}; "
-                    f"unknown {format_labels(extra) or 'none'}"
-                )
-            values = pd.Series(x.to_numpy(dtype=float), index=x_index).reindex(producers)
-            values = values.to_numpy()
-        else:
-            raw = np.asarray(x, dtype=float).ravel()
-            if raw.shape[0] != len(rows):
-                raise LabelError(f"x: {raw.shape[0]} values for {len(rows)} producers")
-            values = raw[order]
-        if not np.all(np.isfinite(values)):
-            bad = producers[~np.isfinite(values)]
-            raise ValueCheckError(f"x: NaN or infinite gross output for {format_labels(bad)}")
-        return values
-
-    def _unit_series(self, stressors: pd.Index) -> pd.Series:
-        units = pd.Series({} if self.units is None else dict(self.units), dtype=object)
-        units.index = flatten_labels(units.index) if len(units) else units.index
-        unknown = units.index.difference(stressors)
-        if len(unknown):
-            raise LabelError(f"units: unknown stressors {format_labels(unknown)}")
-        return units.reindex(stressors).fillna("").astype(str).rename("unit")
-
-    def _country_series(self, regions: pd.Index) -> pd.Series:
-        if self.countries is None:
-            return pd.Series(regions, index=regions, name="country")
-        mapping = {str(k): str(v) for k, v in dict(self.countries).items()}
-        unknown = [r for r in mapping if r not in regions]
-        missing = [r for r in regions if r not in mapping]
-        if unknown or missing:
-            raise LabelError(
-                "countries: the mapping must name the country of every region and nothing else; "
-                f"regions without a country: {format_labels(missing) or 'none'}; "
-                f"unknown regions: {format_labels(unknown) or 'none'}"
-            )
-        return pd.Series([mapping[r] for r in regions], index=regions, name="country")
-
-    def _check_zero_output(self) -> None:
-        excluded = self.excluded
-        if excluded.empty or self.zero_output == "ignore":
-            return
-
-        def amounts(values: pd.Series) -> str:
-            return ", ".join(
-                f"{v:g} {self.units[s]} {s}".replace("  ", " ") for s, v in values.items() if v
-            )
-
-        listed = format_labels(
-            (f"{_label(p)} ({amounts(excluded[p])})" for p in excluded.columns), limit=12
+        mrio = cls(
+            Z=z_frame,
+            Y=y_frame,
+            F=f_frame,
+            F_Y=fy_frame,
+            x=pd.Series(x_values, index=producers, name="x"),
+            units=_unit_series(units, stressors),
+            countries=_country_series(countries, regions),
+            monetary_unit=str(monetary_unit),
+            x_source=x_source,
         )
-        message = (
-            f"{excluded.shape[1]} producer(s) with gross output <= 0 report emissions, which are "
-            f"left out of every account: {listed}; in total {amounts(excluded.sum(axis=1))}"
-        )
-        if self.zero_output == "raise":
-            raise ValueCheckError(message)
-        warnings.warn(message, ZeroOutputWarning, stacklevel=4)
-
-    def _check_productive(self) -> None:
-        # Column sums below one prove productivity; only otherwise pay for the LU test now.
-        producing = self.x.to_numpy() > 0
-        column_sums = self.Z.to_numpy().sum(axis=0) / np.where(producing, self.x.to_numpy(), 1.0)
-        if np.any(column_sums[producing] >= 1.0):
-            self.__dict__["leontief"] = factor(
-                self.Z.to_numpy(), self.x.to_numpy(), labels=self.producers
-            )
-
-    @classmethod
-    def from_pymrio(cls, io: object, **options: object) -> MRIO:
-        """Convert a pymrio ``IOSystem``; see :func:`gridfoot.mrio.readers.mrio_from_pymrio`."""
-        from gridfoot.mrio.readers import mrio_from_pymrio
-
-        return mrio_from_pymrio(io, **options)
+        _check_zero_output(mrio, zero_output)
+        _check_productive(mrio)
+        return mrio
 
     # -- labels ---------------------------------------------------------------------------
 
@@ -491,11 +612,11 @@ class MRIO:
         return factor(self.Z.to_numpy(), self.x.to_numpy(), labels=self.producers)
 
     def with_countries(self, countries: Mapping[str, str] | pd.Series) -> MRIO:
-        """A copy with a different region -> country grouping (the factorisation is kept)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ZeroOutputWarning)
-            warnings.simplefilter("ignore", BalanceWarning)
-            copy = dataclasses.replace(self, countries=countries)
+        """A copy with a different region -> country grouping (the factorisation is kept).
+
+        ``countries`` is checked as :meth:`from_tables` checks it.
+        """
+        copy = dataclasses.replace(self, countries=_country_series(countries, self.regions))
         if "leontief" in self.__dict__:
             copy.__dict__["leontief"] = self.__dict__["leontief"]
         return copy

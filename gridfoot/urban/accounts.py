@@ -4,37 +4,48 @@ A city is a local Leontief system whose imports are priced by a *supply system*:
 (multi-regional assumption) or the city's own technology (single-region assumption). Nothing
 here knows labels or files; :mod:`gridfoot.urban.footprints` labels the results.
 
-Notation (one stressor; ``n`` local producers, ``K`` local final-demand categories, ``P = 2``
-trade partners (rest of the country, abroad), ``G = 2`` import origins (same two), ``m``
-producers of the supply system):
+Notation follows pymrio where pymrio has a symbol (one stressor, so ``F``, ``S`` and ``M`` are
+vectors: a row of pymrio's tables); ``n`` local producers, ``K`` local final-demand categories,
+``P = 2`` trade partners (rest of the country, abroad), ``G = 2`` import origins (same two),
+``m`` producers of the supply system:
 
-``Z_l`` (n, n), ``Y_l`` (n, K), ``E_l`` (n, P)
-    local products used by local producers, by local final demand, and exported;
+``Z_l`` (n, n), ``Y_l`` (n, K)
+    the local blocks of ``Z`` and ``Y``: local products used by local producers and by local
+    final demand (imports taken out);
+``E_l`` (n, P)
+    local products sold to trade partners (outflow, exports);
 ``x``
     gross output, by default balanced (``x = Z_l·1 + Y_l·1 + E_l·1``, and every identity below
     is exact), ``A_l = Z_l diag(1/x)``, ``L_l = (I - A_l)^-1`` (never formed);
-``f`` (n), ``h`` (K)
-    direct emissions of producers and of final demand (households), ``s = f / x``;
+``F`` (n), ``F_Y`` (K)
+    direct emissions of producers and of final demand (households), ``S = F diag(1/x)``;
 ``U[g]`` (m, n), ``V[g]`` (m, K), ``R[g]`` (m, P)
     imports from origin ``g`` (by supplying producer) used as inputs, delivered to local final
     demand, and passed straight on to trade partners (re-exports);
-``q = S_sup L_sup``
-    total multipliers of the supply system (emissions anywhere per unit of its products).
+``M_sup = S_sup L_sup``
+    multipliers of the supply system (emissions anywhere per unit of its products).
 
 Quantities (all in emission units):
 
-* local-for-local ``LL = s ⊙ L_l Y_l`` (by producer and category) and embodied in exports
-  ``EEE = s ⊙ L_l E_l`` (by producer and partner); ``sum f = sum LL + sum EEE`` when ``x`` is
-  balanced (a given ``x`` leaves its imbalance times ``s`` unattributed, as in the MRIO).
-* import intensity of local output ``t[g] = q U[g] diag(1/x)`` (emissions elsewhere per unit of
-  local output, through imported inputs from origin g).
+* local-for-local ``LL = S ⊙ L_l Y_l`` (by producer and category) and embodied in exports
+  ``EEE = S ⊙ L_l E_l`` (by producer and partner); ``sum F = sum LL + sum EEE`` when ``x`` is
+  balanced (a given ``x`` leaves its imbalance times ``S`` unattributed, as in the MRIO).
+* import intensity of local output ``t[g] = M_sup U[g] diag(1/x)`` (emissions elsewhere per unit
+  of local output, through imported inputs from origin g).
 * emissions embodied in imports (EEI), by origin g and pathway: delivered to final demand
-  ``q V[g]``; inputs to production for local final demand ``t[g] L_l Y_l``; inputs to
-  production for exports ``t[g] L_l E_l``; re-exports ``q R[g]``. The first two are the EEI
+  ``M_sup V[g]``; inputs to production for local final demand ``t[g] L_l Y_l``; inputs to
+  production for exports ``t[g] L_l E_l``; re-exports ``M_sup R[g]``. The first two are the EEI
   *for final demand*, the last two the EEI *for exports*; the middle two the EEI *of inputs to
   local production*.
-* consumption-based footprint by final-demand product: local products ``(s + sum_g t[g]) L_l``
-  times ``Y_l``, imported products ``q ⊙ V[g]``; summed, ``LL + EEI for final demand``.
+* consumption-based footprint by final-demand product (pymrio's ``D_cba`` by product): local
+  products ``(S + sum_g t[g]) L_l`` times ``Y_l``, imported products ``M_sup ⊙ V[g]``; summed,
+  ``LL + EEI for final demand``.
+
+EEE and EEI are the names of the urban literature (Lin et al. 2015; Hu et al. 2016) for
+emissions embodied in the city's *trade flows* -- intermediate and final, by the partner that
+buys or the origin that sells. They are not the destination-based ``eee``/``eei`` of
+:func:`gridfoot.footprint` (pymrio's ``D_exp``/``D_imp``: emissions driven by *final demand*
+elsewhere); :mod:`gridfoot.urban.footprints` sets the two side by side.
 """
 
 from __future__ import annotations
@@ -46,10 +57,10 @@ from gridfoot.mrio.leontief import LeontiefFactor, factor, intensities, multipli
 __all__ = ["city_accounts", "consumed_composition", "import_intensity"]
 
 
-def import_intensity(q: np.ndarray, U: np.ndarray, x: np.ndarray) -> np.ndarray:
+def import_intensity(M_sup: np.ndarray, U: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Emissions elsewhere per unit of local output through imported inputs, by origin.
 
-    ``t[g, j] = sum_m q[m] U[g, m, j] / x[j]`` (zero where ``x <= 0``).
+    ``t[g, j] = sum_m M_sup[m] U[g, m, j] / x[j]`` (zero where ``x <= 0``).
 
     Examples
     --------
@@ -58,18 +69,18 @@ def import_intensity(q: np.ndarray, U: np.ndarray, x: np.ndarray) -> np.ndarray:
     array([[0.  , 0.3 ],
            [0.  , 0.15]])
     """
-    return intensities(np.einsum("m,gmn->gn", q, U), x)
+    return intensities(np.einsum("m,gmn->gn", M_sup, U), x)
 
 
 def city_accounts(
     Z_l: np.ndarray,
     Y_l: np.ndarray,
     E_l: np.ndarray,
-    f: np.ndarray,
+    F: np.ndarray,
     U: np.ndarray,
     V: np.ndarray,
     R: np.ndarray,
-    q: np.ndarray,
+    M_sup: np.ndarray,
     x: np.ndarray | None = None,
     labels: object = None,
 ) -> dict[str, np.ndarray]:
@@ -92,10 +103,10 @@ def city_accounts(
 
     >>> acc = city_accounts(
     ...     Z_l=np.array([[0.0, 70.0], [0.0, 0.0]]), Y_l=np.array([[35.0], [150.0]]),
-    ...     E_l=np.array([[10.0, 5.0], [50.0, 0.0]]), f=np.array([240.0, 20.0]),
+    ...     E_l=np.array([[10.0, 5.0], [50.0, 0.0]]), F=np.array([240.0, 20.0]),
     ...     U=np.array([[[0.0, 20.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 10.0]]]),
     ...     V=np.array([[[10.0], [0.0]], [[0.0], [5.0]]]), R=np.zeros((2, 2, 2)),
-    ...     q=np.array([3.0, 1.0]))
+    ...     M_sup=np.array([3.0, 1.0]))
     >>> acc["x"].tolist(), float(acc["local_for_local"].sum()), float(acc["eee"].sum())
     ([120.0, 200.0], 190.0, 70.0)
     >>> (acc["eei_final_demand"] + acc["eei_inputs_final"]).ravel().tolist()
@@ -106,31 +117,31 @@ def city_accounts(
         x = Z_l.sum(axis=1) + Y_l.sum(axis=1) + E_l.sum(axis=1)
     x = np.asarray(x, dtype=float)
     local = factor(Z_l, x, labels=labels)
-    s = intensities(np.asarray(f, dtype=float)[None, :], x)[0]
+    S = intensities(np.asarray(F, dtype=float)[None, :], x)[0]
     X_final = local.solve(Y_l)
     X_export = local.solve(E_l)
-    t = import_intensity(q, U, x)
+    t = import_intensity(M_sup, U, x)
     # Emissions embodied in local products per unit of final demand, local and imported parts.
-    total_multiplier = multipliers(local, s + t.sum(axis=0))[0]
+    total_multiplier = multipliers(local, S + t.sum(axis=0))[0]
     return {
         "x": x,
         "factor": local,
         "t": t,
-        "local_for_local": s[:, None] * X_final,
-        "eee": s[:, None] * X_export,
-        "eei_final_demand": np.einsum("m,gmk->gk", q, V),
+        "local_for_local": S[:, None] * X_final,
+        "eee": S[:, None] * X_export,
+        "eei_final_demand": np.einsum("m,gmk->gk", M_sup, V),
         "eei_inputs_final": t @ X_final,
         "eei_inputs_exports": t @ X_export,
-        "eei_re_exports": np.einsum("m,gmp->gp", q, R),
+        "eei_re_exports": np.einsum("m,gmp->gp", M_sup, R),
         "consumed_local": total_multiplier[:, None] * Y_l,
-        "consumed_imported": q[None, :, None] * V,
-        "eei_supplier": q[None, :] * (U.sum(axis=2) + V.sum(axis=2) + R.sum(axis=2)),
+        "consumed_imported": M_sup[None, :, None] * V,
+        "eei_supplier": M_sup[None, :] * (U.sum(axis=2) + V.sum(axis=2) + R.sum(axis=2)),
     }
 
 
 def consumed_composition(
     local: LeontiefFactor,
-    s: np.ndarray,
+    S: np.ndarray,
     x: np.ndarray,
     U: np.ndarray,
     supply: LeontiefFactor,
@@ -141,7 +152,7 @@ def consumed_composition(
     """Where the consumed footprint of chosen final-demand products is emitted.
 
     For each chosen product ``c`` (a column of the demand arrays): local producers' emissions
-    ``s ⊙ L_l d_c`` and the supply system's producers' emissions, by origin of the imports,
+    ``S ⊙ L_l d_c`` and the supply system's producers' emissions, by origin of the imports,
     ``S_sup ⊙ L_sup (U[g] diag(1/x) L_l d_c + v_c[g])``. One local solve and one supply solve
     with ``2 x len(products)`` columns: never the Leontief inverse.
 
@@ -149,7 +160,7 @@ def consumed_composition(
     ----------
     local, supply : LeontiefFactor
         Factorisations of the local system and of the supply system.
-    s : (n,) local direct intensities; x : (n,) local output.
+    S : (n,) local direct intensities; x : (n,) local output.
     U : (G, m, n) imported inputs; S_sup : (m,) direct intensities of the supply system.
     local_demand : (n, c)
         Local final demand for each chosen product (zero outside its producers).
@@ -168,4 +179,4 @@ def consumed_composition(
     G, m, c = imports.shape
     upstream = supply.solve(imports.transpose(1, 0, 2).reshape(m, G * c))
     upstream = upstream.reshape(m, G, c).transpose(1, 0, 2)
-    return s[:, None] * X, S_sup[None, :, None] * upstream
+    return S[:, None] * X, S_sup[None, :, None] * upstream

@@ -66,21 +66,33 @@ ImportShare = Literal["local-use", "total-use"]
 
 @dataclass(frozen=True, eq=False, repr=False)
 class SupplySystem:
-    """The production system that prices a city's imports.
+    """The production system that prices a city's imports (symbols as in pymrio).
 
-    ``intensity`` holds direct emissions per unit of the *city's* monetary unit (an exchange
-    rate is applied), ``factor`` the factorisation of its ``I - A``.
+    Attributes
+    ----------
+    producers : MultiIndex
+        ``(region, sector)`` of each producer.
+    S : ndarray
+        Direct emission intensities (one stressor) per unit of the *city's* monetary unit (an
+        exchange rate is applied): ``S_sup`` of :mod:`gridfoot.urban.accounts`.
+    factor : LeontiefFactor
+        The factorisation of its ``I - A``.
+    description : str
+        What the system is, for reports.
     """
 
     producers: pd.MultiIndex
-    intensity: np.ndarray
+    S: np.ndarray
     factor: LeontiefFactor
     description: str
 
     @functools.cached_property
-    def multipliers(self) -> np.ndarray:
-        """Total emissions (anywhere in the system) per unit of each producer's product."""
-        return multipliers(self.factor, self.intensity[None, :])[0]
+    def M(self) -> np.ndarray:
+        """Multipliers ``M = S L``: emissions anywhere in the system per unit of each product.
+
+        ``M_sup`` of :mod:`gridfoot.urban.accounts`; solved once, never forming ``L``.
+        """
+        return multipliers(self.factor, self.S[None, :])[0]
 
     @property
     def sectors(self) -> pd.Index:
@@ -90,16 +102,45 @@ class SupplySystem:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class CityEconomy:
-    """Arrays of one city (see :mod:`gridfoot.urban.accounts` for the symbols)."""
+    """Arrays of one city (see :mod:`gridfoot.urban.accounts` for the symbols).
+
+    Quantities pymrio has a symbol for carry it (``Z_l`` and ``Y_l`` are the local blocks of
+    ``Z`` and ``Y``: imports taken out); the trade arrays keep their names. ``n`` local
+    producers, ``K`` categories, ``G = P = 2`` origins and partners (:data:`ORIGINS`), ``m``
+    producers of the supply system.
+
+    Attributes
+    ----------
+    Z_l : ndarray (n, n)
+        Local products used by local producers.
+    Y_l : ndarray (n, K)
+        Local products bought by local final demand.
+    local_exports : ndarray (n, P)
+        Local products sold to the rest of the country and abroad (``E_l``).
+    F : ndarray (n,)
+        Direct emissions of the local producers.
+    F_Y : ndarray (K,)
+        Direct emissions of local final demand (households' own fuel).
+    imported_use : ndarray (G, m, n)
+        Imports, by origin and supplying producer, used as inputs by local producers (``U``).
+    imported_final : ndarray (G, m, K)
+        Imports delivered to local final demand (``V``).
+    re_exports : ndarray (G, m, P)
+        Imports passed straight on to trade partners (``R``).
+    supply : SupplySystem
+        The system that prices the imports.
+    x : ndarray (n,) or None
+        Given gross output; None: balanced from the flows (``Z_l·1 + Y_l·1 + E_l·1``).
+    """
 
     name: str
     producers: pd.MultiIndex
     categories: pd.Index
-    local_use: np.ndarray
-    local_final: np.ndarray
+    Z_l: np.ndarray
+    Y_l: np.ndarray
     local_exports: np.ndarray
-    emissions: np.ndarray
-    household_emissions: np.ndarray
+    F: np.ndarray
+    F_Y: np.ndarray
     imported_use: np.ndarray
     imported_final: np.ndarray
     re_exports: np.ndarray
@@ -111,7 +152,7 @@ class CityEconomy:
     monetary_unit: str
     route: str
     assumption: str
-    output: np.ndarray | None = None  # given gross output; None: balanced from the flows
+    x: np.ndarray | None = None  # given gross output; None: balanced from the flows
 
     @property
     def sectors(self) -> pd.Index:
@@ -130,16 +171,13 @@ def _host_supply(host: MRIO, stressor: str, rate: float, description: str) -> Su
     cached = _HOST_SUPPLY.setdefault(host, {})
     if stressor not in cached:
         x = host.x.to_numpy()
-        intensity = intensities(host.F.loc[[stressor]].to_numpy() * (x > 0), x)[0]
-        cached[stressor] = (intensity, multipliers(host.leontief, intensity[None, :])[0])
-    intensity, total = cached[stressor]
+        S = intensities(host.F.loc[[stressor]].to_numpy() * (x > 0), x)[0]
+        cached[stressor] = (S, multipliers(host.leontief, S[None, :])[0])
+    S, M = cached[stressor]
     supply = SupplySystem(
-        producers=host.producers,
-        intensity=intensity * rate,
-        factor=host.leontief,
-        description=description,
+        producers=host.producers, S=S * rate, factor=host.leontief, description=description
     )
-    supply.__dict__["multipliers"] = total * rate  # prefill the cached property
+    supply.__dict__["M"] = M * rate  # prefill the cached property
     return supply
 
 
@@ -369,8 +407,8 @@ def economy_from_table(
     if assumption == "multi-regional" and host is None:
         raise ConfigError("the multi-regional assumption needs a host MRIO (host=...)")
     shares, local_share = _import_shares(table, import_share)
-    Z = table.intermediate.to_numpy()
-    Y = table.final_demand.to_numpy()
+    Z = table.Z.to_numpy()
+    Y = table.Y.to_numpy()
     trade = np.column_stack([table.outflow.to_numpy(), table.export.to_numpy()])
     imported_use = shares[:, :, None] * Z[None, :, :]  # (origin, product, user)
     imported_final = shares[:, :, None] * Y[None, :, :]
@@ -380,13 +418,11 @@ def economy_from_table(
     else:
         re_exports = np.zeros((len(ORIGINS), *trade.shape))
         local_exports = trade
-    local_use = local_share[:, None] * Z
-    local_final = local_share[:, None] * Y
-    x = local_use.sum(axis=1) + local_final.sum(axis=1) + local_exports.sum(axis=1)
+    Z_l = local_share[:, None] * Z
+    Y_l = local_share[:, None] * Y
+    x = Z_l.sum(axis=1) + Y_l.sum(axis=1) + local_exports.sum(axis=1)
     where = f"{table.source}: " if table.source else ""
-    idle = (x <= 1e-12 * max(float(np.abs(x).max(initial=0.0)), 1.0)) & (
-        table.emissions.to_numpy() != 0
-    )
+    idle = (x <= 1e-12 * max(float(np.abs(x).max(initial=0.0)), 1.0)) & (table.F.to_numpy() != 0)
     if idle.any() or (x < -1e-9 * max(float(np.abs(x).max(initial=0.0)), 1.0)).any():
         raise ValueCheckError(
             f"{where}local output (output minus 'other') is not positive for "
@@ -399,7 +435,7 @@ def economy_from_table(
     if assumption == "single-region":
         supply = SupplySystem(
             producers=producers,
-            intensity=intensities(table.emissions.to_numpy()[None, :], x)[0],
+            S=intensities(table.F.to_numpy()[None, :], x)[0],
             factor=factor(Z, x, labels=producers),
             description=f"the city's own technology ({table.name}, single-region assumption)",
         )
@@ -448,11 +484,11 @@ def economy_from_table(
         name=table.name,
         producers=producers,
         categories=pd.Index(table.categories, name="category"),
-        local_use=local_use,
-        local_final=local_final,
+        Z_l=Z_l,
+        Y_l=Y_l,
         local_exports=local_exports,
-        emissions=table.emissions.to_numpy(),
-        household_emissions=table.household_emissions.to_numpy(),
+        F=table.F.to_numpy(),
+        F_Y=table.F_Y.to_numpy(),
         imported_use=np.einsum("gmi,gij->gmj", weights, imported_use),
         imported_final=np.einsum("gmi,gik->gmk", weights, imported_final),
         re_exports=np.einsum("gmi,gip->gmp", weights, re_exports),
@@ -539,11 +575,11 @@ def economy_from_mrio(
         name=name,
         producers=mrio.producers[local],
         categories=categories,
-        local_use=Z[np.ix_(local, local)],
-        local_final=city_final[local],
+        Z_l=Z[np.ix_(local, local)],
+        Y_l=city_final[local],
         local_exports=exports,
-        emissions=direct[local],
-        household_emissions=households,
+        F=direct[local],
+        F_Y=households,
         imported_use=imported_use,
         imported_final=imported_final,
         re_exports=np.zeros((len(ORIGINS), len(mrio.producers), len(ORIGINS))),
@@ -555,5 +591,5 @@ def economy_from_mrio(
         monetary_unit=mrio.monetary_unit,
         route=f"MRIO region(s) {'+'.join(city)}",
         assumption="multi-regional (the MRIO itself)",
-        output=x[local],  # the MRIO's own x, so that every coefficient is the MRIO's
+        x=x[local],  # the MRIO's own x, so that every coefficient is the MRIO's
     )

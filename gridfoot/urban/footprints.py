@@ -8,10 +8,10 @@ direct
     demand (households' own fuel), ``D = sum f + sum h``.
 local-for-local
     local producers' emissions driven by local final demand, ``LL``; ``D - EEE = LL + h``.
-EEE (emissions embodied in exports)
+EEE (emissions embodied in exports; variable ``eee``)
     local producers' emissions driven by outflow to the rest of the country (``domestic``)
     and by exports abroad (``foreign``): the city's *trade flows*, intermediate and final.
-EEI (emissions embodied in imports)
+EEI (emissions embodied in imports; variable ``eei``)
     emissions of the supply system embodied in the city's inflow (``domestic``) and imports
     (``foreign``), by pathway: delivered to local final demand; inputs to local production for
     local final demand; inputs to local production for exports; re-exports. *For final demand*
@@ -40,11 +40,41 @@ table always is (its output is rebuilt from the flows), and an MRIO is unless it
 printed ``x`` (then, as in :func:`gridfoot.footprint`, the identities are off by the imbalance).
 
 Both routes share these definitions: a city table nested in a host MRIO, and a city that is a
-region of an MRIO. EEE and EEI follow trade flows (as a city table must); for a city that is an
-MRIO region they exceed the destination-based ``eee``/``eei`` of :func:`gridfoot.footprint` by
-the same amount, the city's own emissions that leave in exported inputs and come back in its
-imports, so the consumption-based footprint equals the MRIO's ``cba`` exactly, and the balance
-EEE - EEI for final demand its ``eee - eei`` (exactly for a balanced ``x``).
+region of an MRIO.
+
+Beside :func:`gridfoot.footprint`
+---------------------------------
+EEE and EEI keep the names of the urban literature (Lin et al. 2015; Hu et al. 2016), whose
+boundaries and indicators are written in them. They follow *trade flows*, as a city table
+must: what the city sells and buys, intermediate and final, split by the partner that buys or
+the origin that sells. :func:`gridfoot.footprint` has ``eee`` and ``eei`` too, pymrio's
+``D_exp`` and ``D_imp``: they follow the *final demand* that drives the emissions, wherever the
+goods are traded on. For a city that is a region of an MRIO (for a group of regions, take
+``footprint(mrio.with_countries(...))`` with the group as one country, so that flows inside the
+city are not trade):
+
+=======================  =============================================  ==========================
+here (trade flows)       :func:`gridfoot.footprint` (destinations)      for the city's regions
+=======================  =============================================  ==========================
+``direct``               ``pba`` (pymrio ``D_pba``)                     equal
+``consumption_based``    ``cba`` (pymrio ``D_cba``)                     equal
+EEE, both partners:      ``eee + eee_domestic`` (pymrio ``D_exp``):     EEE = that + R
+emissions in what the    emissions in the city driven by final
+city sells               demand of other regions
+EEI for final demand:    ``eei + eei_domestic`` (pymrio ``D_imp``):     EEI = that + R
+emissions elsewhere in   emissions elsewhere driven by the city's
+what it buys for it      final demand
+EEE - EEI for final      ``eee + eee_domestic - eei - eei_domestic``    equal (direct -
+demand                                                                  consumption_based)
+``production_based``     none (``pba`` is the territorial ``direct``)   direct + EEI of inputs
+=======================  =============================================  ==========================
+
+R, the same in both rows, is the city's own emissions that leave in the inputs it sells and
+come back embodied in what it buys; it is zero only when no traded input returns. The
+domestic / foreign splits differ as well: here by the trade partner, there by the final
+destination (outflow to the rest of the country that ends in exports abroad is domestic EEE
+but foreign ``eee``). The equalities are exact for a balanced ``x``; with a table's printed
+``x`` they are off by the imbalance, as in :func:`gridfoot.footprint`.
 """
 
 from __future__ import annotations
@@ -98,6 +128,10 @@ SOURCES = ("local", *ORIGINS)
 _FOR_FINAL_DEMAND = ["final_demand", "inputs_for_final_demand"]
 _FOR_EXPORTS = ["inputs_for_exports", "re_exports"]
 _INPUTS = ["inputs_for_final_demand", "inputs_for_exports"]
+_TRADE_FLOWS = (
+    "by trade flow (Lin et al. 2015; Hu et al. 2016), intermediate and final; not the "
+    "destination-based eee/eei of gridfoot.footprint (pymrio D_exp/D_imp)"
+)
 
 
 def _aggregate(values: np.ndarray, codes: np.ndarray, size: int, axis: int) -> np.ndarray:
@@ -121,7 +155,7 @@ class CityFootprint:
     dataset: xr.Dataset
     economy: CityEconomy = field(repr=False)
     local_factor: LeontiefFactor = field(repr=False)
-    output: np.ndarray = field(repr=False)
+    x: np.ndarray = field(repr=False)
 
     # -- plain facts --------------------------------------------------------------------------
 
@@ -165,7 +199,9 @@ class CityFootprint:
         """Every account, split by source: local, domestic (rest of country), foreign.
 
         Rows are quantities, columns ``local``, ``domestic``, ``foreign``, ``total`` and
-        ``unit``; a split that does not apply is NaN.
+        ``unit``; a split that does not apply is NaN. ``eee`` and the ``eei*`` rows are the
+        trade-flow EEE and EEI of the urban literature, not :func:`gridfoot.footprint`'s
+        destination-based ``eee``/``eei`` (see the module documentation for both).
         """
         eei = dict(zip(PATHWAYS, self._values("eei"), strict=True))  # pathway -> (origin,)
         eee = self._values("eee").sum(axis=0)
@@ -260,16 +296,16 @@ class CityFootprint:
         supply = economy.supply
         local_mask = economy.sectors.isin(chosen)
         supply_mask = supply.sectors.isin(chosen)
-        local_demand = np.where(local_mask, economy.local_final.sum(axis=1), 0.0)[:, None]
+        local_demand = np.where(local_mask, economy.Y_l.sum(axis=1), 0.0)[:, None]
         imported_demand = np.where(supply_mask[None, :], economy.imported_final.sum(axis=2), 0.0)
-        s = intensities(economy.emissions[None, :], self.output)[0]
+        S = intensities(economy.F[None, :], self.x)[0]
         local, upstream = consumed_composition(
             self.local_factor,
-            s,
-            self.output,
+            S,
+            self.x,
             economy.imported_use,
             supply.factor,
-            supply.intensity,
+            supply.S,
             local_demand,
             imported_demand[:, :, None],
         )
@@ -331,15 +367,15 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
     """Compute and label every account of ``economy``."""
     supply = economy.supply
     acc = city_accounts(
-        economy.local_use,
-        economy.local_final,
+        economy.Z_l,
+        economy.Y_l,
         economy.local_exports,
-        economy.emissions,
+        economy.F,
         economy.imported_use,
         economy.imported_final,
         economy.re_exports,
-        supply.multipliers,
-        x=economy.output,
+        supply.M,
+        x=economy.x,
         labels=economy.producers,
     )
     sectors = pd.Index(pd.unique(economy.sectors), name="sector")
@@ -364,10 +400,10 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
             acc["eei_re_exports"].sum(axis=1),
         ]
     )  # (pathway, origin)
-    direct = float(economy.emissions.sum() + economy.household_emissions.sum())
+    direct = float(economy.F.sum() + economy.F_Y.sum())
     # Emitted in the city for the city: demand-driven, so that the consumption-based footprint
     # is the MRIO's cba even for an unbalanced x (then D - EEE differs by the imbalance).
-    local_for_city = float(acc["local_for_local"].sum() + economy.household_emissions.sum())
+    local_for_city = float(acc["local_for_local"].sum() + economy.F_Y.sum())
     pathway = list(PATHWAYS)
     by_pathway = dict(zip(pathway, eei, strict=True))
 
@@ -386,10 +422,10 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
     money = {"units": economy.monetary_unit} if economy.monetary_unit else {}
     trade = economy.imported_use.sum(axis=2) + economy.imported_final.sum(axis=2)
     data = {
-        "direct": (("sector",), by_sector(economy.emissions), "direct emissions of producers"),
+        "direct": (("sector",), by_sector(economy.F), "direct emissions of producers"),
         "direct_final_demand": (
             ("category",),
-            economy.household_emissions,
+            economy.F_Y,
             "direct emissions of final demand (households' own fuel)",
         ),
         "local_for_local": (
@@ -401,11 +437,13 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
             ("sector", "partner"),
             by_sector(acc["eee"]),
             "local producers' emissions embodied in outflow (domestic) and exports (foreign)",
+            _TRADE_FLOWS,
         ),
         "eei": (
             ("pathway", "origin"),
             eei,
             "emissions embodied in inflow (domestic) and imports (foreign), by pathway",
+            _TRADE_FLOWS,
         ),
         "eei_product": (
             ("sector", "origin"),
@@ -424,8 +462,12 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
         ),
     }
     variables = {
-        name: xr.Variable(dims, values, {"long_name": long_name, **emission})
-        for name, (dims, values, long_name) in data.items()
+        name: xr.Variable(
+            dims,
+            values,
+            {"long_name": long_name, **emission, **({"comment": note[0]} if note else {})},
+        )
+        for name, (dims, values, long_name, *note) in data.items()
     }
     variables["output"] = xr.Variable(
         ("sector",),
@@ -467,9 +509,7 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
             "direct - eee = local_for_local + direct_final_demand",
         },
     )
-    return CityFootprint(
-        dataset=dataset, economy=economy, local_factor=acc["factor"], output=acc["x"]
-    )
+    return CityFootprint(dataset=dataset, economy=economy, local_factor=acc["factor"], x=acc["x"])
 
 
 def city_footprint(
@@ -484,6 +524,9 @@ def city_footprint(
     exchange_rate: float | None = None,
 ) -> CityFootprint:
     """Carbon footprints of a city from its input-output table.
+
+    EEE and EEI are the urban literature's trade-flow quantities (see the module documentation
+    for how they stand beside :func:`gridfoot.footprint`'s destination-based ``eee``/``eei``).
 
     Parameters
     ----------
@@ -549,6 +592,12 @@ def city_footprint_from_mrio(
     The city's regions are its local producers; the rest of its country is ``domestic``,
     every other country ``foreign``. Imports are known by origin and user, so no
     proportionality assumption is needed; the whole MRIO prices them.
+
+    ``direct`` and ``consumption_based`` equal :func:`gridfoot.footprint`'s ``pba`` and
+    ``cba`` of the city's regions. EEE and EEI follow trade flows and so exceed its
+    destination-based ``eee + eee_domestic`` and ``eei + eei_domestic`` by the same amount
+    (the city's emissions that leave in traded inputs and come back in its imports); the
+    balances agree. The module documentation sets the two side by side.
 
     Parameters
     ----------

@@ -1,7 +1,9 @@
 """The four urban carbon indicators and a comparison table of several cities.
 
 Definitions (``PCF``, ``CCF``: production- and consumption-based footprints; ``EEE``, ``EEI``:
-emissions embodied in exports and imports, see :mod:`gridfoot.urban.footprints`):
+emissions embodied in the city's exports and imports as trade flows -- the urban literature's
+quantities, not the destination-based ``eee``/``eei`` of :func:`gridfoot.footprint`; see
+:mod:`gridfoot.urban.footprints`, which sets the two side by side):
 
 carbon production intensity (CPI)
     ``PCF / GDP`` (``production_footprint="production-based"``, the default) or the

@@ -39,10 +39,10 @@ direct emissions of final demand (households' own fuel). Sectors without a row e
 
 from __future__ import annotations
 
-import functools
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -117,86 +117,208 @@ def _non_negative(series: pd.Series, what: str, source: str) -> None:
         )
 
 
+def _check_canonical(table: CityTable) -> None:
+    """Cheap checks of a directly constructed city table: field types and aligned labels.
+
+    Never changes a field; raw tables belong in :meth:`CityTable.from_tables`.
+    """
+    hint = "; build a city table from raw tables with CityTable.from_tables(...)"
+    optional = {"value_added", "population", "gdp"}
+    kinds: dict[str, type] = {
+        "Z": pd.DataFrame,
+        "Y": pd.DataFrame,
+        **dict.fromkeys(("x", "outflow", "export", "inflow", "imports", "other", "F"), pd.Series),
+        "F_Y": pd.Series,
+        "value_added": pd.DataFrame,
+        "population": float,
+        "gdp": float,
+        **dict.fromkeys(("name", "stressor", "unit", "monetary_unit", "source"), str),
+    }
+    for name, kind in kinds.items():
+        value = getattr(table, name)
+        if value is None and name in optional:
+            continue
+        if not isinstance(value, kind):
+            raise TypeError(
+                f"CityTable.{name} must be {_kind_name(kind)}"
+                + (" or None" if name in optional else "")
+                + f", got {type(value).__name__}{hint}"
+            )
+    sectors = table.Z.index
+    aligned = {
+        "Z.columns": (table.Z.columns, sectors),
+        "Y.index": (table.Y.index, sectors),
+        **{
+            f"{name}.index": (getattr(table, name).index, sectors)
+            for name in ("x", "outflow", "export", "inflow", "imports", "other", "F")
+        },
+        "F_Y.index": (table.F_Y.index, table.Y.columns),
+    }
+    if table.value_added is not None:
+        aligned["value_added.columns"] = (table.value_added.columns, sectors)
+    for name, (labels, expected) in aligned.items():
+        if not labels.equals(expected):
+            raise LabelError(
+                f"CityTable.{name} differs from the labels it must repeat "
+                f"({format_labels(expected[:3])}, ...){hint}"
+            )
+
+
+def _kind_name(kind: type) -> str:
+    module = kind.__module__.split(".")[0]
+    return f"a {kind.__name__}" if module == "builtins" else f"a {module}.{kind.__name__}"
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class CityTable:
     """A validated single-region city input-output table (competitive imports).
 
-    Build it with :func:`read_city_table`, :func:`cut_city_table` or directly from pandas
-    objects; every field is checked on construction.
+    Build it with :meth:`CityTable.from_tables` (pandas objects), :func:`read_city_table` (a
+    file) or :func:`cut_city_table` (regions of an MRIO); the factory checks everything and
+    stores every field as exactly its declared type, on the table's sector labels. The class
+    itself is a plain frozen dataclass: constructing it directly is for data that are already
+    in that form (its checks are cheap ones on types and labels, and never change a field).
 
-    Parameters
+    The input-output quantities carry pymrio's symbols, as in :class:`~gridfoot.MRIO`; with
+    one stressor, ``F`` and ``F_Y`` are Series (one row of pymrio's tables). Unlike an MRIO's
+    ``Z``, a city table's ``Z`` and ``Y`` hold imported products too (competitive imports);
+    :mod:`gridfoot.urban.economy` takes them out.
+
+    Attributes
     ----------
-    intermediate : DataFrame
-        Sectors x sectors: product ``i`` used by sector ``j``, imported inputs included.
-    final_demand : DataFrame
-        Sectors x categories of local final demand (imported products included).
+    Z : DataFrame
+        Intermediate use, sectors x sectors (floats): product ``i`` used by sector ``j``,
+        imported inputs included; index and columns named ``sector``.
+    Y : DataFrame
+        Local final demand, sectors x categories (imported products included); columns named
+        ``category``.
+    x : Series
+        Gross output by sector (the table's ``output`` column).
     outflow, export, inflow, imports : Series
         By sector: sales to the rest of the country and abroad, purchases from the rest of the
         country and from abroad. Non-negative.
-    output : Series
-        Gross output by sector.
-    emissions : Series
-        Direct emissions of each sector (missing sectors emit nothing).
-    household_emissions : Series, optional
-        Direct emissions of final-demand categories (households' own fuel).
-    value_added : DataFrame, optional
+    other : Series
+        Statistical discrepancy by sector, counted in the row balance only (zeros if none).
+    F : Series
+        Direct emissions of each sector (zero for sectors without any).
+    F_Y : Series
+        Direct emissions of each final-demand category (households' own fuel; zeros if none).
+    value_added : DataFrame or None
         Value-added components x sectors; their total is the city's GDP unless ``gdp`` is given.
-    other : Series, optional
-        Statistical discrepancy by sector, counted in the row balance only.
-    name, population, gdp, stressor, unit, monetary_unit
-        Descriptive data; ``population`` in persons, ``gdp`` in ``monetary_unit``.
-    tolerance : float
-        Largest accepted gap in each row (and column) balance, relative to the sector's gross
-        output (default 0.1%).
+    name, stressor, unit, monetary_unit : str
+        Descriptive data.
+    population, gdp : float or None
+        Persons; GDP in ``monetary_unit`` (None: not given).
     source : str
-        Where the table came from, for error messages (a file name).
+        Where the table came from, for error messages (a file name; ``""`` if none).
 
     Examples
     --------
     >>> sectors = ["ELE", "CON"]
-    >>> table = CityTable(
-    ...     intermediate=pd.DataFrame([[0, 100], [0, 0]], index=sectors, columns=sectors),
-    ...     final_demand=pd.DataFrame({"households": [50, 0], "investment": [0, 150]},
-    ...                               index=sectors),
+    >>> table = CityTable.from_tables(
+    ...     Z=pd.DataFrame([[0, 100], [0, 0]], index=sectors, columns=sectors),
+    ...     Y=pd.DataFrame({"households": [50, 0], "investment": [0, 150]}, index=sectors),
+    ...     x=pd.Series([120, 200], index=sectors),
     ...     outflow=pd.Series([10, 50], index=sectors), export=pd.Series([5, 0], index=sectors),
     ...     inflow=pd.Series([30, 0], index=sectors), imports=pd.Series([15, 0], index=sectors),
-    ...     output=pd.Series([120, 200], index=sectors),
-    ...     emissions=pd.Series({"ELE": 240, "CON": 20}),
-    ...     household_emissions=pd.Series({"households": 10}),
+    ...     F=pd.Series({"ELE": 240, "CON": 20}), F_Y=pd.Series({"households": 10}),
     ...     name="Example", population=1000)
     >>> table
     <gridfoot.urban.CityTable 'Example': 2 sectors, 2 final-demand categories, GDP 220, ...>
+    >>> table.population, table.other.tolist()
+    (1000.0, [0.0, 0.0])
     """
 
-    intermediate: pd.DataFrame
-    final_demand: pd.DataFrame
+    Z: pd.DataFrame
+    Y: pd.DataFrame
+    x: pd.Series
     outflow: pd.Series
     export: pd.Series
     inflow: pd.Series
     imports: pd.Series
-    output: pd.Series
-    emissions: pd.Series
-    household_emissions: pd.Series | None = None
+    other: pd.Series
+    F: pd.Series
+    F_Y: pd.Series
     value_added: pd.DataFrame | None = None
-    other: pd.Series | None = None
     name: str = "city"
     population: float | None = None
     gdp: float | None = None
     stressor: str = "CO2"
     unit: str = "t"
     monetary_unit: str = ""
-    tolerance: float = 1e-3
     source: str = ""
 
     def __post_init__(self) -> None:
-        set_ = functools.partial(object.__setattr__, self)
-        where = f"{self.source}: " if self.source else ""
-        check_number(self.tolerance, "tolerance", low=0)
-        if not isinstance(self.intermediate, pd.DataFrame) or not isinstance(
-            self.final_demand, pd.DataFrame
-        ):
-            raise LabelError(f"{where}intermediate and final_demand must be pandas DataFrames")
-        Z = self.intermediate.copy()
+        _check_canonical(self)
+
+    @classmethod
+    def from_tables(
+        cls,
+        *,
+        Z: pd.DataFrame,
+        Y: pd.DataFrame,
+        x: pd.Series | Mapping[str, float],
+        outflow: pd.Series | Mapping[str, float],
+        export: pd.Series | Mapping[str, float],
+        inflow: pd.Series | Mapping[str, float],
+        imports: pd.Series | Mapping[str, float],
+        F: pd.Series | Mapping[str, float],
+        F_Y: pd.Series | Mapping[str, float] | None = None,
+        other: pd.Series | Mapping[str, float] | None = None,
+        value_added: pd.DataFrame | None = None,
+        name: str = "city",
+        population: float | None = None,
+        gdp: float | None = None,
+        stressor: str = "CO2",
+        unit: str = "t",
+        monetary_unit: str = "",
+        tolerance: float = 1e-3,
+        source: str = "",
+    ) -> CityTable:
+        """Check a city's tables and build the :class:`CityTable`.
+
+        Labels become strings; a by-sector series may leave sectors out (they are zero) but
+        may not name unknown ones. Every argument is a keyword.
+
+        Parameters
+        ----------
+        Z : DataFrame
+            Intermediate use, sectors x sectors: product ``i`` used by sector ``j``, imported
+            inputs included.
+        Y : DataFrame
+            Local final demand, sectors x categories (imported products included).
+        x : Series or mapping
+            Gross output by sector.
+        outflow, export, inflow, imports : Series or mapping
+            By sector: sales to the rest of the country and abroad, purchases from the rest of
+            the country and from abroad. Non-negative.
+        F : Series or mapping
+            Direct emissions of each sector (missing sectors emit nothing).
+        F_Y : Series or mapping, optional
+            Direct emissions of final-demand categories (households' own fuel).
+        other : Series or mapping, optional
+            Statistical discrepancy by sector, counted in the row balance only.
+        value_added : DataFrame, optional
+            Value-added components x sectors; their total is the city's GDP unless ``gdp`` is
+            given.
+        name, population, gdp, stressor, unit, monetary_unit
+            Descriptive data; ``population`` in persons, ``gdp`` in ``monetary_unit``.
+        tolerance : float
+            Largest accepted gap in each row (and column) balance, relative to the sector's
+            gross output (default 0.1%).
+        source : str
+            Where the table came from, for error messages (a file name).
+
+        Raises
+        ------
+        LabelError, ValueCheckError
+            Naming ``source``, the table or column and the sectors concerned.
+        """
+        where = f"{source}: " if source else ""
+        check_number(tolerance, "tolerance", low=0)
+        if not isinstance(Z, pd.DataFrame) or not isinstance(Y, pd.DataFrame):
+            raise LabelError(f"{where}Z and Y (intermediate and final demand) must be DataFrames")
+        Z = Z.copy()
         Z.index, Z.columns = Z.index.map(str), Z.columns.map(str)
         for axis, labels in (("row", Z.index), ("column", Z.columns)):
             if labels.has_duplicates:
@@ -222,7 +344,7 @@ class CityTable:
                 + format_labels(f"({sectors[i]} x {sectors[j]})" for i, j in negative)
             )
 
-        Y = self.final_demand.copy()
+        Y = Y.copy()
         Y.index, Y.columns = Y.index.map(str), Y.columns.map(str)
         if Y.columns.has_duplicates or not len(Y.columns):
             raise LabelError(f"{where}final demand needs distinct, named category columns")
@@ -236,22 +358,19 @@ class CityTable:
         Y.index, Y.columns = sectors, categories
 
         trade = {
-            role: _series(getattr(self, attr), sectors, role, where)
-            for role, attr in zip(_TRADE, ("outflow", "export", "inflow", "imports"), strict=True)
+            role: _series(values, sectors, role, where)
+            for role, values in zip(_TRADE, (outflow, export, inflow, imports), strict=True)
         }
         for role, series in trade.items():
             _non_negative(series, role, where)
-        output = _series(self.output, sectors, "output", where)
+        output = _series(x, sectors, "output", where)
         if (output < 0).any():
             raise ValueCheckError(
                 f"{where}column 'output': negative gross output for "
                 f"{format_labels(output.index[output < 0])}"
             )
-        other = _series(
-            self.other if self.other is not None else pd.Series(dtype=float),
-            sectors,
-            "other",
-            where,
+        other_series = _series(
+            other if other is not None else pd.Series(dtype=float), sectors, "other", where
         )
 
         balance = (
@@ -261,83 +380,94 @@ class CityTable:
             + trade["export"]
             - trade["inflow"]
             - trade["import"]
-            + other
+            + other_series
             - output
         )
-        _check_balance(balance, output, self.tolerance, "row", where)
+        _check_balance(balance, output, tolerance, "row", where)
 
-        emissions = _series(self.emissions, sectors, "emissions", where)
+        direct = _series(F, sectors, "emissions", where)
         households = _series(
-            self.household_emissions
-            if self.household_emissions is not None
-            else pd.Series(dtype=float),
+            F_Y if F_Y is not None else pd.Series(dtype=float),
             categories,
             "household emissions",
             where,
         )
-        for what, values in (("emissions", emissions), ("household emissions", households)):
+        for what, values in (("emissions", direct), ("household emissions", households)):
             if (values < 0).any():
                 raise ValueCheckError(
                     f"{where}{what}: negative values for {format_labels(values.index[values < 0])}"
                 )
-        idle = emissions.index[(output <= 0) & (emissions != 0)]
+        idle = direct.index[(output <= 0) & (direct != 0)]
         if len(idle):
             raise ValueCheckError(
                 f"{where}sectors with zero gross output report emissions: {format_labels(idle)}"
             )
 
-        value_added = None
-        if self.value_added is not None:
-            value_added = self.value_added.copy()
-            value_added.index = value_added.index.map(str)
-            if value_added.index.has_duplicates:
+        components = None
+        if value_added is not None:
+            components = value_added.copy()
+            components.index = components.index.map(str)
+            if components.index.has_duplicates:
                 raise LabelError(
                     f"{where}duplicated value-added rows "
-                    f"{format_labels(value_added.index[value_added.index.duplicated()])}"
+                    f"{format_labels(components.index[components.index.duplicated()])}"
                 )
-            value_added = pd.DataFrame(
+            components = pd.DataFrame(
                 {
-                    row: _series(value_added.loc[row], sectors, f"value added {row!r}", where)
-                    for row in value_added.index
-                }
+                    row: _series(components.loc[row], sectors, f"value added {row!r}", where)
+                    for row in components.index
+                },
+                index=sectors,
             ).T
-            value_added.index.name = "component"
-            gap = Z.sum(axis=0) + value_added.sum(axis=0) - output
-            _check_balance(gap, output, self.tolerance, "column", where)
-        if self.population is not None and not self.population > 0:
-            raise ValueCheckError(f"{where}population must be positive, got {self.population!r}")
+            components.index.name = "component"
+            components.columns.name = "sector"
+            gap = Z.sum(axis=0) + components.sum(axis=0) - output
+            _check_balance(gap, output, tolerance, "column", where)
+        for key, value in (("population", population), ("gdp", gdp)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, Real)):
+                raise ValueCheckError(f"{where}{key} must be a number, got {value!r}")
+        if population is not None and not population > 0:
+            raise ValueCheckError(f"{where}population must be positive, got {population!r}")
 
-        set_("intermediate", Z)
-        set_("final_demand", Y)
-        set_("outflow", trade["outflow"])
-        set_("export", trade["export"])
-        set_("inflow", trade["inflow"])
-        set_("imports", trade["import"])
-        set_("output", output)
-        set_("other", other)
-        set_("emissions", emissions)
-        set_("household_emissions", households)
-        set_("value_added", value_added)
-        set_("name", str(self.name))
+        return cls(
+            Z=Z,
+            Y=Y,
+            x=output,
+            outflow=trade["outflow"],
+            export=trade["export"],
+            inflow=trade["inflow"],
+            imports=trade["import"],
+            other=other_series,
+            F=direct,
+            F_Y=households,
+            value_added=components,
+            name=str(name),
+            population=None if population is None else float(population),
+            gdp=None if gdp is None else float(gdp),
+            stressor=str(stressor),
+            unit=str(unit),
+            monetary_unit=str(monetary_unit),
+            source=str(source),
+        )
 
     # -- labels and derived values ----------------------------------------------------------
 
     @property
     def sectors(self) -> pd.Index:
         """Sector labels, in table order."""
-        return self.intermediate.index
+        return self.Z.index
 
     @property
     def categories(self) -> pd.Index:
         """Local final-demand categories."""
-        return self.final_demand.columns
+        return self.Y.columns
 
     @property
     def total_value_added(self) -> float:
         """Value added: the value-added rows, else output minus intermediate purchases."""
         if self.value_added is not None:
             return float(self.value_added.to_numpy().sum())
-        return float((self.output - self.intermediate.sum(axis=0)).sum())
+        return float((self.x - self.Z.sum(axis=0)).sum())
 
     @property
     def city_gdp(self) -> float:
@@ -347,11 +477,11 @@ class CityTable:
     @property
     def local_use(self) -> pd.Series:
         """Local use of each product: intermediate use plus local final demand."""
-        return (self.intermediate.sum(axis=1) + self.final_demand.sum(axis=1)).rename("local use")
+        return (self.Z.sum(axis=1) + self.Y.sum(axis=1)).rename("local use")
 
     def _summary(self) -> dict[str, str]:
         money = f" {self.monetary_unit}" if self.monetary_unit else ""
-        total = float(self.emissions.sum() + self.household_emissions.sum())
+        total = float(self.F.sum() + self.F_Y.sum())
         summary = {
             "sectors": f"{len(self.sectors)} sectors",
             "categories": f"{len(self.categories)} final-demand categories",
@@ -550,17 +680,17 @@ def read_city_table(
     direct, households, stressor, unit = _split_emissions(
         emissions_frame, emissions_source, sectors, categories, stressor, unit
     )
-    return CityTable(
-        intermediate=body[list(sectors)],
-        final_demand=body[categories],
+    return CityTable.from_tables(
+        Z=body[list(sectors)],
+        Y=body[categories],
+        x=body[roles["output"]],
         outflow=body[roles["outflow"]],
         export=body[roles["export"]],
         inflow=body[roles["inflow"]],
         imports=body[roles["import"]],
-        output=body[roles["output"]],
         other=body[roles["other"]] if roles["other"] in body.columns else None,
-        emissions=direct,
-        household_emissions=households,
+        F=direct,
+        F_Y=households,
         value_added=value_added if value_rows else None,
         name=name or path.name.split(".")[0],
         population=population,
@@ -740,16 +870,16 @@ def cut_city_table(
     direct = mrio.F.loc[stressor] * (mrio.x > 0).to_numpy()
     households = mrio.F_Y.loc[stressor, demand_region.isin(city)]
 
-    return CityTable(
-        intermediate=intermediate,
-        final_demand=final_demand,
+    return CityTable.from_tables(
+        Z=intermediate,
+        Y=final_demand,
+        x=by_sector(mrio.x[local]),
         outflow=by_sector(sales.loc[:, rest_of_country].sum(axis=1)),
         export=by_sector(sales.loc[:, buyer_country != country].sum(axis=1)),
         inflow=by_sector(purchases[~local & domestic]),
         imports=by_sector(purchases[~domestic]),
-        output=by_sector(mrio.x[local]),
-        emissions=by_sector(direct[local]),
-        household_emissions=households.groupby(level="category", sort=False).sum(),
+        F=by_sector(direct[local]),
+        F_Y=households.groupby(level="category", sort=False).sum(),
         value_added=pd.DataFrame(
             [by_sector(mrio.x[local] - mrio.Z.loc[:, local].sum(axis=0))],
             index=["value_added"],

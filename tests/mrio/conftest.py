@@ -58,4 +58,4 @@ def small_mrio_frames() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture
 def small_mrio(small_mrio_frames) -> MRIO:
-    return MRIO(**small_mrio_frames, units={"ext_type_1": "kg", "ext_type_2": "kg"})
+    return MRIO.from_tables(**small_mrio_frames, units={"ext_type_1": "kg", "ext_type_2": "kg"})

@@ -47,7 +47,7 @@ def systems(draw):
         columns=frames["Y"].columns,
     )
     countries = {r: f"C{draw(st.integers(0, 2))}" for r in regions}
-    return MRIO(**frames, countries=countries)
+    return MRIO.from_tables(**frames, countries=countries)
 
 
 @given(systems())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gridfoot import MRIO, footprint, read_mrio
+from gridfoot import footprint, read_mrio
+from gridfoot.mrio import mrio_from_pymrio
 
 pymrio = pytest.importorskip("pymrio")
 
@@ -19,7 +20,7 @@ def reference():
 
 @pytest.fixture(scope="module")
 def result(reference):
-    return footprint(MRIO.from_pymrio(reference, extensions=["emissions"]))
+    return footprint(mrio_from_pymrio(reference, extensions=["emissions"]))
 
 
 @pytest.mark.parametrize(

@@ -30,30 +30,28 @@ SECTORS = ["ELE", "CON"]
 def hand_table(**changes) -> CityTable:
     """The hand-computable city (fields can be replaced)."""
     fields = {
-        "intermediate": pd.DataFrame([[0.0, 100.0], [0.0, 0.0]], index=SECTORS, columns=SECTORS),
-        "final_demand": pd.DataFrame(
-            {"households": [50.0, 0.0], "investment": [0.0, 150.0]}, index=SECTORS
-        ),
+        "Z": pd.DataFrame([[0.0, 100.0], [0.0, 0.0]], index=SECTORS, columns=SECTORS),
+        "Y": pd.DataFrame({"households": [50.0, 0.0], "investment": [0.0, 150.0]}, index=SECTORS),
         "outflow": pd.Series([10.0, 50.0], index=SECTORS),
         "export": pd.Series([5.0, 0.0], index=SECTORS),
         "inflow": pd.Series([30.0, 0.0], index=SECTORS),
         "imports": pd.Series([15.0, 0.0], index=SECTORS),
-        "output": pd.Series([120.0, 200.0], index=SECTORS),
-        "emissions": pd.Series({"ELE": 240.0, "CON": 20.0}),
-        "household_emissions": pd.Series({"households": 10.0}),
+        "x": pd.Series([120.0, 200.0], index=SECTORS),
+        "F": pd.Series({"ELE": 240.0, "CON": 20.0}),
+        "F_Y": pd.Series({"households": 10.0}),
         "value_added": pd.DataFrame([[120.0, 100.0]], index=["value_added"], columns=SECTORS),
         "name": "Hand",
         "population": 1000.0,
         "monetary_unit": "million USD",
     }
-    return CityTable(**{**fields, **changes})
+    return CityTable.from_tables(**{**fields, **changes})
 
 
 def hand_host_mrio() -> MRIO:
     """Two countries without intermediate flows: multipliers are the direct intensities."""
     producers = pd.MultiIndex.from_product([["DOM", "FOR"], SECTORS], names=["region", "sector"])
     demand = pd.MultiIndex.from_product([["DOM", "FOR"], ["hh"]], names=["region", "category"])
-    return MRIO(
+    return MRIO.from_tables(
         Z=pd.DataFrame(0.0, index=producers, columns=producers),
         Y=pd.DataFrame(
             [[100.0, 0.0], [100.0, 0.0], [0.0, 100.0], [0.0, 100.0]],
@@ -109,7 +107,7 @@ def proportional_imports(mrio: MRIO, city: str) -> MRIO:
     respread = share[:, None] * by_product[codes]
     Z.loc[:, in_z] = respread[:, : in_z.sum()]
     Y.loc[:, in_y] = respread[:, in_z.sum() :]
-    return MRIO(
+    return MRIO.from_tables(
         Z=Z,
         Y=Y,
         F=mrio.F,

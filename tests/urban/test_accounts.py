@@ -25,7 +25,7 @@ def systems(draw):
         "Z_l": Z,
         "Y_l": Y,
         "E_l": E,
-        "f": rng.uniform(0, 3, size=n) * x,
+        "F": rng.uniform(0, 3, size=n) * x,
         "U": rng.uniform(0, 5, size=(2, m, n)),
         "V": rng.uniform(0, 5, size=(2, m, K)),
         "R": rng.uniform(0, 2, size=(2, m, 2)),
@@ -39,9 +39,9 @@ def test_accounts_add_up(system) -> None:
     A_sup, S_sup = system.pop("A_sup"), system.pop("S_sup")
     m = len(S_sup)
     supply = factor(A_sup, np.ones(m))  # Z = A when x = 1
-    q = np.linalg.solve((np.eye(m) - A_sup).T, S_sup)  # multipliers, independently
-    acc = city_accounts(**system, q=q)
-    total = system["f"].sum()
+    M_sup = np.linalg.solve((np.eye(m) - A_sup).T, S_sup)  # multipliers, independently
+    acc = city_accounts(**system, M_sup=M_sup)
+    total = system["F"].sum()
     assert acc["local_for_local"].sum() + acc["eee"].sum() == pytest.approx(total, rel=1e-9)
     for_final_demand = acc["eei_final_demand"].sum() + acc["eei_inputs_final"].sum()
     consumed = acc["consumed_local"].sum() + acc["consumed_imported"].sum()
@@ -49,10 +49,10 @@ def test_accounts_add_up(system) -> None:
     everything = for_final_demand + acc["eei_inputs_exports"].sum() + acc["eei_re_exports"].sum()
     assert acc["eei_supplier"].sum() == pytest.approx(everything, rel=1e-9)
     # Composition of all products at once: local part is LL, supply part the EEI for FD.
-    n = len(system["f"])
+    n = len(system["F"])
     local, upstream = consumed_composition(
         acc["factor"],
-        intensities(system["f"][None, :], acc["x"])[0],
+        intensities(system["F"][None, :], acc["x"])[0],
         acc["x"],
         system["U"],
         supply,

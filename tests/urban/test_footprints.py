@@ -120,7 +120,7 @@ def test_re_exports_with_imports_shared_over_all_uses(host) -> None:
         outflow=pd.Series([70.0, 50.0], index=SECTORS),
         inflow=pd.Series([40.0, 0.0], index=SECTORS),
         imports=pd.Series([20.0, 0.0], index=SECTORS),
-        output=pd.Series([165.0, 200.0], index=SECTORS),
+        x=pd.Series([165.0, 200.0], index=SECTORS),
         value_added=None,
     )
     city = city_footprint(table, host, country="X", import_share="total-use")
@@ -140,7 +140,7 @@ def test_re_exports_with_imports_shared_over_all_uses(host) -> None:
         outflow=pd.Series([130.0, 50.0], index=SECTORS),
         inflow=pd.Series([100.0, 0.0], index=SECTORS),
         imports=pd.Series([60.0, 0.0], index=SECTORS),
-        output=pd.Series([125.0, 200.0], index=SECTORS),
+        x=pd.Series([125.0, 200.0], index=SECTORS),
         value_added=None,
     )
     with pytest.raises(ValueCheckError, match=r"ELE .*import_share='total-use'"):
@@ -153,7 +153,7 @@ def test_origin_shares_and_exchange_rate(table) -> None:
         [["DOM", "DOM2", "FOR"], SECTORS], names=["region", "sector"]
     )
     demand = pd.MultiIndex.from_product([["DOM", "DOM2", "FOR"], ["hh"]])
-    host = MRIO(
+    host = MRIO.from_tables(
         Z=pd.DataFrame(0.0, index=producers, columns=producers),
         Y=pd.DataFrame(np.kron(np.eye(3), np.ones((2, 1))) * 100, index=producers, columns=demand),
         F=pd.DataFrame([[300.0, 10, 500, 10, 100, 10]], index=["CO2"], columns=producers),
@@ -191,7 +191,7 @@ def test_bad_combinations_are_clear_errors(table, host) -> None:
     with pytest.raises(LabelError, match="unknown country"):
         city_footprint(table, host, country="Q")
     renamed = host.Z.rename(index={"CON": "BLD"}, columns={"CON": "BLD"})
-    other = MRIO(
+    other = MRIO.from_tables(
         Z=renamed,
         Y=host.Y.rename(index={"CON": "BLD"}),
         F=host.F.rename(columns={"CON": "BLD"}),
@@ -200,15 +200,13 @@ def test_bad_combinations_are_clear_errors(table, host) -> None:
     )
     with pytest.raises(LabelError, match="only in the table: CON; only in the host: BLD"):
         city_footprint(table, other, country="X")
-    kilotonnes = MRIO(
+    kilotonnes = MRIO.from_tables(
         Z=host.Z, Y=host.Y, F=host.F, units={"CO2": "kt"}, countries=dict(host.countries)
     )
     with pytest.raises(ValueCheckError, match="'kt'"):
         city_footprint(table, kilotonnes, country="X")
     unused = hand_table(
-        final_demand=pd.DataFrame(
-            {"households": [50.0, 0.0], "investment": [0.0, 0.0]}, index=SECTORS
-        ),
+        Y=pd.DataFrame({"households": [50.0, 0.0], "investment": [0.0, 0.0]}, index=SECTORS),
         imports=pd.Series([15.0, 5.0], index=SECTORS),
         outflow=pd.Series([10.0, 205.0], index=SECTORS),
         value_added=None,
@@ -253,6 +251,26 @@ def test_mrio_route_equals_footprint_of_the_full_table(regions) -> None:
     assert got.loc["eei_final_demand", "total"] - float(
         as_group.eei.sel(region=chosen).sum()
     ) == pytest.approx(feedback, rel=1e-9, abs=1e-6 * cba)
+
+
+def test_trade_flow_eee_eei_beside_the_destination_based_ones() -> None:
+    """The table of the footprints module documentation, for one ungrouped region."""
+    mrio = sample_mrio()
+    city = city_footprint_from_mrio(mrio, "HAI", population=1e5)
+    got = city.accounts
+    fp = footprint(mrio).sel(stressor="CO2", region="HAI")
+    cba = float(fp.cba)
+    assert got.loc["direct", "total"] == pytest.approx(float(fp.pba), rel=1e-12)
+    assert got.loc["consumption_based", "total"] == pytest.approx(cba, rel=1e-12)
+    reflected = got.loc["eee", "total"] - float(fp.eee + fp.eee_domestic)
+    assert reflected > 1e-3 * cba  # the sample city's inputs do come back
+    assert got.loc["eei_final_demand", "total"] - float(fp.eei + fp.eei_domestic) == pytest.approx(
+        reflected, rel=1e-9
+    )
+    # the splits differ in kind: by trade partner here, by final destination there
+    assert got.loc["eee", "foreign"] < float(fp.eee)
+    for name in ("eee", "eei"):
+        assert "not the destination-based eee/eei" in city.dataset[name].attrs["comment"]
 
 
 def test_table_route_equals_mrio_route_when_imports_are_proportional() -> None:
@@ -311,7 +329,7 @@ def test_japan_cut_out_of_wiod_agrees_with_the_full_table(reference_data) -> Non
         # city table cut from the table gives the full table's footprint of Japan.
         Y = wiod.Y.copy()
         Y.loc[:, Y.columns.get_level_values("category") == "INVEN"] = 0.0
-        base = MRIO(
+        base = MRIO.from_tables(
             Z=wiod.Z,
             Y=Y,
             F=wiod.F,
@@ -350,16 +368,16 @@ def random_tables(draw) -> CityTable:
     Z = A * x
     use = Z.sum(axis=1) + Y.sum(axis=1)
     brought_in = (1 - local) * use
-    return CityTable(
-        intermediate=pd.DataFrame(Z, index=sectors, columns=sectors),
-        final_demand=pd.DataFrame(Y, index=sectors, columns=["rural", "urban", "capital"]),
+    return CityTable.from_tables(
+        Z=pd.DataFrame(Z, index=sectors, columns=sectors),
+        Y=pd.DataFrame(Y, index=sectors, columns=["rural", "urban", "capital"]),
         outflow=pd.Series(trade[:, 0], index=sectors),
         export=pd.Series(trade[:, 1], index=sectors),
         inflow=pd.Series(brought_in * (1 - abroad), index=sectors),
         imports=pd.Series(brought_in * abroad, index=sectors),
-        output=pd.Series(x, index=sectors),
-        emissions=pd.Series(x * rng.uniform(0, 5, size=n), index=sectors),
-        household_emissions=pd.Series({"urban": float(rng.uniform(0, 50))}),
+        x=pd.Series(x, index=sectors),
+        F=pd.Series(x * rng.uniform(0, 5, size=n), index=sectors),
+        F_Y=pd.Series({"urban": float(rng.uniform(0, 50))}),
         population=1000.0,
         tolerance=1e-9,
     )
@@ -416,7 +434,7 @@ def hand_host_like(table: CityTable) -> MRIO:
     Z = np.full((2 * n, 2 * n), 1.0)
     Y = np.full((2 * n, 2), 50.0)
     F = np.arange(1, 2 * n + 1, dtype=float)[None, :] * 10
-    return MRIO(
+    return MRIO.from_tables(
         Z=pd.DataFrame(Z, index=producers, columns=producers),
         Y=pd.DataFrame(Y, index=producers, columns=demand),
         F=pd.DataFrame(F, index=["CO2"], columns=producers),
@@ -438,7 +456,7 @@ def random_mrios(draw) -> MRIO:
     producers = pd.MultiIndex.from_product([regions, sectors], names=["region", "sector"])
     demand = pd.MultiIndex.from_product([regions, ["hh"]], names=["region", "category"])
     countries = {"r0": "A", "r1": "A", **{r: r.upper() for r in regions[2:]}}
-    return MRIO(
+    return MRIO.from_tables(
         Z=pd.DataFrame(A * x, index=producers, columns=producers),
         Y=pd.DataFrame(Y, index=producers, columns=demand),
         F=pd.DataFrame(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from gridfoot.datasets import sample_data_dir, sample_mrio
-from gridfoot.errors import InputFileError, LabelError, ValueCheckError
+from gridfoot.errors import ConfigError, InputFileError, LabelError, ValueCheckError
 from gridfoot.urban import CityTable, cut_city_table, import_origin_shares, read_city_table
 from tests.urban.conftest import SECTORS, hand_table
 
@@ -49,12 +52,12 @@ def test_read_csv_layout(tmp_path) -> None:
     table = read_city_table(path, emissions, population=1000, monetary_unit="million USD")
     expected = hand_table()
     assert table.name == "city"
-    pd.testing.assert_frame_equal(table.intermediate, expected.intermediate, check_names=False)
-    pd.testing.assert_frame_equal(table.final_demand, expected.final_demand, check_names=False)
+    pd.testing.assert_frame_equal(table.Z, expected.Z, check_names=False)
+    pd.testing.assert_frame_equal(table.Y, expected.Y, check_names=False)
     assert table.value_added.index.tolist() == ["compensation", "surplus"]
     assert table.city_gdp == 220.0
-    assert table.household_emissions.to_dict() == {"households": 10.0, "investment": 0.0}
-    assert table.emissions.to_dict() == {"ELE": 240.0, "CON": 20.0}
+    assert table.F_Y.to_dict() == {"households": 10.0, "investment": 0.0}
+    assert table.F.to_dict() == {"ELE": 240.0, "CON": 20.0}
     assert (table.stressor, table.unit) == ("CO2", "t")
 
 
@@ -72,8 +75,8 @@ def test_read_chinese_headers_and_excel(tmp_path) -> None:
         pd.read_csv(tmp_path / "city.csv", index_col=0).to_excel(writer, sheet_name="table")
         pd.read_csv(emissions).to_excel(writer, sheet_name="emissions", index=False)
     from_excel = read_city_table(workbook, sheet="table", columns={**columns, "output": "总产出"})
-    pd.testing.assert_frame_equal(from_excel.intermediate, table.intermediate)
-    assert from_excel.emissions.tolist() == table.emissions.tolist()
+    pd.testing.assert_frame_equal(from_excel.Z, table.Z)
+    assert from_excel.F.tolist() == table.F.tolist()
     with pytest.raises(LabelError, match="unknown role"):
         read_city_table(path, emissions, columns={"exports": "出口"})
 
@@ -108,7 +111,7 @@ def test_bad_emission_tables(tmp_path) -> None:
     path, emissions = write(tmp_path, emissions=HAND_EMISSIONS + "ELE,CH4,5,t\n")
     with pytest.raises(LabelError, match="several stressors"):
         read_city_table(path, emissions)
-    assert read_city_table(path, emissions, stressor="CH4").emissions["ELE"] == 5.0
+    assert read_city_table(path, emissions, stressor="CH4").F["ELE"] == 5.0
     path, emissions = write(
         tmp_path, emissions=HAND_EMISSIONS.replace("CON,CO2,20,t", "CON,CO2,20,kt")
     )
@@ -122,32 +125,94 @@ def test_bad_emission_tables(tmp_path) -> None:
 
 def test_constructor_checks() -> None:
     with pytest.raises(LabelError, match="only rows: CON; only columns: BLD"):
-        hand_table(intermediate=pd.DataFrame(0.0, index=SECTORS, columns=["ELE", "BLD"]))
+        hand_table(Z=pd.DataFrame(0.0, index=SECTORS, columns=["ELE", "BLD"]))
     with pytest.raises(ValueCheckError, match="zero gross output report emissions: CON"):
         hand_table(
-            intermediate=pd.DataFrame([[0.0, 0.0], [0.0, 0.0]], index=SECTORS, columns=SECTORS),
-            final_demand=pd.DataFrame({"households": [150.0, 0.0]}, index=SECTORS),
+            Z=pd.DataFrame([[0.0, 0.0], [0.0, 0.0]], index=SECTORS, columns=SECTORS),
+            Y=pd.DataFrame({"households": [150.0, 0.0]}, index=SECTORS),
             outflow=pd.Series([0.0, 0.0], index=SECTORS),
             export=pd.Series([0.0, 0.0], index=SECTORS),
             inflow=pd.Series([20.0, 0.0], index=SECTORS),
             imports=pd.Series([10.0, 0.0], index=SECTORS),
-            output=pd.Series([120.0, 0.0], index=SECTORS),
-            household_emissions=None,
+            x=pd.Series([120.0, 0.0], index=SECTORS),
+            F_Y=None,
             value_added=None,
         )
     with pytest.raises(LabelError, match="emissions: unknown labels STL"):
-        hand_table(emissions=pd.Series({"STL": 1.0}))
+        hand_table(F=pd.Series({"STL": 1.0}))
     with pytest.raises(ValueCheckError, match="population must be positive"):
         hand_table(population=0)
     with pytest.raises(ValueCheckError, match="household emissions: negative"):
-        hand_table(household_emissions=pd.Series({"households": -1.0}))
+        hand_table(F_Y=pd.Series({"households": -1.0}))
     # A stated discrepancy column closes a row that is otherwise off.
     other = hand_table(
         other=pd.Series([-5.0, 0.0], index=SECTORS),
-        output=pd.Series([115.0, 200.0], index=SECTORS),
+        x=pd.Series([115.0, 200.0], index=SECTORS),
         value_added=None,
     )
     assert other.other.tolist() == [-5.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        (
+            {"x": pd.Series([100.0, 200.0], index=SECTORS), "source": "hand.csv"},
+            ValueCheckError,
+            "hand.csv: row balance off by more than 0.001 of gross output for ELE (gap +20, "
+            "output 100): uses + outflow + export - inflow - import (+ other) must equal output",
+        ),
+        (
+            {"inflow": pd.Series({"ELE": -1.0})},
+            ValueCheckError,
+            "column 'inflow': negative values in rows ELE (-1) (trade columns hold non-negative "
+            "amounts; imports are subtracted in the balance)",
+        ),
+        ({"gdp": "big"}, ValueCheckError, "gdp must be a number, got 'big'"),
+        (
+            {"tolerance": -1},
+            ConfigError,
+            "tolerance: must be a number >= 0, got -1",
+        ),
+    ],
+    ids=["row-balance", "negative-trade", "gdp-text", "tolerance"],
+)
+def test_the_factory_refuses_with_one_line_messages(changes, error, message) -> None:
+    with pytest.raises(error) as caught:
+        hand_table(**changes)
+    assert str(caught.value) == message
+
+
+def test_fields_hold_exactly_their_declared_types(tmp_path) -> None:
+    hints = typing.get_type_hints(CityTable)
+    assert set(hints) == {f.name for f in dataclasses.fields(CityTable)}
+    tables = [
+        hand_table(population=1000, gdp=220),  # ints in, floats stored
+        hand_table(F_Y=None, value_added=None, population=None),
+        read_city_table(*write(tmp_path)),
+        cut_city_table(sample_mrio(), "HAI", population=500_000),
+    ]
+    for table in tables:
+        for name, hint in hints.items():
+            value = getattr(table, name)
+            kinds = typing.get_args(hint) or (hint,)  # X | None -> (X, NoneType)
+            assert isinstance(value, kinds), f"{name}: {type(value).__name__} is not {hint}"
+    assert tables[0].population == 1000.0 and isinstance(tables[0].population, float)
+    assert tables[1].F_Y.to_dict() == {"households": 0.0, "investment": 0.0}
+    assert tables[1].other.tolist() == [0.0, 0.0]
+
+
+def test_direct_construction_is_for_canonical_tables_only(table) -> None:
+    fields = {f.name: getattr(table, f.name) for f in dataclasses.fields(CityTable)}
+    assert CityTable(**fields).city_gdp == table.city_gdp  # canonical data pass as they are
+    with pytest.raises(TypeError, match=r"CityTable.other must be a pandas.Series, got NoneType"):
+        CityTable(**{**fields, "other": None})
+    with pytest.raises(
+        TypeError, match=r"population must be a float or None, got int.*from_tables"
+    ):
+        CityTable(**{**fields, "population": 1000})
+    with pytest.raises(LabelError, match=r"CityTable.export.index differs .*from_tables"):
+        CityTable(**{**fields, "export": table.export.iloc[::-1]})
 
 
 def test_cut_from_the_sample_mrio_keeps_every_flow() -> None:
@@ -156,19 +221,17 @@ def test_cut_from_the_sample_mrio_keeps_every_flow() -> None:
     hai = mrio.producers.get_level_values("region") == "HAI"
     # Everything HAI buys, whatever the origin, is intermediate use + local final demand.
     bought = mrio.Z.loc[:, hai].to_numpy().sum() + mrio.Y.loc[:, "HAI"].to_numpy().sum()
-    assert table.intermediate.to_numpy().sum() + table.final_demand.to_numpy().sum() == (
-        pytest.approx(bought)
-    )
+    assert table.Z.to_numpy().sum() + table.Y.to_numpy().sum() == (pytest.approx(bought))
     from_mer = mrio.countries.reindex(mrio.producers.get_level_values("region")).to_numpy() == "MER"
     purchases = mrio.Z.loc[:, hai].sum(axis=1) + mrio.Y.loc[:, "HAI"].sum(axis=1)
     assert table.inflow.sum() == pytest.approx(purchases[from_mer & ~hai].sum())
     assert table.imports.sum() == pytest.approx(purchases[~from_mer].sum())
-    assert table.output.tolist() == pytest.approx(mrio.x["HAI"].tolist())
-    assert table.emissions.sum() == pytest.approx(mrio.F.loc["CO2", hai].sum())
-    assert table.household_emissions.sum() == pytest.approx(mrio.F_Y.loc["CO2", "HAI"].sum())
+    assert table.x.tolist() == pytest.approx(mrio.x["HAI"].tolist())
+    assert table.F.sum() == pytest.approx(mrio.F.loc["CO2", hai].sum())
+    assert table.F_Y.sum() == pytest.approx(mrio.F_Y.loc["CO2", "HAI"].sum())
     pair = cut_city_table(mrio, ["HAI", "JIB"])
     assert pair.name == "HAI+JIB"
-    assert pair.output.sum() == pytest.approx(mrio.x[["HAI", "JIB"]].sum())
+    assert pair.x.sum() == pytest.approx(mrio.x[["HAI", "JIB"]].sum())
     # Sales between the two merged regions are local, not outflow.
     assert pair.outflow.sum() < table.outflow.sum() + cut_city_table(mrio, "JIB").outflow.sum()
     with pytest.raises(LabelError, match="several countries"):
@@ -202,7 +265,7 @@ def test_semicolons_and_gbk_read_like_the_comma_table(tmp_path) -> None:
     (tmp_path / "comma").mkdir()
     expected = read_city_table(*write(tmp_path / "comma", HAND_CSV))
     semicolons = read_city_table(path, emissions)
-    pd.testing.assert_frame_equal(semicolons.intermediate, expected.intermediate)
+    pd.testing.assert_frame_equal(semicolons.Z, expected.Z)
     chinese = HAND_CSV.replace("households", "居民")
     path.write_bytes(chinese.encode("gbk"))
     emissions.write_bytes(HAND_EMISSIONS.replace("households", "居民").encode("gbk"))
@@ -210,7 +273,7 @@ def test_semicolons_and_gbk_read_like_the_comma_table(tmp_path) -> None:
         read_city_table(path, emissions)
     table = read_city_table(path, emissions, encoding="gbk")
     assert table.categories.tolist() == ["居民", "investment"]
-    assert table.household_emissions.to_dict() == {"居民": 10.0, "investment": 0.0}
+    assert table.F_Y.to_dict() == {"居民": 10.0, "investment": 0.0}
 
 
 def test_a_table_without_final_demand_is_blamed_not_its_emissions(tmp_path) -> None:
