@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import html
 import warnings
 from collections.abc import Iterator
@@ -440,7 +441,8 @@ class GridStudy:
     breakdowns : dict of DataFrame
         Shares by destination, sector, category, region.
     key_figures : dict
-        Concentration at every configured level, hubs and placement (``summary.json``).
+        Concentration at every configured level, hubs and placement (``summary.json``),
+        computed on first use.
     """
 
     config: RunConfig
@@ -455,7 +457,6 @@ class GridStudy:
     hotspots: Any
     breakdowns: dict[str, pd.DataFrame]
     destination_concentration: pd.DataFrame
-    key_figures: dict[str, Any]
     files: tuple[str, ...] = ()  # what run wrote, relative to out
     study: str = "grid"
 
@@ -494,6 +495,12 @@ class GridStudy:
         from gridfoot.config import to_plain
 
         return to_plain(self.config)
+
+    @functools.cached_property
+    def key_figures(self) -> dict[str, Any]:
+        """What was mapped, how concentrated (every configured level), the hubs, the shares
+        by destination and sector, and where every tonne went: ``results`` of summary.json."""
+        return _key_figures(self)
 
     def summary_results(self) -> dict[str, Any]:
         return self.key_figures
@@ -660,36 +667,28 @@ def compute_grid(
         found = compute_hotspots(total, options, zones=zones, source="the mapped total")
         per_destination = concentration_table(by_destination, options)
         tables = _breakdowns(driven)
-        key = _key_figures(config, inputs, chosen, allocation, driven, total, found, tables)
-    return GridStudy(
-        config=config,
-        inputs=inputs,
-        scope=chosen,
-        footprint=fp,
-        driven=driven,
-        allocation=allocation,
-        total=total,
-        destinations=by_destination,
-        cube=cube,
-        hotspots=found,
-        breakdowns=tables,
-        destination_concentration=per_destination,
-        key_figures=key,
-    )
+        study = GridStudy(
+            config=config,
+            inputs=inputs,
+            scope=chosen,
+            footprint=fp,
+            driven=driven,
+            allocation=allocation,
+            total=total,
+            destinations=by_destination,
+            cube=cube,
+            hotspots=found,
+            breakdowns=tables,
+            destination_concentration=per_destination,
+        )
+        study.key_figures  # noqa: B018  (computed within the stage it belongs to)
+    return study
 
 
-def _key_figures(
-    config: RunConfig,
-    inputs: Inputs,
-    chosen: Scope,
-    allocation: Any,
-    driven: xr.DataArray,
-    total: xr.DataArray,
-    found: Any,
-    tables: dict[str, pd.DataFrame],
-) -> dict[str, Any]:
+def _key_figures(study: GridStudy) -> dict[str, Any]:
     """The ``results`` of summary.json: what was mapped, how concentrated, where it went."""
-    hub_table = found.hubs
+    config, inputs, chosen = study.config, study.inputs, study.scope
+    tables, hub_table = study.breakdowns, study.hotspots.hubs
     hub_columns = [c for c in _HUB_COLUMNS if c in hub_table.columns]
     return {
         "stressor": inputs.stressor,
@@ -699,7 +698,7 @@ def _key_figures(
         "destinations": list(chosen.destinations),
         "destination_rule": _destination_rule(config),
         "mode": config.downscale.mode,
-        **_concentration_levels(total, config.hotspots),
+        **_concentration_levels(study.total, config.hotspots),
         "hotspot_share": config.hotspots.hotspot_share,
         "hub_count": len(hub_table),
         "hubs": hub_table[hub_columns].head(20).to_dict(orient="records"),
@@ -713,7 +712,7 @@ def _key_figures(
         "by_sector": dict(
             zip(tables["sector"]["sector"], tables["sector"]["share"].astype(float), strict=True)
         ),
-        "placement": placement_summary(inputs.sources, chosen, allocation, driven),
+        "placement": placement_summary(inputs.sources, chosen, study.allocation, study.driven),
     }
 
 
