@@ -460,8 +460,17 @@ def _draw_layer(
     ax.set_xlim(frame[0], frame[1])
     ax.set_ylim(frame[2], frame[3])
     ax.set_aspect("equal")
-    ax.set_axis_off()
+    _no_axes(ax)
     return ScalarMappable(norm=norm, cmap=colours)
+
+
+def _no_axes(ax: Axes) -> None:
+    """No frame, ticks or labels; the x and y axes are hidden too, so that laying the figure
+    out and placing titles does not compute ticks nobody sees (matplotlib does so for axes
+    that are merely switched off, at every layout pass and every save)."""
+    ax.set_axis_off()
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
 
 
 def _legend_handles(layer: xr.DataArray, hatched: bool) -> list[Any]:
@@ -699,7 +708,7 @@ def small_multiples(
         hatched = False
         for index, ax in enumerate(axes.flat):
             if index >= count:
-                ax.set_axis_off()
+                _no_axes(ax)
                 continue
             panel = panels[index]
             image = _draw_layer(ax, panel, norm, cmap, frame)
