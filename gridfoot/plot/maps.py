@@ -1,7 +1,8 @@
 """Maps of grid layers in their equal-area projection, ready for a paper.
 
-Raster layers are drawn with ``rasterized=True``, so PDF and SVG files stay small while lines
-and text stay vector. Values spanning more than two decades get a logarithmic colour scale.
+Grid layers are drawn as images, which PDF and SVG embed as bitmaps at the save resolution, so
+the files stay small while lines and text stay vector. Values spanning more than two decades
+get a logarithmic colour scale.
 """
 
 from __future__ import annotations
@@ -438,8 +439,11 @@ def _draw_layer(
     """Draw the layer as one RGBA image (values, and grey land without emissions) and
     return a mappable of its colour scale for the colour bar.
 
-    One image instead of two halves the resampling at every save; it is rasterized, so PDF
-    and SVG carry it as an embedded bitmap.
+    One image instead of two halves the resampling at every save. Its colours are bytes:
+    matplotlib resamples them as they are (floats cost a conversion of the whole resampled
+    image at every save, with the same pixels). PDF and SVG embed an image as a bitmap at
+    the save resolution: no ``rasterized=True``, which would draw it on a figure-sized
+    raster first.
     """
     import matplotlib as mpl
     from matplotlib.cm import ScalarMappable
@@ -449,12 +453,12 @@ def _draw_layer(
     extent = _extent(layer)
     has_value = np.isfinite(values) & (values > 0)
     colours = mpl.colormaps[cmap]
-    rgba = colours(norm(np.ma.masked_where(~has_value, values)))
-    rgba[~has_value] = (0.0, 0.0, 0.0, 0.0)
+    rgba = colours(norm(np.ma.masked_where(~has_value, values)), bytes=True)
+    rgba[~has_value] = 0
     if "land_fraction" in layer.coords:
         land = np.asarray(layer["land_fraction"].values) > 0
-        rgba[land & ~has_value] = to_rgba(_LAND_COLOUR)
-    image = ax.imshow(rgba, extent=extent, interpolation="nearest", rasterized=True)
+        rgba[land & ~has_value] = (np.asarray(to_rgba(_LAND_COLOUR)) * 255).astype(np.uint8)
+    image = ax.imshow(rgba, extent=extent, interpolation="nearest")
     image.norm = norm  # what the colours mean, for whoever inspects the image
     frame = frame or extent
     ax.set_xlim(frame[0], frame[1])

@@ -286,7 +286,7 @@ def save_figure(
     """Save ``fig`` as ``path`` with each suffix in ``formats``, atomically; return the paths.
 
     PNG is written at ``dpi`` (300 by default, what journals ask for); PDF and SVG are vector,
-    with raster layers (``rasterized=True`` artists) embedded at ``dpi``.
+    with images and ``rasterized=True`` artists embedded at ``dpi``.
 
     Examples
     --------
