@@ -530,25 +530,9 @@ def _finish_layout(fig: Figure) -> None:
     """Lay the figure out once and keep it: labels are then placed against final positions,
     and saving in several formats does not lay it out again.
 
-    Images and line collections sit inside their axes and do not move the layout: they are
-    hidden while it is computed, so they are not resampled for nothing.
+    Only the layout engine runs, not a draw: nothing is resampled or rendered for it.
     """
-    from matplotlib.collections import Collection
-    from matplotlib.image import AxesImage
-
-    hidden = [
-        artist
-        for ax in fig.axes
-        for artist in ax.get_children()
-        if isinstance(artist, AxesImage | Collection) and artist.get_visible()
-    ]
-    for artist in hidden:
-        artist.set_visible(False)
-    try:
-        fig.draw_without_rendering()
-    finally:
-        for artist in hidden:
-            artist.set_visible(True)
+    fig.get_layout_engine().execute(fig)
     fig.set_layout_engine(None)  # no engine: nothing is laid out or drawn again when saved
 
 

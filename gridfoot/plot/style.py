@@ -312,9 +312,10 @@ def save_figure(
     active = engine is not None and not isinstance(engine, PlaceHolderLayoutEngine)
     with paper_style():
         # lay the figure out and find its tight box once, not twice per format; a figure
-        # whose layout is already fixed (the maps) is not drawn again for it
+        # whose layout is already fixed (the maps) is not laid out again. Only the engine
+        # runs: a draw (draw_without_rendering) would lay out and then render for nothing
         if active:
-            fig.draw_without_rendering()
+            engine.execute(fig)
         box = fig.get_tightbbox(fig.canvas.get_renderer())
         box = box.padded(mpl.rcParams["savefig.pad_inches"])
     # no layout engine while saving: matplotlib would draw the figure once more per format
