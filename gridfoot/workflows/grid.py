@@ -660,7 +660,7 @@ def _figures(
 
     Labels use the names beside the MRIO tables (``regions.csv``, ``sectors.csv``) and of
     final-demand categories, falling back to codes; each figure is drawn once and saved in
-    every format from the same drawing; previews are scaled down from the saved PNG.
+    every format from the same drawing; previews are the PNG's drawing, scaled down.
     """
     import matplotlib
 
@@ -670,7 +670,7 @@ def _figures(
     from gridfoot.plot.charts import concentration_figure, share_bars
     from gridfoot.plot.maps import map_grid, small_multiples
     from gridfoot.plot.names import fallback_names, read_names
-    from gridfoot.plot.style import save_figure
+    from gridfoot.plot.style import save_figure_with_preview
 
     hot, out = config.hotspots, config.output
     names = read_names(config.mrio.path)
@@ -740,30 +740,10 @@ def _figures(
     for name, draw in figures.items():
         fig = draw()
         try:
-            paths = save_figure(fig, staging / "maps" / name, out.maps)
-            previews[name] = _preview(fig, paths)
+            _, previews[name] = save_figure_with_preview(fig, staging / "maps" / name, out.maps)
         finally:
             plt.close(fig)
     return previews
-
-
-def _preview(fig: Any, paths: list[Path], dpi: int = 110) -> bytes:
-    """A small PNG for the report: the saved PNG scaled down, or drawn when none was saved."""
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    png = next((p for p in paths if p.suffix == ".png"), None)
-    if png is None:
-        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-        return buffer.getvalue()
-    with Image.open(png) as image:
-        saved = float(image.info.get("dpi", (300, 300))[0])
-        factor = max(1, round(saved / dpi))  # 300 dpi -> 100 dpi: a box filter, fast
-        small = image.convert("RGBA").reduce(factor)
-        small.save(buffer, format="PNG", dpi=(saved / factor,) * 2)
-    return buffer.getvalue()
 
 
 def run(
