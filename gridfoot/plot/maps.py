@@ -113,12 +113,29 @@ def _prepare_outlines(boundaries: Any, crs: Any, tolerance: float) -> list[list[
 
 
 def _draw_outlines(ax: Axes, outlines: list[list[np.ndarray]]) -> None:
-    from matplotlib.collections import LineCollection
+    """Each boundary layer as one path of all its lines: PDF and SVG then write one path, not
+    one per line with its own style (a national run has thousands)."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
 
     for width, segments in zip((0.4, 0.6, 0.6), outlines, strict=False):
-        ax.add_collection(
-            LineCollection(segments, linewidths=width, colors="0.25", zorder=3), autolim=False
+        segments = [segment for segment in segments if len(segment)]
+        if not segments:
+            continue
+        vertices = np.concatenate(segments)
+        codes = np.full(len(vertices), MplPath.LINETO, dtype=MplPath.code_type)
+        codes[np.cumsum([0] + [len(segment) for segment in segments[:-1]])] = MplPath.MOVETO
+        outline = PathPatch(
+            MplPath(vertices, codes),
+            facecolor="none",
+            edgecolor="0.25",
+            linewidth=width,
+            joinstyle="round",  # as the line collections drew them
+            capstyle="butt",
+            zorder=3,
         )
+        outline.set_clip_path(ax.patch)
+        ax.add_artist(outline)  # not add_patch: the frame is set, the data limits stay
 
 
 def _hatch_fallback(ax: Axes, fallback: Any, crs: Any, tolerance: float) -> bool:
