@@ -15,11 +15,13 @@ the reference data; see notebooks/02_china_coal_power.ipynb), with all three for
     PYTHONPATH=$PWD python benchmarks/figures.py                 # the demo, once
     PYTHONPATH=$PWD python benchmarks/figures.py --runs 3        # cold, then warm runs
     PYTHONPATH=$PWD python benchmarks/figures.py --national      # needs ../shared/data
+    PYTHONPATH=$PWD python benchmarks/figures.py --formats png   # PNG only
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import statistics
@@ -160,11 +162,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="runs in this process (default 1)")
     parser.add_argument("--national", action="store_true", help="China's coal power instead")
     parser.add_argument("--keep", type=Path, default=None, help="copy the last run's maps here")
+    parser.add_argument(
+        "--formats", default=None, help="figure formats instead of the config's, e.g. png"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="gridfoot_bench_") as folder:
         work = Path(folder)
         config, config_file = national_config(work) if args.national else demo_config()
+        if args.formats:
+            output = dataclasses.replace(config.output, maps=tuple(args.formats.split(",")))
+            config = dataclasses.replace(config, output=output)
         formats = ", ".join(config.output.maps)
         print(f"{'national (China coal power)' if args.national else 'demo'} run, maps: {formats}")
         print(
