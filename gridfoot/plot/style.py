@@ -338,8 +338,8 @@ def save_figure_with_preview(
     return paths, preview or b""
 
 
-#: zlib level of saved PNGs: level 3 of three channels is as small as matplotlib's level 6
-#: of four (the figures are opaque) in half the time.
+#: zlib level of saved PNGs and previews: level 3 of three channels is as small as
+#: matplotlib's level 6 of four (the figures are opaque) in half the time.
 _PNG_COMPRESSION = 3
 
 
@@ -373,18 +373,18 @@ def _save(
             # the fonts are chosen when saving: TrueType (Type 42) in PDF, text kept in SVG
             lean = _lean_font_subsets() if fmt == "pdf" else contextlib.nullcontext()
             with atomic_file(target) as temporary, paper_style(), lean:
-                pixels = _render(fig, dpi, box) if fmt == "png" else None
-                if pixels is not None:
-                    _write_png(pixels, temporary, dpi, _PNG_COMPRESSION)
+                image = _render(fig, dpi, box) if fmt == "png" else None
+                if image is not None:
+                    _write_png(image, temporary, dpi)
                     if preview_dpi is not None:
-                        preview = _scaled_png(pixels, dpi, preview_dpi)
+                        preview = _scaled_png(image, dpi, preview_dpi)
                 else:
                     fig.savefig(temporary, format=fmt, dpi=dpi, bbox_inches=box)
             written.append(target)
         if preview_dpi is not None and preview is None:
             with paper_style():
-                pixels = _render(fig, preview_dpi, box)
-            preview = _scaled_png(pixels, preview_dpi, preview_dpi) if pixels is not None else b""
+                image = _render(fig, preview_dpi, box)
+            preview = _scaled_png(image, preview_dpi, preview_dpi) if image is not None else b""
     finally:
         if engine is not None:
             fig.set_layout_engine(engine)
@@ -392,8 +392,9 @@ def _save(
 
 
 def _render(fig: Figure, dpi: int, box: Any) -> Any:
-    """The figure drawn by Agg at ``dpi`` within ``box`` (inches), as (rows, columns, 4)
-    bytes; None if the buffer is not the size matplotlib's own arithmetic gives.
+    """The figure drawn by Agg at ``dpi`` within ``box`` (inches), as a PIL image: RGB when
+    every pixel is opaque (same look, a quarter less to compress), else RGBA; None if the
+    buffer is not the size matplotlib's own arithmetic gives.
 
     One draw serves the PNG file and the report's preview, and the PNG is written from it
     here: matplotlib writes four channels at zlib level 6, twice the time.
@@ -401,6 +402,7 @@ def _render(fig: Figure, dpi: int, box: Any) -> Any:
     import io
 
     import numpy as np
+    from PIL import Image
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="rgba", dpi=dpi, bbox_inches=box)
@@ -409,38 +411,29 @@ def _render(fig: Figure, dpi: int, box: Any) -> Any:
     data = buffer.getbuffer()
     if width * height * 4 != data.nbytes:
         return None
-    return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 4)
+    image = Image.frombuffer("RGBA", (width, height), data, "raw", "RGBA", 0, 1)
+    alpha = np.frombuffer(data, dtype=np.uint8)[3::4]
+    return image.convert("RGB") if bool((alpha == 255).all()) else image
 
 
-def _image(pixels: Any) -> Any:
-    """A PIL image of RGBA bytes; RGB when every pixel is opaque (same look, a quarter less
-    to compress)."""
-    from PIL import Image
-
-    height, width = pixels.shape[:2]
-    image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
-    return image.convert("RGB") if bool((pixels[..., 3] == 255).all()) else image
-
-
-def _write_png(pixels: Any, target: Path, dpi: float, level: int) -> None:
-    """A PNG as matplotlib writes it (dpi, the Software tag), from :func:`_render`'s bytes."""
+def _write_png(image: Any, target: Path, dpi: float) -> None:
+    """A PNG as matplotlib writes it (dpi, the Software tag), at :data:`_PNG_COMPRESSION`."""
     import matplotlib as mpl
     from PIL import PngImagePlugin
 
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", f"Matplotlib version{mpl.__version__}, https://matplotlib.org/")
-    _image(pixels).save(target, format="png", dpi=(dpi, dpi), pnginfo=info, compress_level=level)
+    image.save(target, format="png", dpi=(dpi, dpi), pnginfo=info, compress_level=_PNG_COMPRESSION)
 
 
-def _scaled_png(pixels: Any, dpi: int, preview_dpi: int) -> bytes:
-    """PNG bytes of ``pixels`` (drawn at ``dpi``) reduced by the whole factor nearest to
+def _scaled_png(image: Any, dpi: int, preview_dpi: int) -> bytes:
+    """PNG bytes of ``image`` (drawn at ``dpi``) reduced by the whole factor nearest to
     ``dpi / preview_dpi``."""
     import io
 
     factor = max(1, round(dpi / preview_dpi))
-    image = _image(pixels)
     if factor > 1:
         image = image.reduce(factor)
     buffer = io.BytesIO()
-    image.save(buffer, format="png", dpi=(dpi / factor,) * 2)
+    image.save(buffer, format="png", dpi=(dpi / factor,) * 2, compress_level=_PNG_COMPRESSION)
     return buffer.getvalue()
