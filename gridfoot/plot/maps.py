@@ -547,10 +547,42 @@ def _finish_layout(fig: Figure) -> None:
     """Lay the figure out once and keep it: labels are then placed against final positions,
     and saving in several formats does not lay it out again.
 
-    Only the layout engine runs, not a draw: nothing is resampled or rendered for it.
+    Only the layout engine runs, not a draw: nothing is resampled or rendered for it. While
+    it runs, a colour bar's tight box is computed once per position: constrained layout asks
+    for it once for every axes the bar serves (seven times per pass for six panels), and
+    matplotlib lays out all of its ticks each time.
     """
-    fig.get_layout_engine().execute(fig)
+    bars = [ax for ax in fig.axes if hasattr(ax, "_colorbar")]
+    for ax in bars:
+        ax.get_tightbbox = _tight_box_per_position(ax)
+    try:
+        fig.get_layout_engine().execute(fig)
+    finally:
+        for ax in bars:
+            del ax.get_tightbbox  # the method again
     fig.set_layout_engine(None)  # no engine: nothing is laid out or drawn again when saved
+
+
+def _tight_box_per_position(ax: Axes) -> Any:
+    """``ax.get_tightbbox`` for the layout, remembered per renderer and position of ``ax``
+    (the layout engine sets the position, anchor and box aspect of a colour bar together)."""
+    method = ax.get_tightbbox
+    boxes: dict[tuple, Any] = {}
+
+    def tight_box(renderer: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs != {"for_layout_only": True}:
+            return method(renderer, *args, **kwargs)
+        key = (
+            id(renderer),
+            ax.get_position(original=True).bounds,
+            ax.get_anchor(),
+            ax.get_box_aspect(),
+        )
+        if key not in boxes:
+            boxes[key] = method(renderer, for_layout_only=True)
+        return boxes[key]
+
+    return tight_box
 
 
 def map_grid(
