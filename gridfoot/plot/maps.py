@@ -1,7 +1,8 @@
 """Maps of grid layers in their equal-area projection, ready for a paper.
 
-Raster layers are drawn with ``rasterized=True``, so PDF and SVG files stay small while lines
-and text stay vector. Values spanning more than two decades get a logarithmic colour scale.
+Grid layers are drawn as images, which PDF and SVG embed as bitmaps at the save resolution, so
+the files stay small while lines and text stay vector. Values spanning more than two decades
+get a logarithmic colour scale.
 """
 
 from __future__ import annotations
@@ -112,12 +113,29 @@ def _prepare_outlines(boundaries: Any, crs: Any, tolerance: float) -> list[list[
 
 
 def _draw_outlines(ax: Axes, outlines: list[list[np.ndarray]]) -> None:
-    from matplotlib.collections import LineCollection
+    """Each boundary layer as one path of all its lines: PDF and SVG then write one path, not
+    one per line with its own style (a national run has thousands)."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
 
     for width, segments in zip((0.4, 0.6, 0.6), outlines, strict=False):
-        ax.add_collection(
-            LineCollection(segments, linewidths=width, colors="0.25", zorder=3), autolim=False
+        segments = [segment for segment in segments if len(segment)]
+        if not segments:
+            continue
+        vertices = np.concatenate(segments)
+        codes = np.full(len(vertices), MplPath.LINETO, dtype=MplPath.code_type)
+        codes[np.cumsum([0] + [len(segment) for segment in segments[:-1]])] = MplPath.MOVETO
+        outline = PathPatch(
+            MplPath(vertices, codes),
+            facecolor="none",
+            edgecolor="0.25",
+            linewidth=width,
+            joinstyle="round",  # as the line collections drew them
+            capstyle="butt",
+            zorder=3,
         )
+        outline.set_clip_path(ax.patch)
+        ax.add_artist(outline)  # not add_patch: the frame is set, the data limits stay
 
 
 def _hatch_fallback(ax: Axes, fallback: Any, crs: Any, tolerance: float) -> bool:
@@ -438,8 +456,11 @@ def _draw_layer(
     """Draw the layer as one RGBA image (values, and grey land without emissions) and
     return a mappable of its colour scale for the colour bar.
 
-    One image instead of two halves the resampling at every save; it is rasterized, so PDF
-    and SVG carry it as an embedded bitmap.
+    One image instead of two halves the resampling at every save. Its colours are bytes:
+    matplotlib resamples them as they are (floats cost a conversion of the whole resampled
+    image at every save, with the same pixels). PDF and SVG embed an image as a bitmap at
+    the save resolution: no ``rasterized=True``, which would draw it on a figure-sized
+    raster first.
     """
     import matplotlib as mpl
     from matplotlib.cm import ScalarMappable
@@ -449,19 +470,28 @@ def _draw_layer(
     extent = _extent(layer)
     has_value = np.isfinite(values) & (values > 0)
     colours = mpl.colormaps[cmap]
-    rgba = colours(norm(np.ma.masked_where(~has_value, values)))
-    rgba[~has_value] = (0.0, 0.0, 0.0, 0.0)
+    rgba = colours(norm(np.ma.masked_where(~has_value, values)), bytes=True)
+    rgba[~has_value] = 0
     if "land_fraction" in layer.coords:
         land = np.asarray(layer["land_fraction"].values) > 0
-        rgba[land & ~has_value] = to_rgba(_LAND_COLOUR)
-    image = ax.imshow(rgba, extent=extent, interpolation="nearest", rasterized=True)
+        rgba[land & ~has_value] = (np.asarray(to_rgba(_LAND_COLOUR)) * 255).astype(np.uint8)
+    image = ax.imshow(rgba, extent=extent, interpolation="nearest")
     image.norm = norm  # what the colours mean, for whoever inspects the image
     frame = frame or extent
     ax.set_xlim(frame[0], frame[1])
     ax.set_ylim(frame[2], frame[3])
     ax.set_aspect("equal")
-    ax.set_axis_off()
+    _no_axes(ax)
     return ScalarMappable(norm=norm, cmap=colours)
+
+
+def _no_axes(ax: Axes) -> None:
+    """No frame, ticks or labels; the x and y axes are hidden too, so that laying the figure
+    out and placing titles does not compute ticks nobody sees (matplotlib does so for axes
+    that are merely switched off, at every layout pass and every save)."""
+    ax.set_axis_off()
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
 
 
 def _legend_handles(layer: xr.DataArray, hatched: bool) -> list[Any]:
@@ -517,26 +547,42 @@ def _finish_layout(fig: Figure) -> None:
     """Lay the figure out once and keep it: labels are then placed against final positions,
     and saving in several formats does not lay it out again.
 
-    Images and line collections sit inside their axes and do not move the layout: they are
-    hidden while it is computed, so they are not resampled for nothing.
+    Only the layout engine runs, not a draw: nothing is resampled or rendered for it. While
+    it runs, a colour bar's tight box is computed once per position: constrained layout asks
+    for it once for every axes the bar serves (seven times per pass for six panels), and
+    matplotlib lays out all of its ticks each time.
     """
-    from matplotlib.collections import Collection
-    from matplotlib.image import AxesImage
-
-    hidden = [
-        artist
-        for ax in fig.axes
-        for artist in ax.get_children()
-        if isinstance(artist, AxesImage | Collection) and artist.get_visible()
-    ]
-    for artist in hidden:
-        artist.set_visible(False)
+    bars = [ax for ax in fig.axes if hasattr(ax, "_colorbar")]
+    for ax in bars:
+        ax.get_tightbbox = _tight_box_per_position(ax)
     try:
-        fig.draw_without_rendering()
+        fig.get_layout_engine().execute(fig)
     finally:
-        for artist in hidden:
-            artist.set_visible(True)
+        for ax in bars:
+            del ax.get_tightbbox  # the method again
     fig.set_layout_engine(None)  # no engine: nothing is laid out or drawn again when saved
+
+
+def _tight_box_per_position(ax: Axes) -> Any:
+    """``ax.get_tightbbox`` for the layout, remembered per renderer and position of ``ax``
+    (the layout engine sets the position, anchor and box aspect of a colour bar together)."""
+    method = ax.get_tightbbox
+    boxes: dict[tuple, Any] = {}
+
+    def tight_box(renderer: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs != {"for_layout_only": True}:
+            return method(renderer, *args, **kwargs)
+        key = (
+            id(renderer),
+            ax.get_position(original=True).bounds,
+            ax.get_anchor(),
+            ax.get_box_aspect(),
+        )
+        if key not in boxes:
+            boxes[key] = method(renderer, for_layout_only=True)
+        return boxes[key]
+
+    return tight_box
 
 
 def map_grid(
@@ -699,7 +745,7 @@ def small_multiples(
         hatched = False
         for index, ax in enumerate(axes.flat):
             if index >= count:
-                ax.set_axis_off()
+                _no_axes(ax)
                 continue
             panel = panels[index]
             image = _draw_layer(ax, panel, norm, cmap, frame)

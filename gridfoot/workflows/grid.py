@@ -804,7 +804,8 @@ def _figures(study: GridStudy, names: Any) -> list[Any]:
     """The study's figures, each drawn once and saved in every configured format.
 
     Labels use the names beside the MRIO tables (``regions.csv``, ``sectors.csv``) and of
-    final-demand categories, falling back to codes.
+    final-demand categories, falling back to codes; each is drawn once and saved in every
+    format by the writer.
     """
     from gridfoot.plot.charts import concentration_figure, share_bars
     from gridfoot.plot.maps import map_grid, small_multiples

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import io
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -105,23 +104,6 @@ def summary_document(
     )
 
 
-def _preview(fig: Any, paths: list[Path], dpi: int = 110) -> bytes:
-    """A small PNG for the report: the saved PNG scaled down, or drawn when none was saved."""
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    png = next((p for p in paths if p.suffix == ".png"), None)
-    if png is None:
-        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-        return buffer.getvalue()
-    with Image.open(png) as image:
-        saved = float(image.info.get("dpi", (300, 300))[0])
-        factor = max(1, round(saved / dpi))  # 300 dpi -> 100 dpi: a box filter, fast
-        small = image.convert("RGBA").reduce(factor)
-        small.save(buffer, format="PNG", dpi=(saved / factor,) * 2)
-    return buffer.getvalue()
-
-
 def _write_product(product: Any, folder: Path, formats: Sequence[str]) -> tuple[list[Path], Any]:
     """Write one product; return the paths written and, for a figure, its preview."""
     from gridfoot.io import write_csv, write_geotiff
@@ -143,12 +125,11 @@ def _write_product(product: Any, folder: Path, formats: Sequence[str]) -> tuple[
     if isinstance(product, Figure):
         import matplotlib.pyplot as plt
 
-        from gridfoot.plot.style import save_figure
+        from gridfoot.plot.style import save_figure_with_preview
 
         fig = product.draw()
         try:
-            paths = save_figure(fig, path, formats)
-            return paths, _preview(fig, paths)
+            return save_figure_with_preview(fig, path, formats)
         finally:
             plt.close(fig)
     if isinstance(product, File):
