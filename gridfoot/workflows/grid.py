@@ -68,6 +68,8 @@ class Inputs:
     stressor: str
     files: tuple[Path, ...]
     proxy: xr.DataArray | None = None  # on the grid, checked
+    zones: Any = None  # gridfoot.spatial.Zones: the boundaries labelled by MRIO region
+    coverage: Any = None  # the zones' ZoneCoverage of the grid: built once, reused
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ def _require_field(frame: Any, field: str | None, path: Path, key: str) -> None:
 def load_inputs(config: RunConfig) -> Inputs:
     """Read and validate every input of a run (nothing is computed yet)."""
     from gridfoot.hotspots.zonal import warn_overlaps
-    from gridfoot.spatial import Grid, read_sources
+    from gridfoot.spatial import Grid, Zones, read_sources
     from gridfoot.spatial.grid import check_grid
 
     m = config.mrio
@@ -211,13 +213,21 @@ def load_inputs(config: RunConfig) -> Inputs:
         cities = _read_polygons(b.cities, "cities")
         _require_field(cities, b.city_name_field, b.cities, "boundaries.city_name_field")
 
+    named = b.name_field is not None and _one_name_per_region(boundaries, b.name_field)
+    zones = Zones.from_frame(
+        boundaries, label=_REGION, name=b.name_field if named else None, source=str(b.path)
+    )
     crs = None if config.grid.crs == "auto" else config.grid.crs
     grid = Grid.for_boundaries(
-        boundaries,
+        zones,
         resolution=config.grid.resolution,
         crs=crs,
         memory_budget=config.dask.memory_budget_bytes,
+        land=False,
     )
+    # the one coverage of the run: land fraction, fallback, proxy check and hub names use it
+    coverage = zones.coverage(grid)
+    grid = grid.with_land(coverage)
     check_grid(grid, "grid.resolution", "grid.crs")
     proxy = _read_proxy(config.downscale.proxy, grid) if config.downscale.proxy else None
 
@@ -232,12 +242,12 @@ def load_inputs(config: RunConfig) -> Inputs:
         sector_value=s.sector_value,
         weight=s.weight,
         weight_value=s.weight_value,
-        region=_REGION if by_polygon else s.region,
+        region=None if by_polygon else s.region,
         region_value=s.region_value,
         id=s.id,
         crs=s.crs,
         concordance=s.concordance,
-        boundaries=boundaries if by_polygon else None,
+        zones=zones if by_polygon else None,
         tolerance=s.tolerance,
         units=s.units,
         where=s.where or None,
@@ -262,7 +272,14 @@ def load_inputs(config: RunConfig) -> Inputs:
         stressor=stressor,
         files=tuple(files),
         proxy=proxy,
+        zones=zones,
+        coverage=coverage,
     )
+
+
+def _one_name_per_region(boundaries: Any, field: str) -> bool:
+    """Whether ``field`` gives each MRIO region one name (else hubs are named by ``field``)."""
+    return bool((boundaries.groupby(_REGION)[field].nunique(dropna=False) <= 1).all())
 
 
 def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
@@ -423,20 +440,16 @@ def validate(config: RunConfig) -> list[str]:
 def _check_proxy_cover(inputs: Inputs, without: list[tuple[str, str]]) -> None:
     """Warn when the proxy is 0 over the whole land of a region with fallback producers (as
     the allocation will: those producers are spread by land area instead)."""
-    from gridfoot.spatial.allocate import _region_polygons, _tell_proxy_missed
-    from gridfoot.spatial.grid import cell_coverage
+    from gridfoot.spatial.allocate import _tell_proxy_missed
 
     if inputs.proxy is None or not without:
         return
     regions = sorted({r for r, _ in without})
-    polygons = _region_polygons(
-        inputs.boundaries, _REGION, pd.Index(inputs.boundaries[_REGION].unique())
-    )
     values = inputs.proxy.values.ravel()
     empty = set()
     for region in regions:
-        if region in polygons:
-            cover = np.asarray(cell_coverage(inputs.grid, polygons[region]).sum(axis=0)).ravel()
+        if region in inputs.coverage.labels:
+            cover = inputs.coverage.cells(region)
             if (cover > 0).any() and not (values * cover > 0).any():
                 empty.add(region)
     producers = pd.MultiIndex.from_tuples(without, names=["region", "sector"])
@@ -542,13 +555,16 @@ def _concentration_summary(layer: xr.DataArray, hot: Any) -> dict[str, Any]:
 
 def _hub_table(layer: xr.DataArray, inputs: Inputs, config: RunConfig) -> pd.DataFrame:
     from gridfoot.hotspots import hubs
+    from gridfoot.spatial import Zones
 
     hot, b = config.hotspots, config.boundaries
-    table = hubs(
-        layer, hot.hotspot_share, inputs.boundaries, b.name_field or _REGION, hot.connectivity
-    )
+    zones = inputs.coverage  # named by b.name_field when it gives one name per region
+    if b.name_field is not None and not _one_name_per_region(inputs.boundaries, b.name_field):
+        zones = Zones.from_frame(inputs.boundaries, label=b.name_field, source=str(b.path))
+    table = hubs(layer, hot.hotspot_share, zones, hot.connectivity)
     if inputs.cities is not None and len(table):
-        named = hubs(layer, hot.hotspot_share, inputs.cities, b.city_name_field, hot.connectivity)
+        cities = Zones.from_frame(inputs.cities, label=b.city_name_field, source=str(b.cities))
+        named = hubs(layer, hot.hotspot_share, cities, hot.connectivity)
         table["cities"] = named.set_index("rank")["regions"].reindex(table["rank"]).to_numpy()
     return table
 
@@ -835,8 +851,7 @@ def run(
                     fp.sel(region=list(chosen.regions), sector=list(chosen.sectors)),
                     mode=config.downscale.mode,
                     stressor=inputs.stressor,
-                    regions=inputs.boundaries,
-                    region_attribute=_REGION,
+                    zones=inputs.coverage,
                     proxy=inputs.proxy,
                     invalid="raise",
                     unplaced=config.downscale.unplaced,

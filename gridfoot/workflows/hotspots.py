@@ -37,6 +37,7 @@ from gridfoot.hotspots.options import (
     check_share,
 )
 from gridfoot.hotspots.zonal import read_polygons, zonal_totals
+from gridfoot.spatial import Grid, Zones
 
 __all__ = ["check_layer", "check_report_options", "open_layer", "select_layers", "write_report"]
 
@@ -327,15 +328,19 @@ def write_report(
     out = Path(out)
     inputs = [*inputs, *([regions] if isinstance(regions, str | Path) else [])]
     check_output_folder(out, inputs)  # refused before the work, not after
-    polygons = read_polygons(regions) if regions is not None else None
+    zones = None
+    if regions is not None:  # labelled by name_field (the index without one)
+        zones = Zones.from_frame(read_polygons(regions), label=name_field)
     land = check_layer(layer, source)
+    if zones is not None:  # one coverage for the hubs' names and the zonal totals
+        zones = zones.coverage(Grid.from_dataarray(layer))
     extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS]
     band_dim = extra or None
 
     stats = concentration(layer, share=share, top_area=top_area).compute()
     mask = hotspot_mask(layer, share)
     labels = hub_labels(layer, share, connectivity)
-    table = hubs(layer, share, polygons, name_field, connectivity)
+    table = hubs(layer, share, zones, connectivity)
     # one row per layer (a single 2-D layer becomes a one-row table)
     rows = stats.reset_coords(drop=True)
     rows = rows if extra else rows.expand_dims(layer=[0])
@@ -343,7 +348,7 @@ def write_report(
     rows["land_area_km2"] = rows.pop("land_area") / 1e6
     rows["hotspot_cells"] = mask.sum(SPATIAL_DIMS).compute().values.ravel()
     rows["hubs"] = labels.max(SPATIAL_DIMS).compute().values.ravel()
-    if polygons is not None:
+    if zones is not None:
         largest = table.loc[table["rank"] == 1, [*extra, "regions"]]
         largest = largest.rename(columns={"regions": "largest_hub_regions"})
         rows = (
@@ -357,8 +362,8 @@ def write_report(
     with output_folder(out, command="hotspots", inputs=inputs) as staging:
         write_csv(rows, staging / "summary.csv")
         write_csv(table, staging / "hubs.csv")
-        if polygons is not None:
-            zonal = _zonal_table(zonal_totals(layer, polygons, name_field).compute())
+        if zones is not None:
+            zonal = _zonal_table(zonal_totals(layer, zones).compute())
             write_csv(zonal, staging / "zonal.csv")
             files.append("zonal.csv")
         for data, name, dtype, nodata in [
