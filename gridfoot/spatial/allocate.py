@@ -905,8 +905,11 @@ def _region_coverage(zones: Any, grid: Grid, known: pd.Index) -> ZoneCoverage | 
     checked to be regions of the footprint."""
     if zones is None:
         return None
-    coverage = as_coverage(zones, grid)
-    unknown = coverage.labels.difference(known)
+    if not isinstance(zones, Zones | ZoneCoverage):
+        zones = Zones.from_frame(zones)
+    # the labels are checked before the coverage is built: a wrong label column fails fast
+    labels = zones.labels if isinstance(zones, ZoneCoverage) else zones.zones
+    unknown = labels.difference(known)
     if len(unknown):
         source = f" of {zones.source}" if isinstance(zones, Zones) else ""
         raise LabelError(
@@ -914,7 +917,7 @@ def _region_coverage(zones: Any, grid: Grid, known: pd.Index) -> ZoneCoverage | 
             f"footprint ({format_labels(known, 12)}); label the zones by the footprint's "
             "region codes (Zones.from_frame(frame, label=...))"
         )
-    return coverage
+    return as_coverage(zones, grid)
 
 
 def _fallback(
