@@ -101,13 +101,13 @@ def timed(function, *args, repeat: int = 1, **kwargs):
 
 
 def build(points, polygons, driven):
-    from gridfoot.spatial import Grid, allocate, read_sources
+    from gridfoot.spatial import Grid, Zones, allocate, read_sources
 
     grid = Grid.from_bounds((0, 0, NX * RESOLUTION, NY * RESOLUTION), CRS, RESOLUTION)
     sources = read_sources(
         points, lon="x", lat="y", crs=CRS, region="region", sector="sector", weight="weight"
     )
-    return allocate(sources, grid, driven, regions=polygons)
+    return allocate(sources, grid, driven, zones=Zones.from_frame(polygons, label="region"))
 
 
 def bincount_placement(points, n_sectors: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Hubs: connected groups of hotspot cells, ranked by their total, with the places they cover.
+"""Hubs: connected groups of hotspot cells, ranked by their total, with the zones they cover.
 
 A hub is a connected component of the :func:`~gridfoot.hotspots.hotspot_mask` (8-connectivity
 by default: cells touching at a corner belong together; 4: only cells sharing an edge). Hubs
@@ -8,17 +8,19 @@ raster order ranks first.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 import xarray as xr
 from scipy import ndimage
 
 from gridfoot.hotspots.concentration import _layer_mask
 from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, grid_crs, land_area, per_layer
 from gridfoot.hotspots.options import check_connectivity, check_share
+
+if TYPE_CHECKING:
+    from gridfoot.spatial.zones import ZoneCoverage, Zones
 
 __all__ = ["hub_labels", "hubs", "rank_components"]
 
@@ -114,7 +116,8 @@ def _hub_table(
     land: np.ndarray,
     share: float,
     connectivity: int,
-    zones: tuple[pd.Index, sp.csr_matrix] | None,
+    zones: ZoneCoverage | None,
+    land_fraction: np.ndarray | None,
     to_lonlat,
 ) -> pd.DataFrame:
     values = np.nan_to_num(layer.values)
@@ -144,12 +147,8 @@ def _hub_table(
         }
     )
     if zones is not None:
-        names, weights = zones
-        indicator = sp.csr_matrix(
-            (values.ravel()[flat > 0], (np.flatnonzero(flat), flat[flat > 0] - 1)),
-            shape=(flat.size, count),
-        )
-        overlap = (weights @ indicator).toarray()  # (zone, hub): the hub's total in the zone
+        names = zones.names.to_numpy()
+        overlap = zones.overlap(values, labels, land_fraction)  # (zone, hub): totals in zones
         regions, shares = [], []
         for column, total in zip(overlap.T, totals, strict=True):
             order = np.argsort(-column, kind="stable")
@@ -163,8 +162,7 @@ def _hub_table(
 def hubs(
     grid: xr.DataArray | xr.Dataset,
     share: float = 0.75,
-    regions: Any = None,
-    name_field: str | None = None,
+    zones: Zones | ZoneCoverage | None = None,
     connectivity: Connectivity = 8,
 ) -> pd.DataFrame:
     """The hubs of the hotspot holding ``share`` of the total, ranked, as a table.
@@ -175,10 +173,12 @@ def hubs(
         A grid layer ``(..., y, x)``; extra dims give one block of rows per layer.
     share : float
         Share of the total the hotspot holds (see :func:`hotspot_mask`).
-    regions : GeoDataFrame, GeoSeries or path, optional
-        Polygons (provinces, cities) whose names are given for each hub.
-    name_field : str, optional
-        Column of ``regions`` with the names; their index by default.
+    zones : Zones or ZoneCoverage, optional
+        Zones (provinces, cities) whose display names are given for each hub
+        (:meth:`Zones.from_frame(frame, label=..., name=...)
+        <gridfoot.spatial.Zones.from_frame>`), or their coverage of the layer's grid built
+        once (:meth:`~gridfoot.spatial.Zones.coverage`). A GeoDataFrame or GeoSeries is
+        taken as zones labelled by its index.
     connectivity : {8, 4}
         8: cells touching at a corner are connected; 4: only along an edge.
 
@@ -188,9 +188,9 @@ def hubs(
         One row per hub (and layer): the layer's labels, ``rank`` (1 = largest total),
         ``total``, ``share`` (of the layer's total), ``n_cells``, ``land_area_km2`` (NaN when
         cell areas are unknown), the value-weighted centroid ``x``, ``y`` (grid CRS) and
-        ``lon``, ``lat`` (WGS84; NaN without a CRS); with ``regions``: ``regions``, the names
-        of the regions the hub overlaps, the one holding most of its total first, and
-        ``region_shares``, the share of the hub's total in each (cells split between regions
+        ``lon``, ``lat`` (WGS84; NaN without a CRS); with ``zones``: ``regions``, the names
+        of the zones the hub overlaps, the one holding most of its total first, and
+        ``region_shares``, the share of the hub's total in each (cells split between zones
         by area, as in :func:`~gridfoot.hotspots.zonal_totals`).
 
     Examples
@@ -202,7 +202,7 @@ def hubs(
     0     1    7.0  0.5833        2  25.0  10.714286
     1     2    5.0  0.4167        1   5.0  15.000000
     """
-    from gridfoot.hotspots.zonal import zone_weights
+    from gridfoot.hotspots.zonal import _coverage, _land_fraction
 
     level = check_share(share)
     check_connectivity(connectivity)
@@ -210,11 +210,15 @@ def hubs(
     land = land_area(layer)
     # land in m2 when cell areas are known, else unknown (not a count of cells)
     land_m2 = land.values if land.attrs["units"] == "m2" else np.full(land.shape, np.nan)
-    zones = zone_weights(layer, regions, name_field) if regions is not None else None
+    # built once (or checked to be of this grid) for every layer of the cube
+    coverage = _coverage(layer, zones) if zones is not None else None
+    land_fraction = _land_fraction(layer) if zones is not None else None
     to_lonlat = _lonlat_of(layer)
     extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS]
     if not extra:
-        return _hub_table(layer.compute(), land_m2, level, connectivity, zones, to_lonlat)
+        return _hub_table(
+            layer.compute(), land_m2, level, connectivity, coverage, land_fraction, to_lonlat
+        )
     tables = []
     # one block per label of the first extra dim in memory at a time (a cube's chunking)
     for position in range(layer.sizes[extra[0]]):
@@ -222,7 +226,9 @@ def hubs(
         stacked = block.expand_dims(extra[0]).stack(layer=extra)
         for index in range(stacked.sizes["layer"]):
             one = stacked.isel(layer=index)
-            table = _hub_table(one, land_m2, level, connectivity, zones, to_lonlat)
+            table = _hub_table(
+                one, land_m2, level, connectivity, coverage, land_fraction, to_lonlat
+            )
             labels = {dim: one[dim].item() for dim in extra}
             tables.append(table.assign(**labels)[[*extra, *table.columns]])
     return pd.concat(tables, ignore_index=True)

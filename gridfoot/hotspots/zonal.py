@@ -1,13 +1,17 @@
-"""Totals of grid layers within polygons (provinces, cities), area-weighted at borders.
+"""Totals of grid layers within zones (provinces, cities), area-weighted at borders.
 
-A cell's value is taken to be spread evenly over its land, so a polygon receives the share of
-the cell's land it covers: ``weight[p, c] = coverage[p, c] / max(land_fraction[c],
-sum_p coverage[p, c])`` with ``coverage`` the share of the cell's area inside polygon ``p``
-(:func:`gridfoot.spatial.cell_coverage`). Where the polygons are the land (provinces of the
+A cell's value is taken to be spread evenly over its land, so a zone receives the share of
+the cell's land it covers: ``weight[z, c] = coverage[z, c] / max(land_fraction[c],
+sum_z coverage[z, c])`` with ``coverage`` the share of the cell's area inside zone ``z``
+(:meth:`gridfoot.spatial.ZoneCoverage.weights`). Where the zones are the land (provinces of the
 boundary the land fraction came from), a coastal cell's whole value goes to its provinces;
-where they cover part of the land (cities), the rest stays outside. Values in cells no polygon
-touches (offshore) are reported as outside. Polygons with the same name are one zone; zones
+where they cover part of the land (cities), the rest stays outside. Values in cells no zone
+touches (offshore) are reported as outside. Polygons with the same label are one zone; zones
 should not overlap (if they do, each gets its share and the outside share is a lower bound).
+
+Zones are :class:`gridfoot.spatial.Zones` (``Zones.from_frame(read_polygons(path),
+label="name")``) or their :class:`~gridfoot.spatial.ZoneCoverage` of the layer's grid, built
+once and reused.
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ import xarray as xr
 from gridfoot.errors import (
     GridfootWarning,
     InputFileError,
-    LabelError,
     MissingFileError,
     format_labels,
 )
 from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, per_layer
+from gridfoot.spatial.zones import ZoneCoverage, as_coverage, check_crs, polygonal
 
 __all__ = ["read_polygons", "zonal_totals", "zone_weights"]
 
@@ -61,12 +65,12 @@ def read_polygons(polygons: Any) -> Any:
     if isinstance(polygons, gpd.GeoSeries | gpd.GeoDataFrame):
         # the caller's own objects: checked, never changed behind their back
         frame = polygons.to_frame("geometry") if isinstance(polygons, gpd.GeoSeries) else polygons
-        frame = _polygonal(frame, "the polygons")
-        _check_crs(frame, "the polygons")
+        frame = polygonal(frame, "the polygons")
+        check_crs(frame, "the polygons")
         return frame
     source = str(polygons)
-    frame = _polygonal(_read_vector(Path(polygons)), source)
-    _check_crs(frame, source)
+    frame = polygonal(_read_vector(Path(polygons)), source)
+    check_crs(frame, source)
     frame = _repaired(frame, source)
     frame.attrs["source"] = source  # so later errors (a missing name column) name the file
     return frame
@@ -142,50 +146,6 @@ def _read_vector(path: Path) -> Any:
     return frame
 
 
-def _polygonal(polygons: Any, source: str) -> Any:
-    """Only the non-empty (multi)polygons; others are dropped with a warning naming them."""
-    kinds = polygons.geom_type.fillna("null geometry")
-    empty = polygons.geometry.is_empty.fillna(True).to_numpy() if len(polygons) else []
-    kinds = kinds.where(~np.asarray(empty, dtype=bool), "empty " + kinds)
-    area = kinds.isin(_POLYGONAL).to_numpy()
-    counts = ", ".join(f"{n} {kind}" for kind, n in kinds[~area].value_counts().items())
-    if not area.any():
-        holds = f"only {counts} feature(s)" if len(polygons) else "no features at all"
-        raise InputFileError(
-            f"{source}: holds no (multi)polygons ({holds}); boundaries and zones need polygon "
-            "features"
-        )
-    if not area.all():
-        warnings.warn(
-            f"{source}: {int((~area).sum())} feature(s) that are not polygons are ignored "
-            f"({counts}; rows {format_labels(np.flatnonzero(~area))})",
-            GridfootWarning,
-            stacklevel=3,
-        )
-        polygons = polygons[area]
-    return polygons
-
-
-def _check_crs(polygons: Any, source: str) -> None:
-    """A CRS, and coordinates that fit it when it is geographic."""
-    if polygons.crs is None:
-        raise InputFileError(
-            f"{source}: no CRS; give the file one (a .prj beside a shapefile, a crs member "
-            "in GeoJSON) or re-export it, e.g. ogr2ogr -a_srs EPSG:4326 (or the CRS it is in)"
-        )
-    if not polygons.crs.is_geographic:
-        return
-    west, south, east, north = polygons.total_bounds
-    if max(abs(west), abs(east)) > 180 or max(abs(south), abs(north)) > 90:
-        raise InputFileError(
-            f"{source}: coordinates reach x {max(abs(west), abs(east)):.6g}, y "
-            f"{max(abs(south), abs(north)):.6g}, outside longitude/latitude, but the CRS is "
-            f"{polygons.crs.to_string()} (a GeoJSON without a crs member is read as "
-            "EPSG:4326): the CRS is missing or wrong; add a crs member naming the projected "
-            "CRS, or re-export in longitude/latitude (ogr2ogr -t_srs EPSG:4326)"
-        )
-
-
 def _repaired(polygons: Any, source: str) -> Any:
     """Invalid polygons made valid (polygonal parts kept), with a warning saying how many."""
     import shapely
@@ -224,120 +184,103 @@ def _polygonal_part(geometry: Any) -> Any:
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def zone_names(polygons: Any, name_field: str | None) -> pd.Index:
-    """Zone name of each polygon: the ``name_field`` column, or the index without one.
-
-    Errors name the file the polygons were read from (``attrs["source"]``) when known.
-    """
-    source = polygons.attrs.get("source", "the polygons")
-    if name_field is None:
-        names = polygons.index.to_series()
-    elif name_field not in polygons.columns:
-        raise LabelError(
-            f"{source}: no column {name_field!r} to name the zones; columns: "
-            f"{format_labels([c for c in polygons.columns if c != 'geometry'], 20)}"
-        )
-    else:
-        names = polygons[name_field]
-    missing = names.isna().to_numpy()
-    if missing.any():
-        raise LabelError(
-            f"{source}: {int(missing.sum())} polygon(s) have no {name_field or 'index'} value: "
-            f"rows {format_labels(np.flatnonzero(missing))}"
-        )
-    return pd.Index(names.astype(str), name="zone")
-
-
-def zone_weights(
-    grid: xr.DataArray | xr.Dataset, polygons: Any, name_field: str | None = None
-) -> tuple[pd.Index, sp.csr_matrix]:
+def zone_weights(grid: xr.DataArray | xr.Dataset, zones: Any) -> tuple[pd.Index, sp.csr_matrix]:
     """Zones and the share of each cell's value each zone receives.
+
+    Parameters
+    ----------
+    grid : DataArray or Dataset
+        A grid layer ``(..., y, x)`` with a CRS; its ``land_fraction`` (if any) splits cells.
+    zones : Zones or ZoneCoverage
+        See :func:`zonal_totals`.
 
     Returns
     -------
-    names : Index
-        Unique zone names, in order of first appearance.
+    labels : Index
+        The zones, in order of first appearance.
     weights : csr_matrix ``(n_zones, ny * nx)``
         Row-major cells; see the module documentation. Column sums are at most 1 where zones
         do not overlap.
     """
-    from gridfoot.spatial.grid import Grid, cell_coverage
-
     layer = as_layer(grid)
-    polygons = read_polygons(polygons)
-    names = zone_names(polygons, name_field)
-    coverage = cell_coverage(Grid.from_dataarray(layer), polygons)
-    codes, unique = pd.factorize(names)
-    by_zone = sp.csr_matrix(
-        (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(unique), len(codes))
-    )
-    coverage = (by_zone @ coverage).tocsr()
-    land_fraction = (
-        layer.coords["land_fraction"].transpose(*SPATIAL_DIMS).values.ravel()
-        if "land_fraction" in layer.coords
-        else np.ones(coverage.shape[1])
-    )
-    spread = np.maximum(land_fraction, np.asarray(coverage.sum(axis=0)).ravel())
-    scale = np.divide(1.0, spread, out=np.zeros_like(spread), where=spread > 0)
-    return pd.Index(unique, name="zone"), (coverage @ sp.diags(scale)).tocsr()
+    coverage = _coverage(layer, zones)
+    return coverage.labels, coverage.weights(_land_fraction(layer))
 
 
-def _zone_sums(values: np.ndarray, weights: sp.csr_matrix, inside: np.ndarray) -> np.ndarray:
+def _coverage(layer: xr.DataArray, zones: Any) -> ZoneCoverage:
+    """The zones' coverage of the layer's grid (built, or checked to be of this grid)."""
+    from gridfoot.spatial.grid import Grid
+
+    return as_coverage(zones, Grid.from_dataarray(layer))
+
+
+def _land_fraction(layer: xr.DataArray) -> np.ndarray | None:
+    """The layer's land fraction, flat (None: every cell is land)."""
+    if "land_fraction" not in layer.coords:
+        return None
+    return layer.coords["land_fraction"].transpose(*SPATIAL_DIMS).values.ravel()
+
+
+def _zone_sums(values: np.ndarray, coverage: ZoneCoverage, land: np.ndarray | None) -> np.ndarray:
     """``[zone totals..., outside]`` of every ``(..., y, x)`` layer."""
-    layers = np.nan_to_num(values.reshape(-1, weights.shape[1]), nan=0.0)
-    totals = np.asarray(weights @ layers.T).T
-    outside = layers @ (1.0 - inside)
-    return np.column_stack([totals, outside]).reshape((*values.shape[:-2], -1))
+    totals, outside = coverage.totals(values, land)
+    return np.concatenate([totals, outside[..., None]], axis=-1)
 
 
-def zonal_totals(
-    grid: xr.DataArray | xr.Dataset, polygons: Any, name_field: str | None = None
-) -> xr.Dataset:
+def zonal_totals(grid: xr.DataArray | xr.Dataset, zones: Any) -> xr.Dataset:
     """Totals of every layer within each zone, and what falls outside every zone.
 
     Parameters
     ----------
     grid : DataArray or Dataset
         A grid layer ``(..., y, x)`` with a CRS.
-    polygons : GeoDataFrame, GeoSeries or path
-        (Multi)polygons with a CRS (reprojected to the grid's).
-    name_field : str, optional
-        Column naming the zones; the index by default.
+    zones : Zones or ZoneCoverage
+        The zones (:meth:`Zones.from_frame <gridfoot.spatial.Zones.from_frame>`; polygons
+        reprojected to the grid's CRS), or their coverage of the layer's grid built once
+        (:meth:`Zones.coverage <gridfoot.spatial.Zones.coverage>`). A GeoDataFrame or
+        GeoSeries is taken as zones labelled by its index.
 
     Returns
     -------
     Dataset
         ``total`` (..., zone), ``share`` of the layer's total (..., zone), ``outside`` and
         ``outside_share`` (...), and ``land_area`` (zone) of each zone on the grid; lazy
-        when the grid is. ``gridfoot.io.tidy`` makes a table of it.
+        when the grid is; ``zone`` holds the zones' labels, the coordinate ``zone_name``
+        their display names. ``gridfoot.io.tidy`` makes a table of it.
 
     Examples
     --------
     >>> import geopandas as gpd
     >>> from shapely import box
-    >>> from gridfoot.spatial import Grid
+    >>> from gridfoot.spatial import Grid, Zones
     >>> grid = Grid.from_bounds((0, 0, 30_000, 10_000), "EPSG:3035")
     >>> layer = grid.wrap(np.array([[6.0, 4.0, 2.0]]), units="t")
-    >>> zones = gpd.GeoDataFrame({"name": ["west", "east"]},
+    >>> frame = gpd.GeoDataFrame({"name": ["west", "east"]},
     ...     geometry=[box(0, 0, 15_000, 10_000), box(15_000, 0, 25_000, 10_000)], crs=3035)
-    >>> result = zonal_totals(layer, zones, "name")
+    >>> result = zonal_totals(layer, Zones.from_frame(frame, label="name"))
     >>> result.total.values.tolist(), float(result.outside)
     ([8.0, 3.0], 1.0)
     """
     layer = as_layer(grid)
-    names, weights = zone_weights(layer, polygons, name_field)
+    coverage = _coverage(layer, zones)
+    land_fraction = _land_fraction(layer)
+    weights = coverage.weights(land_fraction)
+    names = {"zone": coverage.labels.to_numpy(), "zone_name": ("zone", coverage.names.to_numpy())}
     if weights.sum() == 0:
         warnings.warn(
-            f"none of the {len(names)} zone(s) overlaps the grid: every total falls outside "
-            "them (are the polygons for this study area, in the right CRS?)",
+            f"none of the {len(coverage.labels)} zone(s) overlaps the grid: every total falls "
+            "outside them (are the polygons for this study area, in the right CRS?)",
             GridfootWarning,
             stacklevel=2,
         )
-    inside = np.minimum(np.asarray(weights.sum(axis=0)).ravel(), 1.0)
     sums = per_layer(
-        _zone_sums, layer, out=("zone", len(names) + 1), weights=weights, inside=inside
+        _zone_sums,
+        layer,
+        out=("zone", len(coverage.labels) + 1),
+        coverage=coverage,
+        land=land_fraction,
     )
-    totals = sums.isel(zone=slice(None, -1)).assign_coords(zone=names.to_numpy())
+    totals = sums.isel(zone=slice(None, -1)).assign_coords(names)
     outside = sums.isel(zone=-1, drop=True)
     grand_total = totals.sum("zone") + outside
     units = {"units": layer.attrs["units"]} if "units" in layer.attrs else {}
@@ -356,7 +299,7 @@ def zonal_totals(
             "land_area": xr.DataArray(
                 zone_land,
                 dims="zone",
-                coords={"zone": names.to_numpy()},
+                coords=names,
                 attrs={"long_name": "land of the zone on the grid", **land.attrs},
             ),
         }

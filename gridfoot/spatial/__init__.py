@@ -1,17 +1,21 @@
-"""Point sources onto an equal-area grid: the grid, the sources, the allocation weights."""
+"""Point sources onto an equal-area grid: the grid, the zones, the sources, the allocation."""
 
 from gridfoot.spatial.allocate import Allocation, allocate, load_allocation, unit_factor
 from gridfoot.spatial.grid import Grid, albers_for, cell_coverage
 from gridfoot.spatial.sources import Sources, locate, read_concordance, read_sources
+from gridfoot.spatial.zones import ZoneCoverage, Zones, load_coverage
 
 __all__ = [
     "Allocation",
     "Grid",
     "Sources",
+    "ZoneCoverage",
+    "Zones",
     "albers_for",
     "allocate",
     "cell_coverage",
     "load_allocation",
+    "load_coverage",
     "locate",
     "read_concordance",
     "read_sources",

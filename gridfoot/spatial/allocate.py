@@ -47,8 +47,9 @@ from gridfoot.errors import (
     ValueCheckError,
     format_labels,
 )
-from gridfoot.spatial.grid import Grid, _transformer, cell_coverage
+from gridfoot.spatial.grid import Grid, _transformer
 from gridfoot.spatial.sources import UNPLACED_COLUMNS, Sources, refuse_swapped
+from gridfoot.spatial.zones import ZoneCoverage, Zones, as_coverage
 
 __all__ = ["Allocation", "allocate", "load_allocation", "unit_factor"]
 
@@ -540,8 +541,7 @@ def allocate(
     *,
     mode: Mode = "mrio",
     stressor: str | None = None,
-    regions: Any = None,
-    region_attribute: str = "region",
+    zones: Zones | ZoneCoverage | None = None,
     proxy: xr.DataArray | None = None,
     invalid: Literal["raise", "report"] = "raise",
     unplaced: Literal["warn", "raise"] = "warn",
@@ -561,12 +561,13 @@ def allocate(
         See the module documentation.
     stressor : str, optional
         Which stressor, when the footprint has several.
-    regions : GeoDataFrame, optional
-        Polygons of the regions (column ``region_attribute`` holds the footprint's region
-        codes), for producers with emissions and no points: they fall back to their region's
-        land. Without polygons a single region in scope falls back to the grid's land.
-    region_attribute : str
-        Column of ``regions`` naming each region.
+    zones : Zones or ZoneCoverage, optional
+        The regions' polygons, labelled by the footprint's region codes
+        (:meth:`Zones.from_frame(frame, label=...) <gridfoot.spatial.Zones.from_frame>`), or
+        their coverage of ``grid`` built once beforehand (:meth:`~gridfoot.spatial.Zones.coverage`):
+        producers with emissions and no points fall back to their region's land. Every
+        region with polygons is in scope. Without zones a single region in scope falls back
+        to the grid's land.
     proxy : DataArray, optional
         A raster on the grid, dims ``(y, x)`` or ``(sector, y, x)``, non-negative: fallback
         producers are spread by it within their region instead of by land area (where it is
@@ -619,7 +620,7 @@ def allocate(
     totals = totals.transpose("region", "sector")
     all_regions = pd.Index(driven["region"].values.astype(str))
     sectors = pd.Index(driven["sector"].values.astype(str))
-    polygons = _region_polygons(regions, region_attribute, all_regions)
+    coverage = _region_coverage(zones, grid, all_regions)
     points = sources.points
     weight = points["weight"].to_numpy(float)
 
@@ -640,7 +641,8 @@ def allocate(
             bad[UNPLACED_COLUMNS[:-1]].assign(reason="region or sector not in the footprint")
         )
 
-    in_scope = set(points.loc[known, "region"].unique()) | set(polygons)
+    in_scope = set(points.loc[known, "region"].unique())
+    in_scope |= set(coverage.labels) if coverage is not None else set()
     scope = pd.Index([r for r in all_regions if r in in_scope], name="region")
     producers = pd.MultiIndex.from_product([scope, sectors], names=["region", "sector"])
     emissions = totals.sel(region=scope, sector=sectors).values.ravel()
@@ -685,7 +687,7 @@ def allocate(
             sources.units,
         )
     fallback_weights, fallback_method, missed = _fallback(
-        grid, producers, needs_fallback, polygons, proxy, len(scope) == 1
+        grid, producers, needs_fallback, coverage, proxy, len(scope) == 1
     )
     _tell_proxy_missed(producers, missed, emissions, units)
     method = np.where(has_points, "points", "")
@@ -898,29 +900,31 @@ def _refuse_swapped(sources: Sources, grid: Grid, cell: np.ndarray, known: np.nd
     )
 
 
-def _region_polygons(regions: Any, attribute: str, known: pd.Index) -> dict[str, Any]:
-    """Region code -> GeoSeries of its polygons (empty without polygons)."""
-    if regions is None:
-        return {}
-    if attribute not in regions.columns:
-        raise LabelError(
-            f"regions has no column {attribute!r} (region_attribute); "
-            f"columns: {format_labels(regions.columns)}"
-        )
-    labels = regions[attribute].astype(str)
-    unknown = pd.Index(labels.unique()).difference(known)
+def _region_coverage(zones: Any, grid: Grid, known: pd.Index) -> ZoneCoverage | None:
+    """The coverage of the regions' zones on the grid (None without zones), their labels
+    checked to be regions of the footprint."""
+    if zones is None:
+        return None
+    if not isinstance(zones, Zones | ZoneCoverage):
+        zones = Zones.from_frame(zones)
+    # the labels are checked before the coverage is built: a wrong label column fails fast
+    labels = zones.labels if isinstance(zones, ZoneCoverage) else zones.zones
+    unknown = labels.difference(known)
     if len(unknown):
+        source = f" of {zones.source}" if isinstance(zones, Zones) else ""
         raise LabelError(
-            f"regions names region(s) {format_labels(unknown)} that are not in the footprint"
+            f"the zones{source} name region(s) {format_labels(unknown)} that are not in the "
+            f"footprint ({format_labels(known, 12)}); label the zones by the footprint's "
+            "region codes (Zones.from_frame(frame, label=...))"
         )
-    return {label: regions.geometry[(labels == label).to_numpy()] for label in labels.unique()}
+    return as_coverage(zones, grid)
 
 
 def _fallback(
     grid: Grid,
     producers: pd.MultiIndex,
     needed: np.ndarray,
-    polygons: dict[str, Any],
+    coverage: ZoneCoverage | None,
     proxy: xr.DataArray | None,
     single_region: bool,
 ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -935,10 +939,9 @@ def _fallback(
     for index in np.flatnonzero(needed):
         region, sector = producers[index]
         if region not in land_of:
-            if region in polygons:
-                cover = np.asarray(cell_coverage(grid, polygons[region]).sum(axis=0)).ravel()
-                land_of[region] = np.minimum(cover, 1.0)
-            elif single_region and not polygons:
+            if coverage is not None and region in coverage.labels:
+                land_of[region] = coverage.cells(region)  # built once, not once per region
+            elif single_region and coverage is None:
                 land_of[region] = grid._land.ravel()
             else:
                 land_of[region] = None

@@ -208,18 +208,20 @@ class Grid:
     @classmethod
     def for_boundaries(
         cls,
-        boundaries: Any,
+        zones: Any,
         resolution: float | tuple[float, float] = 10_000,
         crs: Any = None,
         *,
         memory_budget: Any = None,
+        land: bool = True,
     ) -> Grid:
-        """A grid over boundary polygons, with their land fraction.
+        """A grid over the zones' polygons, with their land fraction.
 
         Parameters
         ----------
-        boundaries : GeoDataFrame or GeoSeries
-            Polygons with a CRS (e.g. provinces). Their union's coverage is the land fraction.
+        zones : Zones, GeoDataFrame or GeoSeries
+            Polygons with a CRS (e.g. provinces); a GeoDataFrame or GeoSeries goes through
+            :meth:`~gridfoot.spatial.Zones.from_frame`. Their coverage is the land fraction.
         resolution : float or (dx, dy)
             Cell size in the CRS's units (metres for the default).
         crs : optional
@@ -228,6 +230,10 @@ class Grid:
         memory_budget : str or int, optional
             See :meth:`from_bounds`; checked from the bounds and resolution before the land
             fraction is computed.
+        land : bool
+            False: the grid only, without land fraction, for a caller that builds the zones'
+            coverage once (``coverage = zones.coverage(grid)``) and reuses it, the land
+            fraction included (``grid.with_land(coverage)``).
 
         Raises
         ------
@@ -243,7 +249,11 @@ class Grid:
         >>> grid.land_fraction.values.tolist()
         [[1.0, 1.0, 0.5], [1.0, 1.0, 0.5]]
         """
-        geometries, source_crs = _polygon_array(boundaries)
+        from gridfoot.spatial.zones import Zones
+
+        if not isinstance(zones, Zones):
+            zones = Zones.from_frame(zones)
+        geometries, source_crs = _polygon_array(zones.polygons)
         if crs is None:
             lonlat = shapely.transform(
                 geometries, _transformer(source_crs, "EPSG:4326").transform, interleaved=False
@@ -254,7 +264,7 @@ class Grid:
         grid = cls.from_bounds(
             shapely.total_bounds(projected), crs, resolution, memory_budget=memory_budget
         )
-        return grid._with_projected_land(projected)
+        return grid.with_land(zones.coverage(grid)) if land else grid
 
     @classmethod
     def from_dataarray(cls, data: xr.DataArray | xr.Dataset) -> Grid:
@@ -291,10 +301,17 @@ class Grid:
             land = data["land_fraction"].transpose("y", "x").to_numpy()
         return cls(pyproj.CRS.from_user_input(crs), transform, (len(y), len(x)), land)
 
-    def with_land(self, boundaries: Any, *, memory_budget: Any = None) -> Grid:
-        """This grid with the land fraction of boundary polygons (their union's coverage).
+    def with_land(self, zones: Any, *, memory_budget: Any = None) -> Grid:
+        """This grid with the land fraction of zones: their coverage added up, at most 1.
 
-        ``memory_budget`` is checked first, as in :meth:`from_bounds`.
+        Parameters
+        ----------
+        zones : ZoneCoverage, Zones, GeoDataFrame or GeoSeries
+            A coverage of this grid (:meth:`~gridfoot.spatial.Zones.coverage`) is used as it
+            is; the coverage of zones is built (a GeoDataFrame or GeoSeries goes through
+            :meth:`~gridfoot.spatial.Zones.from_frame`).
+        memory_budget : str or int, optional
+            Checked first, as in :meth:`from_bounds`.
 
         Examples
         --------
@@ -307,15 +324,11 @@ class Grid:
         >>> grid.with_land(half).land_fraction.values.tolist()
         [[1.0, 0.5]]
         """
-        _check_grid_memory(self.shape, self.resolution, self.crs, memory_budget)
-        geometries, source_crs = _polygon_array(boundaries)
-        return self._with_projected_land(_reproject(geometries, source_crs, self.crs))
+        from gridfoot.spatial.zones import as_coverage
 
-    def _with_projected_land(self, projected: np.ndarray) -> Grid:
-        union = shapely.union_all(_repaired(projected))
-        coverage = _coverage_rows(self, np.array([union]))
-        land = np.clip(coverage.toarray().reshape(self.shape), 0.0, 1.0)
-        return Grid(self.crs, self.transform, self.shape, land)
+        _check_grid_memory(self.shape, self.resolution, self.crs, memory_budget)
+        coverage = as_coverage(zones, self)
+        return Grid(self.crs, self.transform, self.shape, coverage.land)
 
     # ------------------------------------------------------------------- geometry
     @property

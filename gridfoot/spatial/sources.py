@@ -35,6 +35,7 @@ from gridfoot.errors import (
 )
 from gridfoot.io.text import read_csv
 from gridfoot.spatial.grid import _as_crs, _polygon_array, _reproject, _transformer, albers_for
+from gridfoot.spatial.zones import Zones
 
 __all__ = ["Sources", "locate", "read_concordance", "read_sources"]
 
@@ -355,25 +356,23 @@ def locate(
     x: np.ndarray,
     y: np.ndarray,
     crs: Any,
-    boundaries: Any,
-    attribute: str,
+    zones: Zones,
     tolerance: float = 10_000.0,
 ) -> pd.DataFrame:
-    """The polygon each point falls in, or the nearest one within ``tolerance`` metres.
+    """The zone each point falls in, or the nearest one within ``tolerance`` metres.
 
-    Points on a shared border go to the first polygon (in the boundaries' order). Distances are
-    measured in the boundaries' CRS when it is projected, else in an Albers equal-area
-    projection fitted to them.
+    Points on a shared border go to the first polygon (in the zones' order). Distances are
+    measured in the zones' CRS when it is projected, else in an Albers equal-area projection
+    fitted to them.
 
     Parameters
     ----------
     x, y : arrays
         Point coordinates in ``crs`` (lon, lat for ``"EPSG:4326"``).
     crs : CRS of the points
-    boundaries : GeoDataFrame
-        (Multi)polygons with a CRS and a column ``attribute``.
-    attribute : str
-        The column whose value labels each point.
+    zones : Zones
+        The polygons; each point takes the label of the one it falls in
+        (:meth:`Zones.from_frame(frame, label=...) <gridfoot.spatial.Zones.from_frame>`).
     tolerance : float
         How far (m) outside every polygon a point may lie and still take the nearest one's
         label (plants on the coast, on reclaimed land or islands). 0 turns this off.
@@ -388,24 +387,23 @@ def locate(
     --------
     >>> import geopandas as gpd
     >>> from shapely import box
+    >>> from gridfoot.spatial import Zones
     >>> squares = gpd.GeoDataFrame({"name": ["W", "E"]},
     ...     geometry=[box(0, 0, 10_000, 10_000), box(10_000, 0, 20_000, 10_000)], crs="EPSG:3035")
     >>> locate(np.array([5_000, 10_000, 20_500, 40_000]), np.array([5_000, 5_000, 5_000, 5_000]),
-    ...        "EPSG:3035", squares, "name", tolerance=1_000)
+    ...        "EPSG:3035", Zones.from_frame(squares, label="name"), tolerance=1_000)
       label  distance
     0     W       0.0
     1     W       0.0
     2     E     500.0
     3   NaN       NaN
     """
-    import geopandas as gpd
-
     tolerance = _check_tolerance(tolerance)
-    if not isinstance(boundaries, gpd.GeoDataFrame) or attribute not in boundaries.columns:
+    if not isinstance(zones, Zones):
         raise InputFileError(
-            f"boundaries must be a GeoDataFrame with a column {attribute!r} naming each polygon"
+            f"locate needs Zones (Zones.from_frame(frame, label=...)), got {type(zones).__name__}"
         )
-    geometries, source_crs = _polygon_array(boundaries)
+    geometries, source_crs = _polygon_array(zones.polygons)
     metric = source_crs
     if source_crs.is_geographic:  # distances need metres
         lonlat = _reproject(geometries, source_crs, pyproj.CRS("EPSG:4326"))
@@ -433,7 +431,7 @@ def locate(
         chosen = outside[near_point[order][first]]
         which[chosen] = near_polygon[order][first]
         distance[chosen] = gap[order][first]
-    labels = boundaries[attribute].astype("str").to_numpy()
+    labels = zones.labels.to_numpy(dtype=object)
     label = pd.array(np.where(which >= 0, labels[np.maximum(which, 0)], None), dtype="str")
     return pd.DataFrame({"label": label, "distance": distance})
 
@@ -453,7 +451,7 @@ def read_sources(
     id: str | None = None,
     crs: Any = "EPSG:4326",
     concordance: Any = None,
-    boundaries: Any = None,
+    zones: Zones | None = None,
     tolerance: float = 10_000.0,
     units: str | None = None,
     where: Mapping[str, Any] | None = None,
@@ -490,8 +488,7 @@ def read_sources(
     weight_value : float, optional
         One weight for every point (each point counts the same).
     region : str, optional
-        Column of MRIO region codes; with ``boundaries``, the boundaries' column naming each
-        region.
+        Column of MRIO region codes (not with ``zones``).
     region_value : str, optional
         One MRIO region for every point (e.g. ``"CHN"``).
     id : str, optional
@@ -502,12 +499,13 @@ def read_sources(
         for absent ``lon``/``lat`` columns.
     concordance : path, DataFrame or mapping, optional
         The user's sector codes to MRIO sectors (see :func:`read_concordance`).
-    boundaries : GeoDataFrame, optional
-        Polygons of the regions: each point takes the ``region`` label of the polygon it
-        falls in, or of the nearest polygon within ``tolerance`` metres (points just off the
-        coast); the rest are unplaced.
+    zones : Zones, optional
+        Polygons of the regions, labelled by MRIO region code
+        (:meth:`Zones.from_frame(frame, label=...) <gridfoot.spatial.Zones.from_frame>`): each
+        point takes the label of the polygon it falls in, or of the nearest polygon within
+        ``tolerance`` metres (points just off the coast); the rest are unplaced.
     tolerance : float
-        Metres, finite and >= 0; see ``boundaries``.
+        Metres, finite and >= 0; see ``zones``.
     units : str, optional
         Units of the weights when they are emissions (``"t"``, ``"kt"``, ``"Mt"``, ...),
         needed for the ``inventory`` allocation mode; any other name is an error (leave it
@@ -565,15 +563,16 @@ def read_sources(
         isinstance(weight_value, int | float) and np.isfinite(weight_value) and weight_value > 0
     ):
         raise ValueCheckError(f"weight_value= must be a finite number > 0, got {weight_value!r}")
-    if boundaries is not None and region_value is not None:
+    if zones is not None and (region is not None or region_value is not None):
+        given = f"region={region!r}" if region is not None else f"region_value={region_value!r}"
         raise ConfigError(
-            "with boundaries the region comes from the polygons (region= their column); "
-            f"drop region_value={region_value!r}"
+            "with zones the region comes from the polygons (the zones' label, "
+            f"Zones.from_frame(frame, label=...)); drop {given}"
         )
     # Codes are text: "0610" must not become 610 (nor 3511 a float beside a blank).
     text_columns = [id, sector if sector_value is None else None]
     text_columns.append(sector or "sector" if sector_value is None else None)
-    if boundaries is None and region_value is None:
+    if zones is None and region_value is None:
         text_columns.append(region)
     frame, origin = _read_table(source, layer, encoding=encoding, text_columns=text_columns)
     if not len(frame):
@@ -656,12 +655,8 @@ def read_sources(
             LabelError,
         )
 
-    if boundaries is not None:
-        if region is None:
-            raise InputFileError("with boundaries, name their column of region codes: region=")
-        labels, located, note = _regions_from_polygons(
-            x, y, crs, boundaries, region, tolerance, origin
-        )
+    if zones is not None:
+        labels, located, note = _regions_from_polygons(x, y, crs, zones, tolerance, origin)
         # locate() numbers its rows 0..n-1; the table keeps its rows' numbers as read (where=
         # may have kept only some of them), so align by position.
         labels = pd.Series(labels.to_numpy(), index=frame.index, dtype=object)
@@ -669,8 +664,8 @@ def read_sources(
         if region is None and region_value is None:
             raise InputFileError(
                 f"{origin}: say where the region comes from: region= a column, "
-                "region_value= one region for every point (e.g. 'CHN'), or the column of "
-                "boundaries= polygons"
+                "region_value= one region for every point (e.g. 'CHN'), or zones= polygons "
+                "labelled by region"
             )
         column, note = _column_or_value(frame, origin, "region", region, region_value)
         labels = column.astype("str").str.strip()
@@ -940,8 +935,7 @@ def _regions_from_polygons(
     x: np.ndarray,
     y: np.ndarray,
     crs: pyproj.CRS,
-    boundaries: Any,
-    attribute: str,
+    zones: Zones,
     tolerance: float,
     origin: str,
 ) -> tuple[pd.Series, pd.DataFrame, str]:
@@ -950,7 +944,7 @@ def _regions_from_polygons(
         usable &= (np.abs(y) <= 90) & (np.abs(x) <= 180)
 
     def located(px: np.ndarray, py: np.ndarray) -> pd.DataFrame:
-        return locate(px, py, crs, boundaries, attribute, tolerance)
+        return locate(px, py, crs, zones, tolerance)
 
     found = located(np.where(usable, x, np.nan), np.where(usable, y, np.nan))
     if crs.is_geographic:
@@ -963,8 +957,9 @@ def _regions_from_polygons(
             "every boundary polygon",
         )
     nearest = int((found["distance"] > 0).sum())
+    column = f"polygon attribute {zones.column!r}" if zones.column else "the polygons' index"
     note = (
-        f"region from polygon attribute {attribute!r} ({nearest} point(s) by the nearest "
+        f"region from {column} of {zones.source} ({nearest} point(s) by the nearest "
         f"polygon within {tolerance:g} m)"
     )
     return found["label"], found, note

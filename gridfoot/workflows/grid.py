@@ -79,6 +79,8 @@ class Inputs:
     stressor: str
     files: tuple[Path, ...]
     proxy: xr.DataArray | None = None  # on the grid, checked
+    zones: Any = None  # gridfoot.spatial.Zones: the boundaries labelled by MRIO region
+    coverage: Any = None  # the zones' ZoneCoverage of the grid: built once, reused
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def _require_field(frame: Any, field: str | None, path: Path, key: str) -> None:
 def load_inputs(config: RunConfig) -> Inputs:
     """Read and validate every input of a run (nothing is computed yet)."""
     from gridfoot.hotspots.zonal import warn_overlaps
-    from gridfoot.spatial import Grid, read_sources
+    from gridfoot.spatial import Grid, Zones, read_sources
     from gridfoot.spatial.grid import check_grid
 
     m = config.mrio
@@ -151,13 +153,21 @@ def load_inputs(config: RunConfig) -> Inputs:
         cities = _read_polygons(b.cities, "cities")
         _require_field(cities, b.city_name_field, b.cities, "boundaries.city_name_field")
 
+    named = b.name_field is not None and _one_name_per_region(boundaries, b.name_field)
+    zones = Zones.from_frame(
+        boundaries, label=_REGION, name=b.name_field if named else None, source=str(b.path)
+    )
     crs = None if config.grid.crs == "auto" else config.grid.crs
     grid = Grid.for_boundaries(
-        boundaries,
+        zones,
         resolution=config.grid.resolution,
         crs=crs,
         memory_budget=config.dask.memory_budget_bytes,
+        land=False,
     )
+    # the one coverage of the run: land fraction, fallback, proxy check and hub names use it
+    coverage = zones.coverage(grid)
+    grid = grid.with_land(coverage)
     check_grid(grid, "grid.resolution", "grid.crs")
     proxy = _read_proxy(config.downscale.proxy, grid) if config.downscale.proxy else None
 
@@ -172,12 +182,12 @@ def load_inputs(config: RunConfig) -> Inputs:
         sector_value=s.sector_value,
         weight=s.weight,
         weight_value=s.weight_value,
-        region=_REGION if by_polygon else s.region,
+        region=None if by_polygon else s.region,
         region_value=s.region_value,
         id=s.id,
         crs=s.crs,
         concordance=s.concordance,
-        boundaries=boundaries if by_polygon else None,
+        zones=zones if by_polygon else None,
         tolerance=s.tolerance,
         units=s.units,
         where=s.where or None,
@@ -202,7 +212,14 @@ def load_inputs(config: RunConfig) -> Inputs:
         stressor=stressor,
         files=tuple(files),
         proxy=proxy,
+        zones=zones,
+        coverage=coverage,
     )
+
+
+def _one_name_per_region(boundaries: Any, field: str) -> bool:
+    """Whether ``field`` gives each MRIO region one name (else hubs are named by ``field``)."""
+    return bool((boundaries.groupby(_REGION)[field].nunique(dropna=False) <= 1).all())
 
 
 def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
@@ -366,20 +383,16 @@ def validate(config: RunConfig) -> list[str]:
 def _check_proxy_cover(inputs: Inputs, without: list[tuple[str, str]]) -> None:
     """Warn when the proxy is 0 over the whole land of a region with fallback producers (as
     the allocation will: those producers are spread by land area instead)."""
-    from gridfoot.spatial.allocate import _region_polygons, _tell_proxy_missed
-    from gridfoot.spatial.grid import cell_coverage
+    from gridfoot.spatial.allocate import _tell_proxy_missed
 
     if inputs.proxy is None or not without:
         return
     regions = sorted({r for r, _ in without})
-    polygons = _region_polygons(
-        inputs.boundaries, _REGION, pd.Index(inputs.boundaries[_REGION].unique())
-    )
     values = inputs.proxy.values.ravel()
     empty = set()
     for region in regions:
-        if region in polygons:
-            cover = np.asarray(cell_coverage(inputs.grid, polygons[region]).sum(axis=0)).ravel()
+        if region in inputs.coverage.labels:
+            cover = inputs.coverage.cells(region)
             if (cover > 0).any() and not (values * cover > 0).any():
                 empty.add(region)
     producers = pd.MultiIndex.from_tuples(without, names=["region", "sector"])
@@ -598,6 +611,24 @@ def _fallback_regions(allocation: Any, share: float = 0.5) -> list[str]:
     return [str(r) for r in sums.index[mostly.to_numpy()]]
 
 
+def _hub_zones(config: RunConfig, inputs: Inputs) -> dict[str, Any]:
+    """What names the hubs: the regions (the run's one coverage, unless the name field gives
+    a region several names, e.g. provinces of one MRIO region) and the cities."""
+    from gridfoot.spatial import Zones
+
+    b = config.boundaries
+    zones: dict[str, Any] = {"regions": inputs.coverage}
+    if b.name_field is not None and not _one_name_per_region(inputs.boundaries, b.name_field):
+        zones["regions"] = Zones.from_frame(
+            inputs.boundaries, label=b.name_field, source=str(b.path)
+        )
+    if inputs.cities is not None:
+        zones["cities"] = Zones.from_frame(
+            inputs.cities, label=b.city_name_field, source=str(b.cities)
+        )
+    return zones
+
+
 def _hotspot_options(config: RunConfig) -> Any:
     from gridfoot.workflows.hotspots import HotspotOptions
 
@@ -644,8 +675,7 @@ def compute_grid(
             fp.sel(region=list(chosen.regions), sector=list(chosen.sectors)),
             mode=config.downscale.mode,
             stressor=inputs.stressor,
-            regions=inputs.boundaries,
-            region_attribute=_REGION,
+            zones=inputs.coverage,
             proxy=inputs.proxy,
             invalid="raise",
             unplaced=config.downscale.unplaced,
@@ -659,10 +689,7 @@ def compute_grid(
         if config.output.cube:
             cube = allocation.cube(driven, chunk_bytes=int(config.dask.chunk_mb * 2**20))
     with stage("hotspots"):
-        b = config.boundaries
-        zones = {"regions": (inputs.boundaries, b.name_field or _REGION)}
-        if inputs.cities is not None:
-            zones["cities"] = (inputs.cities, b.city_name_field)
+        zones = _hub_zones(config, inputs)
         options = _hotspot_options(config)
         found = compute_hotspots(total, options, zones=zones, source="the mapped total")
         per_destination = concentration_table(by_destination, options)

@@ -36,6 +36,7 @@ from gridfoot.hotspots.options import (
     check_share,
 )
 from gridfoot.hotspots.zonal import read_polygons, zonal_totals
+from gridfoot.spatial import Grid, Zones
 from gridfoot.workflows.products import Raster, Report, Section, Table
 
 __all__ = [
@@ -421,7 +422,7 @@ def compute_hotspots(
     layer: xr.DataArray,
     options: HotspotOptions | None = None,
     *,
-    zones: dict[str, tuple[Any, str | None]] | None = None,
+    zones: dict[str, Any] | None = None,
     source: str = "the grid",
     inputs: tuple[Path, ...] = (),
 ) -> HotspotsResult:
@@ -432,9 +433,11 @@ def compute_hotspots(
     layer : DataArray
         A grid layer ``(..., y, x)``, checked with :func:`check_layer`.
     options : HotspotOptions, optional
-    zones : dict, optional
-        Polygons naming the hubs, as ``{column: (polygons, name_field)}``: the first also
-        gives the zone totals (``zonal``) and the ``largest_hub_regions`` of each layer.
+    zones : dict of Zones or ZoneCoverage, optional
+        Polygons naming the hubs, by the hubs table's column (``{"regions": provinces,
+        "cities": cities}``): the first also gives the zone totals (``zonal``) and the
+        ``largest_hub_<column>`` of each layer. Each coverage is built once, on the layer's
+        grid, and used for both.
     source : str
         The layer's name in messages and the report.
 
@@ -442,28 +445,29 @@ def compute_hotspots(
     -------
     HotspotsResult
     """
+    from gridfoot.spatial.zones import as_coverage
+
     options = options or HotspotOptions()
     land = check_layer(layer, source)
     extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS]
+    grid = Grid.from_dataarray(layer) if zones else None
+    coverages = {column: as_coverage(z, grid) for column, z in (zones or {}).items()}
     rows = concentration_table(layer, options)
     mask = hotspot_mask(layer, options.share)
     labels = hub_labels(layer, options.share, options.connectivity)
     rows["hotspot_cells"] = mask.sum(SPATIAL_DIMS).compute().values.ravel()
     rows["hubs"] = labels.max(SPATIAL_DIMS).compute().values.ravel()
-    zones = zones or {}
-    first = next(iter(zones.items()), None)
-    polygons, name_field = first[1] if first else (None, None)
-    table = hubs(layer, options.share, polygons, name_field, options.connectivity)
-    for column, (others, field) in list(zones.items())[1:]:
+    first = next(iter(coverages.items()), None)
+    table = hubs(layer, options.share, first[1] if first else None, options.connectivity)
+    for column, coverage in list(coverages.items())[1:]:
         if len(table):
-            named = hubs(layer, options.share, others, field, options.connectivity)
+            named = hubs(layer, options.share, coverage, options.connectivity)
             key = [*extra, "rank"]
-            table[column] = (
-                table[key].merge(named[[*key, "regions"]], on=key, how="left")["regions"].to_numpy()
-            )
+            merged = table[key].merge(named[[*key, "regions"]], on=key, how="left")
+            table[column] = merged["regions"].to_numpy()
     zonal = None
     if first is not None:
-        column = first[0]
+        column, coverage = first
         largest = table.loc[table["rank"] == 1, [*extra, "regions"]]
         largest = largest.rename(columns={"regions": f"largest_hub_{column}"})
         rows = (
@@ -471,7 +475,7 @@ def compute_hotspots(
             if extra
             else rows.assign(**{f"largest_hub_{column}": next(iter(largest.iloc[:, -1]), "")})
         )
-        zonal = _zonal_table(zonal_totals(layer, polygons, name_field).compute())
+        zonal = _zonal_table(zonal_totals(layer, coverage).compute())
     significance = None
     if options.gistar:
         found = gistar(layer, neighbours=options.neighbours, distance=options.distance)
@@ -545,9 +549,11 @@ def run_hotspots(
     try:
         with output_folder(out, command="hotspots", inputs=inputs) as staging:
             with steps.stage("inputs"):
-                polygons = read_polygons(regions) if regions is not None else None
+                zones = None
+                if regions is not None:  # labelled by name_field (the index without one)
+                    polygons = read_polygons(regions)
+                    zones = {"regions": Zones.from_frame(polygons, label=name_field)}
             with steps.stage("hotspots"):
-                zones = {"regions": (polygons, name_field)} if polygons is not None else None
                 result = compute_hotspots(
                     layer, options, zones=zones, source=source, inputs=tuple(inputs)
                 )

@@ -9,9 +9,9 @@ import pytest
 import xarray as xr
 from shapely import box
 
-from gridfoot.errors import ConfigError
+from gridfoot.errors import ConfigError, GridError
 from gridfoot.hotspots import hub_labels, hubs, rank_components
-from gridfoot.spatial import Grid
+from gridfoot.spatial import Grid, Zones
 
 # two blobs and a cell touching the first one diagonally only; a lone 1 outside the hotspot
 DRAWING = np.array(
@@ -64,12 +64,19 @@ def test_regions_a_hub_overlaps_largest_first():
         geometry=[box(0, 18_000, 60_000, 60_000), box(0, 0, 60_000, 18_000)],
         crs=3035,
     )
-    table = hubs(_layer(), 0.98, regions=regions, name_field="name")
+    table = hubs(_layer(), 0.98, zones=Zones.from_frame(regions, label="name"))
     assert table["regions"].tolist() == ["North", "North; South"]
     assert table["region_shares"].tolist() == ["1.000", "0.600; 0.400"]
     # in lon/lat the same regions give the same answer
-    table = hubs(_layer(), 0.98, regions=regions.to_crs(4326), name_field="name")
+    table = hubs(_layer(), 0.98, zones=Zones.from_frame(regions.to_crs(4326), label="name"))
     assert table["regions"].tolist() == ["North", "North; South"]
+    # display names stand for the labels; a coverage built once gives the same table
+    coded = Zones.from_frame(regions.assign(code=["N", "S"]), label="code", name="name")
+    again = hubs(_layer(), 0.98, zones=coded.coverage(GRID))
+    assert again[["regions", "region_shares"]].equals(table[["regions", "region_shares"]])
+    other = Grid.from_bounds((0, 0, 60_000, 70_000), "EPSG:3035")
+    with pytest.raises(GridError, match="belongs to another grid"):
+        hubs(_layer(), 0.98, zones=coded.coverage(other))
 
 
 def test_layers_give_blocks_of_rows():

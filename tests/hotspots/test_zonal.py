@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import LineString, box
 
-from gridfoot.errors import GridfootWarning, InputFileError, LabelError
+from gridfoot.errors import GridError, GridfootWarning, InputFileError, LabelError
 from gridfoot.hotspots import zonal_totals
 from gridfoot.hotspots.zonal import read_polygons
 from gridfoot.io import tidy
-from gridfoot.spatial import Grid
+from gridfoot.spatial import Grid, Zones
 
 PROVINCES = gpd.GeoDataFrame(
     {"name": ["A", "B"]},
@@ -28,11 +28,16 @@ PROVINCES = gpd.GeoDataFrame(
 )
 
 
+def named(frame, column="name"):
+    """Zones labelled by their name."""
+    return Zones.from_frame(frame, label=column)
+
+
 def test_coastal_cells_go_wholly_to_their_provinces():
     # land is the two provinces: the third column is half sea (land fraction 0.5)
     grid = Grid.for_boundaries(PROVINCES, crs=3035)
     assert grid.land_fraction.values.tolist() == [[1, 1, 0.5], [1, 1, 0.5]]
-    result = zonal_totals(grid.wrap(np.ones(grid.shape), units="t"), PROVINCES, "name")
+    result = zonal_totals(grid.wrap(np.ones(grid.shape), units="t"), named(PROVINCES))
     # A: column 0 and 0.2 of column 1; B: 0.8 of column 1 and all of column 2's land
     np.testing.assert_allclose(result.total.sel(zone=["A", "B"]), [2.4, 3.6])
     np.testing.assert_allclose(result.share, [0.4, 0.6])
@@ -43,7 +48,7 @@ def test_coastal_cells_go_wholly_to_their_provinces():
 
 def test_without_land_fraction_the_sea_part_of_a_cell_is_outside():
     grid = Grid.from_bounds((0, 0, 30_000, 20_000), 3035)
-    result = zonal_totals(grid.wrap(np.ones(grid.shape)), PROVINCES, "name")
+    result = zonal_totals(grid.wrap(np.ones(grid.shape)), named(PROVINCES))
     np.testing.assert_allclose(result.total, [2.4, 2 * (0.8 + 0.5)])
     assert float(result.outside) == pytest.approx(2 * 0.5)
     assert float(result.outside_share) == pytest.approx(1 / 6)
@@ -55,7 +60,7 @@ def test_cities_cover_part_of_the_land():
     values[0, 2] = 10.0  # the coastal cell: 5 km2 x 10 km of land
     city = gpd.GeoDataFrame({"city": ["Port"]}, geometry=[box(20_000, 15_000, 25_000, 20_000)])
     city = city.set_crs(3035)
-    result = zonal_totals(grid.wrap(values), city, "city")
+    result = zonal_totals(grid.wrap(values), named(city, "city"))
     # the city covers a quarter of the cell, half of its land
     assert float(result.total.sel(zone="Port")) == pytest.approx(5.0)
     assert float(result.outside) == pytest.approx(5.0)
@@ -74,7 +79,7 @@ def test_offshore_values_are_outside_and_names_are_merged():
         ],
         crs=3035,
     )
-    result = zonal_totals(grid.wrap(values), zones, "name")
+    result = zonal_totals(grid.wrap(values), named(zones))
     assert result.zone.values.tolist() == ["A", "B"]
     np.testing.assert_allclose(result.total, [4.0, 2.0])
     assert float(result.outside) == pytest.approx(14.0)
@@ -90,12 +95,12 @@ def test_layers_lazily():
         dims=["destination"],
         coords={"destination": ["USA", "JPN", "DEU"]},
     )
-    lazy = zonal_totals(cube.chunk({"destination": 1}), PROVINCES, "name")
+    lazy = zonal_totals(cube.chunk({"destination": 1}), named(PROVINCES))
     assert lazy.total.chunks is not None
     result = lazy.compute()
     assert result.total.dims == ("destination", "zone")
     for name in ["USA", "JPN", "DEU"]:
-        one = zonal_totals(cube.sel(destination=name), PROVINCES, "name")
+        one = zonal_totals(cube.sel(destination=name), named(PROVINCES))
         xr.testing.assert_allclose(result.sel(destination=name), one)
     np.testing.assert_allclose(result.total.sum("zone") + result.outside, cube.sum(["y", "x"]))
 
@@ -115,7 +120,7 @@ def test_partitions_conserve_the_total(cut_x, cut_y, seed):
         crs=3035,
     )
     values = np.random.default_rng(seed).pareto(1.0, grid.shape)
-    result = zonal_totals(grid.wrap(values), zones, "name")
+    result = zonal_totals(grid.wrap(values), named(zones))
     assert float(result.total.sum()) == pytest.approx(values.sum(), rel=1e-12)
     assert abs(float(result.outside)) <= 1e-12 * values.sum()
     west = (
@@ -132,24 +137,29 @@ def test_features_that_are_not_polygons_are_dropped_with_a_warning():
     )
     with_line = pd.concat([PROVINCES, border], ignore_index=True)
     with pytest.warns(GridfootWarning, match=r"1 feature\(s\) that are not polygons.*LineString"):
-        result = zonal_totals(grid.wrap(np.ones(grid.shape)), with_line, "name")
+        result = zonal_totals(grid.wrap(np.ones(grid.shape)), named(with_line))
     assert result.zone.values.tolist() == ["A", "B"]
     with pytest.raises(InputFileError, match=r"no \(multi\)polygons \(only 1 LineString"):
-        zonal_totals(grid.wrap(np.ones(grid.shape)), border, "name")
+        named(border)
 
 
 def test_bad_polygons_are_refused(tmp_path):
     layer = Grid.from_bounds((0, 0, 30_000, 20_000), 3035).wrap(np.ones((2, 3)))
     with pytest.raises(LabelError, match=r"no column 'province'.*name"):
-        zonal_totals(layer, PROVINCES, "province")
+        named(PROVINCES, "province")
     with pytest.raises(InputFileError, match=r"missing\.geojson: no such file"):
-        zonal_totals(layer, tmp_path / "missing.geojson", "name")
+        read_polygons(tmp_path / "missing.geojson")
     (tmp_path / "junk.geojson").write_text("not json")
     with pytest.raises(InputFileError, match=r"junk\.geojson: not a vector file"):
-        zonal_totals(layer, tmp_path / "junk.geojson", "name")
+        read_polygons(tmp_path / "junk.geojson")
     unnamed = PROVINCES.assign(name=[None, "B"])
-    with pytest.raises(LabelError, match="no name value"):
-        zonal_totals(layer, unnamed, "name")
+    with pytest.raises(LabelError, match=r"1 polygon\(s\) have no name value: rows 0"):
+        named(unnamed)
+    with pytest.raises(LabelError, match=r"2 polygon\(s\) have no name value: rows 0, 1"):
+        named(PROVINCES.assign(name=["", " "]))
+    # a path is read by read_polygons, not here: no file I/O in the analysis
+    with pytest.raises(GridError, match=r"got PosixPath; read a file with .*read_polygons"):
+        zonal_totals(layer, tmp_path / "junk.geojson")
 
 
 def _geojson(path, geometries, **members):
@@ -226,7 +236,7 @@ def test_a_missing_name_column_names_the_file(tmp_path):
     PROVINCES.to_file(path)
     layer = Grid.from_bounds((0, 0, 30_000, 20_000), 3035).wrap(np.ones((2, 3)))
     with pytest.raises(LabelError, match=r"zones.geojson: no column 'province'.*columns: name"):
-        zonal_totals(layer, path, "province")
+        zonal_totals(layer, named(read_polygons(path), "province"))
 
 
 def test_overlapping_regions_warn_once_naming_pairs_and_area():

@@ -4,7 +4,8 @@ Grid: 4 x 4 cells of 10 km in EPSG:3035 (equal area) from (0, 0) to (40 km, 40 k
 index = 4 * row + column, row 0 in the north.
 
 Regions: A = the western half (x 0..20 km, all rows); B = x 20..40 km, y 0..25 km (row 1 is
-half inside, row 0 is sea). C is a foreign region, not on the grid.
+half inside, row 0 is sea). C is a foreign region, not on the grid. ``zones`` are the regions
+labelled by region (Zones.from_frame).
 
 Points (x, y in metres, weight):
     p1 A/ele (5 km, 35 km) 3      -> cell 0
@@ -29,6 +30,7 @@ import xarray as xr
 from shapely import box
 
 from gridfoot.spatial.grid import Grid
+from gridfoot.spatial.zones import Zones
 
 CRS = "EPSG:3035"
 REGIONS = ["A", "B", "C"]
@@ -50,6 +52,12 @@ def regions() -> gpd.GeoDataFrame:
         geometry=[box(0, 0, 20_000, 40_000), box(20_000, 0, 40_000, 25_000)],
         crs=CRS,
     )
+
+
+@pytest.fixture
+def zones(regions) -> Zones:
+    """The regions as zones labelled by their MRIO region."""
+    return Zones.from_frame(regions, label="region", source="regions")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gridfoot.spatial import allocate, cell_coverage, locate
+from gridfoot.spatial import Zones, allocate, cell_coverage, locate
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,7 @@ def china(wiod2009_footprint, china_provinces, china_grid, china_coal_units):
         china_coal_units,
     )
     mainland = provinces[~provinces["gb"].isin(NOT_IN_WIOD_CHN)].assign(region="CHN")
-    allocation = allocate(sources, grid, fp, regions=mainland)
+    allocation = allocate(sources, grid, fp, zones=Zones.from_frame(mainland, label="region"))
     return {
         "fp": fp,
         "sources": sources,
@@ -100,8 +100,9 @@ def test_units_fall_in_their_labelled_province(china, reference_data):
     ).to_numpy()
     sources = china["sources"]
     assert sources.points["id"].tolist() == table["Tracker ID"].tolist()
-    strict = locate(*sources.xy(), sources.crs, china["provinces"], "gb", tolerance=0)
-    coastal = locate(*sources.xy(), sources.crs, china["provinces"], "gb")
+    provinces = Zones.from_frame(china["provinces"], label="gb")
+    strict = locate(*sources.xy(), sources.crs, provinces, tolerance=0)
+    coastal = locate(*sources.xy(), sources.crs, provinces)
     in_label = (strict["label"].to_numpy() == labelled).mean()
     with_tolerance = (coastal["label"].to_numpy() == labelled).mean()
     print(

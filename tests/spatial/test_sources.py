@@ -20,6 +20,7 @@ from gridfoot.errors import (
     ValueCheckError,
 )
 from gridfoot.spatial.sources import locate, read_concordance, read_sources
+from gridfoot.spatial.zones import Zones
 
 
 def plants() -> pd.DataFrame:
@@ -42,6 +43,11 @@ def squares() -> gpd.GeoDataFrame:
         geometry=[box(100, 20, 105, 30), box(105, 20, 110, 30)],
         crs="EPSG:4326",
     )
+
+
+def zones() -> Zones:
+    """The squares as zones labelled by their code."""
+    return Zones.from_frame(squares(), label="code", source="squares.geojson")
 
 
 def read(frame, **options):
@@ -197,16 +203,18 @@ def test_concordance_errors(tmp_path):
 def test_locate_inside_border_coast_and_far():
     lon = np.array([102.0, 105.0, 110.03, 112.0, np.nan])
     lat = np.array([25.0, 25.0, 25.0, 25.0, 25.0])
-    found = locate(lon, lat, "EPSG:4326", squares(), "code", tolerance=10_000)
+    found = locate(lon, lat, "EPSG:4326", zones(), tolerance=10_000)
     assert found["label"].tolist()[:3] == ["W", "W", "E"]  # the border point: the first polygon
     assert found["label"].isna().tolist() == [False, False, False, True, True]
     assert found["distance"][:2].tolist() == [0, 0]
     # 0.03 degrees of longitude at 25 N is about 3 km.
     assert found["distance"][2] == pytest.approx(0.03 * 111_320 * np.cos(np.radians(25)), rel=0.01)
-    strict = locate(lon, lat, "EPSG:4326", squares(), "code", tolerance=0)
+    strict = locate(lon, lat, "EPSG:4326", zones(), tolerance=0)
     assert strict["label"].isna().tolist() == [False, False, True, True, True]
-    with pytest.raises(InputFileError, match="column 'name'"):
-        locate(lon, lat, "EPSG:4326", squares(), "name")
+    with pytest.raises(InputFileError, match="locate needs Zones"):
+        locate(lon, lat, "EPSG:4326", squares())
+    with pytest.raises(LabelError, match=r"squares\.geojson: no column 'name' to label the zones"):
+        Zones.from_frame(squares(), label="name", source="squares.geojson")
 
 
 def test_regions_from_polygons_with_coastal_tolerance():
@@ -219,27 +227,27 @@ def test_regions_from_polygons_with_coastal_tolerance():
         }
     )
     with pytest.warns(UnplacedWarning, match=r"1 point\(s\) with weight 4"):
-        sources = read_sources(frame, weight="w", sector="s", region="code", boundaries=squares())
+        sources = read_sources(frame, weight="w", sector="s", zones=zones())
     assert sources.points["region"].tolist() == ["W", "E", "E"]
     assert sources.unplaced["row"].tolist() == [3]
     assert "outside every boundary polygon" in sources.unplaced["reason"][0]
     assert "1 point(s) by the nearest polygon" in sources.notes[1]
+    assert "polygon attribute 'code' of squares.geojson" in sources.notes[1]
     with pytest.raises(UnplacedError):
-        read_sources(
-            frame, weight="w", sector="s", region="code", boundaries=squares(), unplaced="raise"
-        )
-    with pytest.raises(InputFileError, match="with boundaries"):
-        read_sources(frame, weight="w", sector="s", boundaries=squares())
+        read_sources(frame, weight="w", sector="s", zones=zones(), unplaced="raise")
+    with pytest.raises(ConfigError, match=r"with zones the region comes .* drop region='code'"):
+        read_sources(frame, weight="w", sector="s", region="code", zones=zones())
 
 
 def test_swapped_coordinates_against_polygons():
     """Both orders are valid degrees here: only the polygons tell the columns are swapped."""
     arabia = gpd.GeoDataFrame({"code": ["SA"]}, geometry=[box(40, 15, 55, 30)], crs="EPSG:4326")
+    arabia = Zones.from_frame(arabia, label="code")
     frame = pd.DataFrame({"lon": [25.0, 22.0, 28.0], "lat": [45.0, 50.0, 42.0], "w": 1.0})
     with pytest.raises(ValueCheckError, match="look swapped"):
-        read_sources(frame, weight="w", sector_value="secE", region="code", boundaries=arabia)
+        read_sources(frame, weight="w", sector_value="secE", zones=arabia)
     right = frame.rename(columns={"lon": "lat", "lat": "lon"})
-    sources = read_sources(right, weight="w", sector_value="secE", region="code", boundaries=arabia)
+    sources = read_sources(right, weight="w", sector_value="secE", zones=arabia)
     assert sources.points["region"].tolist() == ["SA"] * 3
 
 
@@ -251,8 +259,8 @@ def test_constants_are_explicit_and_absent_columns_are_errors():
         read(plants(), region="CHN", region_value=None)
     with pytest.raises(ConfigError, match="not both"):
         read(plants(), sector="Code", sector_value="secE")
-    with pytest.raises(ConfigError, match="drop region_value"):
-        read(plants(), region="code", boundaries=squares())
+    with pytest.raises(ConfigError, match="drop region_value='CHN'"):
+        read(plants(), zones=zones())
     counted = read(plants(), weight=None, weight_value=1.0, sector_value="secE")
     assert counted.points["weight"].tolist() == [1.0] * 4
     assert "weight 1.0 for every point (weight_value)" in counted.notes
@@ -276,12 +284,11 @@ def test_tolerance_must_be_finite_and_not_negative(tolerance):
             frame,
             weight="w",
             sector_value="secE",
-            region="code",
-            boundaries=squares(),
+            zones=zones(),
             tolerance=tolerance,
         )
     with pytest.raises(ValueCheckError, match="tolerance"):
-        locate(np.array([102.0]), np.array([25.0]), "EPSG:4326", squares(), "code", tolerance)
+        locate(np.array([102.0]), np.array([25.0]), "EPSG:4326", zones(), tolerance)
 
 
 # ------------------------------------------------------------------ checks against the MRIO
@@ -366,8 +373,7 @@ def test_where_keeping_some_rows_with_polygons_keeps_row_numbers():
         table,
         where={"Status": "operating"},
         region_value=None,
-        boundaries=squares(),
-        region="code",
+        zones=zones(),
         sector_value="secE",
     )
     assert sources.points[["row", "region"]].values.tolist() == [[1, "E"], [2, "W"], [3, "E"]]
@@ -411,7 +417,7 @@ def test_coordinate_columns_are_in_crs_not_the_files(tmp_path):
 
 def test_points_all_or_mostly_outside_the_polygons():
     table = plants().assign(Longitude=[1.0, 2.0, 3.0, 104.0], Latitude=25.0)
-    options = dict(region_value=None, boundaries=squares(), region="code", sector_value="secE")
+    options = dict(region_value=None, zones=zones(), sector_value="secE")
     with pytest.warns(UnplacedWarning, match=r"75% of the points, .*WGS 84 \(EPSG:4326\)"):
         read(table, **options)
     with pytest.raises(UnplacedError, match=r"none of the 4 point\(s\) .*check that CRS"):

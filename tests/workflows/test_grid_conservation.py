@@ -26,7 +26,7 @@ from shapely import box
 from gridfoot.config import load_run_config
 from gridfoot.datasets import sample_data_dir
 from gridfoot.errors import GridfootWarning, UnplacedError, UnplacedWarning
-from gridfoot.spatial import Grid, allocate, read_sources
+from gridfoot.spatial import Grid, Zones, allocate, read_sources
 from gridfoot.workflows import run_grid
 from gridfoot.workflows.grid import Scope, placement_summary
 
@@ -133,7 +133,7 @@ def build(problem):
         invalid="report",
     )
     if problem["locate"]:
-        options.update(region="region", boundaries=strips, tolerance=0.0)
+        options.update(zones=Zones.from_frame(strips, label="region"), tolerance=0.0)
         frame = problem["points"].drop(columns="region")
     else:
         options.update(region="region", regions=footprint["region"].values.tolist())
@@ -148,7 +148,12 @@ def build(problem):
             assert "none of the" in str(error)
             reject()
         allocation = allocate(
-            sources, grid, footprint, regions=strips, mode=problem["mode"], unplaced="warn"
+            sources,
+            grid,
+            footprint,
+            zones=Zones.from_frame(strips, label="region"),
+            mode=problem["mode"],
+            unplaced="warn",
         )
     return grid, strips, footprint, sources, allocation
 

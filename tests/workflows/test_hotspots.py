@@ -17,7 +17,7 @@ from gridfoot.cli import main
 from gridfoot.errors import ConfigError
 from gridfoot.hotspots import concentration, hubs
 from gridfoot.io import write_cube, write_geotiff
-from gridfoot.spatial import Grid
+from gridfoot.spatial import Grid, Zones
 from gridfoot.workflows.hotspots import run_hotspots
 from tests.workflows.test_writer import SUMMARY_KEYS
 
@@ -81,7 +81,7 @@ def test_netcdf_cube_with_regions(tmp_path, regions, capsys):
     assert usa["hubs"] == 2 and usa["largest_hub_regions"] == "West"
     assert usa["land_area_km2"] == pytest.approx(2200.0)  # 22 cells of land
     table = pd.read_csv(out / "hubs.csv")
-    reference = hubs(_cube(), 0.95, PROVINCES, "name")
+    reference = hubs(_cube(), 0.95, Zones.from_frame(PROVINCES, label="name"))
     assert table["total"].tolist() == reference["total"].tolist() == [70.0, 25.0, 70.0, 25.0]
     assert table["regions"].tolist() == ["West", "East", "East", "West"]
     zonal = pd.read_csv(out / "zonal.csv")
