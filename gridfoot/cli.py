@@ -345,7 +345,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     args.share, args.top_area = options["share"], options["top_area"]
     layer = select_layers(open_layer(args.input, args.variable), args.layer, args.sum)
     if args.land:
-        from gridfoot.hotspots.zonal import read_polygons
+        from gridfoot.io.vector import read_polygons
         from gridfoot.spatial import Grid
 
         land = Grid.from_dataarray(layer).with_land(read_polygons(args.land)).land_fraction

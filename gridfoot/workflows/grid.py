@@ -145,7 +145,7 @@ class _Steps:
 
 
 def _read_polygons(path: Path, what: str) -> Any:
-    from gridfoot.hotspots.zonal import read_polygons
+    from gridfoot.io.vector import read_polygons
 
     _require_file(path, what)
     return read_polygons(path).reset_index(drop=True)  # a file without a CRS is refused there
