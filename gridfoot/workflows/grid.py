@@ -667,6 +667,7 @@ def _figures(
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    from gridfoot.hotspots import concentration_curve
     from gridfoot.plot.charts import concentration_figure, share_bars
     from gridfoot.plot.maps import map_grid, small_multiples
     from gridfoot.plot.names import fallback_names, read_names
@@ -703,7 +704,7 @@ def _figures(
             total, layers, hub_table, title=title, fallback=fallback, names=replacements
         ),
         "concentration": lambda: concentration_figure(
-            total,
+            concentration_curve(total),
             hot.top_area[:1],
             (hot.hotspot_share,),
             title=f"Concentration of {short} on land, {where}",

@@ -360,7 +360,7 @@ def _write_figures(config: UrbanConfig, cities: list[CityFootprint], out: Path) 
     from gridfoot.plot.urban import plot_boundaries, plot_composition, plot_quadrants
 
     folder = out / "figures"
-    figures = {"quadrants": plot_quadrants(cities, config.indicators)}
+    figures = {"quadrants": plot_quadrants(compare_cities(cities, config.indicators))}
     if config.composition_sector is not None:
         figures[f"composition_{_slug(config.composition_sector)}"] = plot_composition(
             cities, config.composition_sector, top=config.top_sectors, names=config.sector_names
