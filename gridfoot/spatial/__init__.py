@@ -1,8 +1,15 @@
 """Point sources onto an equal-area grid: the grid, the sources, the allocation weights."""
 
-from gridfoot.spatial.allocate import Allocation, allocate, load_allocation, unit_factor
-from gridfoot.spatial.grid import Grid, albers_for, cell_coverage
-from gridfoot.spatial.sources import Sources, locate, read_concordance, read_sources
+from typing import TYPE_CHECKING
+
+from gridfoot._lazy import attach
+
+if TYPE_CHECKING:
+    from gridfoot.spatial.allocate import Allocation, allocate, load_allocation, unit_factor
+    from gridfoot.spatial.grid import Grid, albers_for, cell_coverage
+    from gridfoot.spatial.sources import Sources, locate, read_concordance, read_sources
+
+__getattr__, __dir__ = attach(__name__, __file__)
 
 __all__ = [
     "Allocation",
