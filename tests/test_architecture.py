@@ -367,14 +367,16 @@ def test_the_accessor_works_after_import_gridfoot(imports: str) -> None:
 
 
 def test_every_accessor_method_is_a_hotspot_function() -> None:
+    """The accessor imports its functions on call: each must exist, under the method's name."""
     import importlib
 
     from gridfoot.hotspots.accessor import HotspotsAccessor
 
     names = [name for name in vars(HotspotsAccessor) if not name.startswith("_")]
+    assert len(names) > 5
     for name in names:
-        module = getattr(HotspotsAccessor, name).__doc__.split("``")[1].rpartition(".")[0]
-        assert callable(getattr(importlib.import_module(module), name)), name
+        module, _, function = getattr(HotspotsAccessor, name).__doc__.split("``")[1].rpartition(".")
+        assert function == name and callable(getattr(importlib.import_module(module), function))
 
 
 def test_every_module_imports_on_its_own() -> None:
