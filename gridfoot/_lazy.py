@@ -15,6 +15,7 @@ import contextlib
 import importlib
 import importlib.util
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,18 @@ def attach(package: str, path: str | Path) -> tuple[Callable[[str], Any], Callab
     """``__getattr__`` and ``__dir__`` for ``package``, whose ``__init__`` is at ``path``.
 
     Each name of the ``if TYPE_CHECKING:`` block (:func:`lazy_imports`) is imported on first
-    access and then kept as an ordinary attribute of the package.
+    access and then kept as an ordinary attribute of the package. A package exporting a name
+    of one of its submodules (``gridfoot.hotspots.gistar``) becomes a :class:`_Package`, so
+    that importing the submodule does not replace the export.
     """
     table = lazy_imports(path)
+    _SHADOWED[package] = {
+        name
+        for name, (source, attribute) in table.items()
+        if source == f"{package}.{name}" and attribute == name
+    }
+    if _SHADOWED[package]:
+        sys.modules[package].__class__ = _Package
 
     def __getattr__(name: str) -> Any:
         try:
@@ -77,6 +87,24 @@ def attach(package: str, path: str | Path) -> tuple[Callable[[str], Any], Callab
         return sorted(set(vars(sys.modules[package])) | set(table))
 
     return __getattr__, __dir__
+
+
+#: Per package, the exports named like the submodule they come from (``hotspots.gistar``).
+_SHADOWED: dict[str, set[str]] = {}
+
+
+class _Package(types.ModuleType):
+    """A package whose exports named like their submodule stay what they were exported as.
+
+    Importing ``gridfoot.hotspots.gistar`` makes the import system set the package's
+    ``gistar`` attribute to the module; the function ``gistar`` is kept instead, as an eager
+    ``from gridfoot.hotspots.gistar import gistar`` in the ``__init__`` would have left it.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and name in _SHADOWED.get(self.__name__, ()):
+            value = getattr(value, name, value)
+        super().__setattr__(name, value)
 
 
 def when_imported(module: str, then: str) -> None:

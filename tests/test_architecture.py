@@ -379,6 +379,28 @@ def test_every_accessor_method_is_a_hotspot_function() -> None:
         assert function == name and callable(getattr(importlib.import_module(module), function))
 
 
+def test_exports_named_like_their_submodule_survive_its_import() -> None:
+    """``gridfoot.hotspots.gistar`` is the function even after the module ``gistar`` is
+    imported (the import system sets the package's attribute to the module)."""
+    shadowed = [
+        (package, name)
+        for package in _modules()
+        for name, (source, attribute) in _lazy_table(package).items()
+        if source == f"{package}.{name}" and attribute == name
+    ]
+    assert ("gridfoot.hotspots", "gistar") in shadowed
+    out = _run(
+        f"""
+        import importlib
+        for package, name in {shadowed!r}:
+            importlib.import_module(f"{{package}}.{{name}}")
+            export = getattr(importlib.import_module(package), name)
+            print(package, name, callable(export) and not hasattr(export, "__path__"))
+        """
+    )
+    assert out.split()[2::3] == ["True"] * len(shadowed), out
+
+
 def test_every_module_imports_on_its_own() -> None:
     """No module depends on another having been imported first (lazy packages, no cycles)."""
     modules = [m for m in _modules() if not m.startswith("gridfoot.__main__")]
