@@ -348,7 +348,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     args.share, args.top_area = options["share"], options["top_area"]
     layer = select_layers(open_layer(args.input, args.variable), args.layer, args.sum)
     if args.land:
-        from gridfoot.hotspots.zonal import read_polygons
+        from gridfoot.io.vector import read_polygons
         from gridfoot.spatial import Grid
 
         land = Grid.from_dataarray(layer).with_land(read_polygons(args.land)).land_fraction
@@ -443,7 +443,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation tools)."""
-    from gridfoot import __version__
+    from gridfoot._version import __version__
 
     parser = _Parser(
         prog="gridfoot",

@@ -14,21 +14,28 @@ Option values are checked by :mod:`gridfoot.checks`, shared with the command lin
 Python API.
 """
 
-from gridfoot.config.binder import from_mapping, load_config, to_plain, to_toml
-from gridfoot.config.mrio import MrioConfig
-from gridfoot.config.run import (
-    BoundariesConfig,
-    DaskConfig,
-    DownscaleConfig,
-    GridConfig,
-    HotspotsConfig,
-    OutputConfig,
-    RunConfig,
-    SourcesConfig,
-    load_run_config,
-    write_run_config,
-)
-from gridfoot.config.urban import CityConfig, UrbanConfig
+from typing import TYPE_CHECKING
+
+from gridfoot._lazy import attach
+
+if TYPE_CHECKING:
+    from gridfoot.config.binder import from_mapping, load_config, to_plain, to_toml
+    from gridfoot.config.mrio import MrioConfig
+    from gridfoot.config.run import (
+        BoundariesConfig,
+        DaskConfig,
+        DownscaleConfig,
+        GridConfig,
+        HotspotsConfig,
+        OutputConfig,
+        RunConfig,
+        SourcesConfig,
+        load_run_config,
+        write_run_config,
+    )
+    from gridfoot.config.urban import CityConfig, UrbanConfig
+
+__getattr__, __dir__ = attach(__name__, __file__)
 
 __all__ = [
     "BoundariesConfig",

@@ -3,23 +3,30 @@ totals and breakdowns.
 
 Every function takes a grid layer ``(..., y, x)`` following the grid conventions (see
 :mod:`gridfoot.hotspots.layers`); extra dims such as destination and sector are handled layer by
-layer, lazily when the layer is a dask array.
+layer, lazily when the layer is a dask array. The same functions are methods of every
+DataArray through the ``.hotspots`` accessor (:mod:`gridfoot.hotspots.accessor`).
 """
 
-from gridfoot.hotspots import accessor as _accessor  # noqa: F401  (registers .hotspots)
-from gridfoot.hotspots.breakdown import breakdown, export_linked
-from gridfoot.hotspots.clusters import hub_labels, hubs, rank_components
-from gridfoot.hotspots.concentration import (
-    area_for_share,
-    concentration,
-    concentration_curve,
-    gini,
-    hotspot_mask,
-    share_in_top_area,
-)
-from gridfoot.hotspots.gistar import gistar, gistar_z, neighbourhood, significance_classes
-from gridfoot.hotspots.layers import land_area
-from gridfoot.hotspots.zonal import zonal_totals
+from typing import TYPE_CHECKING
+
+from gridfoot._lazy import attach
+
+if TYPE_CHECKING:
+    from gridfoot.hotspots.breakdown import breakdown, export_linked
+    from gridfoot.hotspots.clusters import hub_labels, hubs, rank_components
+    from gridfoot.hotspots.concentration import (
+        area_for_share,
+        concentration,
+        concentration_curve,
+        gini,
+        hotspot_mask,
+        share_in_top_area,
+    )
+    from gridfoot.hotspots.gistar import gistar, gistar_z, neighbourhood, significance_classes
+    from gridfoot.hotspots.layers import land_area
+    from gridfoot.hotspots.zonal import zonal_totals
+
+__getattr__, __dir__ = attach(__name__, __file__)
 
 __all__ = [
     "area_for_share",

@@ -17,7 +17,6 @@ once and reused.
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,53 +26,12 @@ import xarray as xr
 
 from gridfoot.errors import (
     GridfootWarning,
-    InputFileError,
-    MissingFileError,
     format_labels,
 )
 from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, per_layer
-from gridfoot.spatial.zones import ZoneCoverage, as_coverage, check_crs, polygonal
+from gridfoot.spatial.zones import ZoneCoverage, as_coverage
 
-__all__ = ["read_polygons", "zonal_totals", "zone_weights"]
-
-
-_POLYGONAL = ("Polygon", "MultiPolygon")
-_VECTOR_FORMATS = "GeoJSON, GeoPackage, shapefile, FlatGeobuf or GeoParquet"
-
-
-def read_polygons(polygons: Any) -> Any:
-    """A GeoDataFrame of valid (multi)polygons with a CRS, from a GeoDataFrame/GeoSeries or file.
-
-    Other features (boundary lines, points: the Tianditu province file carries 8 lines) and
-    empty geometries are dropped with a :class:`~gridfoot.errors.GridfootWarning` naming them.
-    Invalid polygons read from a file (a self-intersecting "bow-tie" ring) are repaired with
-    :func:`shapely.make_valid`, keeping their polygonal parts, with a warning naming the file
-    and how many; a GeoDataFrame passed in is used as given (repair it with ``make_valid``).
-
-    Raises
-    ------
-    MissingFileError
-        The file does not exist.
-    InputFileError
-        The file is not a vector file, holds no (multi)polygons, has no CRS, or has
-        coordinates outside the longitude/latitude range while its CRS is geographic (a
-        GeoJSON in metres without a ``crs`` member is read as EPSG:4326). The message names
-        the file and what it holds.
-    """
-    import geopandas as gpd
-
-    if isinstance(polygons, gpd.GeoSeries | gpd.GeoDataFrame):
-        # the caller's own objects: checked, never changed behind their back
-        frame = polygons.to_frame("geometry") if isinstance(polygons, gpd.GeoSeries) else polygons
-        frame = polygonal(frame, "the polygons")
-        check_crs(frame, "the polygons")
-        return frame
-    source = str(polygons)
-    frame = polygonal(_read_vector(Path(polygons)), source)
-    check_crs(frame, source)
-    frame = _repaired(frame, source)
-    frame.attrs["source"] = source  # so later errors (a missing name column) name the file
-    return frame
+__all__ = ["zonal_totals", "zone_weights"]
 
 
 #: Polygons of two regions overlapping by more than this share of the smaller region's area
@@ -121,67 +79,6 @@ def warn_overlaps(frame: Any, attribute: str, source: str, label: str | None = N
             GridfootWarning,
             stacklevel=2,
         )
-
-
-def _read_vector(path: Path) -> Any:
-    """A vector file as a GeoDataFrame; anything else is an error naming the file."""
-    import geopandas as gpd
-
-    if not path.exists():
-        raise MissingFileError(f"{path}: no such file (polygons)")
-    try:
-        reader = gpd.read_parquet if path.suffix.lower() == ".parquet" else gpd.read_file
-        frame = reader(path)
-    except Exception as error:  # pyogrio raises DataSourceError, pyarrow ArrowInvalid, ...
-        detail = str(error).strip().split(";")[0].splitlines()[0] if str(error).strip() else ""
-        raise InputFileError(
-            f"{path}: not a vector file gridfoot can read ({_VECTOR_FORMATS}): "
-            f"{detail or type(error).__name__}"
-        ) from None
-    if not isinstance(frame, gpd.GeoDataFrame):  # a CSV or other table without geometries
-        raise InputFileError(
-            f"{path}: holds a table without geometries ({len(frame)} rows; columns "
-            f"{format_labels(frame.columns)}), not polygons; give a {_VECTOR_FORMATS} file"
-        )
-    return frame
-
-
-def _repaired(polygons: Any, source: str) -> Any:
-    """Invalid polygons made valid (polygonal parts kept), with a warning saying how many."""
-    import shapely
-
-    geometries = np.asarray(polygons.geometry.array, dtype=object)
-    invalid = ~shapely.is_valid(geometries)
-    if not invalid.any():
-        return polygons
-    fixed = shapely.make_valid(geometries[invalid], method="structure", keep_collapsed=False)
-    fixed = np.array([_polygonal_part(g) for g in fixed], dtype=object)
-    collapsed = shapely.is_empty(fixed)
-    rows = np.flatnonzero(invalid)
-    if collapsed.any():
-        raise InputFileError(
-            f"{source}: feature(s) in rows {format_labels(rows[collapsed])} are invalid "
-            "polygons with no area once repaired; fix or remove them"
-        )
-    polygons = polygons.copy()
-    polygons.loc[polygons.index[invalid], polygons.geometry.name] = fixed
-    warnings.warn(
-        f"{source}: {int(invalid.sum())} invalid (e.g. self-intersecting) polygon(s) repaired "
-        f"with shapely.make_valid, rows {format_labels(rows)}; check their outlines",
-        GridfootWarning,
-        stacklevel=3,
-    )
-    return polygons
-
-
-def _polygonal_part(geometry: Any) -> Any:
-    """The polygons of a repaired geometry (a collection may also hold lines or points)."""
-    import shapely
-
-    if geometry.geom_type in _POLYGONAL:
-        return geometry
-    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in _POLYGONAL]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 def zone_weights(grid: xr.DataArray | xr.Dataset, zones: Any) -> tuple[pd.Index, sp.csr_matrix]:

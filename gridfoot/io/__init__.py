@@ -1,9 +1,16 @@
 """Writers: every file is written to a temporary name beside its target and renamed into place."""
 
-from gridfoot.io.atomic import atomic_dir, atomic_file
-from gridfoot.io.cube import open_cube, write_cube, write_zarr
-from gridfoot.io.raster import write_geotiff
-from gridfoot.io.tables import tidy, write_csv, write_footprint, write_netcdf
+from typing import TYPE_CHECKING
+
+from gridfoot._lazy import attach
+
+if TYPE_CHECKING:
+    from gridfoot.io.atomic import atomic_dir, atomic_file
+    from gridfoot.io.cube import open_cube, write_cube, write_zarr
+    from gridfoot.io.raster import write_geotiff
+    from gridfoot.io.tables import tidy, write_csv, write_footprint, write_netcdf
+
+__getattr__, __dir__ = attach(__name__, __file__)
 
 __all__ = [
     "atomic_dir",

@@ -49,7 +49,7 @@ def _global_attrs(attrs: Mapping[str, Any] | None) -> dict[str, Any]:
     import datetime
     import os
 
-    import gridfoot
+    from gridfoot._version import __version__
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     when = (
@@ -61,7 +61,7 @@ def _global_attrs(attrs: Mapping[str, Any] | None) -> dict[str, Any]:
     return {
         **dict(attrs or {}),
         "Conventions": "CF-1.10",
-        "source": f"gridfoot {gridfoot.__version__}",
+        "source": f"gridfoot {__version__}",
         **({"date_created": now} if attrs else {}),
     }
 
@@ -108,17 +108,16 @@ def _describe_crs(dataset: xr.Dataset) -> None:
     rioxarray stores WKT1, which has no area of use; GDAL and QGIS show WKT2's ``USAGE``.
     """
     from gridfoot.errors import GridError
-    from gridfoot.io.raster import crs_with_area
-    from gridfoot.spatial.grid import Grid
+    from gridfoot.io.raster import _bounds, crs_with_area, georeference
 
     reference = dataset.variables.get("spatial_ref")
     if reference is None or "crs_wkt" not in reference.attrs:
         return
     try:
-        grid = Grid.from_dataarray(dataset)
+        _, transform, shape = georeference(dataset)
     except GridError:
         return
-    described = crs_with_area(reference.attrs["crs_wkt"], grid.bounds)
+    described = crs_with_area(reference.attrs["crs_wkt"], _bounds(transform, shape))
     if described is not None:
         wkt = described.to_wkt("WKT2_2019")
         reference.attrs["crs_wkt"] = wkt

@@ -45,7 +45,7 @@ _OLD = ".gridfoot-replaced-"
 
 
 def _version() -> str:
-    from gridfoot import __version__
+    from gridfoot._version import __version__
 
     return __version__
 

@@ -25,7 +25,7 @@ import xarray as xr
 from gridfoot.errors import GridError, OutputError
 from gridfoot.io.atomic import atomic_file
 
-__all__ = ["crs_with_area", "write_geotiff"]
+__all__ = ["crs_with_area", "georeference", "write_geotiff"]
 
 #: Attributes of a quantity that a class (flag) layer must not carry into its tags.
 _QUANTITY_ONLY = ("units", "cell_methods", "standard_name", "valid_min", "valid_max")
@@ -230,6 +230,69 @@ def _write_sidecar(path: Path, crs: Any) -> None:
         )
 
 
+def _spacing(values: np.ndarray, dim: str) -> float:
+    steps = np.diff(values)
+    if not np.allclose(steps, steps[0], rtol=1e-9, atol=0):
+        raise GridError(f"the {dim!r} coordinate is not regularly spaced")
+    # The span over the count is exact for the round numbers grids use; a single step may not be.
+    return float((values[-1] - values[0]) / (len(values) - 1))
+
+
+def georeference(data: xr.DataArray | xr.Dataset) -> tuple[Any, Any, tuple[int, int]]:
+    """``(crs, transform, shape)`` of a layer that follows the grid conventions.
+
+    The CRS (a ``pyproj.CRS``) from rioxarray's ``spatial_ref``; the north-up affine
+    transform from the cell-centre coordinates (their span over their count, exact for round
+    cell sizes), read as :meth:`gridfoot.spatial.Grid.from_dataarray` reads it, so that io
+    needs nothing of the analysis packages.
+
+    Raises
+    ------
+    GridError
+        No CRS, no ``y`` or ``x`` dimension, irregular coordinates, or not north-up.
+
+    Examples
+    --------
+    >>> from gridfoot.spatial.grid import Grid
+    >>> grid = Grid.from_bounds((0, 0, 30_000, 20_000), "EPSG:3035")
+    >>> crs, transform, shape = georeference(grid.wrap(np.ones(grid.shape)))
+    >>> crs.to_epsg(), tuple(transform)[:6], shape
+    (3035, (10000.0, 0.0, 0.0, 0.0, -10000.0, 20000.0), (2, 3))
+    """
+    import pyproj
+    import rioxarray  # noqa: F401  (registers the .rio accessor)
+    from affine import Affine
+
+    crs = data.rio.crs
+    if crs is None:
+        raise GridError("the layer has no CRS (no spatial_ref coordinate or crs attribute)")
+    for dim in ("y", "x"):
+        if dim not in data.dims:
+            raise GridError(f"the layer has no {dim!r} dimension (dims: {tuple(data.dims)})")
+    x, y = data["x"].to_numpy().astype(float), data["y"].to_numpy().astype(float)
+    if len(x) > 1 and len(y) > 1:
+        dx, dy = _spacing(x, "x"), -_spacing(y, "y")
+        if dy <= 0:
+            raise GridError(
+                "y must be descending (north-up); use data.sortby('y', ascending=False)"
+            )
+        transform = Affine(dx, 0.0, x[0] - dx / 2, 0.0, -dy, y[0] + dy / 2)
+    else:
+        transform = data.rio.transform()
+    if transform.b != 0 or transform.d != 0 or transform.a <= 0 or transform.e >= 0:
+        raise GridError(
+            f"the grid must be north-up and unrotated (Affine(dx, 0, west, 0, -dy, north) "
+            f"with dx, dy > 0), got {tuple(transform)[:6]}"
+        )
+    return pyproj.CRS.from_user_input(crs), transform, (len(y), len(x))
+
+
+def _bounds(transform: Any, shape: tuple[int, int]) -> tuple[float, float, float, float]:
+    """``(west, south, east, north)`` of a north-up raster's outer edges."""
+    west, north = transform.c, transform.f
+    return (west, north + transform.e * shape[0], west + transform.a * shape[1], north)
+
+
 def _overview_factors(shape: tuple[int, int]) -> list[int]:
     """2, 4, 8, ... until the larger side fits a thumbnail (none for tiny grids)."""
     factors, side = [], max(shape)
@@ -323,15 +386,13 @@ def write_geotiff(
     from rasterio.crs import CRS
     from rasterio.enums import Compression, Resampling
 
-    from gridfoot.spatial.grid import Grid
-
     path = Path(path)
     if compress.lower() not in {c.name for c in Compression}:
         raise GridError(
             f"unknown compression {compress!r}; one of "
             f"{', '.join(sorted(c.name for c in Compression))}"
         )
-    grid = Grid.from_dataarray(data)
+    crs, transform, shape = georeference(data)
     bands = _bands(data, band_dim)
     dtype = np.dtype(dtype or bands.dtype)
     if dtype.kind not in "fiu":
@@ -347,12 +408,12 @@ def write_geotiff(
     name = band_dim if isinstance(band_dim, str) else "band"
     profile = {
         "driver": "GTiff",
-        "width": grid.shape[1],
-        "height": grid.shape[0],
+        "width": shape[1],
+        "height": shape[0],
         "count": bands.sizes["band"],
         "dtype": dtype.name,
-        "crs": CRS.from_wkt(grid.crs.to_wkt()),
-        "transform": grid.transform,
+        "crs": CRS.from_wkt(crs.to_wkt()),
+        "transform": transform,
         "nodata": nodata,
         "tiled": True,
         "blockxsize": blocksize,
@@ -432,7 +493,7 @@ def write_geotiff(
                     table[int(nodata)] = (0, 0, 0, 0)
                 for number in range(1, target.count + 1):
                     target.write_colormap(number, table)
-            factors = _overview_factors(grid.shape)
+            factors = _overview_factors(shape)
             if factors:
                 target.build_overviews(factors, how)
         if cog:
@@ -447,5 +508,5 @@ def write_geotiff(
                 OVERVIEW_RESAMPLING=kind.upper(),
                 BIGTIFF="IF_SAFER",
             )
-    _write_sidecar(path, crs_with_area(grid.crs, grid.bounds))
+    _write_sidecar(path, crs_with_area(crs, _bounds(transform, shape)))
     return path

@@ -1,8 +1,15 @@
 """Input-output core: the MRIO container, the Leontief math, accounts and readers."""
 
-from gridfoot.mrio.accounts import composition, footprint
-from gridfoot.mrio.readers import mrio_from_pymrio, read_countries, read_mrio, read_satellite
-from gridfoot.mrio.system import MRIO
+from typing import TYPE_CHECKING
+
+from gridfoot._lazy import attach
+
+if TYPE_CHECKING:
+    from gridfoot.mrio.accounts import composition, footprint
+    from gridfoot.mrio.readers import mrio_from_pymrio, read_countries, read_mrio, read_satellite
+    from gridfoot.mrio.system import MRIO
+
+__getattr__, __dir__ = attach(__name__, __file__)
 
 __all__ = [
     "MRIO",

@@ -30,7 +30,6 @@ non-zero value, and are ignored when all their values are zero (WIOD lists an em
 from __future__ import annotations
 
 import inspect
-import json
 import warnings
 import zlib
 from collections.abc import Mapping, Sequence
@@ -52,6 +51,7 @@ from gridfoot.errors import (
     ValueCheckError,
     format_labels,
 )
+from gridfoot.io.frames import load_pymrio, read_parquet
 from gridfoot.io.text import read_csv
 from gridfoot.mrio.system import MRIO, ZeroOutputPolicy, flatten_labels
 
@@ -81,7 +81,7 @@ def _read_frame(
     if not path.is_file():
         raise MissingFileError(f"{path}: no such file{about}")
     if path.suffix == ".parquet":
-        return _read_parquet(path, about)
+        return read_parquet(path, what)
     separator = "\t" if ".tsv" in path.suffixes else None
     try:
         return read_csv(path, encoding=encoding, sep=separator, what=what, **csv_options)
@@ -91,16 +91,6 @@ def _read_frame(
             f"{path}: the compressed file is truncated or corrupt{about} ({error}); "
             "download or compress it again"
         ) from None
-
-
-def _read_parquet(path: Path, about: str) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(path)
-    except ImportError as error:
-        raise InputFileError(f"{path}: reading parquet needs pyarrow ({error})") from None
-    except Exception as error:  # pyarrow raises ArrowInvalid, OSError and friends
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputFileError(f"{path}: not a readable parquet file{about} ({detail})") from None
 
 
 def read_wide(
@@ -664,12 +654,7 @@ def _read_pymrio_folder(
     monetary_unit: str,
     zero_output: ZeroOutputPolicy,
 ) -> MRIO:
-    pymrio = _import_pymrio()
-    try:
-        json.loads((folder / "file_parameters.json").read_text())
-        io = pymrio.load_all(folder)
-    except (OSError, ValueError, KeyError) as error:
-        raise InputFileError(f"{folder}: not a readable pymrio folder ({error})") from None
+    io = load_pymrio(folder)
     if x == "balanced":
         io.x = None
     try:
@@ -678,16 +663,6 @@ def _read_pymrio_folder(
         )
     except GridfootError as error:
         raise type(error)(f"{folder}: {error}") from None
-
-
-def _import_pymrio() -> Any:
-    try:
-        import pymrio
-    except ImportError:
-        raise InputFileError(
-            "reading pymrio data needs pymrio: pip install 'gridfoot[pymrio]'"
-        ) from None
-    return pymrio
 
 
 def mrio_from_pymrio(

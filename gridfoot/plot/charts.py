@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridfoot.checks import check_number
-from gridfoot.errors import LabelError
+from gridfoot.checks import check_fractions, check_number
+from gridfoot.errors import LabelError, ValueCheckError
 from gridfoot.plot.style import NO_LIGATURES, fit_figure_text, fit_text, paper_style
 
 if TYPE_CHECKING:
@@ -27,8 +27,26 @@ def _percent(value: float) -> str:
     return f"{percent:.2g}%"
 
 
+def _value_at(land_share: np.ndarray, value_share: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """Share of the total held by the top ``area`` of land, read off the curve's vertices."""
+    last = np.searchsorted(land_share, area, side="right") - 1
+    nxt = np.minimum(last + 1, land_share.size - 1)
+    width = land_share[nxt] - land_share[last]
+    step = np.divide(area - land_share[last], width, out=np.zeros_like(area), where=width > 0)
+    return value_share[last] + step * (value_share[nxt] - value_share[last])
+
+
+def _land_at(land_share: np.ndarray, value_share: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Smallest share of land holding ``share`` of the total, read off the curve's vertices."""
+    first = np.searchsorted(value_share, share, side="left")
+    before = np.maximum(first - 1, 0)
+    rise = value_share[first] - value_share[before]
+    step = np.divide(share - value_share[before], rise, out=np.zeros_like(share), where=rise > 0)
+    return land_share[before] + step * (land_share[first] - land_share[before])
+
+
 def concentration_figure(
-    layer: xr.DataArray,
+    curve: xr.Dataset,
     top_area: Sequence[float] = (0.01,),
     shares: Sequence[float] = (0.75,),
     title: str | None = None,
@@ -38,28 +56,49 @@ def concentration_figure(
     """Cumulative share of the total against cumulative share of land, cells ranked by value.
 
     Markers answer the headline questions both ways: the share held by the top ``top_area``
-    of land, and the land needed for ``shares`` of the total.
+    of land, and the land needed for ``shares`` of the total. They are read off the curve
+    by the linear interpolation between its vertices that
+    :func:`gridfoot.hotspots.share_in_top_area` and :func:`gridfoot.hotspots.area_for_share`
+    use, so they equal those functions' answers.
 
     Parameters
     ----------
-    layer : DataArray
-        One 2-D grid layer ``(y, x)``.
+    curve : Dataset
+        The exact concentration curve of one layer,
+        ``gridfoot.hotspots.concentration_curve(layer)`` (``land_share`` and ``value_share``
+        along ``vertex``).
     top_area, shares : sequence of float
         Fractions (0..1) to mark.
     log_land : bool
         A logarithmic land axis (from 0.01% of land): hotspots live in the first percent.
+
+    Examples
+    --------
+    >>> from gridfoot.hotspots import concentration_curve
+    >>> layer = xr.DataArray([[3.0, 1.0], [0.0, 0.0]], dims=("y", "x"))
+    >>> fig = concentration_figure(concentration_curve(layer), top_area=(0.25,))
+    >>> fig.axes[0].texts[0].get_text()
+    'top 25% of land: 75%'
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     import matplotlib.pyplot as plt
 
-    from gridfoot.hotspots import area_for_share, concentration_curve, share_in_top_area
-    from gridfoot.hotspots.options import check_area, check_shares
-
-    check_area(top_area, "top_area")
-    check_shares(shares, "shares")
-    curve = concentration_curve(layer)
+    if not isinstance(curve, xr.Dataset) or not {"land_share", "value_share"} <= set(
+        curve.data_vars
+    ):
+        raise ValueCheckError(
+            "concentration_figure draws a concentration curve: pass "
+            "gridfoot.hotspots.concentration_curve(layer), not "
+            + ("the layer itself" if isinstance(curve, xr.DataArray) else type(curve).__name__)
+        )
+    check_fractions(top_area, "top_area", zero=True, meaning="shares of land")
+    check_fractions(shares, "shares", meaning="shares of the total")
     land, value = curve.land_share.values, curve.value_share.values
-    held = np.atleast_1d(share_in_top_area(layer, list(top_area)).values)
-    needed = np.atleast_1d(area_for_share(layer, list(shares)).values)
+    areas, levels = np.asarray(top_area, dtype=float), np.asarray(shares, dtype=float)
+    if land.size:
+        held, needed = _value_at(land, value, areas), _land_at(land, value, levels)
+    else:  # no total or no land: no curve, no markers
+        held, needed = np.full(areas.shape, np.nan), np.full(levels.shape, np.nan)
     with paper_style():
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
         ax.plot(100 * land, 100 * value, color="C3", linewidth=1.6, label="cells ranked by value")

@@ -15,12 +15,12 @@ import pandas as pd
 from gridfoot.checks import check_number
 from gridfoot.errors import ValueCheckError
 from gridfoot.plot.style import paper_style
-from gridfoot.urban.footprints import CityFootprint
-from gridfoot.urban.indicators import IndicatorOptions, compare_cities
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from gridfoot.urban.footprints import CityFootprint
 
 __all__ = ["emission_scale", "plot_boundaries", "plot_composition", "plot_quadrants"]
 
@@ -58,25 +58,44 @@ def _new_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]
     return plt.subplots(figsize=size, layout="constrained")
 
 
+_QUADRANT_COLUMNS = ("carbon_production_intensity", "carbon_consumption_level", "role")
+
+
 def plot_quadrants(
-    cities: Sequence[CityFootprint],
-    options: IndicatorOptions | None = None,
+    table: pd.DataFrame,
     reference: tuple[float, float] | None = None,
     ax: Axes | None = None,
+    *,
+    stressor: str | None = None,
 ) -> Figure:
     """Cities placed by carbon production intensity against carbon consumption level.
 
     Lines at the ``reference`` values (default: the cities' medians) cut the plane into
     quadrants; markers say whether each city is a net carbon producer (EEE > EEI) or a net
     consumer. Lower production intensity means a more carbon-efficient production.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The cities compared, ``gridfoot.urban.compare_cities(cities, options)``: one row per
+        city, the indicators' units in ``table.attrs["units"]`` and the stressor in
+        ``table.attrs["stressor"]``.
+    stressor : str, optional
+        The stressor named on the axes, when the table does not say.
     """
-    table = compare_cities(cities, options)
+    if not isinstance(table, pd.DataFrame) or not set(_QUADRANT_COLUMNS) <= set(table.columns):
+        raise ValueCheckError(
+            "plot_quadrants draws the table of gridfoot.urban.compare_cities(cities): pass "
+            "that table (with columns " + ", ".join(_QUADRANT_COLUMNS) + ")"
+        )
+    stressor = stressor or table.attrs.get("stressor")
+    if stressor is None:
+        raise ValueCheckError("the table does not name its stressor: pass stressor=")
     units = table.attrs["units"]
     x = table["carbon_production_intensity"].astype(float)
     y = table["carbon_consumption_level"].astype(float)
     if reference is None:
         reference = (float(np.nanmedian(x)), float(np.nanmedian(y)))
-    stressor = cities[0].economy.stressor
     with paper_style():
         fig, ax = _new_axes(ax, (5.0, 4.0))
         for role, marker, color in (

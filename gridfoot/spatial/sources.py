@@ -34,6 +34,7 @@ from gridfoot.errors import (
     format_labels,
 )
 from gridfoot.io.text import read_csv
+from gridfoot.io.vector import read_geotable
 from gridfoot.spatial.grid import _as_crs, _polygon_array, _reproject, _transformer, albers_for
 from gridfoot.spatial.zones import Zones
 
@@ -137,8 +138,6 @@ def _read_table(
 
     ``text_columns`` are read as text (codes such as ``"0610"`` keep their leading zero).
     """
-    import geopandas as gpd
-
     if isinstance(source, pd.DataFrame):
         return source, "DataFrame"
     if isinstance(source, str | Path) and not str(source).strip():
@@ -161,15 +160,7 @@ def _read_table(
             path, encoding=encoding, sep=sep, what=what, low_memory=False, dtype=dtypes or None
         )
         return table, str(path)
-    try:
-        if name.endswith((".parquet", ".geoparquet", ".pq")):
-            try:
-                return gpd.read_parquet(path), str(path)
-            except ValueError:  # plain Parquet, no geometry metadata
-                return pd.read_parquet(path), str(path)
-        return gpd.read_file(path, layer=layer, encoding=encoding), str(path)
-    except (OSError, ValueError) as error:
-        raise InputFileError(f"{path}: cannot read it ({what}): {error}") from None
+    return read_geotable(path, layer=layer, encoding=encoding, what=what), str(path)
 
 
 def _where(frame: pd.DataFrame, ids: pd.Series | None, mask: np.ndarray, limit: int = 8) -> str:

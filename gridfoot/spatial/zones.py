@@ -16,7 +16,6 @@ The methods of :class:`ZoneCoverage` are numpy-only: values in, values out.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +29,10 @@ import xarray as xr
 
 from gridfoot.errors import (
     GridError,
-    GridfootWarning,
-    InputFileError,
     LabelError,
     format_labels,
 )
+from gridfoot.io.vector import check_crs, polygonal
 from gridfoot.spatial.grid import Grid, cell_coverage
 
 __all__ = ["ZoneCoverage", "Zones", "as_coverage", "load_coverage"]
@@ -127,7 +125,7 @@ class Zones:
 
         Features that are not (multi)polygons (boundary lines, points) and empty geometries
         are dropped with a :class:`~gridfoot.errors.GridfootWarning` naming them, as
-        :func:`gridfoot.hotspots.zonal.read_polygons` does.
+        :func:`gridfoot.io.vector.read_polygons` does.
 
         Parameters
         ----------
@@ -159,7 +157,7 @@ class Zones:
             raise GridError(
                 "zones must be Zones, a ZoneCoverage, or a GeoDataFrame or GeoSeries of "
                 f"polygons with a CRS (Zones.from_frame), got {type(frame).__name__}; read "
-                "a file with gridfoot.hotspots.zonal.read_polygons"
+                "a file with gridfoot.io.vector.read_polygons"
             )
         source = source or frame.attrs.get("source", "the polygons")
         frame = polygonal(frame, source)
@@ -251,50 +249,6 @@ def _column(frame: Any, column: str | None, source: str, purpose: str) -> np.nda
             f"rows {format_labels(np.flatnonzero(missing))}"
         )
     return values.astype(str).to_numpy(dtype=object)
-
-
-def polygonal(polygons: Any, source: str) -> Any:
-    """Only the non-empty (multi)polygons; others are dropped with a warning naming them."""
-    kinds = polygons.geom_type.fillna("null geometry")
-    empty = polygons.geometry.is_empty.fillna(True).to_numpy() if len(polygons) else []
-    kinds = kinds.where(~np.asarray(empty, dtype=bool), "empty " + kinds)
-    area = kinds.isin(_POLYGONAL).to_numpy()
-    counts = ", ".join(f"{n} {kind}" for kind, n in kinds[~area].value_counts().items())
-    if not area.any():
-        holds = f"only {counts} feature(s)" if len(polygons) else "no features at all"
-        raise InputFileError(
-            f"{source}: holds no (multi)polygons ({holds}); boundaries and zones need polygon "
-            "features"
-        )
-    if not area.all():
-        warnings.warn(
-            f"{source}: {int((~area).sum())} feature(s) that are not polygons are ignored "
-            f"({counts}; rows {format_labels(np.flatnonzero(~area))})",
-            GridfootWarning,
-            stacklevel=3,
-        )
-        polygons = polygons[area]
-    return polygons
-
-
-def check_crs(polygons: Any, source: str) -> None:
-    """A CRS, and coordinates that fit it when it is geographic."""
-    if polygons.crs is None:
-        raise InputFileError(
-            f"{source}: no CRS; give the file one (a .prj beside a shapefile, a crs member "
-            "in GeoJSON) or re-export it, e.g. ogr2ogr -a_srs EPSG:4326 (or the CRS it is in)"
-        )
-    if not polygons.crs.is_geographic:
-        return
-    west, south, east, north = polygons.total_bounds
-    if max(abs(west), abs(east)) > 180 or max(abs(south), abs(north)) > 90:
-        raise InputFileError(
-            f"{source}: coordinates reach x {max(abs(west), abs(east)):.6g}, y "
-            f"{max(abs(south), abs(north)):.6g}, outside longitude/latitude, but the CRS is "
-            f"{polygons.crs.to_string()} (a GeoJSON without a crs member is read as "
-            "EPSG:4326): the CRS is missing or wrong; add a crs member naming the projected "
-            "CRS, or re-export in longitude/latitude (ogr2ogr -t_srs EPSG:4326)"
-        )
 
 
 # --------------------------------------------------------------------------- coverage

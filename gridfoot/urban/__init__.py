@@ -18,15 +18,32 @@ Lin, J., Hu, Y., Cui, S., Kang, J. & Ramaswami, A. (2015). Tracking urban carbon
 from production and consumption perspectives. *Environmental Research Letters* 10, 054001.
 """
 
-from gridfoot.urban.footprints import (
-    BOUNDARIES,
-    PATHWAYS,
-    CityFootprint,
-    city_footprint,
-    city_footprint_from_mrio,
-)
-from gridfoot.urban.indicators import IndicatorOptions, compare_cities, indicators, tidy_accounts
-from gridfoot.urban.tables import CityTable, cut_city_table, import_origin_shares, read_city_table
+from typing import TYPE_CHECKING
+
+from gridfoot._lazy import attach
+
+if TYPE_CHECKING:
+    from gridfoot.urban.footprints import (
+        BOUNDARIES,
+        PATHWAYS,
+        CityFootprint,
+        city_footprint,
+        city_footprint_from_mrio,
+    )
+    from gridfoot.urban.indicators import (
+        IndicatorOptions,
+        compare_cities,
+        indicators,
+        tidy_accounts,
+    )
+    from gridfoot.urban.tables import (
+        CityTable,
+        cut_city_table,
+        import_origin_shares,
+        read_city_table,
+    )
+
+__getattr__, __dir__ = attach(__name__, __file__)
 
 __all__ = [
     "BOUNDARIES",

@@ -207,7 +207,7 @@ def compare_cities(
 ) -> pd.DataFrame:
     """One row per city: accounts, the four boundaries, the indicators and sector views.
 
-    Column units are in ``table.attrs["units"]``.
+    Column units are in ``table.attrs["units"]``, the stressor in ``table.attrs["stressor"]``.
 
     Examples
     --------
@@ -272,6 +272,7 @@ def compare_cities(
         trade_intensity_balance=table.loc["trade_intensity_balance", "unit"],
     )
     frame.attrs["units"] = units
+    frame.attrs["stressor"] = first.economy.stressor
     frame.attrs["options"] = dict(options.__dict__)
     return frame
 

@@ -56,6 +56,7 @@ from gridfoot.errors import (
     ValueCheckError,
     format_labels,
 )
+from gridfoot.io.frames import read_excel
 from gridfoot.io.text import read_csv
 from gridfoot.mrio.system import MRIO
 
@@ -535,12 +536,7 @@ def _read_sheet(
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
         separator = "\t" if ".tsv" in suffixes else None
         return read_csv(path, encoding=encoding, sep=separator, what=what, index_col=0)
-    try:
-        return pd.read_excel(path, sheet_name=sheet or 0, index_col=0)
-    except ImportError as error:
-        raise InputFileError(f"{path}: reading Excel files needs openpyxl ({error})") from None
-    except (OSError, ValueError, KeyError, pd.errors.ParserError) as error:
-        raise InputFileError(f"{path}: cannot be read as a table ({error})") from None
+    return read_excel(path, sheet, index_col=0)
 
 
 def _numeric(frame: pd.DataFrame, source: str) -> pd.DataFrame:

@@ -14,25 +14,32 @@ Every ``run_*`` writes through :func:`gridfoot.workflows.writer.write_study`: th
 same products, into a folder that is absent, empty or gridfoot's own, all at once.
 """
 
-from gridfoot.workflows.grid import (
-    GridStudy,
-    Inputs,
-    Scope,
-    compute_grid,
-    load_inputs,
-    run_grid,
-    scope,
-    validate,
-)
-from gridfoot.workflows.hotspots import (
-    HotspotOptions,
-    HotspotsResult,
-    compute_hotspots,
-    open_layer,
-    run_hotspots,
-    select_layers,
-)
-from gridfoot.workflows.urban import UrbanStudy, compute_urban, run_urban
+from typing import TYPE_CHECKING
+
+from gridfoot._lazy import attach
+
+if TYPE_CHECKING:
+    from gridfoot.workflows.grid import (
+        GridStudy,
+        Inputs,
+        Scope,
+        compute_grid,
+        load_inputs,
+        run_grid,
+        scope,
+        validate,
+    )
+    from gridfoot.workflows.hotspots import (
+        HotspotOptions,
+        HotspotsResult,
+        compute_hotspots,
+        open_layer,
+        run_hotspots,
+        select_layers,
+    )
+    from gridfoot.workflows.urban import UrbanStudy, compute_urban, run_urban
+
+__getattr__, __dir__ = attach(__name__, __file__)
 
 __all__ = [
     "GridStudy",

@@ -97,7 +97,7 @@ class Scope:
 
 
 def _read_polygons(path: Path, what: str) -> Any:
-    from gridfoot.hotspots.zonal import read_polygons
+    from gridfoot.io.vector import read_polygons
 
     _require_file(path, what)
     return read_polygons(path).reset_index(drop=True)  # a file without a CRS is refused there
@@ -834,6 +834,7 @@ def _figures(study: GridStudy, names: Any) -> list[Any]:
     final-demand categories, falling back to codes; each is drawn once and saved in every
     format by the writer.
     """
+    from gridfoot.hotspots import concentration_curve
     from gridfoot.plot.charts import concentration_figure, share_bars
     from gridfoot.plot.maps import map_grid, small_multiples
     from gridfoot.plot.names import fallback_names
@@ -877,7 +878,7 @@ def _figures(study: GridStudy, names: Any) -> list[Any]:
         Figure(
             "figures/concentration",
             lambda: concentration_figure(
-                study.total,
+                concentration_curve(study.total),
                 hot.top_area[:1],
                 (hot.hotspot_share,),
                 title=f"Concentration of {short} on land, {where}",

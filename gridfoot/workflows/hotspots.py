@@ -19,23 +19,23 @@ import xarray as xr
 from gridfoot.errors import (
     ConfigError,
     GridError,
-    InputFileError,
     LabelError,
-    MissingFileError,
     ValueCheckError,
     format_labels,
 )
 from gridfoot.hotspots.clusters import hub_labels, hubs
 from gridfoot.hotspots.concentration import concentration, hotspot_mask
 from gridfoot.hotspots.gistar import gistar
-from gridfoot.hotspots.layers import SPATIAL_DIMS, WEIGHTS, grid_crs, land_area
+from gridfoot.hotspots.layers import SPATIAL_DIMS, grid_crs, land_area
 from gridfoot.hotspots.options import (
     check_connectivity,
     check_land_share,
     check_neighbourhood,
     check_share,
 )
-from gridfoot.hotspots.zonal import read_polygons, zonal_totals
+from gridfoot.hotspots.zonal import zonal_totals
+from gridfoot.io.layers import open_layer
+from gridfoot.io.vector import read_polygons
 from gridfoot.spatial import Grid, Zones
 from gridfoot.workflows.products import Raster, Report, Section, Table
 
@@ -61,70 +61,6 @@ CLI_NAMES = {
     "regions": "--regions",
     "name_field": "--name-field",
 }
-
-
-def _open_tiff(path: Path) -> xr.DataArray:
-    import rioxarray
-
-    layer = rioxarray.open_rasterio(path, masked=True, chunks={"band": 1})
-    if isinstance(layer, list | xr.Dataset):
-        raise InputFileError(f"{path}: GeoTIFFs with subdatasets are not supported")
-    descriptions = layer.attrs.pop("long_name", None)
-    if isinstance(descriptions, str):
-        descriptions = (descriptions,)
-    # gridfoot's writer names the band dim in a "bands" tag and describes every band
-    name = str(layer.attrs.pop("bands", "band"))
-    if layer.sizes["band"] == 1:
-        return layer.squeeze("band", drop=True)
-    if descriptions and len(set(descriptions)) == layer.sizes["band"]:
-        layer = layer.assign_coords(band=list(descriptions))
-    return layer.rename(band=name) if name not in layer.dims else layer
-
-
-def _open_store(path: Path, variable: str | None) -> xr.DataArray:
-    from gridfoot.io import open_cube
-
-    dataset = open_cube(path, as_dataset=True)
-    dataset = dataset.set_coords([name for name in WEIGHTS if name in dataset.data_vars])
-    grids = [name for name, v in dataset.data_vars.items() if set(SPATIAL_DIMS) <= set(v.dims)]
-    if variable is not None:
-        if variable not in dataset.data_vars:
-            raise LabelError(
-                f"{path} has no variable {variable!r}; grid variables: {format_labels(grids)}"
-            )
-        return dataset[variable]
-    if len(grids) != 1:
-        found = format_labels(grids) or "none with y and x dims"
-        raise LabelError(
-            f"{path} holds {len(grids)} grid variables ({found}); choose one with --variable"
-        )
-    return dataset[grids[0]]
-
-
-def open_layer(path: str | Path, variable: str | None = None) -> xr.DataArray:
-    """A grid layer from a GeoTIFF, NetCDF file or Zarr store, lazily (dask).
-
-    GeoTIFF bands become a dim named by gridfoot's ``bands`` tag (e.g. ``destination``) with
-    the band descriptions as labels; nodata cells are NaN. NetCDF/Zarr: the only variable with
-    ``y`` and ``x`` dims, or ``variable``; ``land_fraction`` and ``cell_area`` become
-    coordinates.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"{path}: no such file or store")
-    if path.suffix.lower() in (".tif", ".tiff"):
-        try:
-            layer = _open_tiff(path)
-        except Exception as error:
-            if isinstance(error, InputFileError):
-                raise
-            raise InputFileError(f"cannot read {path}: {error}") from None
-    else:
-        layer = _open_store(path, variable)
-    missing = [dim for dim in SPATIAL_DIMS if dim not in layer.dims]
-    if missing:
-        raise GridError(f"{path}: the layer has dims {tuple(layer.dims)}; it needs y and x")
-    return layer.transpose(..., *SPATIAL_DIMS)
 
 
 def select_layers(

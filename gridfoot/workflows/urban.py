@@ -240,7 +240,7 @@ def _figures(study: UrbanStudy) -> list[Figure]:
     figures = [
         Figure(
             "figures/quadrants",
-            lambda: plot_quadrants(cities, config.indicators),
+            lambda: plot_quadrants(study.comparison),
             "Carbon production intensity and consumption level of every city",
         )
     ]

@@ -88,7 +88,7 @@ def summary_document(
     (the key figures, study-specific), ``inputs`` (files, sizes, SHA-256), ``files`` (what
     the folder holds) and ``timings_s``.
     """
-    from gridfoot import __version__
+    from gridfoot._version import __version__
 
     return jsonable(
         {

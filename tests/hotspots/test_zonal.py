@@ -17,8 +17,8 @@ from shapely import LineString, box
 
 from gridfoot.errors import GridError, GridfootWarning, InputFileError, LabelError
 from gridfoot.hotspots import zonal_totals
-from gridfoot.hotspots.zonal import read_polygons
 from gridfoot.io import tidy
+from gridfoot.io.vector import read_polygons
 from gridfoot.spatial import Grid, Zones
 
 PROVINCES = gpd.GeoDataFrame(

@@ -278,3 +278,33 @@ def test_class_layer_errors(grid, tmp_path):
     with pytest.raises(GridError, match="unknown resampling"):
         write_geotiff(layer, tmp_path / "x.tif", nodata=255, dtype="uint8", resampling="magic")
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("bounds", "crs", "resolution"),
+    [
+        ((0, 0, 30_000, 20_000), "EPSG:3035", 10_000),
+        ((0, 0, 30_000, 10_000), "EPSG:3035", 10_000),  # one row: rioxarray's transform
+        ((73.5, 18.1, 135.1, 53.6), "EPSG:4326", 0.1),  # steps that are not round
+    ],
+)
+def test_io_reads_a_layer_as_the_grid_does(bounds, crs, resolution):
+    """io.raster.georeference is io's own reading of Grid.from_dataarray (io imports no
+    spatial): they must agree, or a written GeoTIFF would sit elsewhere than the grid."""
+    from gridfoot.io.raster import _bounds, georeference
+
+    grid = Grid.from_bounds(bounds, crs, resolution)
+    layer = grid.wrap(np.ones(grid.shape))
+    found, transform, shape = georeference(layer)
+    recovered = Grid.from_dataarray(layer)
+    assert (found, tuple(transform), shape) == (
+        recovered.crs,
+        tuple(recovered.transform),
+        recovered.shape,
+    )
+    assert _bounds(transform, shape) == recovered.bounds
+    if grid.shape[0] > 1:
+        with pytest.raises(GridError, match="north-up"):
+            georeference(layer.sortby("y"))
+    with pytest.raises(GridError, match="no CRS"):
+        georeference(layer.drop_vars("spatial_ref"))

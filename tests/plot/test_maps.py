@@ -12,7 +12,8 @@ from matplotlib.colors import LogNorm, Normalize
 from PIL import Image
 from shapely.geometry import box
 
-from gridfoot.errors import GridError
+from gridfoot.errors import GridError, ValueCheckError
+from gridfoot.hotspots import area_for_share, concentration_curve, share_in_top_area
 from gridfoot.plot.charts import concentration_figure, share_bars
 from gridfoot.plot.maps import colour_scale, map_grid, small_multiples, value_label
 from gridfoot.plot.style import save_figure
@@ -70,7 +71,7 @@ def test_small_multiples_share_one_scale(layer, provinces, tmp_path) -> None:
 
 
 def test_charts(layer, tmp_path) -> None:
-    fig = concentration_figure(layer, top_area=(0.01,), shares=(0.75,))
+    fig = concentration_figure(concentration_curve(layer), top_area=(0.01,), shares=(0.75,))
     labels = " ".join(t.get_text() for t in fig.axes[0].texts)
     assert "top 1% of land" in labels and "75% on" in labels
     _check_files(save_figure(fig, tmp_path / "curve", ["png", "svg"]))
@@ -78,6 +79,27 @@ def test_charts(layer, tmp_path) -> None:
     fig = share_bars(shares, reference={"USA": 0.23})
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["USA", "JPN", "HKG"]
     _check_files(save_figure(fig, tmp_path / "bars", ["png", "pdf"]))
+
+
+def test_the_markers_are_what_the_hotspot_functions_answer(layer) -> None:
+    """The figure reads its markers off the curve; they must equal gridfoot.hotspots' answers."""
+    import matplotlib.pyplot as plt
+
+    areas, shares = [0.0, 0.001, 0.01, 0.05, 0.5, 1.0], [0.1, 0.5, 0.75, 0.99, 1.0]
+    tied = layer.where(layer < 20, 20.0)  # many equal cells: long straight steps
+    for grid in (layer, tied, layer * 0 + 1.0):
+        fig = concentration_figure(concentration_curve(grid), top_area=areas, shares=shares)
+        markers = [line.get_xydata()[0] for line in fig.axes[0].lines[2:]]  # in percent
+        plt.close(fig)
+        held = [y for _, y in markers[: len(areas)]]
+        needed = [x for x, _ in markers[len(areas) :]]
+        np.testing.assert_array_equal(held, 100 * share_in_top_area(grid, areas).values)
+        np.testing.assert_array_equal(needed, 100 * area_for_share(grid, shares).values)
+
+
+def test_the_concentration_figure_wants_the_curve(layer) -> None:
+    with pytest.raises(ValueCheckError, match=r"concentration_curve\(layer\), not the layer"):
+        concentration_figure(layer)
 
 
 def test_log_scale_when_values_span_decades() -> None:
@@ -97,7 +119,7 @@ def test_a_stack_is_refused_by_the_single_map(layer) -> None:
 def test_the_even_spread_line_is_y_equals_x_on_the_log_land_axis(layer) -> None:
     import matplotlib.pyplot as plt
 
-    fig = concentration_figure(layer)
+    fig = concentration_figure(concentration_curve(layer))
     (even,) = [line for line in fig.axes[0].lines if line.get_label() == "even spread over land"]
     x, y = even.get_data()
     np.testing.assert_allclose(x, y)
@@ -126,7 +148,7 @@ def test_the_paper_style_restores_only_its_own_settings() -> None:
 def test_saved_pdfs_embed_truetype_fonts_and_svgs_keep_text(layer, tmp_path) -> None:
     import matplotlib.pyplot as plt
 
-    fig = concentration_figure(layer, title="Concentration")
+    fig = concentration_figure(concentration_curve(layer), title="Concentration")
     pdf, svg = save_figure(fig, tmp_path / "curve", ["pdf", "svg"])
     plt.close(fig)
     data = pdf.read_bytes()

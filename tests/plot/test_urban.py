@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from gridfoot.datasets import sample_mrio
+from gridfoot.errors import ValueCheckError
 from gridfoot.plot.style import save_figure
 from gridfoot.plot.urban import emission_scale, plot_boundaries, plot_composition, plot_quadrants
-from gridfoot.urban import city_footprint_from_mrio
+from gridfoot.urban import city_footprint_from_mrio, compare_cities
 
 matplotlib.use("Agg")
 
@@ -33,7 +34,7 @@ def test_emission_scale() -> None:
 def test_quadrants_place_each_city_with_units(cities) -> None:
     import matplotlib.pyplot as plt
 
-    fig = plot_quadrants(cities)
+    fig = plot_quadrants(compare_cities(cities))
     ax = fig.axes[0]
     assert "t per million USD" in ax.get_xlabel()
     assert "t per person" in ax.get_ylabel()
@@ -41,6 +42,20 @@ def test_quadrants_place_each_city_with_units(cities) -> None:
     assert len(points) == len(cities)
     labels = {t.get_text() for t in ax.texts}
     assert {"HAI", "JIB", "GAO", "BEP"} <= labels
+    plt.close(fig)
+
+
+def test_quadrants_take_the_comparison_table(cities) -> None:
+    import matplotlib.pyplot as plt
+
+    table = compare_cities(cities)
+    with pytest.raises(ValueCheckError, match=r"compare_cities\(cities\)"):
+        plot_quadrants(cities)
+    table.attrs.pop("stressor")
+    with pytest.raises(ValueCheckError, match="stressor="):
+        plot_quadrants(table)
+    fig = plot_quadrants(table, stressor="CH4")
+    assert fig.axes[0].get_xlabel().startswith("carbon production intensity (CH4, ")
     plt.close(fig)
 
 

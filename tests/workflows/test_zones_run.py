@@ -20,7 +20,7 @@ import pytest
 from gridfoot.config import load_run_config
 from gridfoot.datasets import sample_data_dir
 from gridfoot.hotspots import zonal_totals
-from gridfoot.hotspots.zonal import read_polygons
+from gridfoot.io.vector import read_polygons
 from gridfoot.spatial import Zones
 from gridfoot.spatial import grid as grid_module
 from gridfoot.workflows import run_grid
