@@ -119,10 +119,16 @@ def _hub_table(
     zones: ZoneCoverage | None,
     land_fraction: np.ndarray | None,
     to_lonlat,
+    ranks: np.ndarray | None = None,
 ) -> pd.DataFrame:
     values = np.nan_to_num(layer.values)
-    mask = _layer_mask(values, share).astype(bool)
-    labels, totals = rank_components(values, mask, connectivity)
+    if ranks is None:
+        mask = _layer_mask(values, share).astype(bool)
+        labels, totals = rank_components(values, mask, connectivity)
+    else:  # hub_labels of this layer: ranked already, no second sort
+        labels = np.asarray(ranks, dtype=np.int32)
+        count = int(labels.max(initial=0))
+        totals = np.bincount(labels.ravel(), weights=values.ravel(), minlength=count + 1)[1:]
     count = totals.size
     flat = labels.ravel()
 
@@ -164,6 +170,8 @@ def hubs(
     share: float = 0.75,
     zones: Zones | ZoneCoverage | None = None,
     connectivity: Connectivity = 8,
+    *,
+    labels: xr.DataArray | None = None,
 ) -> pd.DataFrame:
     """The hubs of the hotspot holding ``share`` of the total, ranked, as a table.
 
@@ -181,6 +189,9 @@ def hubs(
         taken as zones labelled by its index.
     connectivity : {8, 4}
         8: cells touching at a corner are connected; 4: only along an edge.
+    labels : DataArray, optional
+        :func:`hub_labels` of ``grid`` with the same ``share`` and ``connectivity``, when
+        already computed: the hubs are then read off them, without ranking the cells again.
 
     Returns
     -------
@@ -215,20 +226,27 @@ def hubs(
     land_fraction = _land_fraction(layer) if zones is not None else None
     to_lonlat = _lonlat_of(layer)
     extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS]
+    if labels is not None:
+        labels = labels.transpose(*layer.dims)
     if not extra:
+        ranks = None if labels is None else labels.values
         return _hub_table(
-            layer.compute(), land_m2, level, connectivity, coverage, land_fraction, to_lonlat
+            layer.compute(), land_m2, level, connectivity, coverage, land_fraction, to_lonlat, ranks
         )
     tables = []
     # one block per label of the first extra dim in memory at a time (a cube's chunking)
     for position in range(layer.sizes[extra[0]]):
         block = layer.isel({extra[0]: position}).compute()
         stacked = block.expand_dims(extra[0]).stack(layer=extra)
+        ranked = None
+        if labels is not None:
+            ranked = labels.isel({extra[0]: [position]}).stack(layer=extra)
         for index in range(stacked.sizes["layer"]):
             one = stacked.isel(layer=index)
+            ranks = None if ranked is None else ranked.isel(layer=index).values
             table = _hub_table(
-                one, land_m2, level, connectivity, coverage, land_fraction, to_lonlat
+                one, land_m2, level, connectivity, coverage, land_fraction, to_lonlat, ranks
             )
-            labels = {dim: one[dim].item() for dim in extra}
-            tables.append(table.assign(**labels)[[*extra, *table.columns]])
+            names = {dim: one[dim].item() for dim in extra}
+            tables.append(table.assign(**names)[[*extra, *table.columns]])
     return pd.concat(tables, ignore_index=True)

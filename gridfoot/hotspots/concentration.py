@@ -445,6 +445,24 @@ def hotspot_mask(grid: xr.DataArray | xr.Dataset, share: float = 0.75) -> xr.Dat
     level = check_share(share)
     layer = as_layer(grid)
     mask = per_layer(_layer_mask, layer, dtype=np.uint8, share=level)
+    return _as_mask(mask, level)
+
+
+def mask_of_hubs(labels: xr.DataArray, share: float) -> xr.DataArray:
+    """The hotspot mask read off hub labels (:func:`~gridfoot.hotspots.hub_labels` with the
+    same ``share``): every hotspot cell belongs to a hub, so no second ranking of the cells.
+
+    Examples
+    --------
+    >>> from gridfoot.hotspots import hub_labels
+    >>> grid = xr.DataArray([[5.0, 1.0], [3.0, 1.0]], dims=("y", "x"))
+    >>> mask_of_hubs(hub_labels(grid, 0.75), 0.75).equals(hotspot_mask(grid, 0.75))
+    True
+    """
+    return _as_mask((labels > 0).astype(np.uint8), check_share(share))
+
+
+def _as_mask(mask: xr.DataArray, level: float) -> xr.DataArray:
     return (
         mask.rename("hotspot")
         .drop_attrs(deep=False)

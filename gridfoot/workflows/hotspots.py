@@ -24,7 +24,7 @@ from gridfoot.errors import (
     format_labels,
 )
 from gridfoot.hotspots.clusters import hub_labels, hubs
-from gridfoot.hotspots.concentration import concentration, hotspot_mask
+from gridfoot.hotspots.concentration import concentration, mask_of_hubs
 from gridfoot.hotspots.gistar import gistar
 from gridfoot.hotspots.layers import SPATIAL_DIMS, grid_crs, land_area
 from gridfoot.hotspots.options import (
@@ -389,15 +389,17 @@ def compute_hotspots(
     grid = Grid.from_dataarray(layer) if zones else None
     coverages = {column: as_coverage(z, grid) for column, z in (zones or {}).items()}
     rows = concentration_table(layer, options)
-    mask = hotspot_mask(layer, options.share)
+    # the cells are ranked once: the mask and every hubs table are read off the hub labels
     labels = hub_labels(layer, options.share, options.connectivity)
+    mask = mask_of_hubs(labels, options.share)
     rows["hotspot_cells"] = mask.sum(SPATIAL_DIMS).compute().values.ravel()
     rows["hubs"] = labels.max(SPATIAL_DIMS).compute().values.ravel()
     first = next(iter(coverages.items()), None)
-    table = hubs(layer, options.share, first[1] if first else None, options.connectivity)
+    share, connectivity = options.share, options.connectivity
+    table = hubs(layer, share, first[1] if first else None, connectivity, labels=labels)
     for column, coverage in list(coverages.items())[1:]:
         if len(table):
-            named = hubs(layer, options.share, coverage, options.connectivity)
+            named = hubs(layer, share, coverage, connectivity, labels=labels)
             key = [*extra, "rank"]
             merged = table[key].merge(named[[*key, "regions"]], on=key, how="left")
             table[column] = merged["regions"].to_numpy()

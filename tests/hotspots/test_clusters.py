@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import hypothesis.extra.numpy as hnp
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely import box
 
 from gridfoot.errors import ConfigError, GridError
@@ -111,3 +115,29 @@ def test_hub_share_is_checked_like_the_config(share):
         hubs(_layer(), share)
     with pytest.raises(ConfigError, match=r"share: must be a number in \(0, 1\]"):
         hub_labels(_layer(), share)
+
+
+# -------------------------------------------------- ranked once: mask and hubs off the labels
+_layers = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=3, max_dims=3, min_side=1, max_side=6),
+    elements=st.sampled_from([0.0, 0.0, 1.0, 2.0, 3.5, 7.0, np.nan]),  # ties, gaps, nodata
+)
+
+
+@given(values=_layers, share=st.sampled_from([0.3, 0.5, 0.75, 0.9, 1.0]))
+@settings(max_examples=60, deadline=None)
+def test_mask_and_hubs_read_off_the_hub_labels_equal_their_own_ranking(values, share) -> None:
+    from gridfoot.hotspots import hotspot_mask
+    from gridfoot.hotspots.concentration import mask_of_hubs
+
+    grid = Grid.from_bounds((0, 0, values.shape[2] * 10_000, values.shape[1] * 10_000), 3035)
+    layer = grid.wrap(
+        values, dims=["destination"], coords={"destination": list(range(len(values)))}
+    )
+    if not (np.nan_to_num(values).reshape(len(values), -1) > 0).any(axis=1).all():
+        layer = layer.fillna(0.0)  # every layer must hold something for its share
+        layer = layer.where(layer.sum(["y", "x"]) > 0, 1.0)
+    labels = hub_labels(layer, share)
+    assert mask_of_hubs(labels, share).equals(hotspot_mask(layer, share))
+    pd.testing.assert_frame_equal(hubs(layer, share, labels=labels), hubs(layer, share))
