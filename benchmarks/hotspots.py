@@ -124,7 +124,7 @@ def synthetic_cube(destinations: int, sectors: int, ny: int, nx: int, seed: int 
         meta=np.empty((0, 0, 0, 0)),
     )
     grid = Grid.from_bounds((0, 0, nx * 10_000, ny * 10_000), "EPSG:3035", 10_000)
-    grid = Grid(grid.crs, grid.transform, grid.shape, land)
+    grid = Grid.make(grid.crs, grid.transform, grid.shape, land)
     cube = grid.wrap(
         values,
         dims=["destination", "sector"],

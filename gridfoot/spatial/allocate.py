@@ -474,7 +474,7 @@ def load_allocation(path: str | Path) -> Allocation:
     if dataset.attrs.get("format") != _FORMAT:
         raise GridError(f"{path}: not a gridfoot allocation file (format {_FORMAT} expected)")
     grid = Grid.from_dataarray(dataset["land"].rename("land_fraction"))
-    grid = Grid(grid.crs, grid.transform, grid.shape, dataset["land"].values)
+    grid = Grid.make(grid.crs, grid.transform, grid.shape, dataset["land"].values)
 
     def table(prefix: str, columns: list[str]) -> pd.DataFrame:
         return pd.DataFrame(

@@ -132,31 +132,53 @@ class Grid:
     land: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "crs", _as_crs(self.crs))
-        transform = Affine(*tuple(self.transform)[:6])
+        # cheap checks only: coercion and validation are the factory's (:meth:`make`)
+        if not (
+            isinstance(self.crs, pyproj.CRS)
+            and isinstance(self.transform, Affine)
+            and isinstance(self.shape, tuple)
+            and (self.land is None or isinstance(self.land, np.ndarray))
+        ):
+            raise TypeError(
+                "Grid fields take a pyproj.CRS, an Affine, a (ny, nx) tuple and an ndarray "
+                "land fraction or None; build grids with Grid.make (or from_bounds, "
+                "for_boundaries, from_dataarray), which checks and converts"
+            )
+
+    @classmethod
+    def make(cls, crs: Any, transform: Any, shape: Any, land: np.ndarray | None = None) -> Grid:
+        """A grid from anything pyproj, affine and numpy understand, checked.
+
+        Raises
+        ------
+        GridError
+            A rotated or south-up transform, an empty shape, a land fraction of another
+            shape or outside [0, 1], or a cell size in degrees above 10 on a geographic CRS.
+        """
+        crs = _as_crs(crs)
+        transform = Affine(*tuple(transform)[:6])
         if transform.b != 0 or transform.d != 0 or transform.a <= 0 or transform.e >= 0:
             raise GridError(
                 f"the grid must be north-up and unrotated (Affine(dx, 0, west, 0, -dy, north) "
                 f"with dx, dy > 0), got {tuple(transform)[:6]}"
             )
-        object.__setattr__(self, "transform", transform)
-        shape = tuple(int(n) for n in self.shape)
+        shape = tuple(int(n) for n in shape)
         if len(shape) != 2 or min(shape) < 1:
             raise GridError(f"a grid needs a shape (ny, nx) of at least one cell, got {shape}")
-        object.__setattr__(self, "shape", shape)
-        if self.land is not None:
-            land = np.array(self.land, dtype=float)
+        if land is not None:
+            land = np.array(land, dtype=float)
             if land.shape != shape:
                 raise GridError(f"land fraction has shape {land.shape}, the grid {shape}")
             if not np.all((land >= 0) & (land <= 1)):
                 raise GridError("land fraction must lie in [0, 1] (NaN is not allowed)")
             land.flags.writeable = False
-            object.__setattr__(self, "land", land)
-        if self.crs.is_geographic and max(self.resolution) > 10:
+        grid = cls(crs, transform, (shape[0], shape[1]), land)
+        if crs.is_geographic and max(grid.resolution) > 10:
             raise GridError(
-                f"cell size {max(self.resolution):g} is in degrees for the geographic CRS "
-                f"{self.crs.name}; give the resolution in degrees or use a projected CRS"
+                f"cell size {max(grid.resolution):g} is in degrees for the geographic CRS "
+                f"{crs.name}; give the resolution in degrees or use a projected CRS"
             )
+        return grid
 
     # ----------------------------------------------------------------- constructors
     @classmethod
@@ -203,7 +225,7 @@ class Grid:
         shape = (round((north - south) / dy), round((east - west) / dx))
         crs = _as_crs(crs)
         _check_grid_memory(shape, (dx, dy), crs, memory_budget)
-        return cls(crs, Affine(dx, 0.0, west, 0.0, -dy, north), shape)
+        return cls.make(crs, Affine(dx, 0.0, west, 0.0, -dy, north), shape)
 
     @classmethod
     def for_boundaries(
@@ -299,7 +321,7 @@ class Grid:
             isinstance(data, xr.Dataset) and "land_fraction" in data.data_vars
         ):
             land = data["land_fraction"].transpose("y", "x").to_numpy()
-        return cls(pyproj.CRS.from_user_input(crs), transform, (len(y), len(x)), land)
+        return cls.make(crs, transform, (len(y), len(x)), land)
 
     def with_land(self, zones: Any, *, memory_budget: Any = None) -> Grid:
         """This grid with the land fraction of zones: their coverage added up, at most 1.
@@ -328,7 +350,7 @@ class Grid:
 
         _check_grid_memory(self.shape, self.resolution, self.crs, memory_budget)
         coverage = as_coverage(zones, self)
-        return Grid(self.crs, self.transform, self.shape, coverage.land)
+        return Grid.make(self.crs, self.transform, self.shape, coverage.land)
 
     # ------------------------------------------------------------------- geometry
     @property

@@ -454,7 +454,7 @@ def load_coverage(path: str | Path) -> ZoneCoverage:
         raise GridError(f"{path}: not a gridfoot zone coverage file (format {_FORMAT} expected)")
     grid = Grid.from_dataarray(dataset)
     if "land" in dataset:
-        grid = Grid(grid.crs, grid.transform, grid.shape, dataset["land"].values)
+        grid = Grid.make(grid.crs, grid.transform, grid.shape, dataset["land"].values)
     labels = pd.Index([str(v) for v in dataset["zone"].values], dtype="str", name="zone")
     matrix = sp.csr_matrix(
         (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 import pytest
 import shapely
 import xarray as xr
@@ -62,9 +63,9 @@ def test_missing_or_unknown_crs_and_rotated_transform():
     with pytest.raises(GridError, match="unknown CRS"):
         Grid.from_bounds((0, 0, 10, 10), "EPSG:999999")
     with pytest.raises(GridError, match="north-up"):
-        Grid(LAEA, Affine(10, 0, 0, 0, 10, 0), (2, 2))
+        Grid.make(LAEA, Affine(10, 0, 0, 0, 10, 0), (2, 2))
     with pytest.raises(GridError, match="shape"):
-        Grid(LAEA, Affine(10, 0, 0, 0, -10, 0), (0, 2))
+        Grid.make(LAEA, Affine(10, 0, 0, 0, -10, 0), (0, 2))
 
 
 def test_degree_grid_refuses_metre_resolution_and_weights_cells_by_area():
@@ -176,7 +177,7 @@ def test_land_defaults_to_one_and_is_read_only():
     with pytest.raises(ValueError, match="read-only"):
         land[0, 0] = 0.5
     with pytest.raises(GridError, match=r"\[0, 1\]"):
-        Grid(grid.crs, grid.transform, grid.shape, np.full(grid.shape, 1.5))
+        Grid.make(grid.crs, grid.transform, grid.shape, np.full(grid.shape, 1.5))
 
 
 def test_hand_computed_coverage_of_two_polygons():
@@ -335,3 +336,12 @@ def test_check_grid_refuses_no_land_and_warns_about_few_cells_or_unequal_areas()
     lonlat = gpd.GeoSeries([box(100, 20, 110, 40)], crs="EPSG:4326")
     with pytest.warns(AreaWarning, match=r"grid.crs WGS 84 / Pseudo-Mercator is not an equal-ar"):
         check_grid(Grid.for_boundaries(lonlat, 50_000, "EPSG:3857"), crs_key="grid.crs")
+
+
+def test_grid_fields_hold_their_declared_types_and_raw_values_go_through_make() -> None:
+    grid = Grid.make("EPSG:3035", (10.0, 0, 0, 0, -10.0, 20.0), [2, 3], np.ones((2, 3)))
+    assert isinstance(grid.crs, pyproj.CRS) and isinstance(grid.transform, Affine)
+    assert grid.shape == (2, 3) and type(grid.shape[0]) is int
+    assert not grid.land.flags.writeable  # frozen means the land fraction too
+    with pytest.raises(TypeError, match=r"Grid\.make"):
+        Grid("EPSG:3035", Affine(10, 0, 0, 0, -10, 20), (2, 3))
