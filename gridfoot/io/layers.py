@@ -27,6 +27,12 @@ def _open_tiff(path: Path) -> xr.DataArray:
     layer = rioxarray.open_rasterio(path, masked=True, chunks={"band": 1})
     if isinstance(layer, list | xr.Dataset):
         raise InputFileError(f"{path}: GeoTIFFs with subdatasets are not supported")
+    units = layer.attrs.get("units")
+    if isinstance(units, tuple):  # one per band: the layer's units when they agree
+        if len(set(units)) == 1:
+            layer.attrs["units"] = units[0]
+        else:
+            del layer.attrs["units"]
     descriptions = layer.attrs.pop("long_name", None)
     if isinstance(descriptions, str):
         descriptions = (descriptions,)

@@ -37,7 +37,7 @@ from gridfoot.hotspots.zonal import zonal_totals
 from gridfoot.io.layers import open_layer
 from gridfoot.io.vector import read_polygons
 from gridfoot.spatial import Grid, Zones
-from gridfoot.workflows.products import Raster, Report, Section, Table
+from gridfoot.workflows.products import Figure, Raster, Report, Section, Table
 
 __all__ = [
     "HotspotOptions",
@@ -250,6 +250,7 @@ class HotspotsResult:
     hubs: pd.DataFrame
     significance: xr.DataArray | None  # Gi* classes as codes 1..7
     zonal: pd.DataFrame | None
+    outlines: Any = None  # the zones' polygons, drawn on the maps
     source: str = "the grid"
     input_files: tuple[Path, ...] = ()
     figure_formats: tuple[str, ...] = ("png",)
@@ -282,7 +283,39 @@ class HotspotsResult:
         return tables
 
     def products(self) -> list[Any]:
-        return [*self.tables(), *self.rasters()]
+        return [*self.tables(), *self.rasters(), *self.figures()]
+
+    def figures(self, most: int = 4) -> list[Figure]:
+        """A map with its hubs and the concentration curve of the first ``most`` layers."""
+        from gridfoot.hotspots import concentration_curve
+        from gridfoot.plot.charts import concentration_figure
+        from gridfoot.plot.maps import map_grid
+
+        o, dims = self.options, self.dims
+        stacked = self.layer.stack(layer=dims) if dims else self.layer.expand_dims(layer=[0])
+        figures = []
+        for index in range(min(most, stacked.sizes["layer"])):
+            one = stacked.isel(layer=index)
+            labels = {dim: one[dim].item() for dim in dims}
+            name = " / ".join(str(v) for v in labels.values()) or Path(self.source).stem
+            slug = "_".join(str(v) for v in labels.values()) or "layer"
+            table = self.hubs
+            for dim, value in labels.items():
+                table = table[table[dim] == value]
+            one = one.drop_vars(["layer", *dims], errors="ignore")
+
+            def draw_map(one=one, table=table, name=name) -> Any:
+                return map_grid(one, self.outlines, table, title=name)
+
+            def draw_curve(one=one, name=name) -> Any:
+                curve = concentration_curve(one)
+                return concentration_figure(curve, (o.top_area,), (o.share,), title=name)
+
+            figures += [
+                Figure(f"figures/map_{slug}", draw_map, f"{name}: the hubs holding {o.share:.0%}"),
+                Figure(f"figures/concentration_{slug}", draw_curve, f"{name}: concentration"),
+            ]
+        return figures
 
     # the writer's protocol: the options and results of summary.json
     def summary_options(self) -> dict[str, Any]:
@@ -311,12 +344,14 @@ class HotspotsResult:
             key.append(
                 (
                     label,
-                    f"top {o.top_area:.2%} of land holds {_percent(row['share_in_top_area'])}; "
+                    f"top {100 * o.top_area:g}% of land holds "
+                    f"{_percent(row['share_in_top_area'])}; "
                     f"{o.share:.0%} of the total needs {_percent(row['area_for_share'])} of "
                     f"land; Gini {_number(row['gini'])}; {int(row['hubs'])} hub(s)",
                 )
             )
         sections = [
+            Section("Figures", figures=tuple(f.path for f in self.figures())),
             Section("Concentration by layer", tables=(("concentration.csv", rows),)),
             Section("Hubs", tables=(("hubs.csv", self.hubs),)),
         ]
@@ -428,9 +463,18 @@ def compute_hotspots(
         hubs=table,
         significance=significance,
         zonal=zonal,
+        outlines=_outlines(zones),
         source=source,
         input_files=tuple(Path(p) for p in inputs),
     )
+
+
+def _outlines(zones: dict[str, Any] | None) -> Any:
+    """The polygons of every zone layer given as Zones (a coverage has none), for maps."""
+    from gridfoot.spatial import Zones
+
+    layers = [z.polygons for z in (zones or {}).values() if isinstance(z, Zones)]
+    return layers or None
 
 
 def run_hotspots(

@@ -73,6 +73,11 @@ def test_netcdf_cube_with_regions(tmp_path, regions, capsys):
     assert "USA" in printed and "West" in printed
     summary = json.loads((out / "summary.json").read_text())
     assert list(summary) == SUMMARY_KEYS and summary["study"] == "hotspots"
+    assert summary["results"]["units"] == "t"
+    # a map with the hubs and the concentration curve of each layer, shown in the report
+    for name in ("map_USA", "concentration_USA", "map_JPN", "concentration_JPN"):
+        assert f"figures/{name}.png" in summary["files"]
+    assert (out / "report.html").read_text().count("data:image/png;base64,") == 4
     assert [row["destination"] for row in summary["results"]["layers"]] == ["USA", "JPN"]
     expected = concentration(_cube(), share=0.95)
     usa = summary["results"]["layers"][0]
