@@ -26,6 +26,7 @@ from gridfoot.errors import ConfigError, format_labels
 __all__ = [
     "check_choice",
     "check_encoding",
+    "check_field_types",
     "check_fraction",
     "check_fractions",
     "check_literals",
@@ -256,3 +257,40 @@ got 0, 1.5
             f"{name}: every value must be a number {bounds}{hint}, got {format_labels(bad)}"
         )
     return tuple(float(item) for item in items)
+
+
+def check_field_types(
+    instance: Any, kinds: dict[str, type], hint: str = "", optional: Iterable[str] = ()
+) -> None:
+    """Refuse a dataclass whose fields do not hold their declared kinds (``TypeError``).
+
+    For frozen containers built by a validating factory: a direct construction with raw
+    values is told where to go (``hint``). ``optional`` fields may also be None.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Pair:
+    ...     name: str
+    ...     size: float
+    >>> check_field_types(Pair("a", 1.0), {"name": str, "size": float})
+    >>> check_field_types(Pair("a", "1"), {"name": str, "size": float}, "; use Pair.make")
+    Traceback (most recent call last):
+    ...
+    TypeError: Pair.size must be a float, got str; use Pair.make
+    """
+    optional = set(optional)
+    owner = type(instance).__name__
+    for name, kind in kinds.items():
+        value = getattr(instance, name)
+        if value is None and name in optional:
+            continue
+        if not isinstance(value, kind):
+            module = kind.__module__.split(".")[0]
+            expected = kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
+            raise TypeError(
+                f"{owner}.{name} must be a {expected}"
+                + (" or None" if name in optional else "")
+                + f", got {type(value).__name__}{hint}"
+            )

@@ -27,7 +27,7 @@ from gridfoot._lazy import lazy_imports
 ROOT = Path(gridfoot.__file__).parent
 
 #: Modules every part of gridfoot may import: they import nothing of gridfoot but each other.
-BASE = {"errors", "checks", "_version", "_lazy"}
+BASE = {"errors", "checks", "_version", "_lazy", "_curve"}
 #: The analysis packages: layers and tables in, results out; file work goes through io.
 ANALYSIS = {"mrio", "spatial", "hotspots", "urban"}
 #: What runs a study or a command, and the studies' configuration schemas (which name the

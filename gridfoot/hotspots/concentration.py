@@ -31,6 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from gridfoot._curve import land_at, share_at
 from gridfoot.errors import ValueCheckError, format_labels
 from gridfoot.hotspots.layers import SPATIAL_DIMS, as_layer, land_area, per_layer
 from gridfoot.hotspots.options import check_area, check_land_share, check_share, check_shares
@@ -116,24 +117,6 @@ def _curve(values: np.ndarray, land: np.ndarray):
     return land_share, value_share, cum_value[-1], total_land
 
 
-def _share_at(land_share: np.ndarray, value_share: np.ndarray, area: np.ndarray) -> np.ndarray:
-    """Share of the total held by the top ``area`` of land (upper value on vertical steps)."""
-    last = np.searchsorted(land_share, area, side="right") - 1
-    nxt = np.minimum(last + 1, land_share.size - 1)
-    width = land_share[nxt] - land_share[last]
-    step = np.divide(area - land_share[last], width, out=np.zeros_like(area), where=width > 0)
-    return value_share[last] + step * (value_share[nxt] - value_share[last])
-
-
-def _area_at(land_share: np.ndarray, value_share: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """Smallest share of land whose top cells hold ``share`` of the total (interpolated)."""
-    first = np.searchsorted(value_share, share, side="left")
-    before = np.maximum(first - 1, 0)
-    rise = value_share[first] - value_share[before]
-    step = np.divide(share - value_share[before], rise, out=np.zeros_like(share), where=rise > 0)
-    return land_share[before] + step * (land_share[first] - land_share[before])
-
-
 def _gini(land_share: np.ndarray, value_share: np.ndarray) -> float:
     """Twice the area between the curve and the diagonal: 0 uniform, -> 1 for one hot cell."""
     area = np.sum(np.diff(land_share) * (value_share[1:] + value_share[:-1]) / 2)
@@ -157,8 +140,8 @@ def _layer_statistics(
             continue
         result[index, :-2] = np.concatenate(
             [
-                _share_at(land_share, value_share, top_area),
-                _area_at(land_share, value_share, share),
+                share_at(land_share, value_share, top_area),
+                land_at(land_share, value_share, share),
                 [_gini(land_share, value_share)],
             ]
         )

@@ -243,8 +243,8 @@ def georeference(data: xr.DataArray | xr.Dataset) -> tuple[Any, Any, tuple[int, 
 
     The CRS (a ``pyproj.CRS``) from rioxarray's ``spatial_ref``; the north-up affine
     transform from the cell-centre coordinates (their span over their count, exact for round
-    cell sizes), read as :meth:`gridfoot.spatial.Grid.from_dataarray` reads it, so that io
-    needs nothing of the analysis packages.
+    cell sizes). The one reading of a layer's grid: :meth:`gridfoot.spatial.Grid.from_dataarray`
+    uses it too, and io needs nothing of the analysis packages.
 
     Raises
     ------

@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from gridfoot.checks import check_choice
+from gridfoot.checks import check_choice, check_field_types
 from gridfoot.errors import (
     BalanceWarning,
     LabelError,
@@ -274,12 +274,7 @@ def _check_canonical(mrio: MRIO) -> None:
         "monetary_unit": str,
         "x_source": str,
     }
-    for name, kind in kinds.items():
-        value = getattr(mrio, name)
-        if not isinstance(value, kind):
-            module = kind.__module__.split(".")[0]
-            expected = kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
-            raise TypeError(f"MRIO.{name} must be a {expected}, got {type(value).__name__}{hint}")
+    check_field_types(mrio, kinds, hint)
     if mrio.x_source not in ("balanced", "given"):
         raise ValueError(f"MRIO.x_source must be 'balanced' or 'given', got {mrio.x_source!r}")
     producers = mrio.Z.index

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridfoot._curve import land_at, share_at
 from gridfoot.checks import check_fractions, check_number
 from gridfoot.errors import LabelError, ValueCheckError
 from gridfoot.plot.style import NO_LIGATURES, fit_figure_text, fit_text, paper_style
@@ -25,24 +26,6 @@ def _percent(value: float) -> str:
     if percent == 0 or percent >= 10:
         return f"{percent:.0f}%"
     return f"{percent:.2g}%"
-
-
-def _value_at(land_share: np.ndarray, value_share: np.ndarray, area: np.ndarray) -> np.ndarray:
-    """Share of the total held by the top ``area`` of land, read off the curve's vertices."""
-    last = np.searchsorted(land_share, area, side="right") - 1
-    nxt = np.minimum(last + 1, land_share.size - 1)
-    width = land_share[nxt] - land_share[last]
-    step = np.divide(area - land_share[last], width, out=np.zeros_like(area), where=width > 0)
-    return value_share[last] + step * (value_share[nxt] - value_share[last])
-
-
-def _land_at(land_share: np.ndarray, value_share: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """Smallest share of land holding ``share`` of the total, read off the curve's vertices."""
-    first = np.searchsorted(value_share, share, side="left")
-    before = np.maximum(first - 1, 0)
-    rise = value_share[first] - value_share[before]
-    step = np.divide(share - value_share[before], rise, out=np.zeros_like(share), where=rise > 0)
-    return land_share[before] + step * (land_share[first] - land_share[before])
 
 
 def concentration_figure(
@@ -96,7 +79,7 @@ def concentration_figure(
     land, value = curve.land_share.values, curve.value_share.values
     areas, levels = np.asarray(top_area, dtype=float), np.asarray(shares, dtype=float)
     if land.size:
-        held, needed = _value_at(land, value, areas), _land_at(land, value, levels)
+        held, needed = share_at(land, value, areas), land_at(land, value, levels)
     else:  # no total or no land: no curve, no markers
         held, needed = np.full(areas.shape, np.nan), np.full(levels.shape, np.nan)
     with paper_style():

@@ -300,28 +300,15 @@ class Grid:
         >>> Grid.from_dataarray(grid.wrap(np.ones(grid.shape))) == grid
         True
         """
-        crs = data.rio.crs
-        if crs is None:
-            raise GridError("the layer has no CRS (no spatial_ref coordinate or crs attribute)")
-        for dim in ("y", "x"):
-            if dim not in data.dims:
-                raise GridError(f"the layer has no {dim!r} dimension (dims: {tuple(data.dims)})")
-        x, y = data["x"].to_numpy().astype(float), data["y"].to_numpy().astype(float)
-        if len(x) > 1 and len(y) > 1:
-            dx, dy = _spacing(x, "x"), -_spacing(y, "y")
-            if dy <= 0:
-                raise GridError(
-                    "y must be descending (north-up); use data.sortby('y', ascending=False)"
-                )
-            transform = Affine(dx, 0.0, x[0] - dx / 2, 0.0, -dy, y[0] + dy / 2)
-        else:
-            transform = data.rio.transform()
+        from gridfoot.io.raster import georeference
+
+        crs, transform, shape = georeference(data)  # the one reading of a layer's grid
         land = None
         if "land_fraction" in data.coords or (
             isinstance(data, xr.Dataset) and "land_fraction" in data.data_vars
         ):
             land = data["land_fraction"].transpose("y", "x").to_numpy()
-        return cls.make(crs, transform, (len(y), len(x)), land)
+        return cls.make(crs, transform, shape, land)
 
     def with_land(self, zones: Any, *, memory_budget: Any = None) -> Grid:
         """This grid with the land fraction of zones: their coverage added up, at most 1.
@@ -560,14 +547,6 @@ def _pair(resolution: float | tuple[float, float]) -> tuple[float, float]:
     if not (dx > 0 and dy > 0 and np.isfinite(dx) and np.isfinite(dy)):
         raise GridError(f"resolution must be positive and finite, got {resolution!r}")
     return dx, dy
-
-
-def _spacing(values: np.ndarray, dim: str) -> float:
-    steps = np.diff(values)
-    if not np.allclose(steps, steps[0], rtol=1e-9, atol=0):
-        raise GridError(f"the {dim!r} coordinate is not regularly spaced")
-    # The span over the count is exact for the round numbers grids use; a single step may not be.
-    return float((values[-1] - values[0]) / (len(values) - 1))
 
 
 @functools.lru_cache(maxsize=32)

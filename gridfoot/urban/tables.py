@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridfoot.checks import check_number
+from gridfoot.checks import check_field_types, check_number
 from gridfoot.errors import (
     InputFileError,
     LabelError,
@@ -135,16 +135,7 @@ def _check_canonical(table: CityTable) -> None:
         "gdp": float,
         **dict.fromkeys(("name", "stressor", "unit", "monetary_unit", "source"), str),
     }
-    for name, kind in kinds.items():
-        value = getattr(table, name)
-        if value is None and name in optional:
-            continue
-        if not isinstance(value, kind):
-            raise TypeError(
-                f"CityTable.{name} must be {_kind_name(kind)}"
-                + (" or None" if name in optional else "")
-                + f", got {type(value).__name__}{hint}"
-            )
+    check_field_types(table, kinds, hint, optional)
     sectors = table.Z.index
     aligned = {
         "Z.columns": (table.Z.columns, sectors),
@@ -163,11 +154,6 @@ def _check_canonical(table: CityTable) -> None:
                 f"CityTable.{name} differs from the labels it must repeat "
                 f"({format_labels(expected[:3])}, ...){hint}"
             )
-
-
-def _kind_name(kind: type) -> str:
-    module = kind.__module__.split(".")[0]
-    return f"a {kind.__name__}" if module == "builtins" else f"a {module}.{kind.__name__}"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
