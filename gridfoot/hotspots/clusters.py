@@ -73,7 +73,7 @@ def _layer_hub_labels(values: np.ndarray, share: float, connectivity: int) -> np
 
 
 def hub_labels(
-    grid: xr.DataArray | xr.Dataset, share: float = 0.75, connectivity: Connectivity = 8
+    layer: xr.DataArray | xr.Dataset, share: float = 0.75, connectivity: Connectivity = 8
 ) -> xr.DataArray:
     """Hub rank of every cell (0 outside the hotspot), for every layer.
 
@@ -85,7 +85,7 @@ def hub_labels(
     """
     level = check_share(share)
     check_connectivity(connectivity)
-    layer = as_layer(grid)
+    layer = as_layer(layer)
     labels = per_layer(
         _layer_hub_labels, layer, dtype=np.int32, share=level, connectivity=connectivity
     )
@@ -166,7 +166,7 @@ def _hub_table(
 
 
 def hubs(
-    grid: xr.DataArray | xr.Dataset,
+    layer: xr.DataArray | xr.Dataset,
     share: float = 0.75,
     zones: Zones | ZoneCoverage | None = None,
     connectivity: Connectivity = 8,
@@ -177,7 +177,7 @@ def hubs(
 
     Parameters
     ----------
-    grid : DataArray or Dataset
+    layer : DataArray or Dataset
         A grid layer ``(..., y, x)``; extra dims give one block of rows per layer.
     share : float
         Share of the total the hotspot holds (see :func:`hotspot_mask`).
@@ -217,7 +217,7 @@ def hubs(
 
     level = check_share(share)
     check_connectivity(connectivity)
-    layer = as_layer(grid)
+    layer = as_layer(layer)
     land = land_area(layer)
     # land in m2 when cell areas are known, else unknown (not a count of cells)
     land_m2 = land.values if land.attrs["units"] == "m2" else np.full(land.shape, np.nan)

@@ -181,12 +181,12 @@ def _levels(value: float | Sequence[float], name: str, *, land: bool) -> np.ndar
 
 
 def _statistics(
-    grid: xr.DataArray | xr.Dataset,
+    layer: xr.DataArray | xr.Dataset,
     top_area: np.ndarray,
     share: np.ndarray,
     land: xr.DataArray | None = None,
 ) -> xr.DataArray:
-    layer = as_layer(grid)
+    layer = as_layer(layer)
     land = land_area(layer) if land is None else land
     size = top_area.size + share.size + 3
     return per_layer(
@@ -203,13 +203,13 @@ def _pick(
 
 
 def share_in_top_area(
-    grid: xr.DataArray | xr.Dataset, area: float | Sequence[float] = 0.01
+    layer: xr.DataArray | xr.Dataset, area: float | Sequence[float] = 0.01
 ) -> xr.DataArray:
     """Share of each layer's total held by its top cells covering ``area`` of its land.
 
     Parameters
     ----------
-    grid : DataArray or Dataset
+    layer : DataArray or Dataset
         A grid layer ``(..., y, x)``; see :mod:`gridfoot.hotspots.layers`.
     area : float or list of float
         Share of land, 0..1 (``0.01`` = the top 1% of land). A list adds a ``top_area`` dim.
@@ -236,7 +236,7 @@ def share_in_top_area(
     [0.75, 0.76]
     """
     levels = _levels(area, "area", land=True)
-    stats = _statistics(grid, levels, np.empty(0))
+    stats = _statistics(layer, levels, np.empty(0))
     result = _pick(stats, 0, levels, np.ndim(area) == 0, "top_area")
     return result.assign_attrs(
         long_name="share of the total held by the top cells covering a share of land", units="1"
@@ -244,7 +244,7 @@ def share_in_top_area(
 
 
 def area_for_share(
-    grid: xr.DataArray | xr.Dataset, share: float | Sequence[float] = 0.75
+    layer: xr.DataArray | xr.Dataset, share: float | Sequence[float] = 0.75
 ) -> xr.DataArray:
     """Smallest share of land whose top cells hold ``share`` of each layer's total.
 
@@ -254,7 +254,7 @@ def area_for_share(
 
     Parameters
     ----------
-    grid : DataArray or Dataset
+    layer : DataArray or Dataset
         A grid layer ``(..., y, x)``.
     share : float or list of float
         Share of the total, in (0, 1] (``0.75`` = 75%). A list adds a ``share`` dim.
@@ -279,14 +279,14 @@ def area_for_share(
     0.75
     """
     levels = _levels(share, "share", land=False)
-    stats = _statistics(grid, np.empty(0), levels)
+    stats = _statistics(layer, np.empty(0), levels)
     result = _pick(stats, 0, levels, np.ndim(share) == 0, "share")
     return result.assign_attrs(
         long_name="smallest share of land holding a share of the total", units="1"
     ).rename("area_for_share")
 
 
-def gini(grid: xr.DataArray | xr.Dataset) -> xr.DataArray:
+def gini(layer: xr.DataArray | xr.Dataset) -> xr.DataArray:
     """Gini index of each layer's concentration on land.
 
     Twice the area between the concentration curve and the diagonal: 0 when value is spread
@@ -298,7 +298,7 @@ def gini(grid: xr.DataArray | xr.Dataset) -> xr.DataArray:
     >>> float(gini(xr.DataArray(values, dims=("y", "x"))))
     0.99
     """
-    stats = _statistics(grid, np.empty(0), np.empty(0))
+    stats = _statistics(layer, np.empty(0), np.empty(0))
     return (
         stats.isel(statistic=-3, drop=True)
         .assign_attrs(long_name="Gini index of concentration on land", units="1")
@@ -307,7 +307,7 @@ def gini(grid: xr.DataArray | xr.Dataset) -> xr.DataArray:
 
 
 def concentration(
-    grid: xr.DataArray | xr.Dataset,
+    layer: xr.DataArray | xr.Dataset,
     share: float | Sequence[float] = 0.75,
     top_area: float | Sequence[float] = 0.01,
 ) -> xr.Dataset:
@@ -329,7 +329,7 @@ def concentration(
     """
     shares = _levels(share, "share", land=False)
     areas = _levels(top_area, "top_area", land=True)
-    layer = as_layer(grid)
+    layer = as_layer(layer)
     land = land_area(layer)
     stats = _statistics(layer, areas, shares, land)
     result = xr.Dataset(
@@ -360,13 +360,13 @@ def _units(layer: xr.DataArray) -> dict[str, str]:
 
 
 def concentration_curve(
-    grid: xr.DataArray | xr.Dataset, land_share: Sequence[float] | None = None
+    layer: xr.DataArray | xr.Dataset, land_share: Sequence[float] | None = None
 ) -> xr.Dataset | xr.DataArray:
     """The concentration curve: cumulative share of the total against cumulative land share.
 
     Parameters
     ----------
-    grid : DataArray or Dataset
+    layer : DataArray or Dataset
         A grid layer.
     land_share : list of float, optional
         Where to evaluate the curves of many layers (e.g. ``np.linspace(0, 1, 101)``); gives
@@ -387,7 +387,7 @@ def concentration_curve(
     >>> curve.land_share.values.tolist(), curve.value_share.values.tolist()
     ([0.0, 0.25, 0.5, 1.0], [0.0, 0.75, 1.0, 1.0])
     """
-    layer = as_layer(grid)
+    layer = as_layer(layer)
     if land_share is not None:
         return share_in_top_area(layer, list(np.atleast_1d(land_share)))
     extra = [dim for dim in layer.dims if dim not in SPATIAL_DIMS and layer.sizes[dim] > 1]
@@ -407,7 +407,7 @@ def concentration_curve(
     )
 
 
-def hotspot_mask(grid: xr.DataArray | xr.Dataset, share: float = 0.75) -> xr.DataArray:
+def hotspot_mask(layer: xr.DataArray | xr.Dataset, share: float = 0.75) -> xr.DataArray:
     """The fewest cells of each layer that together hold ``share`` of its total.
 
     Cells are taken by value, descending, up to and including the cell where the cumulative
@@ -426,7 +426,7 @@ def hotspot_mask(grid: xr.DataArray | xr.Dataset, share: float = 0.75) -> xr.Dat
     [[1, 0], [1, 0]]
     """
     level = check_share(share)
-    layer = as_layer(grid)
+    layer = as_layer(layer)
     mask = per_layer(_layer_mask, layer, dtype=np.uint8, share=level)
     return _as_mask(mask, level)
 

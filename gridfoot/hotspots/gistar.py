@@ -185,7 +185,7 @@ def _p_value(z: np.ndarray) -> np.ndarray:
 
 
 def gistar(
-    grid: xr.DataArray | xr.Dataset,
+    layer: xr.DataArray | xr.Dataset,
     neighbours: Neighbours = "queen",
     distance: float = 1,
     study_area: Literal["land", "grid"] = "land",
@@ -194,7 +194,7 @@ def gistar(
 
     Parameters
     ----------
-    grid : DataArray or Dataset
+    layer : DataArray or Dataset
         A grid layer ``(..., y, x)``.
     neighbours : {"queen", "rook", "distance"}
         Shape of the neighbourhood; see :func:`neighbourhood`.
@@ -225,7 +225,7 @@ def gistar(
     """
     check_choice(study_area, "study_area", STUDY_AREAS)
     kernel = neighbourhood(neighbours, distance)
-    layer = as_layer(grid)
+    layer = as_layer(layer)
     if "land_fraction" in layer.coords:
         land = layer.coords["land_fraction"].reset_coords(drop=True).astype(float)
     else:

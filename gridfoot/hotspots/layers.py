@@ -32,7 +32,7 @@ SPATIAL_DIMS = ("y", "x")
 WEIGHTS = ("land_fraction", "cell_area")
 
 
-def as_layer(grid: xr.DataArray | xr.Dataset) -> xr.DataArray:
+def as_layer(layer: xr.DataArray | xr.Dataset) -> xr.DataArray:
     """The grid's values as a DataArray with ``land_fraction``/``cell_area`` as coordinates.
 
     A Dataset must hold exactly one variable besides ``land_fraction`` and ``cell_area``.
@@ -44,28 +44,28 @@ def as_layer(grid: xr.DataArray | xr.Dataset) -> xr.DataArray:
     >>> as_layer(ds).coords["land_fraction"].values.tolist()
     [[1.0, 0.5]]
     """
-    if isinstance(grid, xr.Dataset):
-        names = [name for name in grid.data_vars if name not in WEIGHTS]
+    if isinstance(layer, xr.Dataset):
+        names = [name for name in layer.data_vars if name not in WEIGHTS]
         if len(names) != 1:
             raise LabelError(
                 "the grid Dataset must hold one variable besides land_fraction and cell_area; "
                 f"it holds {format_labels(names) or 'none'}: select one, e.g. ds['name']"
             )
-        weights = [name for name in WEIGHTS if name in grid.data_vars]
-        grid = grid.set_coords(weights)[names[0]]
-    if not isinstance(grid, xr.DataArray):
-        raise GridError(f"expected an xarray DataArray or Dataset, got {type(grid).__name__}")
-    missing = [dim for dim in SPATIAL_DIMS if dim not in grid.dims]
+        weights = [name for name in WEIGHTS if name in layer.data_vars]
+        layer = layer.set_coords(weights)[names[0]]
+    if not isinstance(layer, xr.DataArray):
+        raise GridError(f"expected an xarray DataArray or Dataset, got {type(layer).__name__}")
+    missing = [dim for dim in SPATIAL_DIMS if dim not in layer.dims]
     if missing:
         raise GridError(
-            f"the grid has dims {format_labels(grid.dims) or 'none'}; it needs 'y' and 'x' "
+            f"the layer has dims {format_labels(layer.dims) or 'none'}; it needs 'y' and 'x' "
             "(rename latitude/longitude dims to y/x)"
         )
-    if grid.dims[-2:] != SPATIAL_DIMS:
-        grid = grid.transpose(..., *SPATIAL_DIMS)
-    if grid.sizes["y"] == 0 or grid.sizes["x"] == 0:
+    if layer.dims[-2:] != SPATIAL_DIMS:
+        layer = layer.transpose(..., *SPATIAL_DIMS)
+    if layer.sizes["y"] == 0 or layer.sizes["x"] == 0:
         raise GridError("the grid is empty (no cells)")
-    return grid
+    return layer
 
 
 def per_layer(
@@ -101,15 +101,15 @@ def per_layer(
     return result
 
 
-def grid_crs(grid: xr.DataArray):
+def grid_crs(layer: xr.DataArray):
     """The grid's CRS (a rasterio CRS) or None."""
     import rioxarray  # noqa: F401  (registers the .rio accessor)
 
-    return grid.rio.crs
+    return layer.rio.crs
 
 
-def _checked_weight(grid: xr.DataArray, name: str) -> xr.DataArray:
-    weight = grid.coords[name]
+def _checked_weight(layer: xr.DataArray, name: str) -> xr.DataArray:
+    weight = layer.coords[name]
     extra = [dim for dim in weight.dims if dim not in SPATIAL_DIMS]
     if extra:
         raise GridError(f"{name} must have dims (y, x) only; it also has {format_labels(extra)}")
@@ -125,17 +125,17 @@ def _checked_weight(grid: xr.DataArray, name: str) -> xr.DataArray:
     return weight.transpose(*SPATIAL_DIMS)
 
 
-def _cell_area(grid: xr.DataArray, strict: bool) -> np.ndarray | None:
+def _cell_area(layer: xr.DataArray, strict: bool) -> np.ndarray | None:
     """Cell areas in m² from the coordinate, else from the CRS; None when unknowable."""
-    if "cell_area" in grid.coords:
-        return _checked_weight(grid, "cell_area").values
-    crs = grid_crs(grid)
+    if "cell_area" in layer.coords:
+        return _checked_weight(layer, "cell_area").values
+    crs = grid_crs(layer)
     if crs is None:
         return None
     from gridfoot.spatial.grid import Grid
 
     try:
-        return Grid.from_dataarray(grid).cell_area.values
+        return Grid.from_dataarray(layer).cell_area.values
     except GridError as error:
         message = (
             f"the grid has no cell_area and its cell areas cannot be derived from its CRS "
@@ -152,7 +152,7 @@ def _cell_area(grid: xr.DataArray, strict: bool) -> np.ndarray | None:
     return None
 
 
-def land_area(grid: xr.DataArray | xr.Dataset, strict: bool = False) -> xr.DataArray:
+def land_area(layer: xr.DataArray | xr.Dataset, strict: bool = False) -> xr.DataArray:
     """Land area of every cell (``land_fraction x cell_area``), 2-D ``(y, x)``.
 
     Missing ``land_fraction`` counts as 1. Missing ``cell_area`` is derived from the CRS (the
@@ -170,17 +170,17 @@ def land_area(grid: xr.DataArray | xr.Dataset, strict: bool = False) -> xr.DataA
     >>> land_area(grid).values.tolist(), land_area(grid).attrs["units"]
     ([[100000000.0, 50000000.0]], 'm2')
     """
-    grid = as_layer(grid)
-    shape = (grid.sizes["y"], grid.sizes["x"])
-    area = _cell_area(grid, strict)
+    layer = as_layer(layer)
+    shape = (layer.sizes["y"], layer.sizes["x"])
+    area = _cell_area(layer, strict)
     units = "cells" if area is None else "m2"
     land = np.ones(shape) if area is None else np.array(area, dtype=float)
-    if "land_fraction" in grid.coords:
-        land = land * _checked_weight(grid, "land_fraction").values
+    if "land_fraction" in layer.coords:
+        land = land * _checked_weight(layer, "land_fraction").values
     return xr.DataArray(
         land,
         dims=SPATIAL_DIMS,
-        coords={dim: grid[dim] for dim in SPATIAL_DIMS if dim in grid.coords},
+        coords={dim: layer[dim] for dim in SPATIAL_DIMS if dim in layer.coords},
         name="land_area",
         attrs={"long_name": "land area of the cell", "units": units},
     )

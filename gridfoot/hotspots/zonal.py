@@ -81,12 +81,12 @@ def warn_overlaps(frame: Any, attribute: str, source: str, label: str | None = N
         )
 
 
-def zone_weights(grid: xr.DataArray | xr.Dataset, zones: Any) -> tuple[pd.Index, sp.csr_matrix]:
+def zone_weights(layer: xr.DataArray | xr.Dataset, zones: Any) -> tuple[pd.Index, sp.csr_matrix]:
     """Zones and the share of each cell's value each zone receives.
 
     Parameters
     ----------
-    grid : DataArray or Dataset
+    layer : DataArray or Dataset
         A grid layer ``(..., y, x)`` with a CRS; its ``land_fraction`` (if any) splits cells.
     zones : Zones or ZoneCoverage
         See :func:`zonal_totals`.
@@ -99,7 +99,7 @@ def zone_weights(grid: xr.DataArray | xr.Dataset, zones: Any) -> tuple[pd.Index,
         Row-major cells; see the module documentation. Column sums are at most 1 where zones
         do not overlap.
     """
-    layer = as_layer(grid)
+    layer = as_layer(layer)
     coverage = _coverage(layer, zones)
     return coverage.labels, coverage.weights(_land_fraction(layer))
 
@@ -124,12 +124,12 @@ def _zone_sums(values: np.ndarray, coverage: ZoneCoverage, land: np.ndarray | No
     return np.concatenate([totals, outside[..., None]], axis=-1)
 
 
-def zonal_totals(grid: xr.DataArray | xr.Dataset, zones: Any) -> xr.Dataset:
+def zonal_totals(layer: xr.DataArray | xr.Dataset, zones: Any) -> xr.Dataset:
     """Totals of every layer within each zone, and what falls outside every zone.
 
     Parameters
     ----------
-    grid : DataArray or Dataset
+    layer : DataArray or Dataset
         A grid layer ``(..., y, x)`` with a CRS.
     zones : Zones or ZoneCoverage
         The zones (:meth:`Zones.from_frame <gridfoot.spatial.Zones.from_frame>`; polygons
@@ -158,7 +158,7 @@ def zonal_totals(grid: xr.DataArray | xr.Dataset, zones: Any) -> xr.Dataset:
     >>> result.total.values.tolist(), float(result.outside)
     ([8.0, 3.0], 1.0)
     """
-    layer = as_layer(grid)
+    layer = as_layer(layer)
     coverage = _coverage(layer, zones)
     land_fraction = _land_fraction(layer)
     weights = coverage.weights(land_fraction)
