@@ -88,7 +88,7 @@ def test_a_grid_that_is_not_equal_area_warns(capsys, study, crs, resolution):
 # ---------------------------------------------------------------------------------- proxy
 def _grid(study):
     from gridfoot.config import load_run_config
-    from gridfoot.workflows.grid import load_inputs
+    from gridfoot.workflows.grid_inputs import load_inputs
 
     return load_inputs(load_run_config(study / "gridfoot.toml")).grid
 

@@ -28,7 +28,7 @@ from gridfoot.datasets import sample_data_dir
 from gridfoot.errors import GridfootWarning, UnplacedError, UnplacedWarning
 from gridfoot.spatial import Grid, Zones, allocate, read_sources
 from gridfoot.workflows import run_grid
-from gridfoot.workflows.grid import Scope, placement_summary
+from gridfoot.workflows.grid_inputs import Scope, placement_summary
 
 CRS = "EPSG:3035"
 SIZE = 1_000.0  # metres per cell

@@ -1,0 +1,537 @@
+"""The grid study's inputs: read and checked (:func:`load_inputs`), its scope
+(:func:`scope`), what a run would hold (:func:`memory_estimate`, :func:`validate`), and the
+accounting of every point and tonne (:func:`placement_summary`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gridfoot.config import RunConfig
+from gridfoot.errors import (
+    ConfigError,
+    GridError,
+    GridfootError,
+    InputFileError,
+    LabelError,
+    MissingFileError,
+    format_labels,
+)
+from gridfoot.mrio.readers import read_mrio
+from gridfoot.mrio.system import MRIO
+
+__all__ = [
+    "Inputs",
+    "Scope",
+    "input_paths",
+    "load_inputs",
+    "memory_estimate",
+    "placement_summary",
+    "scope",
+    "validate",
+]
+
+_REGION = "MRIO region"
+#: Columns of the hubs table shown in hotspots.json and the report.
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """Everything read from disk, validated: the MRIO, polygons, point sources and the grid."""
+
+    mrio: MRIO
+    boundaries: Any  # GeoDataFrame with the MRIO region in column _REGION
+    cities: Any  # GeoDataFrame or None
+    sources: Any  # gridfoot.spatial.Sources
+    grid: Any  # gridfoot.spatial.Grid
+    stressor: str
+    files: tuple[Path, ...]
+    proxy: xr.DataArray | None = None  # on the grid, checked
+    zones: Any = None  # gridfoot.spatial.Zones: the boundaries labelled by MRIO region
+    coverage: Any = None  # the zones' ZoneCoverage of the grid: built once, reused
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which producers are mapped and whose final demand counts."""
+
+    regions: tuple[str, ...]
+    sectors: tuple[str, ...]
+    destinations: tuple[str, ...]
+    countries: tuple[str, ...]
+
+
+# -- inputs ------------------------------------------------------------------------------
+
+
+def _read_polygons(path: Path, what: str) -> Any:
+    from gridfoot.io.vector import read_polygons
+
+    _require_file(path, what)
+    return read_polygons(path).reset_index(drop=True)  # a file without a CRS is refused there
+
+
+def _require_field(frame: Any, field: str | None, path: Path, key: str) -> None:
+    if field is not None and field not in frame.columns:
+        raise ConfigError(
+            f"{key}: {path} has no attribute {field!r}; it has "
+            f"{format_labels([c for c in frame.columns if c != 'geometry'], 20)}"
+        )
+
+
+def load_inputs(config: RunConfig) -> Inputs:
+    """Read and validate every input of a run (nothing is computed yet)."""
+    from gridfoot.hotspots.zonal import warn_overlaps
+    from gridfoot.spatial import Grid, Zones, read_sources
+    from gridfoot.spatial.grid import check_grid
+
+    m = config.mrio
+    mrio = read_mrio(**m.read_options())
+    if m.stressor is None and len(mrio.stressors) > 1:
+        raise ConfigError(
+            f"mrio.stressor: the MRIO has several stressors ({format_labels(mrio.stressors)}); "
+            "say which one to map"
+        )
+    stressor = m.stressor or str(mrio.stressors[0])
+    if stressor not in mrio.stressors:
+        raise ConfigError(
+            f"mrio.stressor: {stressor!r} is not in the MRIO; it has "
+            f"{format_labels(mrio.stressors)}"
+        )
+
+    b = config.boundaries
+    boundaries = _read_polygons(b.path, "boundaries")
+    _require_field(boundaries, b.region_field, b.path, "boundaries.region_field")
+    _require_field(boundaries, b.name_field, b.path, "boundaries.name_field")
+    boundaries[_REGION] = boundaries[b.region_field].astype(str) if b.region_field else b.region
+    unknown = sorted(set(boundaries[_REGION]) - set(mrio.regions))
+    if unknown:
+        raise LabelError(
+            f"{b.path}: regions {format_labels(unknown)} of the boundaries are not regions of "
+            f"the MRIO ({format_labels(mrio.regions, 12)})"
+        )
+    warn_overlaps(
+        boundaries,
+        _REGION,
+        str(b.path),
+        f"boundaries.region_field {b.region_field!r}" if b.region_field else "boundaries.region",
+    )
+    cities = None
+    if b.cities is not None:
+        cities = _read_polygons(b.cities, "cities")
+        _require_field(cities, b.city_name_field, b.cities, "boundaries.city_name_field")
+
+    named = b.name_field is not None and _one_name_per_region(boundaries, b.name_field)
+    zones = Zones.from_frame(
+        boundaries, label=_REGION, name=b.name_field if named else None, source=str(b.path)
+    )
+    crs = None if config.grid.crs == "auto" else config.grid.crs
+    grid = Grid.for_boundaries(
+        zones,
+        resolution=config.grid.resolution,
+        crs=crs,
+        memory_budget=config.dask.memory_budget_bytes,
+        land=False,
+    )
+    # the one coverage of the run: land fraction, fallback, proxy check and hub names use it
+    coverage = zones.coverage(grid)
+    grid = grid.with_land(coverage)
+    check_grid(grid, "grid.resolution", "grid.crs")
+    proxy = _read_proxy(config.downscale.proxy, grid) if config.downscale.proxy else None
+
+    s = config.sources
+    by_polygon = s.by_polygon
+    # The MRIO's sectors and regions: points coded otherwise would vanish from the map.
+    sources = read_sources(
+        s.path,
+        lon=s.lon,
+        lat=s.lat,
+        sector=s.sector,
+        sector_value=s.sector_value,
+        weight=s.weight,
+        weight_value=s.weight_value,
+        region=None if by_polygon else s.region,
+        region_value=s.region_value,
+        id=s.id,
+        crs=s.crs,
+        concordance=s.concordance,
+        zones=zones if by_polygon else None,
+        tolerance=s.tolerance,
+        units=s.units,
+        where=s.where or None,
+        layer=s.layer,
+        encoding=s.encoding,
+        sectors=[str(c) for c in mrio.sectors],
+        regions=[str(r) for r in mrio.regions],
+        invalid=s.invalid,
+        unplaced=config.downscale.unplaced,
+    )
+    files = [
+        f
+        for p in input_paths(config)
+        for f in ([p] if p.is_file() else sorted(q for q in p.iterdir() if q.is_file()))
+    ]
+    return Inputs(
+        mrio=mrio,
+        boundaries=boundaries,
+        cities=cities,
+        sources=sources,
+        grid=grid,
+        stressor=stressor,
+        files=tuple(files),
+        proxy=proxy,
+        zones=zones,
+        coverage=coverage,
+    )
+
+
+def _one_name_per_region(boundaries: Any, field: str) -> bool:
+    """Whether ``field`` gives each MRIO region one name (else hubs are named by ``field``)."""
+    return bool((boundaries.groupby(_REGION)[field].nunique(dropna=False) <= 1).all())
+
+
+def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
+    """The producers to map (regions, sectors) and the destinations whose demand counts."""
+    d = config.downscale
+    countries = mrio.countries
+    if d.country is not None:
+        if d.country not in set(countries):
+            raise ConfigError(
+                f"downscale.country: {d.country!r} is not a country of the MRIO "
+                f"({format_labels(sorted(set(countries)), 20)})"
+            )
+        regions = countries.index[countries == d.country].tolist()
+    elif d.regions is not None:
+        regions = list(d.regions)
+    else:
+        regions = list(pd.unique(boundaries[_REGION]))
+    unknown = [r for r in regions if r not in mrio.regions]
+    if unknown:
+        raise ConfigError(f"downscale.regions: unknown regions {format_labels(unknown)}")
+    sectors = list(d.sectors) if d.sectors is not None else mrio.sectors.tolist()
+    unknown = [s for s in sectors if s not in mrio.sectors]
+    if unknown:
+        raise ConfigError(f"downscale.sectors: unknown sectors {format_labels(unknown)}")
+    home = sorted(set(countries[regions]))
+    if d.destinations == "foreign":
+        destinations = [r for r in mrio.regions if countries[r] not in home]
+    elif d.destinations == "all":
+        destinations = mrio.regions.tolist()
+    else:
+        destinations = list(d.destinations)
+        unknown = [r for r in destinations if r not in mrio.regions]
+        if unknown:
+            raise ConfigError(f"downscale.destinations: unknown regions {format_labels(unknown)}")
+    if not destinations:
+        raise ConfigError("downscale.destinations: no destination left to map")
+    strange = [code for code in config.output.published if code not in destinations]
+    if strange:
+        raise ConfigError(
+            f"output.published: {format_labels(strange)} not among the mapped destinations "
+            f"({format_labels(destinations, 12)}); its keys are destinations whose published "
+            "share is marked beside their bar"
+        )
+    return Scope(tuple(regions), tuple(sectors), tuple(destinations), tuple(home))
+
+
+def _in_scope(points: pd.DataFrame, chosen: Scope) -> np.ndarray:
+    return (
+        points["region"].isin(chosen.regions) & points["sector"].isin(chosen.sectors)
+    ).to_numpy()
+
+
+def _sources_in_scope(sources: Any, chosen: Scope) -> Any:
+    """The sources of the mapped producers only (the rest are counted, see
+    :func:`_out_of_scope`)."""
+    points = sources.points
+    keep = _in_scope(points, chosen)
+    return dataclasses.replace(sources, points=points[keep].reset_index(drop=True))
+
+
+def _out_of_scope(sources: Any, chosen: Scope) -> tuple[int, float]:
+    """Points of producers not mapped on purpose (other regions or sectors): how many points
+    lie wholly outside the scope, and the weight of every entry outside it."""
+    points = sources.points
+    outside = ~_in_scope(points, chosen)
+    inside_rows = set(points.loc[~outside, "row"])
+    count = len(set(points.loc[outside, "row"]) - inside_rows)
+    return count, float(points.loc[outside, "weight"].sum())
+
+
+def _set_aside(sources: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Points read_sources did not keep: invalid ones (invalid = "report") and those outside
+    every boundary polygon."""
+    unplaced = sources.unplaced
+    outside = unplaced["reason"].astype(str).str.startswith("outside every boundary polygon")
+    return unplaced[~outside.to_numpy()], unplaced[outside.to_numpy()]
+
+
+def _destination_rule(config: RunConfig) -> str:
+    rule = config.downscale.destinations
+    return rule if isinstance(rule, str) else "listed"
+
+
+def input_paths(config: RunConfig) -> list[Path]:
+    """Every file or folder a run configuration names as an input."""
+    m, s, b = config.mrio, config.sources, config.boundaries
+    named = (m.path, m.countries, s.path, s.concordance, b.path, b.cities, config.downscale.proxy)
+    return [p for p in named if p is not None]
+
+
+# -- validation --------------------------------------------------------------------------
+
+
+def _without_points(inputs: Inputs, chosen: Scope, mapped: Any = None) -> list[tuple[str, str]]:
+    """Producers in scope with emissions but no point: they fall back to land or the proxy.
+    ``mapped``: the sources in scope, when already selected."""
+    points = (mapped or _sources_in_scope(inputs.sources, chosen)).points
+    covered = set(map(tuple, points[["region", "sector"]].drop_duplicates().to_numpy()))
+    emitting = inputs.mrio.F.loc[inputs.stressor]
+    return [
+        (r, s)
+        for r in chosen.regions
+        for s in chosen.sectors
+        if emitting[(r, s)] > 0 and (r, s) not in covered
+    ]
+
+
+def memory_estimate(config: RunConfig, inputs: Inputs, chosen: Scope, mapped: Any = None) -> Any:
+    """What the run will hold in memory (:class:`gridfoot.resources.MemoryEstimate`);
+    ``mapped``: the sources in scope, when already selected."""
+    from gridfoot.resources import estimate_run_memory
+
+    mapped = mapped or _sources_in_scope(inputs.sources, chosen)
+    land_cells = int(np.count_nonzero(inputs.grid.land_fraction.values > 0))
+    return estimate_run_memory(
+        inputs.grid.shape,
+        len(chosen.destinations),
+        n_points=len(mapped.points),
+        fallback_cells=len(_without_points(inputs, chosen, mapped)) * land_cells,
+        chunk_bytes=int(config.dask.chunk_mb * 2**20),
+        cube=config.output.cube,
+    )
+
+
+def validate(config: RunConfig) -> list[str]:
+    """Read and check every input without computing; return a short report (one line each)."""
+    inputs = load_inputs(config)
+    chosen = scope(config, inputs.mrio, inputs.boundaries)
+    estimate = memory_estimate(config, inputs, chosen)
+    estimate.check(config.dask.memory_budget_bytes)
+    weight_units = f" {inputs.sources.units}" if inputs.sources.units else ""
+    invalid, outside = _set_aside(inputs.sources)
+    out_count, out_weight = _out_of_scope(inputs.sources, chosen)
+    without = _without_points(inputs, chosen)
+    _check_proxy_cover(inputs, without)
+    if config.downscale.mode == "inventory":
+        _check_inventory(inputs, chosen)
+    lines = [
+        f"MRIO: {inputs.mrio!r}",
+        f"stressor: {inputs.stressor} [{inputs.mrio.units[inputs.stressor]}]",
+        f"boundaries: {len(inputs.boundaries)} polygons of {len(set(inputs.boundaries[_REGION]))} "
+        "MRIO regions" + (f"; {len(inputs.cities)} cities" if inputs.cities is not None else ""),
+        f"grid: {inputs.grid!r}",
+        f"sources: {inputs.sources!r}",
+        f"producers mapped: {len(chosen.regions)} regions x {len(chosen.sectors)} sectors; "
+        f"{len(chosen.destinations)} destinations ({_destination_rule(config)})",
+        f"producers with emissions but no points (fall back to land): {len(without)}"
+        + (f" ({format_labels(without)})" if without else ""),
+        f"points set aside (invalid = 'report'): {len(invalid):,}, weight "
+        f"{invalid['weight'].sum():,.6g}{weight_units}"
+        + (f" ({_reason_counts(invalid)})" if len(invalid) else ""),
+        f"points outside every boundary polygon: {len(outside):,}, weight "
+        f"{outside['weight'].sum():,.6g}{weight_units}",
+        f"points of producers not mapped (other regions or sectors): {out_count:,}, weight "
+        f"{out_weight:,.6g}{weight_units}",
+        f"memory: about {estimate.peak / 2**30:,.2f} GiB at peak ({estimate.describe()})",
+    ]
+    return lines
+
+
+def _check_proxy_cover(inputs: Inputs, without: list[tuple[str, str]]) -> None:
+    """Warn when the proxy is 0 over the whole land of a region with fallback producers (as
+    the allocation will: those producers are spread by land area instead)."""
+    from gridfoot.spatial.allocate import _tell_proxy_missed
+
+    if inputs.proxy is None or not without:
+        return
+    regions = sorted({r for r, _ in without})
+    values = inputs.proxy.values.ravel()
+    empty = set()
+    for region in regions:
+        if region in inputs.coverage.labels:
+            cover = inputs.coverage.cells(region)
+            if (cover > 0).any() and not (values * cover > 0).any():
+                empty.add(region)
+    producers = pd.MultiIndex.from_tuples(without, names=["region", "sector"])
+    emitting = inputs.mrio.F.loc[inputs.stressor]
+    _tell_proxy_missed(
+        producers,
+        np.array([r in empty for r, _ in without]),
+        np.array([emitting[p] for p in without], dtype=float),
+        inputs.mrio.units[inputs.stressor],
+    )
+
+
+def _check_inventory(inputs: Inputs, chosen: Scope) -> None:
+    """Inventory mode: warn when the points' total and the MRIO's emissions of the producers
+    they cover differ by orders of magnitude (a unit slip)."""
+    from gridfoot.spatial.allocate import check_inventory_scale, unit_factor
+
+    points = _sources_in_scope(inputs.sources, chosen).points
+    units = inputs.mrio.units[inputs.stressor]
+    factor = unit_factor(inputs.sources.units, units)
+    covered = pd.MultiIndex.from_frame(points[["region", "sector"]].drop_duplicates())
+    emitting = inputs.mrio.F.loc[inputs.stressor]
+    check_inventory_scale(
+        float(points["weight"].sum()) * factor,
+        float(sum(emitting[p] for p in covered)),
+        units,
+        len(covered),
+        inputs.sources.units,
+    )
+
+
+def _reason_counts(points: pd.DataFrame) -> str:
+    return "; ".join(f"{n:,} with {r}" for r, n in points["reason"].value_counts().items())
+
+
+def _read_proxy(path: Path, grid: Any) -> xr.DataArray:
+    """The proxy raster, which must lie on the run's grid (CRS, transform and shape).
+
+    No-data cells count as 0; cells below 0 or infinite are an error, and so is a proxy that
+    is 0 on every land cell (it would spread nothing).
+    """
+    import rioxarray
+    from rasterio.errors import RasterioError
+
+    from gridfoot.spatial import Grid
+    from gridfoot.spatial.allocate import proxy_problem
+
+    _require_file(path, "downscale.proxy")
+    try:
+        with warnings.catch_warnings():  # affine's "use @" inside rioxarray: not the user's
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            proxy = rioxarray.open_rasterio(path, masked=True).squeeze("band", drop=True)
+        found = Grid.from_dataarray(proxy)
+    except (RasterioError, GridfootError) as error:
+        raise InputFileError(
+            f"{path}: cannot be read as a proxy raster (downscale.proxy): {error}"
+        ) from None
+    if found != grid:
+        raise GridError(
+            f"{path}: the proxy raster (downscale.proxy) is not on the run's grid: it is "
+            f"{found!r}, the run's is {grid!r}; write the proxy on the run's grid "
+            "(grid.crs and grid.resolution; gridfoot validate prints the grid)"
+        )
+    values = proxy.values.astype(float)
+    problem = proxy_problem(np.where(np.isnan(values), 0.0, values))
+    if problem:
+        raise GridError(
+            f"{path}: the proxy raster (downscale.proxy) must be finite and >= 0; it has {problem}"
+        )
+    proxy = proxy.fillna(0.0)
+    land = grid.land_fraction.values > 0
+    if not (proxy.values[..., land] > 0).any():
+        raise GridError(
+            f"{path}: the proxy raster (downscale.proxy) is 0 (or no data) on every one of "
+            f"the grid's {int(land.sum()):,} land cells: it would spread nothing; leave "
+            "downscale.proxy out to spread by land area"
+        )
+    return proxy
+
+
+def _require_file(path: Path, what: str) -> None:
+    """Refuse a folder or a missing file, saying which."""
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder, not a file ({what})")
+    if not path.is_file():
+        raise MissingFileError(f"{path}: no such file ({what})")
+
+
+# -- where every point and tonne went ----------------------------------------------------
+
+
+def placement_summary(
+    sources: Any, chosen: Scope, allocation: Any, mapped: xr.DataArray | None = None
+) -> dict[str, Any]:
+    """Where every tonne and every point went (the ``placement`` of hotspots.json).
+
+    Parameters
+    ----------
+    sources : Sources
+        All points read (before the scope is applied).
+    chosen : Scope
+    allocation : Allocation
+        Built from the sources in scope.
+    mapped : DataArray, optional
+        The mapped part of ``driven`` (e.g. export-linked: foreign destinations).
+
+    Returns
+    -------
+    dict
+        Tonnes (the footprint's units) of the mapped producers' whole emissions, every
+        destination: ``input = on_points + fallback + unplaced`` (``reassigned`` is within
+        ``on_points``); under ``mapped`` the same split of the mapped total (``on_points +
+        fallback`` is the map's total); counts and weights (the sources' units) of the points
+        left out: not on the grid, set aside as invalid, outside every boundary polygon, or
+        of producers not mapped.
+    """
+    report = allocation.report
+    whole = allocation.placement().sum()
+    not_read = allocation.unplaced["reason"].astype(str).str.startswith("not read: ")
+    invalid, outside = _set_aside(sources)
+    out_count, out_weight = _out_of_scope(sources, chosen)
+    result: dict[str, Any] = {
+        "about": (
+            "tonnes of the mapped producers' whole emissions, all destinations (domestic and "
+            "foreign): input = on_points + fallback + unplaced, reassigned is part of "
+            "on_points; 'mapped' splits the mapped total (the map's destinations) the same "
+            "way; point weights are in weight_units"
+        ),
+        **{c: float(whole[c]) for c in whole.index},
+        "reassigned": float(report["reassigned"].sum()),
+        "producers": {
+            str(m or "nothing to place"): int(n) for m, n in report["method"].value_counts().items()
+        },
+    }
+    if mapped is not None:
+        linked = allocation.placement(mapped).sum()
+        result["mapped"] = {c: float(linked[c]) for c in linked.index}
+    result.update(
+        {
+            "unplaced_points": len(allocation.unplaced),
+            "points_not_on_grid": int((~not_read).sum()),
+            "points_not_on_grid_weight": float(allocation.unplaced.loc[~not_read, "weight"].sum()),
+            "points_set_aside": len(invalid),
+            "points_set_aside_weight": float(invalid["weight"].sum()),
+            "points_outside_boundaries": len(outside),
+            "points_outside_boundaries_weight": float(outside["weight"].sum()),
+            # points of producers not mapped (other regions or sectors), left out on purpose
+            "points_out_of_scope": out_count,
+            "points_out_of_scope_weight": out_weight,
+            "weight_units": sources.units,
+        }
+    )
+    return result
+
+
+def _points_left_out(placement: dict[str, Any]) -> str:
+    units = f" {placement['weight_units']}" if placement.get("weight_units") else ""
+    parts = [
+        (what, placement[key], placement[f"{key}_weight"])
+        for what, key in (
+            ("not on the grid", "points_not_on_grid"),
+            ("set aside as invalid", "points_set_aside"),
+            ("outside every boundary polygon", "points_outside_boundaries"),
+            ("of producers not mapped", "points_out_of_scope"),
+        )
+    ]
+    return "; ".join(f"{n:,} {what} (weight {w:,.6g}{units})" for what, n, w in parts)

@@ -1,0 +1,267 @@
+"""What the grid study shows: its figures (drawn by the writer) and its report page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from gridfoot.workflows.grid_inputs import (
+    _REGION,
+    _points_left_out,
+)
+from gridfoot.workflows.products import Report
+
+if TYPE_CHECKING:
+    from gridfoot.workflows.grid import GridStudy
+
+_HUB_COLUMNS = (
+    "rank",
+    "total",
+    "share",
+    "n_cells",
+    "land_area_km2",
+    "lon",
+    "lat",
+    "regions",
+    "cities",
+)
+
+
+def _spread_over_land(allocation: Any) -> bool:
+    """Whether any tonnes of the allocation were spread over land (no point sources)."""
+    report = allocation.report
+    return "fallback" in report.columns and bool((report["fallback"] > 0).any())
+
+
+def _fallback_regions(allocation: Any, share: float = 0.5) -> list[str]:
+    """Regions where more than ``share`` of the mapped tonnes were spread evenly over land
+    (their producers had no point sources)."""
+    report = allocation.report
+    if not {"fallback", "on_grid"} <= set(report.columns):
+        return []
+    table = report.reset_index() if "region" not in report.columns else report
+    if "region" not in table.columns:
+        return []
+    sums = table.groupby("region")[["fallback", "on_grid"]].sum()
+    mostly = sums["fallback"] > share * sums["on_grid"].where(sums["on_grid"] > 0)
+    return [str(r) for r in sums.index[mostly.to_numpy()]]
+
+
+def _names(study: GridStudy) -> Any:
+    from gridfoot.plot.names import read_names
+
+    return read_names(study.config.mrio.path)
+
+
+def _figures(study: GridStudy, names: Any) -> list[Any]:
+    """The study's figures, each drawn once and saved in every configured format.
+
+    Labels use the names beside the MRIO tables (``regions.csv``, ``sectors.csv``) and of
+    final-demand categories, falling back to codes; each is drawn once and saved in every
+    format by the writer.
+    """
+    from gridfoot.hotspots import concentration_curve
+    from gridfoot.plot.charts import concentration_figure, share_bars
+    from gridfoot.plot.maps import map_grid, small_multiples
+    from gridfoot.plot.names import fallback_names
+    from gridfoot.workflows.products import Figure
+
+    config, inputs, chosen = study.config, study.inputs, study.scope
+    hot, out, tables = config.hotspots, config.output, study.breakdowns
+    stressor = inputs.stressor
+    foreign = config.downscale.destinations == "foreign"
+    where = ", ".join(names.region(c) for c in chosen.countries)
+    if foreign:
+        title = f"{stressor} emissions in {where} driven by final demand outside {where}"
+    else:
+        title = f"{stressor} emissions mapped in {where}"
+    short = f"export-linked {stressor}" if foreign else f"mapped {stressor}"
+    lead = short[0].upper() + short[1:]
+    if config.downscale.sectors:
+        title += "\n(" + "; ".join(names.sector(s) for s in config.downscale.sectors) + ")"
+    layers = [inputs.boundaries] + ([inputs.cities] if inputs.cities is not None else [])
+    replacements = fallback_names(inputs.boundaries, config.boundaries.name_field, _REGION, names)
+    fallback = None  # None: nothing was spread over land; else the regions mostly spread
+    if _spread_over_land(study.allocation):
+        spread = _fallback_regions(study.allocation)
+        fallback = inputs.boundaries[inputs.boundaries[_REGION].isin(spread)]
+    by_destination = tables["destination"]
+    top = by_destination["destination"].head(out.top_destinations).tolist()
+    top_shares = by_destination["share"].head(out.top_destinations).tolist()
+    region_names = {code: names.region(code) for code in by_destination["destination"]}
+    sector_names = {code: names.sector(code) for code in tables["sector"]["sector"]}
+    category_names = {code: names.category(code) for code in tables["category"]["category"]}
+    share_label = f"share of {short} (%)"
+    hub_table = study.hotspots.hubs
+    return [
+        Figure(
+            "figures/total_map",
+            lambda: map_grid(
+                study.total, layers, hub_table, title=title, fallback=fallback, names=replacements
+            ),
+            f"{lead} on the grid, with the hubs holding {hot.hotspot_share:.0%} of it",
+        ),
+        Figure(
+            "figures/concentration",
+            lambda: concentration_figure(
+                concentration_curve(study.total),
+                hot.top_area[:1],
+                (hot.hotspot_share,),
+                title=f"Concentration of {short} on land, {where}",
+            ),
+            f"Concentration of {short} on land",
+        ),
+        Figure(
+            "figures/destinations",
+            lambda: share_bars(
+                by_destination,
+                title=f"{lead} by destination",
+                names=region_names,
+                reference=out.published or None,
+                xlabel=share_label,
+            ),
+            f"{lead} by destination of final demand",
+        ),
+        Figure(
+            "figures/sectors",
+            lambda: share_bars(
+                tables["sector"],
+                title=f"{lead} by producing sector",
+                names=sector_names,
+                xlabel=share_label,
+            ),
+            f"{lead} by producing sector",
+        ),
+        Figure(
+            "figures/categories",
+            lambda: share_bars(
+                tables["category"],
+                title=f"{lead} by final-demand category",
+                names=category_names,
+                xlabel=share_label,
+            ),
+            f"{lead} by final-demand category",
+        ),
+        Figure(
+            "figures/destination_maps",
+            lambda: small_multiples(
+                study.destinations.sel(destination=top),
+                boundaries=inputs.boundaries,
+                titles=[names.region(code) for code in top],
+                shares=top_shares,
+                fallback=fallback,
+                names=replacements,
+            ),
+            f"{lead} driven by the {len(top)} largest destinations",
+        ),
+    ]
+
+
+def _key_rows(key: dict[str, Any]) -> list[tuple[str, str]]:
+    """The key figures as (label, value) rows: the report's and the notebook's table."""
+    units = key["units"]
+    rows = [
+        ("mapped total", f"{key['total']:,.0f} {units} {key['stressor']}"),
+        ("land", f"{key['land_area_km2']:,.0f} km²"),
+    ]
+    rows += [
+        (f"held by the top {float(k):.0%} of land", f"{v:.1%}")
+        for k, v in key["share_in_top_area"].items()
+    ]
+    rows += [
+        (f"land holding {float(k):.0%} of the total", f"{v:.2%}")
+        for k, v in key["area_for_share"].items()
+    ]
+    rows += [
+        ("Gini index", f"{key['gini']:.3f}"),
+        (f"hubs holding {key['hotspot_share']:.0%}", str(key["hub_count"])),
+    ]
+    placement = key["placement"]
+    mapped = placement.get("mapped", {})
+    for label, name in (
+        ("on points", "on_points"),
+        ("spread over land (no points)", "fallback"),
+        ("unplaced", "unplaced"),
+    ):
+        both = f"{placement[name]:,.0f} {units}"
+        if mapped:
+            both = f"{mapped[name]:,.0f} {units} of the mapped total; {both} of all emissions"
+        rows.append((label, both))
+    rows.append(("points left out", _points_left_out(placement)))
+    return rows
+
+
+def _placement_frame(placement: dict[str, Any], units: str) -> pd.DataFrame:
+    """Every tonne of the mapped producers, whole and mapped, in one small table."""
+    columns = {"all emissions (every destination)": placement}
+    if "mapped" in placement:
+        columns["mapped total (the map's destinations)"] = placement["mapped"]
+    return pd.DataFrame(
+        {
+            name: [values[k] for k in ("input", "on_points", "fallback", "unplaced")]
+            for name, values in columns.items()
+        },
+        index=pd.Index(
+            [
+                f"input ({units})",
+                "placed on points",
+                "spread over land or proxy (producers without points)",
+                "unplaced",
+            ],
+            name="tonnes",
+        ),
+    )
+
+
+def _report(study: GridStudy) -> Report:
+    from gridfoot.workflows.products import Section
+
+    key, config = study.key_figures, study.config
+    names = _names(study)
+    where = ", ".join(names.region(c) for c in key["countries"])
+    hub_columns = [c for c in _HUB_COLUMNS if c in study.hotspots.hubs.columns]
+    placement = key["placement"]
+    unplaced = study.allocation.unplaced
+    figures = tuple(p.path for p in _figures(study, names))
+    folder = config.output.dir
+    return Report(
+        title=f"{key['stressor']} emissions of {where} on an equal-area grid",
+        lead=(
+            f"{key['stressor']} of producers in {where} driven by final "
+            f"demand of {len(key['destinations'])} destination(s) ({key['destination_rule']}), "
+            f"allocated in {key['mode']} mode.",
+        ),
+        key_figures=tuple(_key_rows(key)),
+        repeat=f"gridfoot run {folder}/run.toml --out ANOTHER_FOLDER",
+        sections=(
+            Section("Figures", figures=figures),
+            Section("Hubs", tables=(("hubs.csv", study.hotspots.hubs[hub_columns]),)),
+            Section(
+                "Breakdowns",
+                tables=tuple(
+                    (f"By {what}", study.breakdowns[name])
+                    for name, what in (
+                        ("destination", "destination"),
+                        ("sector", "producing sector"),
+                        ("category", "final-demand category"),
+                    )
+                ),
+            ),
+            Section(
+                "Unplaced emissions",
+                text=(
+                    "Where every tonne of the mapped producers went, for their whole emissions "
+                    "(every destination) and for the mapped total. Per producer in "
+                    "allocation_report.csv (input = on_points + fallback + unplaced).",
+                    f"Points left out: {_points_left_out(placement)}. {len(unplaced)} point(s) "
+                    "are listed in unplaced.csv with the reason and where their tonnes went.",
+                ),
+                tables=(
+                    ("Placement", _placement_frame(placement, key["units"])),
+                    *((("unplaced.csv", unplaced),) if len(unplaced) else ()),
+                ),
+                rows=20,
+            ),
+        ),
+    )
