@@ -1,9 +1,15 @@
-"""Shared fixtures: the public reference data (skipped cleanly when absent)."""
+"""Shared fixtures: one run of the demo, and the public reference data (skipped cleanly when
+absent)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -27,6 +33,60 @@ settings.register_profile(
 )
 settings.register_profile("explore", max_examples=2000, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+# -- the demo (sample_data/gridfoot.toml), run once per session --------------------------------
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """What ``gridfoot demo`` wrote and returned: read it, never change it (copy it first)."""
+
+    out: Path  # the output folder, alone in its parent folder
+    study: Any  # the GridStudy that gridfoot.workflows.run_grid returned
+    stdout: str  # what the command printed
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every file below ``folder``: cheap, catches any write."""
+    return {
+        str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Iterator[DemoRun]:
+    """``gridfoot demo --out DIR --no-progress``, once for the whole session (about 20 s).
+
+    Every test of the demo's outputs shares this one run, with the sample's own configuration
+    (maps in PNG, PDF and SVG: the one run that writes every format). Tests only read it;
+    a test that must alter files copies the folder first. Changed files fail the session's
+    last user of the fixture.
+    """
+    import gridfoot.workflows
+    import gridfoot.workflows.grid
+    from gridfoot.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "out"
+    studies: list[Any] = []
+    run_grid = gridfoot.workflows.grid.run_grid
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        studies.append(run_grid(*args, **kwargs))
+        return studies[-1]
+
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setattr(gridfoot.workflows, "run_grid", recorded)
+        patch.setattr(gridfoot.workflows.grid, "run_grid", recorded)
+        status = main(["demo", "--out", str(out), "--no-progress"])
+    assert status == 0, printed.getvalue()
+    assert len(studies) == 1, "gridfoot demo no longer runs gridfoot.workflows.run_grid once"
+    before = _files(out)
+    yield DemoRun(out=out, study=studies[0], stdout=printed.getvalue())
+    assert _files(out) == before, "a test changed the shared demo run: copy it instead"
 
 
 # -- the China case (WIOD 2009 + coal units + provinces), shared by the slow real-data tests --

@@ -261,10 +261,9 @@ def light(config):
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("conservation") / "out"
-    run_grid(light(load_run_config(sample_data_dir() / "gridfoot.toml")), out, progress=False)
-    return out
+def sample_run(demo_run) -> Path:
+    """The session's one run of the sample (``gridfoot demo``, tests/conftest.py): read only."""
+    return demo_run.out
 
 
 @pytest.mark.slow

@@ -23,10 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("demo") / "out"
-    assert main(["demo", "--out", str(out), "--no-progress"]) == 0
-    return out
+def demo(demo_run) -> Path:
+    """The folder of the session's one ``gridfoot demo`` run (tests/conftest.py): read only."""
+    return demo_run.out
 
 
 @pytest.fixture(scope="module")
