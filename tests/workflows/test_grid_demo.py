@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tomllib
 from pathlib import Path
@@ -16,6 +17,7 @@ from PIL import Image
 
 from gridfoot import footprint
 from gridfoot.cli import main
+from gridfoot.config import load_run_config, to_toml
 from gridfoot.datasets import sample_mrio
 from gridfoot.io.output import MARKER
 
@@ -70,6 +72,14 @@ def test_every_output_is_written(demo) -> None:
         "destination_USA.tif",
         "destination_RoW.tif",
     } <= tifs
+
+
+def test_the_command_prints_and_returns_what_it_wrote(demo_run) -> None:
+    summary = json.loads((demo_run.out / "summary.json").read_text())
+    assert list(demo_run.study.files) == summary["files"]
+    assert demo_run.study.key_figures["total"] == summary["results"]["total"]
+    out = demo_run.out.resolve()
+    assert f"wrote {out} (report: {out / 'report.html'})" in demo_run.stdout
 
 
 def test_total_geotiff_sums_to_the_export_linked_footprint(demo, export_linked_total) -> None:
@@ -194,10 +204,30 @@ def test_report_names_inputs_with_checksums_and_shows_figures(demo) -> None:
 
 @pytest.fixture(scope="module")
 def rerun(demo, tmp_path_factory) -> Path:
-    """The demo run again, from the run.toml it wrote, into another folder."""
-    again = tmp_path_factory.mktemp("again") / "out"
-    assert main(["run", str(demo / "run.toml"), "--out", str(again), "--no-progress"]) == 0
+    """The demo run again, from the run.toml it wrote, into another folder.
+
+    Its maps are PNG only: figures are not compared between the runs, and the one run in
+    every format is the demo's (test_run_toml_holds_the_whole_configuration checks that
+    run.toml says so).
+    """
+    folder = tmp_path_factory.mktemp("again")
+    config = tomllib.loads((demo / "run.toml").read_text())
+    assert config["output"]["maps"] == ["png", "pdf", "svg"]
+    config["output"]["maps"] = ["png"]
+    (folder / "run.toml").write_text(to_toml(config))
+    again = folder / "out"
+    assert main(["run", str(folder / "run.toml"), "--out", str(again), "--no-progress"]) == 0
     return again
+
+
+def test_run_toml_holds_the_whole_configuration(demo_run) -> None:
+    """run.toml reads back as the run's configuration, every key of it, less the folder."""
+    config = demo_run.study.config
+    written = load_run_config(demo_run.out / "run.toml")
+    assert written == dataclasses.replace(
+        config, output=dataclasses.replace(config.output, dir=None)
+    )
+    assert config.output.dir == demo_run.out.resolve()
 
 
 def test_run_toml_repeats_the_run_and_names_no_output_folder(demo, rerun) -> None:
