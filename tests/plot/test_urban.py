@@ -99,6 +99,6 @@ def test_boundaries_figure_labels_every_boundary(cities, tmp_path) -> None:
         assert f"{name}: {value:,.3g} Mt" in texts
     widths = sum(bar.get_width() for bar in ax.patches)
     assert widths == pytest.approx(b["direct_plus_eei"])
-    paths = save_figure(fig, tmp_path / "boundaries", ["png", "svg", "pdf"])
+    paths = save_figure(fig, tmp_path / "boundaries", ["png"])  # every format: test_maps.py
     assert all(p.stat().st_size > 0 for p in paths)
     plt.close(fig)
