@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from gridfoot import MRIO, composition, footprint
 from tests.mrio.conftest import make_frames
+from tests.strategies import mask, uniform
 
 
 @st.composite
@@ -18,19 +19,18 @@ def systems(draw):
     n_sectors = draw(st.integers(1, 4))
     n_categories = draw(st.integers(1, 3))
     n_stressors = draw(st.integers(1, 2))
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
     n = n_regions * n_sectors
+    n_demand = n_regions * n_categories
     # Productive by construction: columns of A sum to < 1; sparse and of mixed magnitude.
-    A = rng.random((n, n)) * (rng.random((n, n)) < 0.6)
-    A *= rng.uniform(0.05, 0.95, size=n) / np.maximum(A.sum(axis=0), 1e-12)
-    Y = rng.lognormal(2, 1.5, size=(n, n_regions * n_categories))
-    Y *= rng.random(Y.shape) < 0.8
-    Y[:, -1] -= rng.random(n) * Y[:, -1] * draw(st.sampled_from([0.0, 1.5]))  # inventories < 0
+    A = draw(uniform((n, n), 0, 1)) * draw(mask((n, n)))
+    A *= draw(uniform(n, 0.05, 0.95)) / np.maximum(A.sum(axis=0), 1e-12)
+    Y = draw(uniform((n, n_demand), 0, 1e4)) * draw(mask((n, n_demand)))
+    inventories = draw(st.sampled_from([0.0, 1.5]))  # the last column may turn negative
+    Y[:, -1] -= draw(uniform(n, 0, 1)) * Y[:, -1] * inventories
     x = np.linalg.solve(np.eye(n) - A, Y.sum(axis=1))
     Y[:, 0] += np.maximum(-x, 0) + 1.0  # keep every producer's output positive
     x = np.linalg.solve(np.eye(n) - A, Y.sum(axis=1))
-    F = rng.lognormal(3, 2, size=(n_stressors, n)) * (rng.random((n_stressors, n)) < 0.9)
+    F = draw(uniform((n_stressors, n), 0, 1e5)) * draw(mask((n_stressors, n)))
     regions = [f"r{i}" for i in range(n_regions)]
     frames = make_frames(
         A * x,
@@ -42,7 +42,7 @@ def systems(draw):
         [f"e{i}" for i in range(n_stressors)],
     )
     frames["F_Y"] = pd.DataFrame(
-        rng.random((n_stressors, Y.shape[1])) * 10,
+        draw(uniform((n_stressors, n_demand), 0, 10)),
         index=frames["F"].index,
         columns=frames["Y"].columns,
     )
