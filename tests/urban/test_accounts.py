@@ -9,28 +9,28 @@ from hypothesis import strategies as st
 
 from gridfoot.mrio.leontief import factor, intensities
 from gridfoot.urban.accounts import city_accounts, consumed_composition
+from tests.strategies import mask, uniform
 
 
 @st.composite
 def systems(draw):
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     n, m, K = draw(st.integers(1, 5)), draw(st.integers(1, 6)), draw(st.integers(1, 3))
-    Z = rng.uniform(0, 10, size=(n, n)) * (rng.random((n, n)) < 0.6)
-    Y = rng.uniform(0, 50, size=(n, K))
-    E = rng.uniform(0, 30, size=(n, 2))
+    Z = draw(uniform((n, n), 0, 10)) * draw(mask((n, n)))
+    Y = draw(uniform((n, K), 1, 50))  # final use in every sector: productive
+    E = draw(uniform((n, 2), 0, 30))
     x = Z.sum(axis=1) + Y.sum(axis=1) + E.sum(axis=1)
-    Z_sup = rng.uniform(0, 1, size=(m, m))
-    x_sup = Z_sup.sum(axis=1) + rng.uniform(5, 20, size=m)
+    Z_sup = draw(uniform((m, m), 0, 1))
+    x_sup = Z_sup.sum(axis=1) + draw(uniform(m, 5, 20))
     return {
         "Z_l": Z,
         "Y_l": Y,
         "E_l": E,
-        "F": rng.uniform(0, 3, size=n) * x,
-        "U": rng.uniform(0, 5, size=(2, m, n)),
-        "V": rng.uniform(0, 5, size=(2, m, K)),
-        "R": rng.uniform(0, 2, size=(2, m, 2)),
+        "F": draw(uniform(n, 0, 3)) * x,
+        "U": draw(uniform((2, m, n), 0, 5)),
+        "V": draw(uniform((2, m, K), 0, 5)),
+        "R": draw(uniform((2, m, 2), 0, 2)),
         "A_sup": Z_sup / x_sup,
-        "S_sup": rng.uniform(0, 2, size=m),
+        "S_sup": draw(uniform(m, 0, 2)),
     }
 
 

@@ -19,6 +19,7 @@ from gridfoot.urban import (
     cut_city_table,
     import_origin_shares,
 )
+from tests.strategies import floats_between, mask, uniform
 from tests.urban.conftest import SECTORS, hand_table, proportional_imports
 
 COLUMNS = ["local", "domestic", "foreign", "total"]
@@ -357,13 +358,12 @@ def test_japan_cut_out_of_wiod_agrees_with_the_full_table(reference_data) -> Non
 @st.composite
 def random_tables(draw) -> CityTable:
     n = draw(st.integers(2, 5))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     sectors = [f"s{i}" for i in range(n)]
-    A = rng.uniform(0, 0.6 / n, size=(n, n)) * (rng.random((n, n)) < 0.7)
-    local = rng.uniform(0.3, 0.95, size=n)
-    abroad = rng.uniform(0, 1, size=n)
-    Y = rng.uniform(0, 100, size=(n, 3))
-    trade = rng.uniform(0, 50, size=(n, 2)) * (rng.random((n, 2)) < 0.8)
+    A = draw(uniform((n, n), 0, 0.6 / n)) * draw(mask((n, n)))
+    local = draw(uniform(n, 0.3, 0.95))
+    abroad = draw(uniform(n, 0, 1))
+    Y = draw(uniform((n, 3), 1, 100))  # every sector delivers: the city has output
+    trade = draw(uniform((n, 2), 0, 50)) * draw(mask((n, 2)))
     x = np.linalg.solve(np.eye(n) - local[:, None] * A, local * Y.sum(axis=1) + trade.sum(1))
     Z = A * x
     use = Z.sum(axis=1) + Y.sum(axis=1)
@@ -376,8 +376,8 @@ def random_tables(draw) -> CityTable:
         inflow=pd.Series(brought_in * (1 - abroad), index=sectors),
         imports=pd.Series(brought_in * abroad, index=sectors),
         x=pd.Series(x, index=sectors),
-        F=pd.Series(x * rng.uniform(0, 5, size=n), index=sectors),
-        F_Y=pd.Series({"urban": float(rng.uniform(0, 50))}),
+        F=pd.Series(x * draw(uniform(n, 0.05, 5)), index=sectors),
+        F_Y=pd.Series({"urban": draw(floats_between(0, 50))}),
         population=1000.0,
         tolerance=1e-9,
     )
@@ -446,12 +446,11 @@ def hand_host_like(table: CityTable) -> MRIO:
 @st.composite
 def random_mrios(draw) -> MRIO:
     n_regions, n_sectors = draw(st.integers(3, 4)), draw(st.integers(1, 3))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     n = n_regions * n_sectors
     regions = [f"r{i}" for i in range(n_regions)]
     sectors = [f"s{i}" for i in range(n_sectors)]
-    A = rng.uniform(0, 0.7 / n, size=(n, n))
-    Y = rng.uniform(0, 10, size=(n, n_regions))
+    A = draw(uniform((n, n), 0, 0.7 / n))
+    Y = draw(uniform((n, n_regions), 0.1, 10))  # every region buys every product
     x = np.linalg.solve(np.eye(n) - A, Y.sum(axis=1))
     producers = pd.MultiIndex.from_product([regions, sectors], names=["region", "sector"])
     demand = pd.MultiIndex.from_product([regions, ["hh"]], names=["region", "category"])
@@ -459,10 +458,8 @@ def random_mrios(draw) -> MRIO:
     return MRIO.from_tables(
         Z=pd.DataFrame(A * x, index=producers, columns=producers),
         Y=pd.DataFrame(Y, index=producers, columns=demand),
-        F=pd.DataFrame(
-            x[None, :] * rng.uniform(0, 3, size=(1, n)), index=["CO2"], columns=producers
-        ),
-        F_Y=pd.DataFrame(rng.uniform(0, 5, size=(1, n_regions)), index=["CO2"], columns=demand),
+        F=pd.DataFrame(x[None, :] * draw(uniform((1, n), 0, 3)), index=["CO2"], columns=producers),
+        F_Y=pd.DataFrame(draw(uniform((1, n_regions), 0, 5)), index=["CO2"], columns=demand),
         units={"CO2": "t"},
         countries=countries,
     )
