@@ -45,6 +45,7 @@ class DemoRun:
     out: Path  # the output folder, alone in its parent folder
     study: Any  # the GridStudy that gridfoot.workflows.run_grid returned
     stdout: str  # what the command printed
+    coverages: tuple[int, ...] | None  # polygons of every coverage of the grid it computed
 
 
 def _files(folder: Path) -> dict[str, tuple[int, int]]:
@@ -65,6 +66,7 @@ def demo_run(tmp_path_factory) -> Iterator[DemoRun]:
     a test that must alter files copies the folder first. Changed files fail the session's
     last user of the fixture.
     """
+    import gridfoot.spatial.grid
     import gridfoot.workflows
     import gridfoot.workflows.grid
     from gridfoot.cli import main
@@ -77,15 +79,31 @@ def demo_run(tmp_path_factory) -> Iterator[DemoRun]:
         studies.append(run_grid(*args, **kwargs))
         return studies[-1]
 
+    # every coverage of polygons goes through _coverage_rows (tests/workflows/test_zones_run.py)
+    coverages: list[int] | None = None
+    cover = getattr(gridfoot.spatial.grid, "_coverage_rows", None)
+
+    def counted(grid: Any, geometries: Any) -> Any:
+        coverages.append(len(geometries))
+        return cover(grid, geometries)
+
     printed = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
         patch.setattr(gridfoot.workflows, "run_grid", recorded)
         patch.setattr(gridfoot.workflows.grid, "run_grid", recorded)
+        if cover is not None:
+            coverages = []
+            patch.setattr(gridfoot.spatial.grid, "_coverage_rows", counted)
         status = main(["demo", "--out", str(out), "--no-progress"])
     assert status == 0, printed.getvalue()
     assert len(studies) == 1, "gridfoot demo no longer runs gridfoot.workflows.run_grid once"
     before = _files(out)
-    yield DemoRun(out=out, study=studies[0], stdout=printed.getvalue())
+    yield DemoRun(
+        out=out,
+        study=studies[0],
+        stdout=printed.getvalue(),
+        coverages=None if coverages is None else tuple(coverages),
+    )
     assert _files(out) == before, "a test changed the shared demo run: copy it instead"
 
 

@@ -9,7 +9,6 @@ computed (``zones_reference_28d4c52.json``), up to rounding.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from pathlib import Path
@@ -17,44 +16,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gridfoot.config import load_run_config
-from gridfoot.datasets import sample_data_dir
 from gridfoot.hotspots import zonal_totals
 from gridfoot.io.vector import read_polygons
 from gridfoot.spatial import Zones
-from gridfoot.spatial import grid as grid_module
-from gridfoot.workflows import run_grid
 
 pytestmark = pytest.mark.slow
 
 REFERENCE = Path(__file__).with_name("zones_reference_28d4c52.json")
 
 
-def light(config):
-    """The sample configuration without the outputs these checks do not need."""
-    return dataclasses.replace(
-        config,
-        output=dataclasses.replace(config.output, cube=False, geotiff=(), maps=("png",)),
-        hotspots=dataclasses.replace(config.hotspots, gistar=False),
-    )
-
-
 @pytest.fixture(scope="module")
-def counted_run(tmp_path_factory):
-    """The light sample run, with the number of polygons of every coverage computed."""
-    calls: list[int] = []
-    compute = grid_module._coverage_rows  # every coverage of polygons goes through it
-
-    def counted(grid, geometries):
-        calls.append(len(geometries))
-        return compute(grid, geometries)
-
-    config = light(load_run_config(sample_data_dir() / "gridfoot.toml"))
-    out = tmp_path_factory.mktemp("zones") / "out"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(grid_module, "_coverage_rows", counted)
-        result = run_grid(config, out, progress=False)
-    return result, config, calls
+def counted_run(demo_run):
+    """The session's sample run (``gridfoot demo``, tests/conftest.py), with the number of
+    polygons of every coverage it computed."""
+    assert demo_run.coverages is not None, "gridfoot.spatial.grid._coverage_rows is gone"
+    return demo_run.study, demo_run.study.config, list(demo_run.coverages)
 
 
 def test_each_polygon_layer_is_covered_once_per_run(counted_run):
