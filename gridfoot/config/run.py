@@ -139,7 +139,7 @@ __all__ = [
 ]
 
 #: ``[output] geotiff`` files: total.tif, destination_<CODE>.tif (one each), destinations.tif
-#: (``destinations_stack``: one band per destination, named), hotspot_mask.tif, gistar.tif
+#: (``destinations_stack``: one band per destination, named), hotspot_mask.tif, gistar_classes.tif
 #: (Gi* classes as codes 1..7, colour table), hubs.tif (hub rank labels).
 GeoTiffLayer = Literal[
     "total", "destinations", "destinations_stack", "hotspot_mask", "gistar", "hubs"

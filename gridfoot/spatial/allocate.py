@@ -1057,7 +1057,7 @@ def _tell_unplaced(allocation: Allocation, policy: str) -> None:
         return
     message = (
         "; ".join(parts) + "; see the allocation's .unplaced and .report (a run's unplaced.csv "
-        "and the placement in hotspots.json)"
+        "and the placement in summary.json)"
     )
     if policy == "raise":
         raise UnplacedError(message)

@@ -38,8 +38,8 @@ __all__ = [
     "validate",
 ]
 
+# the MRIO region of each boundary polygon, as text; users see this name in notes and messages
 _REGION = "MRIO region"
-#: Columns of the hubs table shown in hotspots.json and the report.
 
 
 @dataclass(frozen=True, eq=False)
@@ -462,7 +462,7 @@ def _require_file(path: Path, what: str) -> None:
 def placement_summary(
     sources: Any, chosen: Scope, allocation: Any, mapped: xr.DataArray | None = None
 ) -> dict[str, Any]:
-    """Where every tonne and every point went (the ``placement`` of hotspots.json).
+    """Where every tonne and every point went (the ``placement`` of summary.json's results).
 
     Parameters
     ----------

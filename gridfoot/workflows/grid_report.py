@@ -15,6 +15,7 @@ from gridfoot.workflows.products import Report
 if TYPE_CHECKING:
     from gridfoot.workflows.grid import GridStudy
 
+#: Columns of the hubs table shown in summary.json and the report.
 _HUB_COLUMNS = (
     "rank",
     "total",
