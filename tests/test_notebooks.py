@@ -14,7 +14,11 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(notebook: Path, tmp_path: Path) -> None:
+def test_notebook_runs(notebook: Path, tmp_path: Path, monkeypatch) -> None:
+    # the kernel's temporary folder: whatever the notebook puts there must be gone at its end
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
     document = nbformat.read(notebook, as_version=4)
     client = nbclient.NotebookClient(
         document,
@@ -29,3 +33,5 @@ def test_notebook_runs(notebook: Path, tmp_path: Path) -> None:
         if cell.cell_type == "code" and drawing.search(cell.source):
             images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
             assert images, f"cell {index} of {notebook.name} draws a figure but shows none"
+    left = sorted(p.name for p in temporary.iterdir())
+    assert not left, f"{notebook.name} leaves {left} in the temporary folder"
