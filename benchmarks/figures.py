@@ -23,51 +23,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import shutil
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import psutil
+from _memory import PeakMemory
 
 from gridfoot.datasets import sample_data_dir
 from gridfoot.workflows import run_grid, writer
 from gridfoot.workflows.products import Figure
 
 TARGET = 0.25  # figures at most a quarter of the run's CPU time
-
-
-class PeakMemory:
-    """Peak resident set size above the starting size while the block runs (sampled)."""
-
-    def __init__(self, interval: float = 0.02) -> None:
-        self.interval = interval
-        self.process = psutil.Process(os.getpid())
-
-    def __enter__(self) -> PeakMemory:
-        self.start = self.peak = self.process.memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            self._stop.wait(self.interval)
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.process.memory_info().rss)
-
-    @property
-    def megabytes(self) -> float:
-        return (self.peak - self.start) / 1e6
 
 
 class FiguresStage:

@@ -28,47 +28,17 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import threading
 import time
 from collections.abc import Callable
 
 import dask
 import dask.array as da
 import numpy as np
-import psutil
 import xarray as xr
+from _memory import PeakMemory
 
 from gridfoot.hotspots import concentration, gistar
 from gridfoot.spatial import Grid
-
-
-class PeakMemory:
-    """Peak resident set size above the starting size while the block runs (sampled)."""
-
-    def __init__(self, interval: float = 0.02) -> None:
-        self.interval = interval
-        self.process = psutil.Process(os.getpid())
-
-    def __enter__(self) -> PeakMemory:
-        self.start = self.peak = self.process.memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            self._stop.wait(self.interval)
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.process.memory_info().rss)
-
-    @property
-    def gigabytes(self) -> float:
-        return (self.peak - self.start) / 1e9
 
 
 def measure(label: str, work: Callable[[], object]) -> tuple[float, object]:
