@@ -10,7 +10,7 @@ the output folder and spelled the same in every study: ``summary.json``, ``repor
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,4 +78,3 @@ class Report:
     key_figures: tuple[tuple[str, str], ...]
     sections: tuple[Section, ...] = ()
     repeat: str | None = None  # the command that repeats the study
-    notes: tuple[str, ...] = field(default_factory=tuple)
