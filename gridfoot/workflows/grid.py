@@ -138,6 +138,12 @@ class GridStudy:
         return to_plain(self.config)
 
     @functools.cached_property
+    def names(self) -> Any:
+        """Display names of regions, sectors and categories (beside the MRIO's tables),
+        read once for the figures and the report."""
+        return _names(self)
+
+    @functools.cached_property
     def key_figures(self) -> dict[str, Any]:
         """What was mapped, how concentrated (every configured level), the hubs, the shares
         by destination and sector, and where every tonne went: ``results`` of summary.json."""
@@ -267,7 +273,7 @@ def compute_grid(
     def stage(name: str) -> Any:
         return progress.stage(name) if progress is not None else contextlib.nullcontext()
 
-    mapped_sources = mapped or _sources_in_scope(inputs.sources, chosen)
+    mapped_sources = _sources_in_scope(inputs.sources, chosen) if mapped is None else mapped
     with stage("footprint"):
         fp = compute_footprint(inputs.mrio, stressor=inputs.stressor)
         driven = fp["driven"].sel(
@@ -383,7 +389,7 @@ def _products(study: GridStudy) -> list[Any]:
     ]
     if "total" in wanted:
         products.append(Raster("geotiff/total.tif", study.total))
-    names = _names(study)
+    names = study.names
     destination_names = {str(c): names.region(str(c)) for c in study.scope.destinations}
     if "destinations" in wanted:
         for code in study.destinations.destination.values:

@@ -291,7 +291,7 @@ def input_paths(config: RunConfig) -> list[Path]:
 def _without_points(inputs: Inputs, chosen: Scope, mapped: Any = None) -> list[tuple[str, str]]:
     """Producers in scope with emissions but no point: they fall back to land or the proxy.
     ``mapped``: the sources in scope, when already selected."""
-    points = (mapped or _sources_in_scope(inputs.sources, chosen)).points
+    points = (_sources_in_scope(inputs.sources, chosen) if mapped is None else mapped).points
     covered = set(map(tuple, points[["region", "sector"]].drop_duplicates().to_numpy()))
     emitting = inputs.mrio.F.loc[inputs.stressor]
     return [
@@ -307,7 +307,8 @@ def memory_estimate(config: RunConfig, inputs: Inputs, chosen: Scope, mapped: An
     ``mapped``: the sources in scope, when already selected."""
     from gridfoot.resources import estimate_run_memory
 
-    mapped = mapped or _sources_in_scope(inputs.sources, chosen)
+    if mapped is None:
+        mapped = _sources_in_scope(inputs.sources, chosen)
     land_cells = int(np.count_nonzero(inputs.grid.land_fraction.values > 0))
     return estimate_run_memory(
         inputs.grid.shape,

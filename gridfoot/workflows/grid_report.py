@@ -219,7 +219,7 @@ def _report(study: GridStudy) -> Report:
     from gridfoot.workflows.products import Section
 
     key, config = study.key_figures, study.config
-    names = _names(study)
+    names = study.names
     where = ", ".join(names.region(c) for c in key["countries"])
     hub_columns = [c for c in _HUB_COLUMNS if c in study.hotspots.hubs.columns]
     placement = key["placement"]

@@ -80,13 +80,16 @@ def input_records(paths: Iterable[Path]) -> list[dict[str, Any]]:
 
 
 def summary_document(
-    result: Study, files: Sequence[str], timings: Mapping[str, float]
+    result: Study,
+    files: Sequence[str],
+    timings: Mapping[str, float],
+    report: Report | None = None,
 ) -> dict[str, Any]:
     """The ``summary.json`` of every study: the same keys in the same order.
 
     ``gridfoot`` (version), ``study``, ``title``, ``options`` (what was asked), ``results``
     (the key figures, study-specific), ``inputs`` (files, sizes, SHA-256), ``files`` (what
-    the folder holds) and ``timings_s``.
+    the folder holds) and ``timings_s``. ``report``: the result's, when already built.
     """
     from gridfoot._version import __version__
 
@@ -94,7 +97,7 @@ def summary_document(
         {
             "gridfoot": __version__,
             "study": result.study,
-            "title": result.report().title,
+            "title": (report or result.report()).title,
             "options": result.summary_options(),
             "results": result.summary_results(),
             "inputs": input_records(result.input_files),
@@ -174,10 +177,11 @@ def write_study(result: Study, folder: Path, *, out: Path, progress: Any = None)
     with stage("report"):
         files = sorted({_relative(p, folder) for p in written} | {"summary.json", "report.html"})
         timings = dict(progress.timings) if progress is not None else {}
-        summary = summary_document(result, files, timings)
+        report = result.report()  # built once: its title heads summary.json and the page
+        summary = summary_document(result, files, timings, report)
         _write_text(folder / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
         captions = {p.path: p.caption for p in products if isinstance(p, Figure)}
-        page = render_report(result.report(), summary, previews, captions, out)
+        page = render_report(report, summary, previews, captions, out)
         _write_text(folder / "report.html", page)
     return summary
 
