@@ -70,12 +70,18 @@ def write_footprint(footprint: xr.Dataset, folder: str | Path) -> list[Path]:
     """Write a footprint as ``footprint.nc`` plus tidy ``driven.csv`` and ``accounts.csv``.
 
     The CSVs hold one value per row with every label (and the unit) as a column; each file is
-    written atomically.
+    written atomically. ``driven.csv`` leaves out the (region, sector) pairs a region lacks
+    when sector lists differ by region (``is_producer``).
     """
     folder = Path(folder)
     accounts = tidy(footprint[list(ACCOUNTS)]).rename(columns={"variable": "account"})
+    driven = tidy(footprint["driven"])
+    if "is_producer" in footprint and not bool(footprint["is_producer"].all()):
+        present = footprint["is_producer"].to_series()
+        pairs = pd.MultiIndex.from_frame(driven[["region", "sector"]])
+        driven = driven[present.reindex(pairs).to_numpy()].reset_index(drop=True)
     return [
         write_netcdf(footprint, folder / "footprint.nc"),
-        write_csv(tidy(footprint["driven"]), folder / "driven.csv"),
+        write_csv(driven, folder / "driven.csv"),
         write_csv(accounts, folder / "accounts.csv"),
     ]

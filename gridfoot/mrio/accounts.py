@@ -76,6 +76,34 @@ def _units_attr(mrio: MRIO, stressors: pd.Index, per: str = "") -> dict[str, str
     return {"units": next(iter(units)) + per}
 
 
+def _positions(pairs: pd.MultiIndex, outer: pd.Index, inner: pd.Index) -> np.ndarray:
+    """Where each (outer, inner) pair sits in the flattened outer x inner product."""
+    return outer.get_indexer(pairs.get_level_values(0)) * len(inner) + inner.get_indexer(
+        pairs.get_level_values(1)
+    )
+
+
+def _padded(values: np.ndarray, mrio: MRIO, producers: bool, demand: bool) -> np.ndarray:
+    """``values`` with producer (axis 1) and/or final-demand (last axis) columns laid out on
+    the full region x sector (x destination x category) product, zeros where a region lacks
+    the pair. A uniform MRIO's arrays are returned as they are."""
+    if mrio.uniform:
+        return values
+    index: list[object] = [slice(None)] * values.ndim
+    shape = list(values.shape)
+    if producers:
+        index[1] = _positions(mrio.producers, mrio.regions, mrio.sectors)
+        shape[1] = len(mrio.regions) * len(mrio.sectors)
+    if demand:
+        index[-1] = _positions(mrio.Y.columns, mrio.regions, mrio.categories)
+        shape[-1] = len(mrio.regions) * len(mrio.categories)
+    if producers and demand:
+        index[1] = index[1][:, None]
+    out = np.zeros(shape, dtype=values.dtype)
+    out[tuple(index)] = values
+    return out
+
+
 def footprint(mrio: MRIO, stressor: str | Sequence[str] | None = None) -> xr.Dataset:
     """Destination-resolved footprint and region accounts of an MRIO.
 
@@ -126,13 +154,17 @@ def footprint(mrio: MRIO, stressor: str | Sequence[str] | None = None) -> xr.Dat
     S = leontief.intensities(direct, x)
     fac = mrio.leontief
     X = leontief.output_by_demand(fac, mrio.Y.to_numpy())
-    driven = leontief.destination_footprint(S, X).reshape(
+    driven = _padded(leontief.destination_footprint(S, X), mrio, True, True).reshape(
         len(stressors), n_regions, n_sectors, n_regions, n_categories
     )
-    multiplier = leontief.multipliers(fac, S)
+    multiplier = _padded(leontief.multipliers(fac, S), mrio, True, False)
+    excluded = _padded(mrio.F.loc[stressors].to_numpy() * (x <= 0), mrio, True, False)
+    direct = _padded(direct, mrio, True, False)
 
     flows = driven.sum(axis=(2, 4))  # (stressor, region, destination)
-    household = mrio.F_Y.loc[stressors].to_numpy().reshape(len(stressors), n_regions, n_categories)
+    household = _padded(mrio.F_Y.loc[stressors].to_numpy(), mrio, False, True).reshape(
+        len(stressors), n_regions, n_categories
+    )
     group = mrio.countries.to_numpy()
     same_country = group[:, None] == group[None, :]
     other_region = ~np.eye(n_regions, dtype=bool)
@@ -159,7 +191,6 @@ def footprint(mrio: MRIO, stressor: str | Sequence[str] | None = None) -> xr.Dat
     }
     emission_units = _units_attr(mrio, stressors)
     producer_dims = ("stressor", "region", "sector")
-    excluded = mrio.F.loc[stressors].to_numpy() * (x <= 0)
 
     def variable(dims, values, long_name, **attrs):
         return xr.Variable(dims, values, {"long_name": long_name, **emission_units, **attrs})
@@ -194,6 +225,16 @@ def footprint(mrio: MRIO, stressor: str | Sequence[str] | None = None) -> xr.Dat
             producer_dims,
             excluded.reshape(len(stressors), n_regions, n_sectors),
             "emissions of producers with gross output <= 0, left out of every account",
+        ),
+        "is_producer": xr.Variable(
+            ("region", "sector"),
+            _padded(np.ones((1, len(mrio.producers)), bool), mrio, True, False).reshape(
+                n_regions, n_sectors
+            ),
+            {
+                "long_name": "whether the table has this (region, sector) producer; sector "
+                "lists may differ by region, and absent pairs hold zeros"
+            },
         ),
         "multiplier": xr.Variable(
             producer_dims,
@@ -262,13 +303,16 @@ def composition(
     chosen_destinations = _select(mrio.regions, destinations, "destination")
     chosen_categories = _select(mrio.categories, categories, "category")
 
-    products = pd.MultiIndex.from_product([chosen_regions, chosen_sectors])
+    grid = pd.MultiIndex.from_product([chosen_regions, chosen_sectors])
+    products = grid[grid.isin(mrio.producers)]  # a region may lack some chosen sectors
     columns = pd.MultiIndex.from_product([chosen_destinations, chosen_categories])
-    demand = mrio.Y.loc[products, columns].to_numpy().sum(axis=1)
+    demand = mrio.Y.loc[products, columns[columns.isin(mrio.Y.columns)]].to_numpy().sum(axis=1)
     x = mrio.x.to_numpy()
     S = leontief.intensities(mrio.F.loc[stressors].to_numpy() * (x > 0), x)
-    values = leontief.composition(mrio.leontief, S, demand, mrio.producers.get_indexer(products))
-    values = values.reshape(
+    found = leontief.composition(mrio.leontief, S, demand, mrio.producers.get_indexer(products))
+    values = np.zeros((*found.shape[:2], len(grid)))
+    values[..., grid.get_indexer(products)] = found
+    values = _padded(values, mrio, True, False).reshape(
         len(stressors),
         len(mrio.regions),
         len(mrio.sectors),

@@ -3,7 +3,8 @@
 :class:`MRIO` holds the tables with pymrio's label conventions. Its factory
 :meth:`MRIO.from_tables` validates them once and stores them in canonical form, so every later
 computation can trust its input: labels are strings; producers are ordered region-major (every
-region has the same sectors), final-demand columns likewise. The class itself is a plain frozen
+region lists its sectors in one common order, though the lists may differ between regions),
+final-demand columns likewise. The class itself is a plain frozen
 dataclass whose fields are exactly their declared types.
 
 This module knows nothing about files or pymrio: :mod:`gridfoot.mrio.readers` builds systems
@@ -68,24 +69,20 @@ def _string_pairs(index: pd.Index, table: str, axis: str, names: tuple[str, str]
     return pairs
 
 
-def _product_order(
-    pairs: pd.MultiIndex, table: str, axis: str, outer: pd.Index | None = None
+def _canonical_order(
+    pairs: pd.MultiIndex, outer: pd.Index | None = None
 ) -> tuple[pd.Index, pd.Index, pd.MultiIndex]:
-    """Outer and inner labels in first-appearance order, and their full product.
+    """Outer and inner labels in first-appearance order, and the pairs in canonical order.
 
-    Raises if the labels are not a complete product (every region with the same sectors).
+    Canonical order is outer-major, inner labels in their first-appearance order: the full
+    product of outer and inner labels, keeping only the pairs present. Inner lists may differ
+    from one outer label to the next (provinces in 42 sectors beside countries in 35).
     """
     if outer is None:
         outer = pd.Index(pd.unique(pairs.get_level_values(0)))
     inner = pd.Index(pd.unique(pairs.get_level_values(1)))
     product = pd.MultiIndex.from_product([outer, inner], names=pairs.names)
-    missing = product.difference(pairs, sort=False)
-    if len(missing):
-        raise LabelError(
-            f"{table}: the {axis} labels are not a complete product of {pairs.names[0]}s and "
-            f"{pairs.names[1]}s; missing {format_labels(missing)}"
-        )
-    return outer, inner, product
+    return outer, inner, product[product.isin(pairs)]
 
 
 def _check_finite(table: str, values: np.ndarray, rows: pd.Index, cols: pd.Index) -> None:
@@ -417,8 +414,9 @@ class MRIO:
         Raises
         ------
         LabelError
-            Labels that are duplicated, disagree between tables or are not a complete
-            product of regions and sectors; the message names the table and the labels.
+            Labels that are duplicated or disagree between tables; the message names the
+            table and the labels. Sector lists (and final-demand categories) may differ from
+            region to region.
         ValueCheckError
             NaN, infinite, non-numeric or negative values, naming the table and the cells;
             emissions of idle producers with ``zero_output="raise"``.
@@ -439,7 +437,7 @@ class MRIO:
                     f"only in the index: {format_labels(only_rows) or 'none'}; "
                     f"only in the columns: {format_labels(only_cols) or 'none'}"
                 )
-        regions, _, producers = _product_order(rows, "Z", "index")
+        regions, _, producers = _canonical_order(rows)
         z_values = _numeric("Z", Z)
         _check_finite("Z", z_values, rows, cols)
         _check_non_negative("Z", z_values, rows, cols)
@@ -463,7 +461,7 @@ class MRIO:
                 f"only in Y: {format_labels(y_regions.difference(regions)) or 'none'}; "
                 f"only in Z: {format_labels(regions.difference(y_regions)) or 'none'}"
             )
-        *_, demand_columns = _product_order(y_cols, "Y", "columns", outer=regions)
+        *_, demand_columns = _canonical_order(y_cols, outer=regions)
         y_values = _numeric("Y", Y)
         _check_finite("Y", y_values, y_rows, y_cols)
         y_frame = pd.DataFrame(y_values, index=y_rows, columns=y_cols)
@@ -557,13 +555,41 @@ class MRIO:
 
     @property
     def sectors(self) -> pd.Index:
-        """Sectors, in table order."""
+        """Sectors, in table order: every sector of any region (the union when sector lists
+        differ by region, see :attr:`uniform`)."""
         return pd.Index(pd.unique(self.producers.get_level_values("sector")), name="sector")
 
     @property
     def categories(self) -> pd.Index:
-        """Final-demand categories, in table order."""
+        """Final-demand categories, in table order (the union over regions)."""
         return pd.Index(pd.unique(self.Y.columns.get_level_values("category")), name="category")
+
+    @property
+    def uniform(self) -> bool:
+        """Whether every region has the same sectors and the same final-demand categories.
+
+        When not (provinces nested beside countries), labelled results are laid out on the
+        full region x sector product, with zeros for the pairs a region lacks.
+        """
+        return len(self.producers) == len(self.regions) * len(self.sectors) and len(
+            self.Y.columns
+        ) == len(self.regions) * len(self.categories)
+
+    def sectors_of(self, region: str) -> pd.Index:
+        """The sectors of one region, in table order.
+
+        Examples
+        --------
+        >>> from gridfoot.datasets import textbook_mrio
+        >>> textbook_mrio().sectors_of("A").tolist()
+        ['goods']
+        """
+        if region not in self.regions:
+            raise LabelError(f"unknown region {region!r}; known: {format_labels(self.regions)}")
+        return pd.Index(
+            self.producers[self.producers.get_level_values(0) == region].get_level_values(1),
+            name="sector",
+        )
 
     @property
     def stressors(self) -> pd.Index:
@@ -621,8 +647,13 @@ class MRIO:
     def _summary(self) -> dict[str, str]:
         stressors = ", ".join(f"{s} [{u}]" if u else s for s, u in self.units.items())
         groups = self.countries.nunique()
+        if self.uniform:
+            sectors = f"{len(self.sectors)} sectors"
+        else:
+            counts = self.producers.get_level_values(0).value_counts()
+            sectors = f"{counts.min()}-{counts.max()} of {len(self.sectors)} sectors"
         summary = {
-            "producers": f"{len(self.regions)} regions x {len(self.sectors)} sectors = "
+            "producers": f"{len(self.regions)} regions x {sectors} = "
             f"{len(self.producers)} producers",
             "final demand": f"{len(self.categories)} final-demand categories",
             "stressors": f"stressors {stressors}",

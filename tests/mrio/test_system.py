@@ -73,7 +73,11 @@ def test_the_system_is_immutable(small_mrio) -> None:
             LabelError,
             "only in the index: reg1/s3, reg2/s3",
         ),
-        (lambda f: f.update(Z=f["Z"].iloc[:5, :5]), LabelError, "missing reg2/sector3"),
+        (
+            lambda f: f.update(Z=f["Z"].iloc[:5, :5]),
+            LabelError,
+            "Y: its index and Z's name different producers; only in Y: reg2/sector3",
+        ),
         (
             lambda f: f.update(Y=f["Y"].rename(columns={"reg2": "regX"}, level=0)),
             LabelError,
