@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "AreaWarning",
+    "BalanceError",
     "BalanceWarning",
     "ConfigError",
     "DataNotFoundError",
@@ -56,6 +57,11 @@ class ValueCheckError(GridfootError, ValueError):
 
 class NonProductiveError(GridfootError, ValueError):
     """``I - A`` is singular or not productive, so the Leontief model has no meaningful solution."""
+
+
+class BalanceError(GridfootError, ValueError):
+    """A matrix cannot be balanced to the margins asked for: they disagree, a row or column
+    cannot reach its target with the signs it has, or the iteration does not converge."""
 
 
 class UnplacedError(ValueCheckError):

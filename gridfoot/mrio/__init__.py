@@ -1,4 +1,4 @@
-"""Input-output core: the MRIO container, the Leontief math, accounts and readers."""
+"""Input-output core: the MRIO container, the Leontief math, accounts, readers and balancing."""
 
 from typing import TYPE_CHECKING
 
@@ -6,6 +6,7 @@ from gridfoot._lazy import attach
 
 if TYPE_CHECKING:
     from gridfoot.mrio.accounts import composition, footprint
+    from gridfoot.mrio.gras import GrasResult, gras
     from gridfoot.mrio.readers import mrio_from_pymrio, read_countries, read_mrio, read_satellite
     from gridfoot.mrio.system import MRIO
 
@@ -13,8 +14,10 @@ __getattr__, __dir__ = attach(__name__, __file__)
 
 __all__ = [
     "MRIO",
+    "GrasResult",
     "composition",
     "footprint",
+    "gras",
     "mrio_from_pymrio",
     "read_countries",
     "read_mrio",
