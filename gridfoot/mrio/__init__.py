@@ -7,6 +7,8 @@ from gridfoot._lazy import attach
 if TYPE_CHECKING:
     from gridfoot.mrio.accounts import composition, footprint
     from gridfoot.mrio.gras import GrasResult, gras
+    from gridfoot.mrio.nest import nest
+    from gridfoot.mrio.nest_report import NestReport
     from gridfoot.mrio.readers import mrio_from_pymrio, read_countries, read_mrio, read_satellite
     from gridfoot.mrio.system import MRIO
 
@@ -15,10 +17,12 @@ __getattr__, __dir__ = attach(__name__, __file__)
 __all__ = [
     "MRIO",
     "GrasResult",
+    "NestReport",
     "composition",
     "footprint",
     "gras",
     "mrio_from_pymrio",
+    "nest",
     "read_countries",
     "read_mrio",
     "read_satellite",

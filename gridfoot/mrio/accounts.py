@@ -252,6 +252,9 @@ def footprint(mrio: MRIO, stressor: str | Sequence[str] | None = None) -> xr.Dat
         "identities": "cba = pba - eee - eee_domestic + eei + eei_domestic (exact for balanced x)",
         "Conventions": "CF-1.10",
     }
+    if mrio.nesting is not None:
+        attrs["nesting"] = mrio.nesting.describe()
+        attrs["estimate"] = int(mrio.nesting.estimate)
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 

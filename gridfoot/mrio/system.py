@@ -33,6 +33,7 @@ from gridfoot.errors import (
     format_labels,
 )
 from gridfoot.mrio.leontief import LeontiefFactor, factor, intensities, technical_coefficients
+from gridfoot.mrio.nest_report import NestReport
 
 __all__ = ["MRIO", "flatten_labels"]
 
@@ -74,15 +75,20 @@ def _canonical_order(
 ) -> tuple[pd.Index, pd.Index, pd.MultiIndex]:
     """Outer and inner labels in first-appearance order, and the pairs in canonical order.
 
-    Canonical order is outer-major, inner labels in their first-appearance order: the full
-    product of outer and inner labels, keeping only the pairs present. Inner lists may differ
-    from one outer label to the next (provinces in 42 sectors beside countries in 35).
+    Canonical order is outer-major. A complete product of outer and inner labels is laid out
+    as that product (every region's sectors in one order, so arrays reshape to region x
+    sector); otherwise (provinces in 42 sectors beside countries in 35) each outer label keeps
+    its inner labels in the order given.
     """
     if outer is None:
         outer = pd.Index(pd.unique(pairs.get_level_values(0)))
     inner = pd.Index(pd.unique(pairs.get_level_values(1)))
     product = pd.MultiIndex.from_product([outer, inner], names=pairs.names)
-    return outer, inner, product[product.isin(pairs)]
+    if len(product) == len(pairs) and product.isin(pairs).all():
+        return outer, inner, product
+    order = np.argsort(outer.get_indexer(pairs.get_level_values(0)), kind="stable")
+    ordered = pairs[order]
+    return outer, pd.Index(pd.unique(ordered.get_level_values(1))), ordered
 
 
 def _check_finite(table: str, values: np.ndarray, rows: pd.Index, cols: pd.Index) -> None:
@@ -271,7 +277,7 @@ def _check_canonical(mrio: MRIO) -> None:
         "monetary_unit": str,
         "x_source": str,
     }
-    check_field_types(mrio, kinds, hint)
+    check_field_types(mrio, {**kinds, "nesting": NestReport}, hint, optional=("nesting",))
     if mrio.x_source not in ("balanced", "given"):
         raise ValueError(f"MRIO.x_source must be 'balanced' or 'given', got {mrio.x_source!r}")
     producers = mrio.Z.index
@@ -329,6 +335,9 @@ class MRIO:
         Unit of Z, Y and x (``""`` when unknown).
     x_source : {"balanced", "given"}
         Whether ``x`` is ``Z·1 + Y·1`` or was given with the tables.
+    nesting : NestReport or None
+        For a system made by :func:`~gridfoot.nest` or :func:`~gridfoot.regionalise`: what
+        was nested where, and every adjustment made.
 
     Examples
     --------
@@ -355,6 +364,7 @@ class MRIO:
     countries: pd.Series
     monetary_unit: str
     x_source: XSource
+    nesting: NestReport | None = None
 
     def __post_init__(self) -> None:
         _check_canonical(self)
@@ -642,6 +652,13 @@ class MRIO:
             copy.__dict__["leontief"] = self.__dict__["leontief"]
         return copy
 
+    def with_nesting(self, report: NestReport) -> MRIO:
+        """A copy that records how it was nested (the factorisation is kept)."""
+        copy = dataclasses.replace(self, nesting=report)
+        if "leontief" in self.__dict__:
+            copy.__dict__["leontief"] = self.__dict__["leontief"]
+        return copy
+
     # -- display --------------------------------------------------------------------------
 
     def _summary(self) -> dict[str, str]:
@@ -664,6 +681,8 @@ class MRIO:
         idle = int((~self.producing).sum())
         if idle:
             summary["idle"] = f"{idle} producers with x <= 0"
+        if self.nesting is not None:
+            summary["nesting"] = self.nesting.describe()
         return summary
 
     def __repr__(self) -> str:
