@@ -18,12 +18,15 @@ if TYPE_CHECKING:
     from gridfoot.errors import GridfootError, GridfootWarning
     from gridfoot.mrio import (
         MRIO,
+        SubnationalTable,
         composition,
         footprint,
         mrio_from_pymrio,
+        read_ceads,
         read_countries,
         read_mrio,
         read_satellite,
+        read_subnational,
     )
     from gridfoot.spatial import (
         Allocation,
@@ -47,6 +50,7 @@ __all__ = [
     "GridfootError",
     "GridfootWarning",
     "Sources",
+    "SubnationalTable",
     "Zones",
     "__version__",
     "allocate",
@@ -58,11 +62,13 @@ __all__ = [
     "hotspots",
     "load_allocation",
     "mrio_from_pymrio",
+    "read_ceads",
     "read_city_table",
     "read_countries",
     "read_mrio",
     "read_satellite",
     "read_sources",
+    "read_subnational",
     "urban",
     "workflows",
 ]

@@ -66,6 +66,9 @@ def excel_sheet_names(path: str | Path, what: str | None = None) -> list[str]:
 def read_excel_cells(path: str | Path, sheet: str, what: str | None = None) -> pd.DataFrame:
     """Every cell of a sheet as written: no header, no index, blank cells NaN.
 
+    Text is kept as text, also text that :func:`pandas.read_excel` takes for a missing value
+    by default (``n/a``, ``NA``, ``#N/A``), so a reader can refuse it instead of reading 0.
+
     Row ``i`` and column ``j`` of the result are the sheet's row ``i + 1`` and column ``j + 1``
     (leading blank rows and columns are kept), so positions map to the addresses Excel shows.
     Formulas give the value Excel last saved with them.
@@ -86,7 +89,14 @@ def read_excel_cells(path: str | Path, sheet: str, what: str | None = None) -> p
                 f"{path}: no sheet {sheet!r}{about}; it has {', '.join(map(repr, names))}"
             )
         try:
-            return pd.read_excel(book, sheet_name=sheet, header=None, index_col=None)
+            return pd.read_excel(
+                book,
+                sheet_name=sheet,
+                header=None,
+                index_col=None,
+                keep_default_na=False,  # "n/a" or "-" in a cell is text, not a blank
+                na_values=[""],
+            )
         except (OSError, ValueError, KeyError) as error:
             raise InputFileError(
                 f"{path}: sheet {sheet!r} cannot be read{about} ({error})"

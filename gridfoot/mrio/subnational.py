@@ -7,7 +7,7 @@ region to region; a concordance maps the table's sectors to the host MRIO's clas
 they differ. :func:`gridfoot.mrio.nest.nest` joins it to a host :class:`~gridfoot.MRIO`.
 
 This module knows nothing about files: :func:`gridfoot.read_subnational` builds tables from
-folders and workbooks.
+folders of tables, :func:`gridfoot.read_ceads` from CEADs workbooks.
 """
 
 from __future__ import annotations

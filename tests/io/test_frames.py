@@ -14,7 +14,7 @@ def test_cells_keep_their_sheet_positions(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Table"
-    sheet["C3"], sheet["D4"], sheet["C5"] = "Beijing", 1.5, 2
+    sheet["C3"], sheet["D4"], sheet["C5"], sheet["D5"] = "Beijing", 1.5, 2, "n/a"
     sheet.merge_cells("C3:D3")  # only the first cell of a merge holds the value
     book.create_sheet("Note")["A1"] = "about"
     book.save(tmp_path / "t.xlsx")
@@ -23,6 +23,7 @@ def test_cells_keep_their_sheet_positions(tmp_path):
     cells = read_excel_cells(tmp_path / "t.xlsx", "Table")
     assert cells.shape == (5, 4)  # leading blank rows and columns are kept
     assert (cells.iat[2, 2], cells.iat[3, 3], cells.iat[4, 2]) == ("Beijing", 1.5, 2)
+    assert cells.iat[4, 3] == "n/a"  # text, not a missing value
     assert cells.iloc[:2].isna().all().all() and cells.isna().iat[2, 3]
 
 
