@@ -26,8 +26,9 @@ sectors shown, other sizes alike)::
   Then: final-demand columns (a code of ``categories``, under their province), the exports
   column (``EX``), the ``other`` column (``ERR``, CEADs' balancing errors), total output
   (``GO``), and subtotals (``TIU``, ``TFU``) and blank-labelled columns, which are skipped.
-  Columns right of total output (checks, notes) are ignored; any other label before it is
-  an error, so no column of final demand is dropped unseen.
+  The table ends at total output (or, without one, at the last of those columns): columns
+  right of it (checks, notes) are ignored, any other label before it is an error, so no
+  column of final demand is dropped unseen.
 * Rows: column ``region_column`` (A) holds the row's province, once per province;
   ``label_column`` (C) its sector code. Each producer of the columns has exactly one row;
   the row labelled ``IM`` holds imports by using column (intermediate and final-demand
@@ -295,7 +296,7 @@ def read_ceads(
         balancing = blocks.numbers(blocks.rows, [blocks.other], "other column")[:, 0]
         Y = _with_other(Y, balancing, str(layout.other))
     users = [*blocks.column_producers, *blocks.demand]
-    imports = pd.DataFrame(columns=["region", "user", "value"])
+    imports = pd.DataFrame({"region": [], "user": [], "value": np.zeros(0)})
     if blocks.imports is not None:
         bought = blocks.numbers(
             [blocks.imports], [*blocks.z_columns, *blocks.y_columns], "imports row"
@@ -432,10 +433,14 @@ class _Sheet:
         )
         z_regions = set(regions[:width])
 
+        # the table ends at its total output column; checks and notes may follow
+        stop = len(labels)
+        if layout.total_output in labels[width:]:
+            stop = labels.index(str(layout.total_output), width) + 1
         y_columns: list[int] = []
         found: dict[str, list[int]] = {}
         unknown: list[int] = []
-        for j in range(width, len(labels)):
+        for j in range(width, stop):
             label, column = labels[j], self.left + j
             if label in layout.categories:
                 y_columns.append(column)
@@ -450,11 +455,7 @@ class _Sheet:
                     + format_labels(_cell(self.label_row, c) for c in columns)
                 )
         roles = {label: columns[0] for label, columns in found.items()}
-        recognised = [*y_columns, *roles.values()]
-        if layout.total_output in roles:
-            end = roles[str(layout.total_output)]
-        else:
-            end = max(recognised, default=0)
+        end = max([*y_columns, *roles.values()], default=0)
         unknown = [c for c in unknown if c < end]
         if unknown:
             raise LabelError(

@@ -451,6 +451,12 @@ def test_ceads_totals_that_disagree_name_the_producer(tmp_path) -> None:
     assert messages[1].endswith("largest gaps (printed minus sum): Tianjin/01 -1")
 
 
+def test_ceads_columns_right_of_total_output_are_not_read(tmp_path) -> None:
+    path = write_ceads(tmp_path / "t.xlsx", {"W4": "FU101", "X4": "notes", "X5": "text"})
+    table = read_ceads(path)
+    assert table.Y.shape == (4, 12) and table.x.tolist() == CEADS_OUTPUT
+
+
 def test_ceads_satellite_concordance_and_codes_written_as_numbers(tmp_path) -> None:
     # codes as numbers in the header, as text in the rows: both read as text "1", "2"
     cells = {f"{c}4": n for c, n in zip("DEFG", [1, 2, 1, 2], strict=True)}
