@@ -138,9 +138,8 @@ def read_subnational(
             f"{name}: one of {', '.join(name + suffix for suffix in _SUFFIXES)}" for name in missing
         )
         raise MissingFileError(f"{folder}: no {' or '.join(missing)} table ({expected})")
-    unit = monetary_unit
-    if unit is None:
-        unit = _read_metadata(folder / _METADATA).get("monetary_unit", "")
+    metadata = _read_metadata(folder / _METADATA)  # checked even when the unit is given
+    unit = metadata.get("monetary_unit", "") if monetary_unit is None else monetary_unit
 
     Z, Y = _read_flows(located["Z"], located["Y"], encoding)
     check_categories(located["Y"], Z.index, Y.columns)

@@ -150,6 +150,9 @@ def test_optional_files_and_the_unit_argument(tmp_path) -> None:
     assert read_subnational(folder).monetary_unit == ""  # no table.toml, no argument
     (folder / "table.toml").write_text('monetary_unit = "USD"\n')
     assert read_subnational(folder, monetary_unit="CNY").monetary_unit == "CNY"  # overrides
+    (folder / "table.toml").write_text('monetary_unit = "USD"\nunit = "CNY"\n')
+    with pytest.raises(InputFileError, match=r"table.toml: unknown key\(s\) unit"):
+        read_subnational(folder, monetary_unit="CNY")  # the file is checked all the same
 
 
 def test_exports_without_partner_and_concordance_without_share(tmp_path) -> None:
