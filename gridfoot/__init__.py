@@ -18,13 +18,16 @@ if TYPE_CHECKING:
     from gridfoot.errors import GridfootError, GridfootWarning
     from gridfoot.mrio import (
         MRIO,
+        SubnationalTable,
         composition,
         footprint,
         mrio_from_pymrio,
         nest,
+        read_ceads,
         read_countries,
         read_mrio,
         read_satellite,
+        read_subnational,
     )
     from gridfoot.spatial import (
         Allocation,
@@ -48,6 +51,7 @@ __all__ = [
     "GridfootError",
     "GridfootWarning",
     "Sources",
+    "SubnationalTable",
     "Zones",
     "__version__",
     "allocate",
@@ -60,11 +64,13 @@ __all__ = [
     "load_allocation",
     "mrio_from_pymrio",
     "nest",
+    "read_ceads",
     "read_city_table",
     "read_countries",
     "read_mrio",
     "read_satellite",
     "read_sources",
+    "read_subnational",
     "urban",
     "workflows",
 ]

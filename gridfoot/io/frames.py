@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from gridfoot.errors import InputFileError
+from gridfoot.errors import InputFileError, MissingFileError
 
-__all__ = ["load_pymrio", "read_excel", "read_parquet"]
+__all__ = ["excel_sheet_names", "load_pymrio", "read_excel", "read_excel_cells", "read_parquet"]
 
 
 def read_parquet(path: str | Path, what: str | None = None) -> pd.DataFrame:
@@ -38,6 +38,69 @@ def read_excel(path: str | Path, sheet: str | None = None, index_col: int = 0) -
         raise InputFileError(f"{path}: reading Excel files needs openpyxl ({error})") from None
     except (OSError, ValueError, KeyError, pd.errors.ParserError) as error:
         raise InputFileError(f"{path}: cannot be read as a table ({error})") from None
+
+
+def _workbook(path: Path, what: str | None) -> pd.ExcelFile:
+    """The workbook opened for reading; a missing, unreadable or non-Excel file names the path."""
+    about = f" ({what})" if what else ""
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder, not an Excel workbook{about}")
+    if not path.is_file():
+        raise MissingFileError(f"{path}: no such file{about}")
+    try:
+        return pd.ExcelFile(path)
+    except ImportError as error:
+        raise InputFileError(f"{path}: reading Excel files needs openpyxl ({error})") from None
+    except Exception as error:  # zipfile.BadZipFile, OSError, ValueError and friends
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputFileError(f"{path}: not a readable Excel workbook{about} ({detail})") from None
+
+
+def excel_sheet_names(path: str | Path, what: str | None = None) -> list[str]:
+    """The names of a workbook's sheets, in the workbook's order."""
+    path = Path(path)
+    with _workbook(path, what) as book:
+        return [str(name) for name in book.sheet_names]
+
+
+def read_excel_cells(path: str | Path, sheet: str, what: str | None = None) -> pd.DataFrame:
+    """Every cell of a sheet as written: no header, no index, blank cells NaN.
+
+    Text is kept as text, also text that :func:`pandas.read_excel` takes for a missing value
+    by default (``n/a``, ``NA``, ``#N/A``), so a reader can refuse it instead of reading 0.
+
+    Row ``i`` and column ``j`` of the result are the sheet's row ``i + 1`` and column ``j + 1``
+    (leading blank rows and columns are kept), so positions map to the addresses Excel shows.
+    Formulas give the value Excel last saved with them.
+
+    Raises
+    ------
+    MissingFileError
+        The file does not exist.
+    InputFileError
+        Not a readable workbook, or it has no sheet ``sheet`` (the message lists its sheets).
+    """
+    path = Path(path)
+    about = f" ({what})" if what else ""
+    with _workbook(path, what) as book:
+        names = [str(name) for name in book.sheet_names]
+        if sheet not in names:
+            raise InputFileError(
+                f"{path}: no sheet {sheet!r}{about}; it has {', '.join(map(repr, names))}"
+            )
+        try:
+            return pd.read_excel(
+                book,
+                sheet_name=sheet,
+                header=None,
+                index_col=None,
+                keep_default_na=False,  # "n/a" or "-" in a cell is text, not a blank
+                na_values=[""],
+            )
+        except (OSError, ValueError, KeyError) as error:
+            raise InputFileError(
+                f"{path}: sheet {sheet!r} cannot be read{about} ({error})"
+            ) from None
 
 
 def load_pymrio(folder: str | Path) -> Any:

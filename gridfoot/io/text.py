@@ -3,7 +3,8 @@
 Every gridfoot reader of CSV files goes through :func:`read_csv`, so a semicolon-separated
 export from a European spreadsheet, a tab-separated file named ``.csv`` or a GBK-encoded table
 from a Chinese statistical office either reads correctly or fails with one line that names the
-file, what was tried and the option that fixes it.
+file, what was tried and the option that fixes it. Small TOML files that describe a table (its
+unit, its name) are read by :func:`read_toml`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 import gzip
 import io
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ import pandas as pd
 
 from gridfoot.errors import InputFileError, MissingFileError
 
-__all__ = ["read_csv", "sniff_delimiter"]
+__all__ = ["read_csv", "read_toml", "sniff_delimiter"]
 
 #: Delimiters tried, in order of preference when they tie.
 DELIMITERS = (",", ";", "\t", "|")
@@ -216,3 +218,40 @@ def _name(sep: str) -> str:
 
 def _label(encoding: str) -> str:
     return "UTF-8" if encoding == "utf-8-sig" else encoding
+
+
+def read_toml(path: str | Path, what: str | None = None) -> dict[str, Any]:
+    """A TOML file as a dict (UTF-8, with or without a byte-order mark).
+
+    Raises
+    ------
+    MissingFileError
+        The file does not exist.
+    InputFileError
+        A folder, not UTF-8, or not valid TOML; the message names the file and the line.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "table.toml"
+    >>> _ = path.write_text('monetary_unit = "10 thousand CNY"\\nyear = 2017\\n')
+    >>> read_toml(path)
+    {'monetary_unit': '10 thousand CNY', 'year': 2017}
+    """
+    path = Path(path)
+    about = f" ({what})" if what else ""
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder, not a TOML file{about}")
+    if not path.is_file():
+        raise MissingFileError(f"{path}: no such file{about}")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        return tomllib.loads(text)
+    except UnicodeDecodeError as error:
+        raise InputFileError(
+            f"{path}: not UTF-8 text (byte {error.start}){about}; TOML files are UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputFileError(f"{path}: not valid TOML{about} ({error})") from None
+    except OSError as error:
+        raise InputFileError(f"{path}: cannot be read{about} ({error})") from None

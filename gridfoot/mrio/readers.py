@@ -125,7 +125,16 @@ def read_wide(
             )
         index_col = list(range(index_levels)) if index_levels > 1 else 0
         header = list(range(header_rows)) if header_rows > 1 else 0
-        frame = _read_frame(path, encoding=encoding, what=what, header=header, index_col=index_col)
+        # labels as written: a sector code "01" stays "01" (the header rows are text already)
+        labels_as_text = {level: str for level in range(index_levels)}
+        frame = _read_frame(
+            path,
+            encoding=encoding,
+            what=what,
+            header=header,
+            index_col=index_col,
+            dtype=labels_as_text,
+        )
         if frame.index.nlevels != index_levels:
             raise InputFileError(f"{path}: expected {index_levels} index column(s){about}")
         frame.columns = _raw_header(head, frame.columns, index_levels, header_rows)
@@ -225,7 +234,12 @@ def read_satellite(
     frame = (
         path.copy()
         if isinstance(path, pd.DataFrame)
-        else _read_frame(Path(path), encoding=encoding, what="the satellite account")
+        else _read_frame(
+            Path(path),
+            encoding=encoding,
+            what="the satellite account",
+            dtype={region: str, sector: str, stressor: str},  # codes as written ("01")
+        )
     )
     for column, wanted in (where or {}).items():
         _require_columns(source, frame, [column])

@@ -7,7 +7,7 @@ region to region; a concordance maps the table's sectors to the host MRIO's clas
 they differ. :func:`gridfoot.mrio.nest.nest` joins it to a host :class:`~gridfoot.MRIO`.
 
 This module knows nothing about files: :func:`gridfoot.read_subnational` builds tables from
-folders and workbooks.
+folders of tables, :func:`gridfoot.read_ceads` from CEADs workbooks.
 """
 
 from __future__ import annotations
@@ -52,7 +52,10 @@ def _values(table: str, frame: pd.DataFrame, non_negative: bool = False) -> np.n
     if bad.any():
         raise ValueCheckError(f"{table}: {int(bad.sum())} NaN or infinite value(s)")
     if non_negative and (values < 0).any():
-        where = [f"{frame.index[i]} x {frame.columns[j]}" for i, j in np.argwhere(values < 0)]
+        where = [
+            f"{format_labels([frame.index[i]])} x {format_labels([frame.columns[j]])}"
+            for i, j in np.argwhere(values < 0)
+        ]
         raise ValueCheckError(f"{table}: negative value(s) at {format_labels(where, 5)}")
     return values
 
@@ -77,9 +80,31 @@ def _long(
     if out["value"].isna().any() or not np.isfinite(out["value"]).all():
         rows = np.flatnonzero(~np.isfinite(out["value"].to_numpy(dtype=float, na_value=np.nan)))
         raise ValueCheckError(
-            f"{table}: non-numeric or missing value in row(s) {rows[:5].tolist()}"
+            f"{table}: non-numeric, missing or infinite value in row(s) "
+            f"{format_labels(rows + 1, 6)} (counted from 1)"
         )
     return out.reset_index(drop=True)
+
+
+def _unique_keys(table: str, frame: pd.DataFrame, keys: list[str]) -> None:
+    """Each key (``region, sector, partner`` of an export, say) is given once."""
+    repeated = frame.duplicated(keys, keep=False).to_numpy()
+    if repeated.any():
+        rows = np.flatnonzero(repeated) + 1
+        labels = dict.fromkeys(frame.loc[repeated, keys].itertuples(index=False, name=None))
+        shown = [tuple(label for label in key if label) for key in labels]
+        raise LabelError(
+            f"{table}: the same ({', '.join(keys)}) is given more than once: "
+            f"{format_labels(shown, 5)} (row(s) {format_labels(rows, 6)}, counted from 1)"
+        )
+
+
+def _differences(a: pd.Index, a_name: str, b: pd.Index, b_name: str) -> str:
+    """What one list of labels has that the other lacks, for a message."""
+    return (
+        f"{a_name} only: {format_labels(a.difference(b, sort=False)) or 'none'}; "
+        f"{b_name} only: {format_labels(b.difference(a, sort=False)) or 'none'}"
+    )
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -175,7 +200,10 @@ class SubnationalTable:
         rows = _pairs(Z.index, f"{where}Z", "index", ("region", "sector"))
         cols = _pairs(Z.columns, f"{where}Z", "columns", ("region", "sector"))
         if not rows.sort_values().equals(cols.sort_values()):
-            raise LabelError(f"{where}Z: index and columns name different producers")
+            raise LabelError(
+                f"{where}Z: index and columns name different producers; "
+                + _differences(rows, "index", cols, "columns")
+            )
         regions = pd.Index(pd.unique(rows.get_level_values(0)), name="region")
         order = np.argsort(regions.get_indexer(rows.get_level_values(0)), kind="stable")
         producers = rows[order]
@@ -185,16 +213,27 @@ class SubnationalTable:
         y_rows = _pairs(Y.index, f"{where}Y", "index", ("region", "sector"))
         y_cols = _pairs(Y.columns, f"{where}Y", "columns", ("region", "category"))
         if not y_rows.sort_values().equals(producers.sort_values()):
-            raise LabelError(f"{where}Y: its index and Z's name different producers")
+            raise LabelError(
+                f"{where}Y: its index and Z's name different producers; "
+                + _differences(y_rows, "Y", producers, "Z")
+            )
         unknown = pd.Index(y_cols.get_level_values(0)).difference(regions)
         if len(unknown):
             raise LabelError(f"{where}Y: final demand of unknown regions {format_labels(unknown)}")
+        clash = y_cols.intersection(producers, sort=False)
+        if len(clash):
+            raise LabelError(
+                f"{where}Y: final-demand categories named like a sector of their region: "
+                f"{format_labels(clash)}; imports by user and emissions of final demand could "
+                "not tell them apart, rename the categories"
+            )
         y_order = np.argsort(regions.get_indexer(y_cols.get_level_values(0)), kind="stable")
         demand = y_cols[y_order]
         y = pd.DataFrame(_values(f"{where}Y", Y), index=y_rows, columns=y_cols)
         y = y.reindex(index=producers, columns=demand)
 
         ex = _long(f"{where}exports", exports, EXPORT_COLUMNS, ("partner",))
+        _unique_keys(f"{where}exports", ex, EXPORT_COLUMNS[:-1])
         known = pd.MultiIndex.from_frame(ex[["region", "sector"]]).isin(producers)
         if not known.all():
             bad = ex.loc[~known, ["region", "sector"]].drop_duplicates()
@@ -203,6 +242,7 @@ class SubnationalTable:
                 f"{format_labels(bad.itertuples(index=False, name=None))}"
             )
         im = _long(f"{where}imports", imports, IMPORT_COLUMNS, ("product", "partner"))
+        _unique_keys(f"{where}imports", im, IMPORT_COLUMNS[:-1])
         users = set(producers) | set(demand)
         known = [(r, u) in users for r, u in zip(im["region"], im["user"], strict=True)]
         if not all(known):
@@ -245,14 +285,23 @@ class SubnationalTable:
         table_concordance = None
         if concordance is not None:
             table_concordance = concordance.copy()
+            missing_columns = [c for c in ("sector", "host_sector") if c not in concordance]
+            if missing_columns:
+                raise LabelError(
+                    f"{where}concordance: missing column(s) {format_labels(missing_columns)}; "
+                    f"it has {format_labels(concordance.columns)}"
+                )
             if "share" not in table_concordance.columns:
                 table_concordance["share"] = 1.0
             table_concordance = _long(
                 f"{where}concordance",
-                table_concordance.rename(columns={"share": "value"}),
+                table_concordance[["sector", "host_sector", "share"]].rename(
+                    columns={"share": "value"}
+                ),
                 ["sector", "host_sector", "value"],
                 (),
             ).rename(columns={"value": "share"})
+            _unique_keys(f"{where}concordance", table_concordance, ["sector", "host_sector"])
             sectors = set(producers.get_level_values(1))
             unknown = sorted(set(table_concordance["sector"]) - sectors)
             missing = sorted(sectors - set(table_concordance["sector"]))
@@ -262,11 +311,20 @@ class SubnationalTable:
                     f"else; missing {format_labels(missing) or 'none'}; "
                     f"unknown {format_labels(unknown) or 'none'}"
                 )
-            sums = table_concordance.groupby("sector")["share"].sum()
-            off = sums[(sums - 1.0).abs() > 1e-9]
-            if len(off) or (table_concordance["share"] < 0).any():
+            negative = table_concordance[table_concordance["share"] < 0]
+            if len(negative):
                 raise ValueCheckError(
-                    f"{where}concordance: the shares of each sector must be >= 0 and sum to 1; "
+                    f"{where}concordance: shares must be >= 0; negative for "
+                    + format_labels(
+                        f"{a} -> {b} ({v:g})"
+                        for a, b, v in negative.itertuples(index=False, name=None)
+                    )
+                )
+            sums = table_concordance.groupby("sector", sort=False)["share"].sum()
+            off = sums[(sums - 1.0).abs() > 1e-9]
+            if len(off):
+                raise ValueCheckError(
+                    f"{where}concordance: the shares of each sector must sum to 1; "
                     f"they do not for {format_labels(f'{s} ({v:g})' for s, v in off.items())}"
                 )
         return cls(

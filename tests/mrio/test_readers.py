@@ -230,6 +230,15 @@ def test_tiny_folder_reads_with_balanced_output(tmp_path) -> None:
     assert mrio.F.loc["CO2"].tolist() == [100.0, 50.0]
 
 
+def test_numeric_codes_keep_their_leading_zeros(tmp_path) -> None:
+    # sector "01" in the header rows, the index columns and the satellite alike (CEADs codes)
+    zeros = {k.replace(".", "_"): v.replace(",s,", ",01,") for k, v in TINY.items()}
+    zeros["Z_csv"] = zeros["Z_csv"].replace("sector,,01,s", "sector,,01,01")
+    mrio = read_mrio(tiny(tmp_path, **zeros))
+    assert mrio.producers.tolist() == [("A", "01"), ("B", "01")]
+    assert mrio.F.loc["CO2"].tolist() == [100.0, 50.0]
+
+
 def test_semicolons_and_decimal_commas_read_like_commas(tmp_path) -> None:
     semicolons = {name.replace(".", "_"): text.replace(",", ";") for name, text in TINY.items()}
     semicolons["satellite_csv"] = semicolons["satellite_csv"].replace("100", "99,5")
