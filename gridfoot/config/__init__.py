@@ -5,6 +5,9 @@
   :func:`to_toml`).
 - :mod:`gridfoot.config.mrio`: the ``[mrio]`` section (:class:`MrioConfig`), one for every
   study, and :meth:`MrioConfig.read_options`, the arguments of :func:`gridfoot.read_mrio`.
+- :mod:`gridfoot.config.nest`: the ``[nest]`` section (:class:`NestConfig`): a region of the
+  MRIO replaced by a sub-national table or a regionalised estimate, and
+  :func:`check_nest_options`, shared with ``gridfoot footprint``.
 - :mod:`gridfoot.config.run`: ``gridfoot run`` (:class:`RunConfig` and its sections), with
   the file format documented key by key.
 - :mod:`gridfoot.config.urban`: ``gridfoot urban`` (:class:`UrbanConfig`,
@@ -21,6 +24,7 @@ from gridfoot._lazy import attach
 if TYPE_CHECKING:
     from gridfoot.config.binder import from_mapping, load_config, to_plain, to_toml
     from gridfoot.config.mrio import MrioConfig
+    from gridfoot.config.nest import NestConfig, check_nest_options
     from gridfoot.config.run import (
         BoundariesConfig,
         DaskConfig,
@@ -45,10 +49,12 @@ __all__ = [
     "GridConfig",
     "HotspotsConfig",
     "MrioConfig",
+    "NestConfig",
     "OutputConfig",
     "RunConfig",
     "SourcesConfig",
     "UrbanConfig",
+    "check_nest_options",
     "from_mapping",
     "load_config",
     "load_run_config",

@@ -17,6 +17,13 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     # files = { Z = "wiot2009_Z.csv.gz" }         file names that differ from Z.csv, Y.csv, ...
     # satellite = { value = "co2_kt", ... }       options of gridfoot.read_satellite
 
+    # [nest]                      # optional (not in the sample): replace one MRIO region by
+    # region = "HAI"              # its sub-regions before anything is computed, from a
+    # table = "provinces"         # sub-national table (a folder or a CEADs .xlsx) ...
+    # shares = "sources"          # ... or regionalised from shares: a CSV region,sector,value,
+                                  # or "sources" (the point sources' weights per sub-region
+                                  # and sector); every key in gridfoot.config.nest
+
     [sources]                     # point sources (firms, plants)
     path = "firms.csv"            # CSV, GeoPackage, GeoParquet, GeoJSON
     lon = "lon"                   # x column (in `crs`)
@@ -46,7 +53,8 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
 
     [boundaries]                  # polygons of the mapped regions
     path = "boundaries/provinces.geojson"
-    region_field = "code"         # attribute holding MRIO region codes ...
+    region_field = "code"         # attribute holding MRIO region codes (with [nest]: the
+                                  # nested MRIO's, the sub-regions where the region was) ...
     # region = "CHN"              # ... or one MRIO region for every polygon
     name_field = "name"           # names used for hubs and zonal totals
     cities = "boundaries/cities.geojson"   # optional second layer named in hubs
@@ -112,6 +120,7 @@ from typing import Any, Literal
 from gridfoot.checks import check_encoding, check_fraction, check_literals, check_number
 from gridfoot.config.binder import from_mapping, load_config, to_plain, to_toml
 from gridfoot.config.mrio import MrioConfig
+from gridfoot.config.nest import NestConfig
 from gridfoot.errors import ConfigError, format_labels
 from gridfoot.hotspots.options import (
     check_area,
@@ -131,6 +140,7 @@ __all__ = [
     "GridConfig",
     "HotspotsConfig",
     "MrioConfig",
+    "NestConfig",
     "OutputConfig",
     "RunConfig",
     "SourcesConfig",
@@ -376,6 +386,7 @@ class RunConfig:
     hotspots: HotspotsConfig = field(default_factory=HotspotsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     dask: DaskConfig = field(default_factory=DaskConfig)
+    nest: NestConfig | None = None
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], base_dir: str | Path = ".") -> RunConfig:
