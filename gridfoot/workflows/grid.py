@@ -43,6 +43,7 @@ from gridfoot.workflows.grid_inputs import (
     validate,
 )
 from gridfoot.workflows.grid_report import _HUB_COLUMNS, _figures, _key_rows, _names, _report
+from gridfoot.workflows.nesting import nesting_summary, nesting_tables
 from gridfoot.workflows.products import Report
 
 __all__ = [
@@ -126,7 +127,7 @@ class GridStudy:
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in _key_rows(self.key_figures)
+            for k, v in _key_rows(self.key_figures, self.names)
         )
         return f"<table>{rows}</table>"
 
@@ -354,12 +355,18 @@ def _key_figures(study: GridStudy) -> dict[str, Any]:
             zip(tables["sector"]["sector"], tables["sector"]["share"].astype(float), strict=True)
         ),
         "placement": placement_summary(inputs.sources, chosen, study.allocation, study.driven),
+        **(
+            {"nesting": nesting_summary(inputs.mrio, config.nest)}
+            if inputs.mrio.nesting is not None
+            else {}
+        ),
     }
 
 
 def _cube_attrs(study: GridStudy) -> dict[str, str]:
     units = study.cube.attrs.get("units", "") if study.cube is not None else ""
     chosen, stressor = study.scope, study.inputs.stressor
+    nesting = study.inputs.mrio.nesting
     return {
         "title": f"{stressor} emissions by destination of final demand and producing sector, "
         "on an equal-area grid",
@@ -371,6 +378,7 @@ def _cube_attrs(study: GridStudy) -> dict[str, str]:
         "units": units,
         "mrio": str(study.config.mrio.path),
         "allocation_mode": study.config.downscale.mode,
+        **({"nesting": nesting.describe()} if nesting is not None else {}),
     }
 
 
@@ -430,6 +438,7 @@ def _products(study: GridStudy) -> list[Any]:
         Table("concentration.csv", concentration),
         *([Table("zonal.csv", study.hotspots.zonal)] if study.hotspots.zonal is not None else []),
         *(Table(f"breakdown_{k}.csv", t) for k, t in study.breakdowns.items()),
+        *(nesting_tables(study.inputs.mrio) if study.inputs.mrio.nesting is not None else ()),
         File("run.toml", lambda path: write_run_config(config, path, base_dir=config.output.dir)),
     ]
     return products + _figures(study, names)

@@ -87,11 +87,54 @@ def _require_field(frame: Any, field: str | None, path: Path, key: str) -> None:
 
 
 def load_inputs(config: RunConfig) -> Inputs:
-    """Read and validate every input of a run (nothing is computed yet)."""
-    from gridfoot.hotspots.zonal import warn_overlaps
-    from gridfoot.spatial import Grid, Zones, read_sources
-    from gridfoot.spatial.grid import check_grid
+    """Read and validate every input of a run (nothing is computed yet but a ``[nest]``
+    section's nesting, which every later check needs).
 
+    The order: the MRIO; what ``[nest]`` names (checked against the MRIO) and, unless it
+    needs the point sources, the nesting; the boundaries, checked against the (nested) MRIO's
+    regions; the grid; the point sources; and, when ``[nest]`` uses them (``"sources"``), the
+    nesting by their weights per sub-region and sector.
+    """
+    from gridfoot.workflows.nesting import read_nesting
+
+    host, stressor = _read_mrio(config)
+    nesting = read_nesting(config.nest, host) if config.nest is not None else None
+    later = nesting is not None and nesting.config.uses_sources  # after the sources are read
+    mrio = nesting.apply(host) if nesting is not None and not later else host
+    boundaries, cities = _read_boundaries(config)
+    if later:
+        regions = nesting.regions_after(host, boundaries[_REGION])
+        sectors = nesting.sectors_after(host)
+    else:
+        regions, sectors = [str(r) for r in mrio.regions], [str(c) for c in mrio.sectors]
+    _check_boundary_regions(config, boundaries, regions)
+    zones, grid, coverage, proxy = _grid_of(config, boundaries)
+    sources = _read_sources(config, zones, regions, sectors)
+    if later:
+        mrio = _nest_by_sources(nesting, host, sources, boundaries)
+        _check_boundary_regions(config, boundaries, [str(r) for r in mrio.regions])
+    files = [
+        f
+        for p in input_paths(config)
+        for f in ([p] if p.is_file() else sorted(q for q in p.iterdir() if q.is_file()))
+    ]
+    return Inputs(
+        mrio=mrio,
+        boundaries=boundaries,
+        cities=cities,
+        sources=sources,
+        grid=grid,
+        stressor=stressor,
+        files=tuple(files),
+        proxy=proxy,
+        zones=zones,
+        coverage=coverage,
+    )
+
+
+def _read_mrio(config: RunConfig) -> tuple[MRIO, str]:
+    """The MRIO of ``[mrio]`` (the host, when ``[nest]`` replaces one of its regions) and the
+    stressor to map."""
     m = config.mrio
     mrio = read_mrio(**m.read_options())
     if m.stressor is None and len(mrio.stressors) > 1:
@@ -105,17 +148,41 @@ def load_inputs(config: RunConfig) -> Inputs:
             f"mrio.stressor: {stressor!r} is not in the MRIO; it has "
             f"{format_labels(mrio.stressors)}"
         )
+    return mrio, stressor
 
+
+def _read_boundaries(config: RunConfig) -> tuple[Any, Any]:
+    """The boundary polygons, with each one's MRIO region as text in ``_REGION``, and the
+    cities (or None)."""
     b = config.boundaries
     boundaries = _read_polygons(b.path, "boundaries")
     _require_field(boundaries, b.region_field, b.path, "boundaries.region_field")
     _require_field(boundaries, b.name_field, b.path, "boundaries.name_field")
     boundaries[_REGION] = boundaries[b.region_field].astype(str) if b.region_field else b.region
-    unknown = sorted(set(boundaries[_REGION]) - set(mrio.regions))
+    cities = None
+    if b.cities is not None:
+        cities = _read_polygons(b.cities, "cities")
+        _require_field(cities, b.city_name_field, b.cities, "boundaries.city_name_field")
+    return boundaries, cities
+
+
+def _check_boundary_regions(config: RunConfig, boundaries: Any, regions: list[str]) -> None:
+    """Every polygon names a region of the (nested) MRIO; polygons of one region that
+    overlap are told."""
+    from gridfoot.hotspots.zonal import warn_overlaps
+
+    b = config.boundaries
+    unknown = sorted(set(boundaries[_REGION]) - set(regions))
     if unknown:
+        hint = ""
+        if config.nest is not None and config.nest.region in unknown:
+            hint = (
+                f"; {config.nest.region} is replaced by the regions of [nest]: label its "
+                "polygons with them"
+            )
         raise LabelError(
             f"{b.path}: regions {format_labels(unknown)} of the boundaries are not regions of "
-            f"the MRIO ({format_labels(mrio.regions, 12)})"
+            f"the MRIO ({format_labels(regions, 12)}){hint}"
         )
     warn_overlaps(
         boundaries,
@@ -123,11 +190,15 @@ def load_inputs(config: RunConfig) -> Inputs:
         str(b.path),
         f"boundaries.region_field {b.region_field!r}" if b.region_field else "boundaries.region",
     )
-    cities = None
-    if b.cities is not None:
-        cities = _read_polygons(b.cities, "cities")
-        _require_field(cities, b.city_name_field, b.cities, "boundaries.city_name_field")
 
+
+def _grid_of(config: RunConfig, boundaries: Any) -> tuple[Any, Any, Any, xr.DataArray | None]:
+    """The boundaries as zones, the run's grid (land from their one coverage), the coverage
+    and the proxy raster (or None)."""
+    from gridfoot.spatial import Grid, Zones
+    from gridfoot.spatial.grid import check_grid
+
+    b = config.boundaries
     named = b.name_field is not None and _one_name_per_region(boundaries, b.name_field)
     zones = Zones.from_frame(
         boundaries, label=_REGION, name=b.name_field if named else None, source=str(b.path)
@@ -145,11 +216,17 @@ def load_inputs(config: RunConfig) -> Inputs:
     grid = grid.with_land(coverage)
     check_grid(grid, "grid.resolution", "grid.crs")
     proxy = _read_proxy(config.downscale.proxy, grid) if config.downscale.proxy else None
+    return zones, grid, coverage, proxy
+
+
+def _read_sources(config: RunConfig, zones: Any, regions: list[str], sectors: list[str]) -> Any:
+    """The point sources, checked against the (nested) MRIO's ``regions`` and ``sectors``:
+    points coded otherwise would vanish from the map."""
+    from gridfoot.spatial import read_sources
 
     s = config.sources
     by_polygon = s.by_polygon
-    # The MRIO's sectors and regions: points coded otherwise would vanish from the map.
-    sources = read_sources(
+    return read_sources(
         s.path,
         lon=s.lon,
         lat=s.lat,
@@ -168,28 +245,23 @@ def load_inputs(config: RunConfig) -> Inputs:
         where=s.where or None,
         layer=s.layer,
         encoding=s.encoding,
-        sectors=[str(c) for c in mrio.sectors],
-        regions=[str(r) for r in mrio.regions],
+        sectors=sectors,
+        regions=regions,
         invalid=s.invalid,
         unplaced=config.downscale.unplaced,
     )
-    files = [
-        f
-        for p in input_paths(config)
-        for f in ([p] if p.is_file() else sorted(q for q in p.iterdir() if q.is_file()))
-    ]
-    return Inputs(
-        mrio=mrio,
-        boundaries=boundaries,
-        cities=cities,
-        sources=sources,
-        grid=grid,
-        stressor=stressor,
-        files=tuple(files),
-        proxy=proxy,
-        zones=zones,
-        coverage=coverage,
-    )
+
+
+def _nest_by_sources(nesting: Any, host: MRIO, sources: Any, boundaries: Any) -> MRIO:
+    """The nesting whose shares or emissions are the point sources' weights per sub-region
+    and sector (each point's sub-region: the polygon it lies in, or its region column)."""
+    from gridfoot.workflows.nesting import check_sources_cover, source_weights
+
+    subregions = nesting.subregions(host, boundaries[_REGION])
+    weights = source_weights(sources, subregions)
+    if nesting.config.shares == "sources":
+        check_sources_cover(weights, subregions, "nest.shares")
+    return nesting.apply(host, weights)
 
 
 def _one_name_per_region(boundaries: Any, field: str) -> bool:
@@ -214,7 +286,10 @@ def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
         regions = list(pd.unique(boundaries[_REGION]))
     unknown = [r for r in regions if r not in mrio.regions]
     if unknown:
-        raise ConfigError(f"downscale.regions: unknown regions {format_labels(unknown)}")
+        raise ConfigError(
+            f"downscale.regions: unknown regions {format_labels(unknown)}"
+            + _replaced(config, unknown)
+        )
     sectors = list(d.sectors) if d.sectors is not None else mrio.sectors.tolist()
     unknown = [s for s in sectors if s not in mrio.sectors]
     if unknown:
@@ -228,7 +303,10 @@ def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
         destinations = list(d.destinations)
         unknown = [r for r in destinations if r not in mrio.regions]
         if unknown:
-            raise ConfigError(f"downscale.destinations: unknown regions {format_labels(unknown)}")
+            raise ConfigError(
+                f"downscale.destinations: unknown regions {format_labels(unknown)}"
+                + _replaced(config, unknown)
+            )
     if not destinations:
         raise ConfigError("downscale.destinations: no destination left to map")
     strange = [code for code in config.output.published if code not in destinations]
@@ -239,6 +317,13 @@ def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
             "share is marked beside their bar"
         )
     return Scope(tuple(regions), tuple(sectors), tuple(destinations), tuple(home))
+
+
+def _replaced(config: RunConfig, unknown: list[str]) -> str:
+    """A hint when a region named is the one ``[nest]`` replaced."""
+    if config.nest is None or config.nest.region not in unknown:
+        return ""
+    return f" ({config.nest.region} is replaced by the regions of [nest]: name those)"
 
 
 def _in_scope(points: pd.DataFrame, chosen: Scope) -> np.ndarray:
@@ -282,7 +367,8 @@ def input_paths(config: RunConfig) -> list[Path]:
     """Every file or folder a run configuration names as an input."""
     m, s, b = config.mrio, config.sources, config.boundaries
     named = (m.path, m.countries, s.path, s.concordance, b.path, b.cities, config.downscale.proxy)
-    return [p for p in named if p is not None]
+    nested = config.nest.paths if config.nest is not None else ()
+    return [p for p in (*named, *nested) if p is not None]
 
 
 # -- validation --------------------------------------------------------------------------
@@ -353,6 +439,11 @@ def validate(config: RunConfig) -> list[str]:
         f"{out_weight:,.6g}{weight_units}",
         f"memory: about {estimate.peak / 2**30:,.2f} GiB at peak ({estimate.describe()})",
     ]
+    nesting = inputs.mrio.nesting
+    if nesting is not None:
+        notes = f"; {len(nesting.notes)} note(s)" if nesting.notes else ""
+        estimate_words = "; the results will be an estimate" if nesting.estimate else ""
+        lines.insert(1, f"nesting: {nesting.describe()}{notes}{estimate_words}")
     return lines
 
 

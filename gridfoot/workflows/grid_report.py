@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -50,9 +51,24 @@ def _fallback_regions(allocation: Any, share: float = 0.5) -> list[str]:
 
 
 def _names(study: GridStudy) -> Any:
+    """Names beside the MRIO's tables; a region they do not name (a sub-region of a
+    ``[nest]``) takes its boundary polygon's name, when it has one."""
     from gridfoot.plot.names import read_names
 
-    return read_names(study.config.mrio.path)
+    names = read_names(study.config.mrio.path)
+    field = study.config.boundaries.name_field
+    boundaries = study.inputs.boundaries
+    if field is None or field not in boundaries.columns:
+        return names
+    found = boundaries.groupby(_REGION)[field].agg(
+        lambda v: v.iloc[0] if v.nunique() == 1 else None
+    )
+    extra = {
+        str(code): str(name)
+        for code, name in found.items()
+        if name is not None and str(code) not in names.regions and str(name).strip()
+    }
+    return dataclasses.replace(names, regions={**extra, **names.regions}) if extra else names
 
 
 def _figures(study: GridStudy, names: Any) -> list[Any]:
@@ -159,8 +175,9 @@ def _figures(study: GridStudy, names: Any) -> list[Any]:
     ]
 
 
-def _key_rows(key: dict[str, Any]) -> list[tuple[str, str]]:
-    """The key figures as (label, value) rows: the report's and the notebook's table."""
+def _key_rows(key: dict[str, Any], names: Any = None) -> list[tuple[str, str]]:
+    """The key figures as (label, value) rows: the report's and the notebook's table
+    (``names``: region names, else codes)."""
     units = key["units"]
     rows = [
         ("mapped total", f"{key['total']:,.0f} {units} {key['stressor']}"),
@@ -190,7 +207,25 @@ def _key_rows(key: dict[str, Any]) -> list[tuple[str, str]]:
             both = f"{mapped[name]:,.0f} {units} of the mapped total; {both} of all emissions"
         rows.append((label, both))
     rows.append(("points left out", _points_left_out(placement)))
+    if "nesting" in key:
+        rows.append(("MRIO nested", _nesting_row(key["nesting"], names)))
     return rows
+
+
+def _nesting_row(nesting: dict[str, Any], names: Any = None) -> str:
+    """The key figure of a nesting: what replaced what, and whether it is an estimate."""
+
+    def name(code: str) -> str:
+        return names.region(code) if names is not None else code
+
+    regions = ", ".join(name(r) for r in nesting["regions"])
+    if nesting.get("estimate"):
+        how = f"an estimate, regionalised by {str(nesting.get('method', '')).upper()}"
+        if nesting.get("delta") is not None:
+            how += f" (δ = {nesting['delta']:g})"
+    else:
+        how = "a sub-national table"
+    return f"{name(nesting['region'])} replaced by {regions}: {how}"
 
 
 def _placement_frame(placement: dict[str, Any], units: str) -> pd.DataFrame:
@@ -226,14 +261,25 @@ def _report(study: GridStudy) -> Report:
     unplaced = study.allocation.unplaced
     figures = tuple(p.path for p in _figures(study, names))
     folder = config.output.dir
+    mrio = study.inputs.mrio
+    title = f"{key['stressor']} emissions of {where} on an equal-area grid"
+    lead = (
+        f"{key['stressor']} of producers in {where} driven by final "
+        f"demand of {len(key['destinations'])} destination(s) ({key['destination_rule']}), "
+        f"allocated in {key['mode']} mode.",
+    )
+    nesting: tuple[Any, ...] = ()
+    if mrio.nesting is not None:
+        from gridfoot.workflows.nesting import describe_nesting, nesting_section
+
+        if mrio.nesting.estimate:
+            title += " (an estimate: regionalised MRIO)"
+        lead = (describe_nesting(mrio, config.nest, names), *lead)
+        nesting = (nesting_section(mrio, config.nest, names),)
     return Report(
-        title=f"{key['stressor']} emissions of {where} on an equal-area grid",
-        lead=(
-            f"{key['stressor']} of producers in {where} driven by final "
-            f"demand of {len(key['destinations'])} destination(s) ({key['destination_rule']}), "
-            f"allocated in {key['mode']} mode.",
-        ),
-        key_figures=tuple(_key_rows(key)),
+        title=title,
+        lead=lead,
+        key_figures=tuple(_key_rows(key, names)),
         repeat=f"gridfoot run {folder}/run.toml --out ANOTHER_FOLDER",
         sections=(
             Section("Figures", figures=figures),
@@ -249,6 +295,7 @@ def _report(study: GridStudy) -> Report:
                     )
                 ),
             ),
+            *nesting,
             Section(
                 "Unplaced emissions",
                 text=(
