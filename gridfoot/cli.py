@@ -13,9 +13,13 @@ import textwrap
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
+from gridfoot.config.nest import BALANCES, METHODS
 from gridfoot.errors import ConfigError, GridfootError
+
+if TYPE_CHECKING:
+    from gridfoot.config.nest import NestConfig
 
 __all__ = ["main"]
 
@@ -49,7 +53,17 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
             consumption-based and trade accounts of every region.
 
             Writes DIR/footprint.nc (NetCDF, CF attributes), DIR/driven.csv and
-            DIR/accounts.csv (tidy: one value per row, labels and unit as columns)."""
+            DIR/accounts.csv (tidy: one value per row, labels and unit as columns).
+
+            With --nest or --nest-shares, one region of the MRIO (--nest-region) is first
+            replaced by its sub-regions, and DIR also holds nesting_totals.csv,
+            nesting_blocks.csv and nesting_changes.csv (what the nesting kept, balanced and
+            changed); footprint.nc's attributes say what was nested and whether the results
+            are an estimate (--nest-shares: regionalised, not from a sub-national table).
+
+            example: gridfoot footprint --mrio wiod2009 --monetary-unit "million USD"
+                       --nest ceads2012.xlsx --nest-region CHN --exchange-rate 0.1464
+                       --nest-concordance ceads_to_wiod.csv --nest-emissions output --out DIR"""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -85,32 +99,149 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
         "table when present (default)",
     )
     parser.add_argument(
+        "--monetary-unit",
+        metavar="TEXT",
+        help="money unit of the MRIO, e.g. 'million USD' (a nested table in another unit "
+        "then needs --exchange-rate)",
+    )
+    parser.add_argument(
         "--out", required=True, type=Path, metavar="DIR", help="output folder (created if needed)"
+    )
+    nest = parser.add_argument_group(
+        "nesting (optional)",
+        "Replace one region of the MRIO by its sub-regions before computing: the regions of a "
+        "sub-national table (--nest), or sub-regions estimated from their shares of each "
+        "sector (--nest-shares; the results are then estimates).",
+    )
+    nest.add_argument(
+        "--nest",
+        type=Path,
+        metavar="PATH",
+        help="sub-national table: a folder of tables (Z, Y, exports, imports, satellite, ...; "
+        "see the README) or a CEADs .xlsx workbook",
+    )
+    nest.add_argument(
+        "--nest-shares",
+        type=Path,
+        metavar="FILE",
+        help="instead of a table: CSV region,sector,value, each sub-region's weight in each "
+        "sector of the region (its output, or a proxy), to regionalise the region",
+    )
+    nest.add_argument(
+        "--nest-region", metavar="NAME", help="the MRIO region to replace (default: CHN)"
+    )
+    nest.add_argument(
+        "--nest-method",
+        choices=METHODS,
+        help="with --nest-shares: the location quotient (default: flq)",
+    )
+    nest.add_argument(
+        "--nest-delta",
+        metavar="DELTA",
+        help="with --nest-method flq: Flegg's delta, in [0, 1) (default: 0.3)",
+    )
+    nest.add_argument(
+        "--nest-concordance",
+        type=Path,
+        metavar="FILE",
+        help="with --nest: CSV sector,host_sector[,share], the table's sectors in the MRIO's "
+        "(overrides the table's own)",
+    )
+    nest.add_argument(
+        "--balance",
+        choices=BALANCES,
+        help="reconcile the trade blocks with GRAS (default), or keep the proportional spread",
+    )
+    nest.add_argument(
+        "--exchange-rate",
+        metavar="X",
+        help="with --nest: MRIO money units per table unit, when the units differ",
+    )
+    nest.add_argument(
+        "--nest-emissions",
+        choices=("table", "output"),
+        help="with --nest: the sub-regions' emissions from the table's satellite (default), "
+        "or the MRIO's emissions of the region split by output",
     )
     parser.set_defaults(handler=_run_footprint)
 
 
+def _nest_config(args: argparse.Namespace) -> NestConfig | None:
+    """The nesting the options of ``gridfoot footprint`` ask for, checked (None: no nesting)
+    before anything is read; messages name the options as typed."""
+    from gridfoot.config.nest import CLI_NAMES, NestConfig, check_nest_options
+
+    options = {
+        "region": args.nest_region,
+        "method": args.nest_method,
+        "delta": None if args.nest_delta is None else _typed(args.nest_delta, float),
+        "concordance": args.nest_concordance,
+        "balance": args.balance,
+        "exchange_rate": None if args.exchange_rate is None else _typed(args.exchange_rate, float),
+        "emissions": args.nest_emissions,
+    }
+    given = {key: value for key, value in options.items() if value is not None}
+    if args.nest is None and args.nest_shares is None:
+        if given:
+            raise ConfigError(
+                f"{', '.join(CLI_NAMES[key] for key in given)}: options of a nesting; give "
+                f"--nest (a sub-national table) or --nest-shares (to regionalise) with them"
+            )
+        return None
+    checked = check_nest_options(
+        CLI_NAMES,
+        **{"region": "CHN", "balance": "gras", **given},
+        table=args.nest,
+        shares=args.nest_shares,
+    )
+    return NestConfig(**checked)
+
+
 def _run_footprint(args: argparse.Namespace) -> int:
     from gridfoot.checks import check_encoding
+    from gridfoot.config.nest import CLI_NAMES
     from gridfoot.io.output import check_output_folder
     from gridfoot.mrio import footprint, read_mrio
+    from gridfoot.workflows.nesting import UNIT_NAMES, nest_mrio
 
-    inputs = [p for p in (args.mrio, args.countries) if p is not None]
+    nest = _nest_config(args)
+    nested_inputs = nest.paths if nest is not None else ()
+    inputs = [p for p in (args.mrio, args.countries, *nested_inputs) if p is not None]
     check_output_folder(args.out, inputs)  # refused before the work, not after
     check_encoding(args.encoding, "--encoding")
-    mrio = read_mrio(args.mrio, countries=args.countries, x=args.x, encoding=args.encoding)
+    mrio = read_mrio(
+        args.mrio,
+        countries=args.countries,
+        x=args.x,
+        encoding=args.encoding,
+        monetary_unit=args.monetary_unit or "",
+    )
+    if nest is not None:
+        mrio = nest_mrio(nest, mrio, CLI_NAMES, UNIT_NAMES["cli"])
     result = footprint(mrio, stressor=args.stressor)
-    _write_footprint(result, args.out, inputs)
+    _write_footprint(result, args.out, inputs, mrio if nest is not None else None, nest)
     return 0
 
 
-def _write_footprint(result, out: Path, inputs: Sequence[Path]) -> None:
-    from gridfoot.io import write_footprint
+def _write_footprint(
+    result, out: Path, inputs: Sequence[Path], nested=None, nest: NestConfig | None = None
+) -> None:
+    from gridfoot.io import write_csv, write_footprint
     from gridfoot.io.output import output_folder
 
     with output_folder(out, command="footprint", inputs=inputs) as staging:
         written = write_footprint(result, staging)
+        if nested is not None:
+            from gridfoot.workflows.nesting import nesting_tables
+
+            written += [write_csv(t.frame, staging / t.path) for t in nesting_tables(nested)]
     print(f"wrote {', '.join(p.name for p in written)} to {out}")
+    if nested is not None:
+        from gridfoot.workflows.nesting import describe_nesting
+
+        print(f"  {describe_nesting(nested, nest)}")
+        for note in nested.nesting.notes:
+            print(f"  note: {note}")
 
 
 def _add_run(commands: argparse._SubParsersAction) -> None:
@@ -158,6 +289,10 @@ def _run_grid(config, out: Path | None, progress: bool, config_file: Path) -> in
     result = run_grid(config, out, progress=None if progress else False, config_file=config_file)
     summary, folder = result.key_figures, result.config.output.dir
     print(f"wrote {folder} (report: {folder / 'report.html'})")
+    if result.inputs.mrio.nesting is not None:
+        from gridfoot.workflows.nesting import describe_nesting
+
+        print(f"  {describe_nesting(result.inputs.mrio, result.config.nest, result.names)}")
     print(f"  mapped: {summary['total']:,.0f} {summary['units']} {summary['stressor']}")
     for area, share in summary["share_in_top_area"].items():
         print(f"  the top {float(area):.0%} of land holds {share:.1%}")

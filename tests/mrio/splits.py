@@ -9,6 +9,8 @@ here, independently of :func:`gridfoot.regionalise`, from the definitions alone.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -137,3 +139,30 @@ def move_exports(table: SubnationalTable, factors: dict[str, float]) -> Subnatio
         Z=table.Z, Y=Y, exports=exports, imports=table.imports, F=table.F, F_Y=table.F_Y,
         units=table.units, concordance=table.concordance, monetary_unit=table.monetary_unit,
     )  # fmt: skip
+
+
+def write_subnational_folder(
+    table: SubnationalTable, folder: Path, monetary_unit: str | None = None
+) -> Path:
+    """``table`` as a folder :func:`gridfoot.read_subnational` reads: ``Z.csv`` and ``Y.csv``
+    wide (two header rows, two index columns), ``exports.csv``, ``imports.csv`` and
+    ``satellite.csv`` long, the concordance when it has one, and ``table.toml`` with the
+    money unit (``monetary_unit`` overrides the table's)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table.Z.to_csv(folder / "Z.csv")
+    table.Y.to_csv(folder / "Y.csv")
+    table.exports.to_csv(folder / "exports.csv", index=False)
+    table.imports.to_csv(folder / "imports.csv", index=False)
+    rows = []
+    for frame in (table.F, table.F_Y):
+        for stressor, values in frame.iterrows():
+            unit = table.units.get(stressor, "")
+            rows += [(r, s, stressor, v, unit) for (r, s), v in values.items()]
+    pd.DataFrame(rows, columns=["region", "sector", "stressor", "value", "unit"]).to_csv(
+        folder / "satellite.csv", index=False
+    )
+    if table.concordance is not None:
+        table.concordance.to_csv(folder / "concordance.csv", index=False)
+    unit = table.monetary_unit if monetary_unit is None else monetary_unit
+    (folder / "table.toml").write_text(f'monetary_unit = "{unit}"\n')
+    return folder
