@@ -68,8 +68,9 @@ def _exchange_rate(host: MRIO, table: SubnationalTable, rate: float | None) -> f
 
 def _concordance(
     table: SubnationalTable, host_sectors: pd.Index, concordance: pd.DataFrame | None
-) -> np.ndarray:
-    """``W[t, s]``: the share of table sector ``t`` that is host sector ``s``."""
+) -> tuple[np.ndarray, pd.DataFrame | None]:
+    """``W[t, s]``: the share of table sector ``t`` that is host sector ``s``, and the
+    concordance it came from (None when the table uses the host's codes)."""
     sectors = table.sectors
     if concordance is None:
         concordance = table.concordance
@@ -80,7 +81,7 @@ def _concordance(
                 f"the table's sectors {format_labels(unknown)} are not sectors of the host "
                 f"region; give a concordance (sector, host_sector, share)"
             )
-        return (sectors.to_numpy()[:, None] == host_sectors.to_numpy()[None, :]).astype(float)
+        return (sectors.to_numpy()[:, None] == host_sectors.to_numpy()[None, :]).astype(float), None
     concordance = SubnationalTable.from_tables(
         table.Z, table.Y, table.exports, table.imports, concordance=concordance
     ).concordance
@@ -100,7 +101,7 @@ def _concordance(
         ),
         concordance["share"].to_numpy(dtype=float),
     )
-    return W
+    return W, concordance
 
 
 def _shares(block: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -259,7 +260,7 @@ def nest(
     demand_in_region = np.asarray(demand.get_level_values(0) == region)
     host_sectors = pd.Index(producers[in_region].get_level_values(1))
     host_categories = pd.Index(demand[demand_in_region].get_level_values(1))
-    W = _concordance(table, host_sectors, concordance)
+    W, joined_by = _concordance(table, host_sectors, concordance)
 
     Zh, Yh = host.Z.to_numpy(), host.Y.to_numpy()
     foreign = producers[~in_region]
@@ -295,10 +296,10 @@ def nest(
         keep = user_region == partner if partner else np.ones(len(users), bool)
         shares, fell_back = _shares(sold, keep)
         mix = W[t_sector[seller[rows]]] @ shares
-        used = W[t_sector[seller[rows]]][:, fell_back].sum(axis=1) > 0
-        if used.any():
+        fallen = W[t_sector[seller[rows]]][:, fell_back].sum(axis=1) > 0
+        if fallen.any():
             notes.append(
-                f"exports{f' to {partner}' if partner else ''}: {int(used.sum())} "
+                f"exports{f' to {partner}' if partner else ''}: {int(fallen.sum())} "
                 f"producer(s) export products the host records no exports of from {region}; "
                 f"they are spread like all of {region}'s exports"
             )
@@ -369,10 +370,10 @@ def nest(
         if partner:
             keep &= np.asarray(foreign.get_level_values(0) == partner)
         shares, fell_back = _shares(bought.T, keep)
-        used = column_mix[cols][:, fell_back].sum(axis=1) > 0
-        if used.any():
+        fallen = column_mix[cols][:, fell_back].sum(axis=1) > 0
+        if fallen.any():
             notes.append(
-                f"imports: {int(used.sum())} using column(s) buy products {region}'s columns "
+                f"imports: {int(fallen.sum())} using column(s) buy products {region}'s columns "
                 f"in the host do not import"
                 + (f" ({'/'.join(filter(None, (product, partner)))})" if product or partner else "")
                 + f"; their mix is that of all of {region}'s imports"
@@ -497,6 +498,7 @@ def nest(
         blocks=blocks,
         changes=pd.concat([changes_e, changes_m], ignore_index=True),
         notes=tuple(notes),
+        concordance=joined_by,
     )
     return mrio.with_nesting(report)
 

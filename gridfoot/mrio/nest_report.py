@@ -49,6 +49,10 @@ class NestReport:
     notes : tuple of str
         Everything else a reader should know (fallbacks, pooled categories, dropped
         purchases).
+    concordance : DataFrame or None
+        ``sector, host_sector, share``: the table's sectors in the host's classification, when
+        they differ; :func:`gridfoot.hotspots.reclassify` puts any result in the host's sectors
+        with it (a breakdown by sector across provinces and countries).
     """
 
     region: str
@@ -62,6 +66,7 @@ class NestReport:
     blocks: pd.DataFrame
     changes: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
+    concordance: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, object]:
         """The report as plain values (for ``summary.json``)."""

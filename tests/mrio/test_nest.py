@@ -14,6 +14,7 @@ from hypothesis import given, settings
 
 from gridfoot import MRIO, footprint
 from gridfoot.errors import BalanceError, LabelError, ValueCheckError
+from gridfoot.hotspots import reclassify
 from gridfoot.mrio.nest import nest
 from gridfoot.mrio.subnational import SubnationalTable
 from tests.mrio.splits import move_exports, proportional_table
@@ -102,6 +103,12 @@ def test_a_table_that_splits_a_sector_in_two_is_joined_by_its_concordance() -> N
     _assert_reproduces(host, nested)
     fp = footprint(nested)
     assert not bool(fp.is_producer.sel(region="E", sector="coal power"))
+    # a breakdown by sector across provinces and countries: in the host's classification
+    common = reclassify(fp.driven, nested.nesting.concordance)
+    assert common.sector.values.tolist() == ["agri", "power", "steel"]
+    by_sector = common.sel(region=["C-1", "C-2", "C-3"]).sum(["region", "destination", "category"])
+    host_by_sector = footprint(host).driven.sel(region="C").sum(["destination", "category"])
+    np.testing.assert_allclose(by_sector, host_by_sector, rtol=1e-9)
 
 
 @settings(max_examples=25, deadline=None)
