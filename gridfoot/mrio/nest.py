@@ -362,8 +362,11 @@ def nest(
         column_mix[k, len(host_sectors) :] = weights
     foreign_names = _names(foreign)
     prior_m = np.zeros((len(foreign), len(imports)))
+    targets_m = np.zeros(len(foreign))
+    host_rows = bought.sum(axis=1)  # each foreign producer's sales to the region
     for (product, partner), group in imports.groupby(["product", "partner"], sort=False):
         cols = group.index.to_numpy()
+        what = "".join((f" of {product}" if product else "", f" from {partner}" if partner else ""))
         keep = np.ones(len(foreign), bool)
         if product:
             keep &= np.asarray(foreign.get_level_values(1) == product)
@@ -373,38 +376,23 @@ def nest(
         fallen = column_mix[cols][:, fell_back].sum(axis=1) > 0
         if fallen.any():
             notes.append(
-                f"imports: {int(fallen.sum())} using column(s) buy products {region}'s columns "
-                f"in the host do not import"
-                + (f" ({'/'.join(filter(None, (product, partner)))})" if product or partner else "")
-                + f"; their mix is that of all of {region}'s imports"
+                f"imports{what}: {int(fallen.sum())} using column(s) buy products "
+                f"{region}'s columns in the host do not import; their mix is that of all of "
+                f"{region}'s imports"
             )
         mix = column_mix[cols] @ shares
         if (~np.isclose(mix.sum(axis=1), 1.0) & (m[cols] != 0)).any():
             raise LabelError(
-                f"imports: the host records no imports of {region}"
-                + (f" of {product}" if product else "")
-                + (f" from {partner}" if partner else "")
-                + ", so the table's imports cannot be spread"
+                f"imports: the host records no imports of {region}{what}, so the table's "
+                f"imports cannot be spread"
             )
         prior_m[:, cols] = (m[cols, None] * mix).T
-    # targets: each foreign producer's sales to the region, scaled per product/partner group
-    host_rows = bought.sum(axis=1)
-    targets_m = np.zeros(len(foreign))
-    for (product, partner), group in imports.groupby(["product", "partner"], sort=False):
-        keep = np.ones(len(foreign), bool)
-        if product:
-            keep &= np.asarray(foreign.get_level_values(1) == product)
-        if partner:
-            keep &= np.asarray(foreign.get_level_values(0) == partner)
-        what = (
-            "imports"
-            + (f" of {product}" if product else "")
-            + (f" from {partner}" if partner else "")
-        )
-        targets_m += _scaled(host_rows * keep, m[group.index].sum(), what)
+        # the host's sales to the region, scaled to the table's total of this group
+        targets_m += _scaled(host_rows * keep, m[cols].sum(), f"imports{what}")
     targets_m = _drop_unreachable(
         targets_m, prior_m.T, foreign_names, "imports", "sell to", region, notes
     )
+    # the table's using columns are the exact margins (rows of the transposed block)
     balanced_m, stats_m = _balance(
         "imports", prior_m.T, m, targets_m, balance, tolerance, max_iterations
     )
@@ -413,8 +401,7 @@ def nest(
         "/".join(filter(None, (r, u, p, o)))
         for r, u, p, o in imports[["region", "user", "product", "partner"]].itertuples(index=False)
     ]
-    worst_m, changes_m = _changes("imports", prior_m.T, balanced_m.T, buyers_m, foreign_names)
-    changes_m = changes_m.rename(columns={"seller": "buyer", "buyer": "seller"})
+    worst_m, changes_m = _changes("imports", prior_m, balanced_m, foreign_names, buyers_m)
     M = balanced_m @ _collapse(user, len(t_users)).T
 
     # -- assemble --------------------------------------------------------------------------

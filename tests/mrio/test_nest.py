@@ -222,6 +222,32 @@ def test_exports_by_partner_go_only_to_that_partners_users() -> None:
     assert sold == pytest.approx(0.4 * table.exports["value"].sum(), rel=1e-9)
 
 
+def test_imports_by_product_and_partner_come_only_from_those_producers() -> None:
+    host = _host()
+    table = proportional_table(host, "C", SHARES)
+    # every using column buys steel from E and agri from W, in the table's amounts
+    detailed = pd.concat(
+        [
+            table.imports.assign(product="steel", partner="E", value=table.imports["value"] * 0.3),
+            table.imports.assign(product="agri", partner="W", value=table.imports["value"] * 0.7),
+        ]
+    )
+    narrowed = SubnationalTable.from_tables(
+        Z=table.Z, Y=table.Y, F=table.F, F_Y=table.F_Y, units=table.units,
+        exports=table.exports, imports=detailed, monetary_unit="USD",
+    )  # fmt: skip
+    nested = nest(host, narrowed, region="C", tolerance=1e-12)
+    provinces = list(nested.nesting.regions)
+    bought = nested.Z.loc[:, provinces].sum(axis=1) + nested.Y.loc[:, provinces].sum(axis=1)
+    sellers = bought[bought.index.get_level_values(0).isin(["W", "E"])]
+    assert set(sellers[sellers > 0].index) == {("E", "steel"), ("W", "agri")}
+    assert float(sellers.loc[("E", "steel")]) == pytest.approx(0.3 * table.imports["value"].sum())
+    # each province column keeps its own import total
+    column = nested.Z.loc[["W", "E"], ("C-2", "power")].sum()
+    expected = table.imports.set_index(["region", "user"]).loc[("C-2", "power"), "value"]
+    assert float(column) == pytest.approx(float(expected), rel=1e-9)
+
+
 def test_mistakes_are_refused_with_one_clear_line() -> None:
     host = _host()
     table = proportional_table(host, "C", SHARES)
