@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         read_countries,
         read_mrio,
         read_satellite,
+        regionalise,
     )
     from gridfoot.spatial import (
         Allocation,
@@ -65,6 +66,7 @@ __all__ = [
     "read_mrio",
     "read_satellite",
     "read_sources",
+    "regionalise",
     "urban",
     "workflows",
 ]

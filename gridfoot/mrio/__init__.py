@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from gridfoot.mrio.nest import nest
     from gridfoot.mrio.nest_report import NestReport
     from gridfoot.mrio.readers import mrio_from_pymrio, read_countries, read_mrio, read_satellite
+    from gridfoot.mrio.regionalise import regional_table, regionalise
     from gridfoot.mrio.system import MRIO
 
 __getattr__, __dir__ = attach(__name__, __file__)
@@ -26,4 +27,6 @@ __all__ = [
     "read_countries",
     "read_mrio",
     "read_satellite",
+    "regional_table",
+    "regionalise",
 ]
