@@ -153,14 +153,15 @@ def _balance(
     return result.X, {**stats, "iterations": result.iterations, "residual": result.residual}
 
 
-def _changes(
+def changes_table(
     block: str, prior: np.ndarray, balanced: np.ndarray, sellers: list[str], buyers: list[str]
 ) -> tuple[float, pd.DataFrame]:
-    nonzero = prior != 0
-    change = np.zeros_like(prior)
-    change[nonzero] = (balanced[nonzero] - prior[nonzero]) / np.abs(prior[nonzero])
+    """The largest relative change of a cell from its prior, and a table of the largest few."""
+    change = np.divide(balanced - prior, np.abs(prior), out=np.zeros_like(prior), where=prior != 0)
     flat = np.abs(change).ravel()
-    top = np.argsort(-flat)[:_LISTED]
+    # the few largest without sorting millions of cells
+    top = np.argpartition(-flat, _LISTED)[:_LISTED] if flat.size > _LISTED else np.arange(flat.size)
+    top = top[np.argsort(-flat[top])]
     top = top[flat[top] > 0]
     i, j = np.unravel_index(top, prior.shape)
     frame = pd.DataFrame(
@@ -176,7 +177,8 @@ def _changes(
     return float(flat.max(initial=0.0)), frame
 
 
-def _names(labels: pd.Index) -> list[str]:
+def label_names(labels: pd.Index) -> list[str]:
+    """Labels as text, pairs written ``region/sector``."""
     return ["/".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in labels]
 
 
@@ -266,7 +268,7 @@ def nest(
     foreign = producers[~in_region]
     foreign_demand = demand[~demand_in_region]
     # users abroad (foreign producers, then foreign final demand) and their regions
-    users = _names(foreign) + _names(foreign_demand)
+    users = label_names(foreign) + label_names(foreign_demand)
     user_region = np.concatenate(
         [foreign.get_level_values(0).to_numpy(), foreign_demand.get_level_values(0).to_numpy()]
     )
@@ -320,7 +322,7 @@ def nest(
         "/".join(filter(None, (r, s, p)))
         for r, s, p in exports[["region", "sector", "partner"]].itertuples(index=False)
     ]
-    worst_e, changes_e = _changes("exports", prior_e, balanced_e, sellers_e, users)
+    worst_e, changes_e = changes_table("exports", prior_e, balanced_e, sellers_e, users)
     E = _collapse(seller, len(t_producers)) @ balanced_e
 
     # -- imports: foreign producers x (table user[, product][, partner]) columns ---------
@@ -360,7 +362,7 @@ def nest(
         c = user[k] - len(t_producers)
         weights = (host_categories == category[c]).astype(float) if matched[c] else pooled
         column_mix[k, len(host_sectors) :] = weights
-    foreign_names = _names(foreign)
+    foreign_names = label_names(foreign)
     prior_m = np.zeros((len(foreign), len(imports)))
     targets_m = np.zeros(len(foreign))
     host_rows = bought.sum(axis=1)  # each foreign producer's sales to the region
@@ -401,7 +403,7 @@ def nest(
         "/".join(filter(None, (r, u, p, o)))
         for r, u, p, o in imports[["region", "user", "product", "partner"]].itertuples(index=False)
     ]
-    worst_m, changes_m = _changes("imports", prior_m, balanced_m, foreign_names, buyers_m)
+    worst_m, changes_m = changes_table("imports", prior_m, balanced_m, foreign_names, buyers_m)
     M = balanced_m @ _collapse(user, len(t_users)).T
 
     # -- assemble --------------------------------------------------------------------------
@@ -573,27 +575,47 @@ def _assemble(
         .append(foreign_demand[before_demand:])
     )
     n_f, n_t = len(foreign), len(table.producers)
-    f_pos = np.r_[np.arange(before), np.arange(before + n_t, n_f + n_t)]
-    t_pos = np.arange(before, before + n_t)
     m_f, m_t = len(foreign_demand), len(table.Y.columns)
-    fd_pos = np.r_[np.arange(before_demand), np.arange(before_demand + m_t, m_f + m_t)]
-    td_pos = np.arange(before_demand, before_demand + m_t)
+    # the region is one run of the host's rows (and of its final-demand columns), so the other
+    # regions sit in two runs around the table's: slices, not fancy indexing (an n x n scatter
+    # with index arrays costs seconds at 6,000 producers). Runs are (target, foreign, host).
+    runs = _runs(before, n_t, n_f, int(in_region.sum()))
+    demand_runs = _runs(before_demand, m_t, m_f, int(demand_in_region.sum()))
+    t_run, td_run = slice(before, before + n_t), slice(before_demand, before_demand + m_t)
 
     Zh, Yh = host.Z.to_numpy(), host.Y.to_numpy()
     Z = np.zeros((n_f + n_t, n_f + n_t))
-    Z[np.ix_(f_pos, f_pos)] = Zh[np.ix_(~in_region, ~in_region)]
-    Z[np.ix_(t_pos, t_pos)] = Zt
-    Z[np.ix_(t_pos, f_pos)] = E[:, :n_f]
-    Z[np.ix_(f_pos, t_pos)] = M[:, :n_t]
     Y = np.zeros((n_f + n_t, m_f + m_t))
-    Y[np.ix_(f_pos, fd_pos)] = Yh[np.ix_(~in_region, ~demand_in_region)]
-    Y[np.ix_(t_pos, td_pos)] = Yt
-    Y[np.ix_(t_pos, fd_pos)] = E[:, n_f:]
-    Y[np.ix_(f_pos, td_pos)] = M[:, n_t:]
+    Z[t_run, t_run] = Zt
+    Y[t_run, td_run] = Yt
+    for target, source, host_rows in runs:
+        Z[t_run, target] = E[:, source]
+        Z[target, t_run] = M[source, :n_t]
+        Y[target, td_run] = M[source, n_t:]
+        for column_target, _, host_columns in runs:
+            Z[target, column_target] = Zh[host_rows, host_columns]
+        for column_target, _, host_columns in demand_runs:
+            Y[target, column_target] = Yh[host_rows, host_columns]
+    for target, source, _ in demand_runs:
+        Y[t_run, target] = E[:, n_f:][:, source]
     return {
         "Z": pd.DataFrame(Z, index=rows, columns=rows),
         "Y": pd.DataFrame(Y, index=rows, columns=columns),
     }
+
+
+def _runs(before: int, inserted: int, total: int, replaced: int) -> list[tuple[slice, ...]]:
+    """The two runs of other regions' rows around the ``inserted`` new ones: (target in the
+    nested system, source among the ``total`` other rows, source in the host, where the
+    ``replaced`` rows of the region sat)."""
+    return [
+        (slice(0, before), slice(0, before), slice(0, before)),
+        (
+            slice(before + inserted, total + inserted),
+            slice(before, total),
+            slice(before + replaced, total + replaced),
+        ),
+    ]
 
 
 def _emissions(

@@ -20,7 +20,7 @@ import pandas as pd
 from gridfoot.checks import check_choice, check_number
 from gridfoot.errors import BalanceError, LabelError, ValueCheckError, format_labels
 from gridfoot.mrio.gras import gras
-from gridfoot.mrio.nest import _changes, _names, nest
+from gridfoot.mrio.nest import changes_table, label_names, nest
 from gridfoot.mrio.quotients import cilq, flq, flq_lambda, slq
 from gridfoot.mrio.subnational import SubnationalTable
 from gridfoot.mrio.system import MRIO
@@ -382,8 +382,8 @@ def _estimate(
     demand_labels = pd.MultiIndex.from_product(
         [subregions, categories], names=["region", "category"]
     )
-    worst, changes = _changes(
-        "domestic", prior, balanced, _names(labels), _names(labels.append(demand_labels))
+    worst, changes = changes_table(
+        "domestic", prior, balanced, label_names(labels), label_names(labels.append(demand_labels))
     )
     stats["largest_change"] = worst
 
