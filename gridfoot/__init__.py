@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         read_mrio,
         read_satellite,
         read_subnational,
+        regionalise,
     )
     from gridfoot.spatial import (
         Allocation,
@@ -71,6 +72,7 @@ __all__ = [
     "read_satellite",
     "read_sources",
     "read_subnational",
+    "regionalise",
     "urban",
     "workflows",
 ]

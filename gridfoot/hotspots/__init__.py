@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from gridfoot._lazy import attach
 
 if TYPE_CHECKING:
-    from gridfoot.hotspots.breakdown import breakdown, export_linked
+    from gridfoot.hotspots.breakdown import breakdown, export_linked, reclassify
     from gridfoot.hotspots.clusters import hub_labels, hubs, rank_components
     from gridfoot.hotspots.concentration import (
         area_for_share,
@@ -43,6 +43,7 @@ __all__ = [
     "land_area",
     "neighbourhood",
     "rank_components",
+    "reclassify",
     "share_in_top_area",
     "significance_classes",
     "zonal_totals",

@@ -8,14 +8,15 @@ dask cube, so only the small table is computed).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
 from gridfoot.errors import LabelError, format_labels
 
-__all__ = ["breakdown", "export_linked"]
+__all__ = ["breakdown", "export_linked", "reclassify"]
 
 
 def export_linked(footprint: xr.Dataset, country: str, stressor: str | None = None) -> xr.DataArray:
@@ -63,6 +64,67 @@ def export_linked(footprint: xr.Dataset, country: str, stressor: str | None = No
     return linked.rename("export_linked").assign_attrs(
         long_name=f"emissions of {country}'s producers driven by final demand of other countries"
     )
+
+
+def reclassify(
+    data: xr.DataArray,
+    concordance: pd.DataFrame | Mapping[str, str],
+    dim: str = "sector",
+) -> xr.DataArray:
+    """Put ``dim``'s labels in a common classification through a concordance.
+
+    Regions of a nested MRIO may use their own sector lists (provinces in 42 sectors beside
+    countries in 35); a breakdown by sector across them needs one classification. Each label
+    named by the concordance is split over its targets by their shares; labels it does not
+    name are already in the common classification and keep their values. Totals are kept
+    exactly (shares of a label sum to 1). Lazy for a dask array: a weighted sum along ``dim``.
+
+    Parameters
+    ----------
+    data : DataArray
+        Anything with the dim, e.g. ``driven``, :func:`export_linked` or a grid cube.
+    concordance : DataFrame or mapping
+        ``sector, host_sector[, share]`` (the columns of a sub-national table's concordance,
+        also in ``mrio.nesting.concordance``), or a mapping label -> common label.
+    dim : str
+        The dim to reclassify.
+
+    Examples
+    --------
+    >>> da = xr.DataArray([1.0, 2.0, 4.0], dims="sector",
+    ...                   coords={"sector": ["coal power", "gas power", "steel"]})
+    >>> reclassify(da, {"coal power": "power", "gas power": "power"}).to_series().to_dict()
+    {'power': 3.0, 'steel': 4.0}
+    """
+    if isinstance(concordance, Mapping):
+        concordance = pd.DataFrame(
+            {"sector": list(concordance), "host_sector": list(concordance.values())}
+        )
+    table = concordance.assign(share=concordance.get("share", 1.0))
+    if dim not in data.dims:
+        raise LabelError(f"reclassify: no {dim!r} dim; the data have {format_labels(data.dims)}")
+    labels = pd.Index(data[dim].to_numpy().astype(str))
+    table = table[table["sector"].astype(str).isin(labels)]
+    kept = labels.difference(pd.Index(table["sector"].astype(str)), sort=False)
+    identity = pd.DataFrame({"sector": kept, "host_sector": kept, "share": 1.0})
+    table = pd.concat([table, identity], ignore_index=True)
+    targets = pd.Index(pd.unique(table["host_sector"].astype(str)))
+    weights = np.zeros((len(labels), len(targets)))
+    np.add.at(
+        weights,
+        (
+            labels.get_indexer(table["sector"].astype(str)),
+            targets.get_indexer(table["host_sector"]),
+        ),
+        table["share"].to_numpy(dtype=float),
+    )
+    matrix = xr.DataArray(
+        weights, dims=(dim, "_common"), coords={dim: data[dim].to_numpy(), "_common": targets}
+    )
+    dropped = [name for name, coord in data.coords.items() if dim in coord.dims and name != dim]
+    out = xr.dot(data.drop_vars(dropped), matrix, dim=dim)
+    out = out.rename({"_common": dim}).transpose(*data.dims)
+    return out.assign_attrs(data.attrs).rename(data.name)
 
 
 def _as_list(keys: str | Sequence[str] | None) -> list[str]:

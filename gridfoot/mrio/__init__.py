@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from gridfoot.mrio.nest import nest
     from gridfoot.mrio.nest_report import NestReport
     from gridfoot.mrio.readers import mrio_from_pymrio, read_countries, read_mrio, read_satellite
+    from gridfoot.mrio.regionalise import regional_table, regionalise
     from gridfoot.mrio.subnational import SubnationalTable
     from gridfoot.mrio.subnational_readers import read_subnational
     from gridfoot.mrio.system import MRIO
@@ -33,4 +34,6 @@ __all__ = [
     "read_mrio",
     "read_satellite",
     "read_subnational",
+    "regional_table",
+    "regionalise",
 ]

@@ -68,8 +68,9 @@ def _exchange_rate(host: MRIO, table: SubnationalTable, rate: float | None) -> f
 
 def _concordance(
     table: SubnationalTable, host_sectors: pd.Index, concordance: pd.DataFrame | None
-) -> np.ndarray:
-    """``W[t, s]``: the share of table sector ``t`` that is host sector ``s``."""
+) -> tuple[np.ndarray, pd.DataFrame | None]:
+    """``W[t, s]``: the share of table sector ``t`` that is host sector ``s``, and the
+    concordance it came from (None when the table uses the host's codes)."""
     sectors = table.sectors
     if concordance is None:
         concordance = table.concordance
@@ -80,7 +81,7 @@ def _concordance(
                 f"the table's sectors {format_labels(unknown)} are not sectors of the host "
                 f"region; give a concordance (sector, host_sector, share)"
             )
-        return (sectors.to_numpy()[:, None] == host_sectors.to_numpy()[None, :]).astype(float)
+        return (sectors.to_numpy()[:, None] == host_sectors.to_numpy()[None, :]).astype(float), None
     concordance = SubnationalTable.from_tables(
         table.Z, table.Y, table.exports, table.imports, concordance=concordance
     ).concordance
@@ -100,7 +101,7 @@ def _concordance(
         ),
         concordance["share"].to_numpy(dtype=float),
     )
-    return W
+    return W, concordance
 
 
 def _shares(block: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,14 +153,15 @@ def _balance(
     return result.X, {**stats, "iterations": result.iterations, "residual": result.residual}
 
 
-def _changes(
+def changes_table(
     block: str, prior: np.ndarray, balanced: np.ndarray, sellers: list[str], buyers: list[str]
 ) -> tuple[float, pd.DataFrame]:
-    nonzero = prior != 0
-    change = np.zeros_like(prior)
-    change[nonzero] = (balanced[nonzero] - prior[nonzero]) / np.abs(prior[nonzero])
+    """The largest relative change of a cell from its prior, and a table of the largest few."""
+    change = np.divide(balanced - prior, np.abs(prior), out=np.zeros_like(prior), where=prior != 0)
     flat = np.abs(change).ravel()
-    top = np.argsort(-flat)[:_LISTED]
+    # the few largest without sorting millions of cells
+    top = np.argpartition(-flat, _LISTED)[:_LISTED] if flat.size > _LISTED else np.arange(flat.size)
+    top = top[np.argsort(-flat[top])]
     top = top[flat[top] > 0]
     i, j = np.unravel_index(top, prior.shape)
     frame = pd.DataFrame(
@@ -175,7 +177,8 @@ def _changes(
     return float(flat.max(initial=0.0)), frame
 
 
-def _names(labels: pd.Index) -> list[str]:
+def label_names(labels: pd.Index) -> list[str]:
+    """Labels as text, pairs written ``region/sector``."""
     return ["/".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in labels]
 
 
@@ -259,13 +262,13 @@ def nest(
     demand_in_region = np.asarray(demand.get_level_values(0) == region)
     host_sectors = pd.Index(producers[in_region].get_level_values(1))
     host_categories = pd.Index(demand[demand_in_region].get_level_values(1))
-    W = _concordance(table, host_sectors, concordance)
+    W, joined_by = _concordance(table, host_sectors, concordance)
 
     Zh, Yh = host.Z.to_numpy(), host.Y.to_numpy()
     foreign = producers[~in_region]
     foreign_demand = demand[~demand_in_region]
     # users abroad (foreign producers, then foreign final demand) and their regions
-    users = _names(foreign) + _names(foreign_demand)
+    users = label_names(foreign) + label_names(foreign_demand)
     user_region = np.concatenate(
         [foreign.get_level_values(0).to_numpy(), foreign_demand.get_level_values(0).to_numpy()]
     )
@@ -295,10 +298,10 @@ def nest(
         keep = user_region == partner if partner else np.ones(len(users), bool)
         shares, fell_back = _shares(sold, keep)
         mix = W[t_sector[seller[rows]]] @ shares
-        used = W[t_sector[seller[rows]]][:, fell_back].sum(axis=1) > 0
-        if used.any():
+        fallen = W[t_sector[seller[rows]]][:, fell_back].sum(axis=1) > 0
+        if fallen.any():
             notes.append(
-                f"exports{f' to {partner}' if partner else ''}: {int(used.sum())} "
+                f"exports{f' to {partner}' if partner else ''}: {int(fallen.sum())} "
                 f"producer(s) export products the host records no exports of from {region}; "
                 f"they are spread like all of {region}'s exports"
             )
@@ -319,7 +322,7 @@ def nest(
         "/".join(filter(None, (r, s, p)))
         for r, s, p in exports[["region", "sector", "partner"]].itertuples(index=False)
     ]
-    worst_e, changes_e = _changes("exports", prior_e, balanced_e, sellers_e, users)
+    worst_e, changes_e = changes_table("exports", prior_e, balanced_e, sellers_e, users)
     E = _collapse(seller, len(t_producers)) @ balanced_e
 
     # -- imports: foreign producers x (table user[, product][, partner]) columns ---------
@@ -359,51 +362,39 @@ def nest(
         c = user[k] - len(t_producers)
         weights = (host_categories == category[c]).astype(float) if matched[c] else pooled
         column_mix[k, len(host_sectors) :] = weights
-    foreign_names = _names(foreign)
+    foreign_names = label_names(foreign)
     prior_m = np.zeros((len(foreign), len(imports)))
+    targets_m = np.zeros(len(foreign))
+    host_rows = bought.sum(axis=1)  # each foreign producer's sales to the region
     for (product, partner), group in imports.groupby(["product", "partner"], sort=False):
         cols = group.index.to_numpy()
+        what = "".join((f" of {product}" if product else "", f" from {partner}" if partner else ""))
         keep = np.ones(len(foreign), bool)
         if product:
             keep &= np.asarray(foreign.get_level_values(1) == product)
         if partner:
             keep &= np.asarray(foreign.get_level_values(0) == partner)
         shares, fell_back = _shares(bought.T, keep)
-        used = column_mix[cols][:, fell_back].sum(axis=1) > 0
-        if used.any():
+        fallen = column_mix[cols][:, fell_back].sum(axis=1) > 0
+        if fallen.any():
             notes.append(
-                f"imports: {int(used.sum())} using column(s) buy products {region}'s columns "
-                f"in the host do not import"
-                + (f" ({'/'.join(filter(None, (product, partner)))})" if product or partner else "")
-                + f"; their mix is that of all of {region}'s imports"
+                f"imports{what}: {int(fallen.sum())} using column(s) buy products "
+                f"{region}'s columns in the host do not import; their mix is that of all of "
+                f"{region}'s imports"
             )
         mix = column_mix[cols] @ shares
         if (~np.isclose(mix.sum(axis=1), 1.0) & (m[cols] != 0)).any():
             raise LabelError(
-                f"imports: the host records no imports of {region}"
-                + (f" of {product}" if product else "")
-                + (f" from {partner}" if partner else "")
-                + ", so the table's imports cannot be spread"
+                f"imports: the host records no imports of {region}{what}, so the table's "
+                f"imports cannot be spread"
             )
         prior_m[:, cols] = (m[cols, None] * mix).T
-    # targets: each foreign producer's sales to the region, scaled per product/partner group
-    host_rows = bought.sum(axis=1)
-    targets_m = np.zeros(len(foreign))
-    for (product, partner), group in imports.groupby(["product", "partner"], sort=False):
-        keep = np.ones(len(foreign), bool)
-        if product:
-            keep &= np.asarray(foreign.get_level_values(1) == product)
-        if partner:
-            keep &= np.asarray(foreign.get_level_values(0) == partner)
-        what = (
-            "imports"
-            + (f" of {product}" if product else "")
-            + (f" from {partner}" if partner else "")
-        )
-        targets_m += _scaled(host_rows * keep, m[group.index].sum(), what)
+        # the host's sales to the region, scaled to the table's total of this group
+        targets_m += _scaled(host_rows * keep, m[cols].sum(), f"imports{what}")
     targets_m = _drop_unreachable(
         targets_m, prior_m.T, foreign_names, "imports", "sell to", region, notes
     )
+    # the table's using columns are the exact margins (rows of the transposed block)
     balanced_m, stats_m = _balance(
         "imports", prior_m.T, m, targets_m, balance, tolerance, max_iterations
     )
@@ -412,8 +403,7 @@ def nest(
         "/".join(filter(None, (r, u, p, o)))
         for r, u, p, o in imports[["region", "user", "product", "partner"]].itertuples(index=False)
     ]
-    worst_m, changes_m = _changes("imports", prior_m.T, balanced_m.T, buyers_m, foreign_names)
-    changes_m = changes_m.rename(columns={"seller": "buyer", "buyer": "seller"})
+    worst_m, changes_m = changes_table("imports", prior_m, balanced_m, foreign_names, buyers_m)
     M = balanced_m @ _collapse(user, len(t_users)).T
 
     # -- assemble --------------------------------------------------------------------------
@@ -497,6 +487,7 @@ def nest(
         blocks=blocks,
         changes=pd.concat([changes_e, changes_m], ignore_index=True),
         notes=tuple(notes),
+        concordance=joined_by,
     )
     return mrio.with_nesting(report)
 
@@ -584,27 +575,47 @@ def _assemble(
         .append(foreign_demand[before_demand:])
     )
     n_f, n_t = len(foreign), len(table.producers)
-    f_pos = np.r_[np.arange(before), np.arange(before + n_t, n_f + n_t)]
-    t_pos = np.arange(before, before + n_t)
     m_f, m_t = len(foreign_demand), len(table.Y.columns)
-    fd_pos = np.r_[np.arange(before_demand), np.arange(before_demand + m_t, m_f + m_t)]
-    td_pos = np.arange(before_demand, before_demand + m_t)
+    # the region is one run of the host's rows (and of its final-demand columns), so the other
+    # regions sit in two runs around the table's: slices, not fancy indexing (an n x n scatter
+    # with index arrays costs seconds at 6,000 producers). Runs are (target, foreign, host).
+    runs = _runs(before, n_t, n_f, int(in_region.sum()))
+    demand_runs = _runs(before_demand, m_t, m_f, int(demand_in_region.sum()))
+    t_run, td_run = slice(before, before + n_t), slice(before_demand, before_demand + m_t)
 
     Zh, Yh = host.Z.to_numpy(), host.Y.to_numpy()
     Z = np.zeros((n_f + n_t, n_f + n_t))
-    Z[np.ix_(f_pos, f_pos)] = Zh[np.ix_(~in_region, ~in_region)]
-    Z[np.ix_(t_pos, t_pos)] = Zt
-    Z[np.ix_(t_pos, f_pos)] = E[:, :n_f]
-    Z[np.ix_(f_pos, t_pos)] = M[:, :n_t]
     Y = np.zeros((n_f + n_t, m_f + m_t))
-    Y[np.ix_(f_pos, fd_pos)] = Yh[np.ix_(~in_region, ~demand_in_region)]
-    Y[np.ix_(t_pos, td_pos)] = Yt
-    Y[np.ix_(t_pos, fd_pos)] = E[:, n_f:]
-    Y[np.ix_(f_pos, td_pos)] = M[:, n_t:]
+    Z[t_run, t_run] = Zt
+    Y[t_run, td_run] = Yt
+    for target, source, host_rows in runs:
+        Z[t_run, target] = E[:, source]
+        Z[target, t_run] = M[source, :n_t]
+        Y[target, td_run] = M[source, n_t:]
+        for column_target, _, host_columns in runs:
+            Z[target, column_target] = Zh[host_rows, host_columns]
+        for column_target, _, host_columns in demand_runs:
+            Y[target, column_target] = Yh[host_rows, host_columns]
+    for target, source, _ in demand_runs:
+        Y[t_run, target] = E[:, n_f:][:, source]
     return {
         "Z": pd.DataFrame(Z, index=rows, columns=rows),
         "Y": pd.DataFrame(Y, index=rows, columns=columns),
     }
+
+
+def _runs(before: int, inserted: int, total: int, replaced: int) -> list[tuple[slice, ...]]:
+    """The two runs of other regions' rows around the ``inserted`` new ones: (target in the
+    nested system, source among the ``total`` other rows, source in the host, where the
+    ``replaced`` rows of the region sat)."""
+    return [
+        (slice(0, before), slice(0, before), slice(0, before)),
+        (
+            slice(before + inserted, total + inserted),
+            slice(before, total),
+            slice(before + replaced, total + replaced),
+        ),
+    ]
 
 
 def _emissions(

@@ -49,6 +49,14 @@ class NestReport:
     notes : tuple of str
         Everything else a reader should know (fallbacks, pooled categories, dropped
         purchases).
+    concordance : DataFrame or None
+        ``sector, host_sector, share``: the table's sectors in the host's classification, when
+        they differ; :func:`gridfoot.hotspots.reclassify` puts any result in the host's sectors
+        with it (a breakdown by sector across provinces and countries).
+    method : str
+        How the nested table was made: ``"table"`` (given, :func:`gridfoot.nest`) or the
+        regionalisation method of :func:`gridfoot.regionalise` (``"flq"``, ``"slq"``,
+        ``"cilq"``, ``"proportional"``).
     """
 
     region: str
@@ -62,6 +70,8 @@ class NestReport:
     blocks: pd.DataFrame
     changes: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
+    concordance: pd.DataFrame | None = None
+    method: str = "table"
 
     def summary(self) -> dict[str, object]:
         """The report as plain values (for ``summary.json``)."""
@@ -73,6 +83,7 @@ class NestReport:
             "emissions": self.emissions,
             "exchange_rate": self.exchange_rate,
             "estimate": self.estimate,
+            "method": self.method,
             "totals": {
                 str(k): {c: float(v) for c, v in row.items()} for k, row in self.totals.iterrows()
             },
@@ -83,8 +94,10 @@ class NestReport:
         }
 
     def describe(self) -> str:
-        """One line: what replaced what, and whether it is an estimate."""
+        """One line: what replaced what, how, and whether it is an estimate."""
         how = "regionalised estimate" if self.estimate else "nested table"
+        if self.method != "table":
+            how += f" by {self.method}"
         return f"{self.region} replaced by {len(self.regions)} regions ({how}, {self.balance})"
 
     def __repr__(self) -> str:
@@ -101,14 +114,6 @@ class NestReport:
         return f"<b>{html.escape(repr(self))}</b>{self.totals.to_html()}{self.blocks.to_html()}" + (
             f"<ul>{notes}</ul>" if notes else ""
         )
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, np.integer | int):
-        return int(value)
-    if isinstance(value, np.floating | float):
-        return float(value)
-    return str(value)
 
 
 def _plain(value: object) -> object:

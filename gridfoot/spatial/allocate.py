@@ -627,11 +627,17 @@ def allocate(
     known = (
         points["region"].isin(all_regions).to_numpy() & points["sector"].isin(sectors).to_numpy()
     )
+    if isinstance(footprint, xr.Dataset) and "is_producer" in footprint:
+        # sector lists may differ by region: a known sector need not be one of this region's
+        present = footprint["is_producer"].to_series()
+        pairs = pd.MultiIndex.from_arrays([points["region"].astype(str), points["sector"]])
+        known &= present.reindex(pairs).fillna(False).to_numpy(dtype=bool)
     set_aside = [sources.unplaced.assign(reason="not read: " + sources.unplaced["reason"])]
     if not known.all():
         bad = points[~known]
         message = (
-            f"{len(bad)} point(s) name a region or sector that is not in the footprint: "
+            f"{len(bad)} point(s) name a region or sector (or a sector of a region that lacks "
+            f"it) that is not in the footprint: "
             f"{format_labels(sorted(set(zip(bad['region'], bad['sector'], strict=True))))}; "
             f"rows {format_labels(bad['row'])} ({'; '.join(sources.notes)})"
         )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 
 from gridfoot import footprint
 from gridfoot.datasets import sample_mrio, textbook_mrio
 from gridfoot.errors import LabelError
-from gridfoot.hotspots import breakdown, export_linked
+from gridfoot.hotspots import breakdown, export_linked, reclassify
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +86,28 @@ def test_several_stressors_must_be_chosen():
     assert set(table.stressor) == {"CO2", "CH4"}
     with pytest.raises(LabelError, match="unknown country"):
         export_linked(footprint(textbook_mrio()), "Atlantis")
+
+
+def test_reclassify_splits_labels_by_share_and_keeps_every_tonne_lazily() -> None:
+    cube = xr.DataArray(
+        np.arange(24.0).reshape(2, 3, 2, 2),
+        dims=("destination", "sector", "y", "x"),
+        coords={"destination": ["US", "JP"], "sector": ["coal power", "metals", "gas power"]},
+    ).chunk({"destination": 1})
+    concordance = pd.DataFrame(
+        {
+            "sector": ["coal power", "gas power", "metals", "metals"],
+            "host_sector": ["power", "power", "steel", "other"],
+            "share": [1.0, 1.0, 0.75, 0.25],
+        }
+    )
+    common = reclassify(cube, concordance)
+    assert common.chunks is not None  # still lazy
+    assert common.dims == cube.dims
+    assert common.sector.values.tolist() == ["power", "steel", "other"]
+    values = cube.values
+    np.testing.assert_allclose(common.sel(sector="power"), values[:, 0] + values[:, 2])
+    np.testing.assert_allclose(common.sel(sector="steel"), 0.75 * values[:, 1])
+    assert float(common.sum()) == pytest.approx(float(cube.sum()))
+    with pytest.raises(LabelError, match="no 'industry' dim"):
+        reclassify(cube, concordance, dim="industry")

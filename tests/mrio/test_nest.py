@@ -14,6 +14,7 @@ from hypothesis import given, settings
 
 from gridfoot import MRIO, footprint
 from gridfoot.errors import BalanceError, LabelError, ValueCheckError
+from gridfoot.hotspots import reclassify
 from gridfoot.mrio.nest import nest
 from gridfoot.mrio.subnational import SubnationalTable
 from tests.mrio.splits import move_exports, proportional_table
@@ -102,6 +103,12 @@ def test_a_table_that_splits_a_sector_in_two_is_joined_by_its_concordance() -> N
     _assert_reproduces(host, nested)
     fp = footprint(nested)
     assert not bool(fp.is_producer.sel(region="E", sector="coal power"))
+    # a breakdown by sector across provinces and countries: in the host's classification
+    common = reclassify(fp.driven, nested.nesting.concordance)
+    assert common.sector.values.tolist() == ["agri", "power", "steel"]
+    by_sector = common.sel(region=["C-1", "C-2", "C-3"]).sum(["region", "destination", "category"])
+    host_by_sector = footprint(host).driven.sel(region="C").sum(["destination", "category"])
+    np.testing.assert_allclose(by_sector, host_by_sector, rtol=1e-9)
 
 
 @settings(max_examples=25, deadline=None)
@@ -213,6 +220,32 @@ def test_exports_by_partner_go_only_to_that_partners_users() -> None:
     sold = nested.Z.loc[provinces, "W"].to_numpy().sum()
     sold += nested.Y.loc[provinces, "W"].to_numpy().sum()
     assert sold == pytest.approx(0.4 * table.exports["value"].sum(), rel=1e-9)
+
+
+def test_imports_by_product_and_partner_come_only_from_those_producers() -> None:
+    host = _host()
+    table = proportional_table(host, "C", SHARES)
+    # every using column buys steel from E and agri from W, in the table's amounts
+    detailed = pd.concat(
+        [
+            table.imports.assign(product="steel", partner="E", value=table.imports["value"] * 0.3),
+            table.imports.assign(product="agri", partner="W", value=table.imports["value"] * 0.7),
+        ]
+    )
+    narrowed = SubnationalTable.from_tables(
+        Z=table.Z, Y=table.Y, F=table.F, F_Y=table.F_Y, units=table.units,
+        exports=table.exports, imports=detailed, monetary_unit="USD",
+    )  # fmt: skip
+    nested = nest(host, narrowed, region="C", tolerance=1e-12)
+    provinces = list(nested.nesting.regions)
+    bought = nested.Z.loc[:, provinces].sum(axis=1) + nested.Y.loc[:, provinces].sum(axis=1)
+    sellers = bought[bought.index.get_level_values(0).isin(["W", "E"])]
+    assert set(sellers[sellers > 0].index) == {("E", "steel"), ("W", "agri")}
+    assert float(sellers.loc[("E", "steel")]) == pytest.approx(0.3 * table.imports["value"].sum())
+    # each province column keeps its own import total
+    column = nested.Z.loc[["W", "E"], ("C-2", "power")].sum()
+    expected = table.imports.set_index(["region", "user"]).loc[("C-2", "power"), "value"]
+    assert float(column) == pytest.approx(float(expected), rel=1e-9)
 
 
 def test_mistakes_are_refused_with_one_clear_line() -> None:

@@ -286,6 +286,20 @@ def test_unknown_labels_raise_or_are_reported(points, grid, driven, regions, zon
         allocate(sources, grid, driven, zones=Zones.from_frame(regions, "name", source="regions"))
 
 
+def test_a_sector_its_region_lacks_is_not_in_the_footprint(points, grid, driven, zones):
+    # a footprint of a table whose region B has no "ele" sector (sector lists differ by region)
+    data = driven.where(~((driven.region == "B") & (driven.sector == "ele")), 0.0)
+    footprint = xr.Dataset(
+        {
+            "driven": data,
+            "is_producer": (("region", "sector"), [[True, True], [False, True], [True, True]]),
+        }
+    )
+    odd = fixture_sources(points.assign(sector=["ele", "ele", "ele", "man", "ele", "man"]))
+    with pytest.raises(LabelError, match=r"a sector of a region that lacks it.*B/ele"):
+        allocate(odd, grid, footprint, zones=zones)
+
+
 def test_stressor_selection(sources, grid, driven, zones):
     two = xr.concat([driven, driven * 2], dim=pd.Index(["CO2", "CH4"], name="stressor"))
     with pytest.raises(LabelError, match="choose one"):
