@@ -61,9 +61,10 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
             changed); footprint.nc's attributes say what was nested and whether the results
             are an estimate (--nest-shares: regionalised, not from a sub-national table).
 
-            example: gridfoot footprint --mrio wiod2009 --monetary-unit "million USD"
-                       --nest ceads2012.xlsx --nest-region CHN --exchange-rate 0.1464
-                       --nest-concordance ceads_to_wiod.csv --nest-emissions output --out DIR"""
+            example (a provincial table in million CNY, WIOD 2009 in million USD):
+              gridfoot footprint --mrio wiod2009 --monetary-unit "million USD"
+                --nest provinces2009 --nest-region CHN --exchange-rate 0.1464
+                --nest-concordance provinces_to_wiod.csv --out DIR"""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -109,9 +110,12 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
     )
     nest = parser.add_argument_group(
         "nesting (optional)",
-        "Replace one region of the MRIO by its sub-regions before computing: the regions of a "
-        "sub-national table (--nest), or sub-regions estimated from their shares of each "
-        "sector (--nest-shares; the results are then estimates).",
+        textwrap.fill(
+            "Replace one region of the MRIO by its sub-regions before computing: the regions "
+            "of a sub-national table (--nest), or sub-regions estimated from their shares of "
+            "each sector (--nest-shares; the results are then estimates).",
+            width=78,
+        ),
     )
     nest.add_argument(
         "--nest",
@@ -150,7 +154,7 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
     nest.add_argument(
         "--balance",
         choices=BALANCES,
-        help="reconcile the trade blocks with GRAS (default), or keep the proportional spread",
+        help="balance the estimated blocks with GRAS (default), or keep them as spread",
     )
     nest.add_argument(
         "--exchange-rate",
@@ -257,11 +261,12 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
             Writes into DIR: summary.json, report.html, footprint.nc and tidy CSVs,
             cube.zarr, geotiff/ (total.tif, destination_<CODE>.tif, hotspot_mask.tif,
             hubs.tif, gistar_classes.tif), concentration.csv, hubs.csv, zonal.csv,
-            breakdown_*.csv, figures/ and run.toml (the resolved configuration).
-            DIR is replaced only when the run succeeds. Every key and default of the
-            configuration is documented in gridfoot/config/run.py (the [mrio] section, shared
-            with gridfoot urban, in gridfoot/config/mrio.py); sample_data/gridfoot.toml is a
-            complete example."""
+            breakdown_*.csv, nesting_*.csv (with [nest]), figures/ and run.toml (the resolved
+            configuration). DIR is replaced only when the run succeeds. Every key and default
+            of the configuration is documented in gridfoot/config/run.py (the [mrio] section,
+            shared with gridfoot urban, in gridfoot/config/mrio.py; [nest], which replaces a
+            region of the MRIO by its sub-regions, in gridfoot/config/nest.py);
+            sample_data/gridfoot.toml is a complete example."""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -307,9 +312,11 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "validate",
         help="check a configuration and its inputs without computing",
-        description="Read every input a configuration names (MRIO, boundaries, point sources, "
-        "concordance) and check them, without computing anything. Prints what "
-        "would be mapped; exits with status 2 on the first problem.",
+        description="Read every input a configuration names (MRIO, sub-national table or "
+        "shares of [nest], boundaries, point sources, concordance) and check them, without "
+        "computing the study (a [nest] is nested: the boundaries and sources are checked "
+        "against its regions). Prints what would be mapped; exits with status 2 on the first "
+        "problem.",
     )
     parser.add_argument("config", type=Path, metavar="CONFIG", help="TOML configuration file")
     parser.set_defaults(handler=_run_validate)

@@ -24,7 +24,8 @@ says what the nesting did (section "Nesting", ``nesting_*.csv``, ``results.nesti
     concordance = "concordance.csv"  # table only: sector,host_sector[,share], the table's
                                   # sectors in the MRIO's (overrides the table's own)
     balance = "gras"              # reconcile with GRAS, or "none" (the proportional spread)
-    exchange_rate = 0.1464        # table only: MRIO money units per table unit, when they differ
+    exchange_rate = 0.1464        # table only: MRIO money units per table unit, when they
+                                  # differ (million USD per million CNY in 2009)
     emissions = "table"           # table only: "table" (its satellite; the default), "output"
                                   # (the MRIO's emissions of the region split by output) or
                                   # "sources" (split by the run's point-source weights)
@@ -39,7 +40,9 @@ the run says so. Paths are relative to the configuration file.
 
 :func:`check_nest_options` checks these values, naming them as the configuration does
 (``nest.delta``) or as ``gridfoot footprint`` does (:data:`CLI_NAMES`: ``--nest-delta``);
-:func:`gridfoot.workflows.nesting.nest_mrio` turns a section into the nested MRIO for both.
+:mod:`gridfoot.workflows.nesting` turns a section into the nested MRIO for both
+(:func:`~gridfoot.workflows.nesting.read_nesting`, then
+:meth:`~gridfoot.workflows.nesting.Nesting.apply`).
 """
 
 from __future__ import annotations

@@ -307,8 +307,8 @@ def describe_nesting(mrio: MRIO, config: NestConfig | None = None, names: Any = 
         how = _regionalisation(config)
         return (
             f"An estimate: {label} is replaced by {count} sub-regions ({regions}) estimated "
-            f"by regionalisation{how}, not read from a sub-national table; every result "
-            f"below depends on that estimate."
+            f"by regionalisation{how}, not read from a sub-national table; every result made "
+            "from it is an estimate."
         )
     source = f" {config.table.name}" if config is not None and config.table is not None else ""
     return (
@@ -432,7 +432,13 @@ def nesting_section(mrio: MRIO, config: NestConfig | None = None, names: Any = N
         "output": f"the MRIO's emissions of {report.region}, split by output",
         "weights": f"the MRIO's emissions of {report.region}, split by the point sources' weights",
     }.get(report.emissions, report.emissions)
-    if report.exchange_rate == 1:
+    if report.estimate:
+        emissions = (
+            f"the MRIO's emissions of {report.region}, split by each sub-region's share of each "
+            "sector (and of final demand)"
+        )
+        money = ""
+    elif report.exchange_rate == 1:
         money = f"The {source} is in the MRIO's money unit{in_units}."
     else:
         money = f"Exchange rate: {report.exchange_rate:g} MRIO units{in_units} per table unit."
@@ -440,13 +446,14 @@ def nesting_section(mrio: MRIO, config: NestConfig | None = None, names: Any = N
         *((describe_nesting(mrio, config, names),) if report.estimate else ()),
         f"Flows among the sub-regions come from the {source}, flows among the other regions "
         "from the MRIO; the sub-regions' trade with the other regions is spread by the MRIO's "
-        f"structure and {balance}. Emissions of the sub-regions: {emissions}. {money} All in "
-        "nesting_totals.csv, nesting_blocks.csv and nesting_changes.csv.",
+        f"structure and {balance}. Emissions of the sub-regions: {emissions}. "
+        + (f"{money} " if money else "")
+        + "All in nesting_totals.csv, nesting_blocks.csv and nesting_changes.csv.",
         *(f"Note: {note}" for note in report.notes),
     ]
-    tables: list[tuple[str, pd.DataFrame]] = [("Totals", totals), ("Trade blocks", blocks)]
+    tables: list[tuple[str, pd.DataFrame]] = [("Totals", totals), ("Balanced blocks", blocks)]
     if len(changes):
-        tables.append(("Largest changes from the proportional spread", changes))
+        tables.append(("Largest changes of a cell in balancing", changes))
     return Section("Nesting", text=tuple(text), tables=tuple(tables))
 
 
