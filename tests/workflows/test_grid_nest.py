@@ -20,6 +20,8 @@ from gridfoot.config import load_run_config
 from gridfoot.datasets import sample_mrio
 from gridfoot.workflows import load_inputs, run_grid
 from gridfoot.workflows.grid import _cube_attrs
+from gridfoot.workflows.nesting import source_weights
+from tests.badinput.conftest import edit_toml
 from tests.workflows.nested import HALVES, REGION, nested_study
 
 NESTING_CSVS = ["nesting_blocks.csv", "nesting_changes.csv", "nesting_totals.csv"]
@@ -181,3 +183,17 @@ def test_every_other_producer_is_mapped_as_in_the_sample(table_run, demo_run) ->
         sample_rest = _map_without(demo, sample_part).sum()
         assert nested_total - nested_rest > 0
         assert nested_total - nested_rest == pytest.approx(sample_total - sample_rest, rel=1e-9)
+
+
+def test_shares_in_a_file_regionalise_as_the_sources_do(tmp_path) -> None:
+    """The firms' weights written to a shares file give the same estimate as "sources"."""
+    config = nested_study(tmp_path / "study", {"region": REGION, "shares": "sources"})
+    from_sources = load_inputs(load_run_config(config))
+    weights = source_weights(from_sources.sources, list(HALVES)).rename("value")
+    weights.reset_index().to_csv(tmp_path / "study" / "shares.csv", index=False)
+    from_file = load_inputs(load_run_config(edit_toml(config, **{"nest.shares": "shares.csv"})))
+    assert from_file.mrio.regions.equals(from_sources.mrio.regions)
+    np.testing.assert_allclose(from_file.mrio.Z.to_numpy(), from_sources.mrio.Z.to_numpy())
+    np.testing.assert_allclose(from_file.mrio.F.to_numpy(), from_sources.mrio.F.to_numpy())
+    assert from_file.mrio.nesting.estimate
+    assert tmp_path / "study" / "shares.csv" in from_file.files  # an input, checksummed
