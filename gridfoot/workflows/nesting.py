@@ -33,11 +33,16 @@ from gridfoot.errors import (
     MissingFileError,
     format_labels,
 )
+from gridfoot.mrio.ceads import read_ceads
+from gridfoot.mrio.nest import nest
+from gridfoot.mrio.regionalise import regionalise
+from gridfoot.mrio.subnational_readers import read_concordance, read_long_table, read_subnational
 from gridfoot.mrio.system import MRIO
 from gridfoot.workflows.products import Section, Table
 
 __all__ = [
     "Nesting",
+    "check_sources_cover",
     "describe_nesting",
     "nest_mrio",
     "nesting_section",
@@ -135,8 +140,6 @@ class Nesting:
             raise ValueError("this nesting uses the point sources: pass their weights")
         try:
             if self.table is not None:
-                from gridfoot.mrio.nest import nest
-
                 emissions: Any = c.emissions or "table"
                 if emissions == "sources":
                     emissions = weights[weights.index.get_level_values(0).isin(self.table.regions)]
@@ -151,8 +154,6 @@ class Nesting:
                     tolerance=c.tolerance,
                     max_iterations=c.max_iterations,
                 )
-            from gridfoot.mrio.regionalise import regionalise
-
             method, delta = c.regionalisation
             shares = self.shares if self.shares is not None else weights
             return regionalise(
@@ -189,8 +190,6 @@ def read_nesting(
     GridfootWarning
         The table gives its money unit and the MRIO none: they are taken to be the same.
     """
-    from gridfoot.mrio.subnational_readers import read_concordance, read_long_table
-
     n = {**CONFIG_NAMES, **(names or {})}
     if config.region not in host.regions:
         raise LabelError(
@@ -228,9 +227,6 @@ def _require(path: Any, name: str, folder: bool = False) -> None:
 
 def _read_table(path: Path) -> Any:
     """A sub-national table: a folder (read_subnational) or a CEADs workbook (read_ceads)."""
-    from gridfoot.mrio.ceads import read_ceads
-    from gridfoot.mrio.subnational_readers import read_subnational
-
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         return read_ceads(path)
     return read_subnational(path)
