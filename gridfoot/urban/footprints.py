@@ -378,11 +378,11 @@ def _footprint(economy: CityEconomy) -> CityFootprint:
         x=economy.x,
         labels=economy.producers,
     )
+    # the city's sectors, then products only made elsewhere (sector lists may differ by region:
+    # a province of a nested MRIO buys products its own table does not list)
     sectors = pd.Index(pd.unique(economy.sectors), name="sector")
+    sectors = sectors.append(pd.Index(pd.unique(supply.sectors)).difference(sectors, sort=False))
     supply_codes = sectors.get_indexer(supply.sectors)
-    if np.any(supply_codes < 0):
-        missing = pd.unique(supply.sectors[supply_codes < 0])
-        raise LabelError(f"supply-system sectors unknown to the city: {format_labels(missing)}")
     local_codes = sectors.get_indexer(economy.sectors)
     n_sectors = len(sectors)
 

@@ -518,3 +518,21 @@ def test_mrio_route_keeps_the_tables_printed_output(reference_data, region) -> N
     assert a["direct"] - a["eee"] - a["direct_minus_eee"] == pytest.approx(
         float(multipliers @ (x - balanced)), rel=1e-6, abs=1e-9 * a["direct"]
     )
+
+
+def test_a_province_of_a_nested_mrio_with_its_own_sectors_is_a_city() -> None:
+    """A city that is a province of a nested MRIO whose sector list differs from the world's:
+    its consumption-based footprint is the MRIO's cba, and other regions' are unchanged."""
+    from gridfoot import nest
+    from tests.mrio.splits import proportional_table
+    from tests.mrio.test_nest import SHARES, _host
+
+    host = _host()
+    table = proportional_table(host, "C", SHARES, split={"power": ("coal power", "gas", 0.7)})
+    nested = nest(host, table, region="C")
+    province = city_footprint_from_mrio(nested, "C-2", stressor="CO2")
+    cba = float(footprint(nested).cba.sel(stressor="CO2", region="C-2"))
+    assert province.boundaries["consumption_based"] == pytest.approx(cba, rel=1e-9)
+    before = city_footprint_from_mrio(host, "W", stressor="CO2").boundaries
+    after = city_footprint_from_mrio(nested, "W", stressor="CO2").boundaries
+    np.testing.assert_allclose(after.to_numpy(), before.to_numpy(), rtol=1e-9)
