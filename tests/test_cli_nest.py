@@ -73,7 +73,7 @@ def test_footprint_with_shares_is_marked_an_estimate(tmp_path, capsys) -> None:
     argv = ["footprint", "--mrio", MRIO, "--nest-shares", shares, "--nest-region", REGION]
     assert main([*map(str, argv), "--nest-method", "slq", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "An estimate: HAI is replaced by 2 sub-regions (HAN, HAS)" in printed
+    assert "These results are an estimate: HAI is replaced by 2 sub-regions (HAN, HAS)" in printed
     assert "(SLQ) from the shares in shares.csv" in printed
     with xr.open_dataset(out / "footprint.nc") as written:
         assert written.attrs["estimate"] == 1

@@ -302,9 +302,9 @@ def describe_nesting(mrio: MRIO, config: NestConfig | None = None, names: Any = 
     if report.estimate:
         how = _regionalisation(config)
         return (
-            f"An estimate: {label} is replaced by {count} sub-regions ({regions}) estimated "
-            f"by regionalisation{how}, not read from a sub-national table; every result made "
-            "from it is an estimate."
+            f"These results are an estimate: {label} is replaced by {count} sub-regions "
+            f"({regions}) estimated by regionalisation{how}, not read from a sub-national "
+            "table."
         )
     source = f" {config.table.name}" if config is not None and config.table is not None else ""
     return (

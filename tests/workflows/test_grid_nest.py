@@ -108,9 +108,8 @@ def test_shares_from_the_sources_make_an_estimate_and_say_so(shares_run) -> None
     assert "an estimate" in summary["title"]
     html = (out / "report.html").read_text()
     lead = html[: html.index("<h2>Key figures")]
-    assert (
-        "an estimate" in lead and "An estimate: Haiyang (HAI) is replaced by 2 sub-regions" in lead
-    )
+    assert "(an estimate: regionalised MRIO)</h1>" in lead
+    assert "These results are an estimate: Haiyang (HAI) is replaced by 2 sub-regions" in lead
     assert "(FLQ, δ = 0.3) from the point sources" in lead
     assert "an estimate, regionalised by FLQ (δ = 0.3)" in html  # the key figure
     for name in NESTING_CSVS:
