@@ -71,6 +71,13 @@ def _names(study: GridStudy) -> Any:
     return dataclasses.replace(names, regions={**extra, **names.regions}) if extra else names
 
 
+def _named(table: Any, column: str, name: Any) -> Any:
+    """A breakdown for the page: the name beside the code (the CSV keeps the codes)."""
+    named = table.copy()
+    named.insert(named.columns.get_loc(column) + 1, "name", named[column].map(name))
+    return named
+
+
 def _figures(study: GridStudy, names: Any) -> list[Any]:
     """The study's figures, each drawn once and saved in every configured format.
 
@@ -287,11 +294,11 @@ def _report(study: GridStudy) -> Report:
             Section(
                 "Breakdowns",
                 tables=tuple(
-                    (f"By {what}", study.breakdowns[name])
-                    for name, what in (
-                        ("destination", "destination"),
-                        ("sector", "producing sector"),
-                        ("category", "final-demand category"),
+                    (f"By {what}", _named(study.breakdowns[name], name, lookup))
+                    for name, what, lookup in (
+                        ("destination", "destination", names.region),
+                        ("sector", "producing sector", names.sector),
+                        ("category", "final-demand category", names.category),
                     )
                 ),
             ),
