@@ -87,8 +87,10 @@ class NestReport:
             "totals": {
                 str(k): {c: float(v) for c, v in row.items()} for k, row in self.totals.iterrows()
             },
+            # by dict, not iterrows: a row of mixed columns would make every value a float
             "blocks": {
-                str(k): {c: _plain(v) for c, v in row.items()} for k, row in self.blocks.iterrows()
+                str(k): {c: _plain(v) for c, v in row.items()}
+                for k, row in self.blocks.to_dict(orient="index").items()
             },
             "notes": list(self.notes),
         }

@@ -335,13 +335,7 @@ def _region_label(code: str, names: Any) -> str:
 def nesting_summary(mrio: MRIO, config: NestConfig | None = None) -> dict[str, Any]:
     """``results.nesting`` of ``summary.json``: the report's summary, and for an estimate the
     regionalisation's method, delta and shares."""
-    report = mrio.nesting
-    summary = dict(report.summary())
-    # whole numbers stay whole (a row of mixed columns would make every value a float)
-    summary["blocks"] = {
-        str(block): {column: _plain(value) for column, value in row.items()}
-        for block, row in report.blocks.to_dict(orient="index").items()
-    }
+    summary = dict(mrio.nesting.summary())
     if config is not None:
         if config.table is not None:
             summary["table"] = str(config.table)
@@ -353,17 +347,6 @@ def nesting_summary(mrio: MRIO, config: NestConfig | None = None) -> dict[str, A
                 shares="sources" if config.shares == "sources" else str(config.shares),
             )
     return summary
-
-
-_TOTALS_COLUMNS = {"host": "in the MRIO", "table": "in the table", "nested": "nested"}
-_BLOCK_COLUMNS = {
-    "cells": "cells (non-zero)",
-    "target_scale": "target scale (table / MRIO)",
-    "gap_before": "largest margin gap before",
-    "iterations": "GRAS iterations",
-    "residual": "residual",
-    "largest_change": "largest cell change",
-}
 
 
 def nesting_tables(mrio: MRIO) -> list[Table]:
@@ -475,7 +458,3 @@ def _percent(value: float) -> str:
 
 def _scale(value: float) -> str:
     return "" if pd.isna(value) else f"{value:.4g}"
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
