@@ -21,12 +21,13 @@ from collections.abc import Iterable
 from numbers import Real
 from typing import Any, Literal
 
-from gridfoot.errors import ConfigError, format_labels
+from gridfoot.errors import ConfigError, ValueCheckError, format_labels
 
 __all__ = [
     "check_choice",
     "check_encoding",
     "check_field_types",
+    "check_finite",
     "check_fraction",
     "check_fractions",
     "check_literals",
@@ -257,6 +258,30 @@ got 0, 1.5
             f"{name}: every value must be a number {bounds}{hint}, got {format_labels(bad)}"
         )
     return tuple(float(item) for item in items)
+
+
+def check_finite(values: Any, name: str) -> Any:
+    """``values`` as a float array, refusing NaN and infinite entries
+    (:class:`~gridfoot.errors.ValueCheckError` naming ``name`` and how many).
+
+    Examples
+    --------
+    >>> check_finite([1, 2.5], "margins").tolist()
+    [1.0, 2.5]
+    >>> check_finite([1.0, float("nan")], "margins")
+    Traceback (most recent call last):
+    ...
+    gridfoot.errors.ValueCheckError: margins: 1 NaN or infinite values of 2
+    """
+    import numpy as np  # here, so that importing the checks stays light
+
+    array = np.asarray(values, dtype=float)
+    finite = np.isfinite(array)
+    if not finite.all():
+        raise ValueCheckError(
+            f"{name}: {finite.size - int(finite.sum())} NaN or infinite values of {finite.size}"
+        )
+    return array
 
 
 def check_field_types(

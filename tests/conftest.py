@@ -131,6 +131,26 @@ def wiod2009_footprint(wiod2009):
 
 
 @pytest.fixture(scope="session")
+def wiod2009_balanced(reference_data):
+    """WIOD 2009 with balanced x (x = Z·1 + Y·1), for which every identity is exact."""
+    import warnings
+
+    from gridfoot.datasets import load_wiod2009
+    from gridfoot.errors import ZeroOutputWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ZeroOutputWarning)
+        return load_wiod2009(x="balanced", data_dir=reference_data)
+
+
+@pytest.fixture(scope="session")
+def wiod2009_balanced_footprint(wiod2009_balanced):
+    from gridfoot import footprint
+
+    return footprint(wiod2009_balanced).sel(stressor="CO2")
+
+
+@pytest.fixture(scope="session")
 def china_provinces(reference_data):
     """The 34 province-level polygons (the file's 8 boundary lines dropped), gb as text."""
     import geopandas as gpd

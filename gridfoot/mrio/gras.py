@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridfoot.checks import check_number
-from gridfoot.errors import BalanceError, ValueCheckError, format_labels
+from gridfoot.checks import check_finite, check_number
+from gridfoot.errors import BalanceError, format_labels
 
 __all__ = ["GrasResult", "gras"]
 
@@ -150,7 +150,7 @@ def gras(
     """
     tolerance = check_number(tolerance, "tolerance", low=0, low_open=True)
     max_iterations = check_number(max_iterations, "max_iterations", low=0, integer=True)
-    X0 = _finite(prior, "prior")
+    X0 = check_finite(prior, "prior")
     if X0.ndim != 2:
         raise BalanceError(f"prior must be a 2-D matrix, got an array of shape {X0.shape}")
     m, n = X0.shape
@@ -211,18 +211,8 @@ def gras(
     return GrasResult(X=X, r=r, s=s, iterations=iterations, residual=residual)
 
 
-def _finite(values: object, name: str) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    finite = np.isfinite(array)
-    if not finite.all():
-        raise ValueCheckError(
-            f"{name}: {finite.size - int(finite.sum())} NaN or infinite values of {finite.size}"
-        )
-    return array
-
-
 def _margin(values: object, name: str, size: int, along: str) -> np.ndarray:
-    array = _finite(values, name)
+    array = check_finite(values, name)
     if array.shape != (size,):
         raise BalanceError(
             f"{name}: expected {size} values, one per {along[:-1]} of the prior "

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gridfoot.checks import check_number
+from gridfoot.checks import check_finite, check_number
 from gridfoot.errors import ValueCheckError
 
 __all__ = ["cilq", "flq", "flq_lambda", "regional_coefficients", "slq"]
@@ -153,8 +153,8 @@ def regional_coefficients(national_A: np.ndarray, quotients: np.ndarray) -> np.n
     array([[0.2, 0.1],
            [0.1, 0.2]])
     """
-    A = _finite(national_A, "national_A")
-    q = _finite(quotients, "quotients")
+    A = check_finite(national_A, "national_A")
+    q = check_finite(quotients, "quotients")
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ValueCheckError(f"national_A: expected a square matrix, got shape {A.shape}")
     n = A.shape[0]
@@ -170,21 +170,11 @@ def regional_coefficients(national_A: np.ndarray, quotients: np.ndarray) -> np.n
     return A[None, :, :] * np.minimum(q, 1.0)
 
 
-def _finite(values: object, name: str) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    finite = np.isfinite(array)
-    if not finite.all():
-        raise ValueCheckError(
-            f"{name}: {finite.size - int(finite.sum())} NaN or infinite values of {finite.size}"
-        )
-    return array
-
-
 def _outputs(
     regional_output: np.ndarray, national_output: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Checked ``(x, x_N)``: non-negative and finite, (regions, sectors) and (sectors,)."""
-    x = _finite(regional_output, "regional_output")
+    x = check_finite(regional_output, "regional_output")
     if x.ndim != 2:
         raise ValueCheckError(
             f"regional_output: expected a (regions, sectors) array, got shape {x.shape}"
@@ -192,7 +182,7 @@ def _outputs(
     if national_output is None:
         national = x.sum(axis=0)
     else:
-        national = _finite(national_output, "national_output")
+        national = check_finite(national_output, "national_output")
         if national.shape != (x.shape[1],):
             raise ValueCheckError(
                 f"national_output: expected {x.shape[1]} values, one per sector of "

@@ -10,14 +10,10 @@ spread keeps.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
 from gridfoot import footprint
-from gridfoot.datasets import load_wiod2009
-from gridfoot.errors import ZeroOutputWarning
 from gridfoot.mrio.nest import nest
 from tests.mrio.splits import move_exports, proportional_table
 
@@ -26,31 +22,21 @@ pytestmark = pytest.mark.slow
 PROVINCES = 6
 
 
-@pytest.fixture(scope="module")
-def wiod(reference_data):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ZeroOutputWarning)
-        return load_wiod2009(x="balanced", data_dir=reference_data)
-
-
-@pytest.fixture(scope="module")
-def host_footprint(wiod):
-    return footprint(wiod).sel(stressor="CO2")
-
-
 def _shares(seed: int, sectors: int) -> np.ndarray:
     raw = np.random.default_rng(seed).uniform(0.05, 1.0, (PROVINCES, sectors))
     return raw / raw.sum(axis=0)
 
 
 @pytest.mark.parametrize("split", [None, {"secE": ("coal power", "other utilities", 0.8)}])
-def test_proportional_provinces_reproduce_wiod(wiod, host_footprint, split) -> None:
-    table = proportional_table(wiod, "CHN", _shares(7, 35), split=split)
-    nested = nest(wiod, table, region="CHN")
+def test_proportional_provinces_reproduce_wiod(
+    wiod2009_balanced, wiod2009_balanced_footprint, split
+) -> None:
+    table = proportional_table(wiod2009_balanced, "CHN", _shares(7, 35), split=split)
+    nested = nest(wiod2009_balanced, table, region="CHN")
     after = footprint(nested).sel(stressor="CO2")
-    before = host_footprint
+    before = wiod2009_balanced_footprint
     provinces = list(table.regions)
-    others = [r for r in wiod.regions if r != "CHN"]
+    others = [r for r in wiod2009_balanced.regions if r != "CHN"]
     for name in ("pba", "cba", "eee", "eei"):
         assert float(after[name].sel(region=provinces).sum()) == pytest.approx(
             float(before[name].sel(region="CHN")), rel=1e-9
@@ -69,16 +55,18 @@ def test_proportional_provinces_reproduce_wiod(wiod, host_footprint, split) -> N
 
 
 def test_different_export_shares_move_export_linked_emissions_between_provinces(
-    wiod, host_footprint
+    wiod2009_balanced, wiod2009_balanced_footprint
 ) -> None:
     even = np.full((2, 35), 0.5)
-    flat = proportional_table(wiod, "CHN", even, provinces=["coast", "inland"])
+    flat = proportional_table(wiod2009_balanced, "CHN", even, provinces=["coast", "inland"])
     tilted = move_exports(flat, {"coast": 1.5, "inland": 0.5})
-    before = footprint(nest(wiod, flat, region="CHN")).sel(stressor="CO2")
-    after = footprint(nest(wiod, tilted, region="CHN")).sel(stressor="CO2")
+    before = footprint(nest(wiod2009_balanced, flat, region="CHN")).sel(stressor="CO2")
+    after = footprint(nest(wiod2009_balanced, tilted, region="CHN")).sel(stressor="CO2")
     # the coast exports three times what inland does, but half of its inputs still come from
     # inland, so its export-linked CO2 rises by less than its exports (measured: +6.7%)
     assert float(after.eee.sel(region="coast")) > 1.05 * float(before.eee.sel(region="coast"))
     assert float(after.eee.sel(region="inland")) < 0.95 * float(before.eee.sel(region="inland"))
     national = float(after.eee.sel(region=["coast", "inland"]).sum())
-    assert national == pytest.approx(float(host_footprint.eee.sel(region="CHN")), rel=1e-9)
+    assert national == pytest.approx(
+        float(wiod2009_balanced_footprint.eee.sel(region="CHN")), rel=1e-9
+    )

@@ -8,15 +8,12 @@ little, and this file measures how much.
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from gridfoot import footprint, regionalise
-from gridfoot.datasets import load_wiod2009
-from gridfoot.errors import ZeroOutputWarning
 
 pytestmark = pytest.mark.slow
 
@@ -25,22 +22,10 @@ SUBREGIONS = ["east", "north", "south", "west", "northeast"]
 SIZES = np.array([0.35, 0.20, 0.25, 0.12, 0.08])
 
 
-@pytest.fixture(scope="module")
-def wiod(reference_data):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ZeroOutputWarning)
-        return load_wiod2009(x="balanced", data_dir=reference_data)
-
-
-@pytest.fixture(scope="module")
-def host_footprint(wiod):
-    return footprint(wiod).sel(stressor="CO2")
-
-
-def _shares(wiod) -> pd.DataFrame:
+def _shares(wiod2009_balanced) -> pd.DataFrame:
     """Uneven weights per sector (each sub-region 0.2-1.8 times its size); none for three
     sectors (private households, fuel retail, public administration), split like the total."""
-    sectors = wiod.sectors_of("CHN")
+    sectors = wiod2009_balanced.sectors_of("CHN")
     rng = np.random.default_rng(3)
     weights = rng.uniform(0.2, 1.8, (len(SUBREGIONS), len(sectors))) * SIZES[:, None]
     return pd.DataFrame(weights, index=SUBREGIONS, columns=sectors).drop(
@@ -48,22 +33,28 @@ def _shares(wiod) -> pd.DataFrame:
     )
 
 
-def test_flq_regionalises_china_keeping_pba_and_output(wiod, host_footprint) -> None:
-    shares = _shares(wiod)
+def test_flq_regionalises_china_keeping_pba_and_output(
+    wiod2009_balanced, wiod2009_balanced_footprint
+) -> None:
+    shares = _shares(wiod2009_balanced)
     start = time.perf_counter()
-    mrio = regionalise(wiod, "CHN", shares, "flq")
+    mrio = regionalise(wiod2009_balanced, "CHN", shares, "flq")
     seconds = time.perf_counter() - start
     after = footprint(mrio).sel(stressor="CO2")
-    before = host_footprint
+    before = wiod2009_balanced_footprint
     # production-based: every tonne of China's where it was
     assert float(after.pba.sel(region=SUBREGIONS).sum()) == pytest.approx(
         float(before.pba.sel(region="CHN")), rel=1e-9
     )
     # every sub-region's output is its share of the national output
-    x_national = wiod.x.loc["CHN"].to_numpy()
+    x_national = wiod2009_balanced.x.loc["CHN"].to_numpy()
     sigma = shares.to_numpy() / shares.to_numpy().sum(axis=0)
-    weighted = wiod.sectors_of("CHN").isin(shares.columns)
-    x = mrio.x.loc[SUBREGIONS].unstack("sector")[wiod.sectors_of("CHN")].loc[SUBREGIONS]
+    weighted = wiod2009_balanced.sectors_of("CHN").isin(shares.columns)
+    x = (
+        mrio.x.loc[SUBREGIONS]
+        .unstack("sector")[wiod2009_balanced.sectors_of("CHN")]
+        .loc[SUBREGIONS]
+    )
     np.testing.assert_allclose(
         x.to_numpy()[:, weighted], sigma * x_national[weighted], rtol=1e-9, atol=1e-6
     )
@@ -76,7 +67,7 @@ def test_flq_regionalises_china_keeping_pba_and_output(wiod, host_footprint) -> 
     }  # fmt: skip
     assert abs(drift["eee"]) < 2e-3
     assert abs(drift["cba"]) < 1e-3 and abs(drift["eei"]) < 1e-3
-    others = [r for r in wiod.regions if r != "CHN"]
+    others = [r for r in wiod2009_balanced.regions if r != "CHN"]
     for name, bound in (("cba", 5e-4), ("eee", 5e-5)):
         moved = after[name].sel(region=others) / before[name].sel(region=others) - 1
         assert float(np.abs(moved).max()) < bound
