@@ -121,10 +121,10 @@ def _shares(block: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return shares, ~ok
 
 
-def _collapse(groups: np.ndarray, n: int) -> np.ndarray:
-    """An (n x len(groups)) indicator summing expanded rows back to their group."""
-    out = np.zeros((n, len(groups)))
-    out[groups, np.arange(len(groups))] = 1.0
+def _sum_rows(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    """Rows of ``values`` summed into ``n`` groups (the expanded rows back to producers)."""
+    out = np.zeros((n, values.shape[1]))
+    np.add.at(out, groups, values)
     return out
 
 
@@ -240,7 +240,8 @@ def nest(
     ValueCheckError
         Different monetary units without an exchange rate; units of emissions that differ.
     BalanceError
-        A trade block GRAS cannot balance (a margin that its prior cannot reach).
+        A trade block GRAS cannot balance (a margin that its prior cannot reach), or trade
+        the host gives nothing to spread by (exports of a region the host records none from).
     """
     check_choice(balance, "balance", ("gras", "none"))
     if region not in host.regions:
@@ -306,7 +307,7 @@ def nest(
                 f"they are spread like all of {region}'s exports"
             )
         if not np.allclose(mix.sum(axis=1)[e[rows] != 0], 1.0):
-            raise LabelError(
+            raise BalanceError(
                 f"exports: the host records no exports from {region}"
                 + (f" to {partner}" if partner else "")
                 + ", so the table's exports cannot be spread"
@@ -323,7 +324,7 @@ def nest(
         for r, s, p in exports[["region", "sector", "partner"]].itertuples(index=False)
     ]
     worst_e, changes_e = changes_table("exports", prior_e, balanced_e, sellers_e, users)
-    E = _collapse(seller, len(t_producers)) @ balanced_e
+    E = _sum_rows(balanced_e, seller, len(t_producers))
 
     # -- imports: foreign producers x (table user[, product][, partner]) columns ---------
     imports = (
@@ -384,7 +385,7 @@ def nest(
             )
         mix = column_mix[cols] @ shares
         if (~np.isclose(mix.sum(axis=1), 1.0) & (m[cols] != 0)).any():
-            raise LabelError(
+            raise BalanceError(
                 f"imports: the host records no imports of {region}{what}, so the table's "
                 f"imports cannot be spread"
             )
@@ -404,7 +405,7 @@ def nest(
         for r, u, p, o in imports[["region", "user", "product", "partner"]].itertuples(index=False)
     ]
     worst_m, changes_m = changes_table("imports", prior_m, balanced_m, foreign_names, buyers_m)
-    M = balanced_m @ _collapse(user, len(t_users)).T
+    M = _sum_rows(balanced_m.T, user, len(t_users)).T
 
     # -- assemble --------------------------------------------------------------------------
     for flows, block, what in ((E[:, : len(foreign)], "exports", "sold"),
