@@ -35,7 +35,9 @@ sets the two side by side.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +46,7 @@ import xarray as xr
 from gridfoot.errors import LabelError, format_labels
 from gridfoot.mrio import leontief
 from gridfoot.mrio.system import MRIO
+from gridfoot.resources import memory_budget
 
 __all__ = ["composition", "footprint"]
 
@@ -104,7 +107,47 @@ def _padded(values: np.ndarray, mrio: MRIO, producers: bool, demand: bool) -> np
     return out
 
 
-def footprint(mrio: MRIO, stressor: str | Sequence[str] | None = None) -> xr.Dataset:
+def _flows(mrio: MRIO, S: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``flows[k, r, d]``: emissions in region r driven by destination d's final demand.
+
+    ``S_(r) · X_(r, d)``: each region's intensities times its output for each destination,
+    with X summed over d's categories first. It costs stressors x producers x regions and never
+    holds the stressors x producers x demand table.
+    """
+    regions = mrio.regions
+    producer_region = regions.get_indexer(mrio.producers.get_level_values(0))
+    column_region = regions.get_indexer(mrio.Y.columns.get_level_values(0))
+    by_destination = np.zeros((X.shape[0], len(regions)))
+    np.add.at(by_destination.T, column_region, X.T)
+    flows = np.zeros((S.shape[0], len(regions), len(regions)))
+    for r in range(len(regions)):
+        own = producer_region == r
+        flows[:, r, :] = S[:, own] @ by_destination[own]
+    return flows
+
+
+def _lazy_driven(mrio: MRIO, S: np.ndarray, X: np.ndarray, shape: tuple[int, ...]) -> Any:
+    """``driven`` as a dask array, one stressor per chunk, each made when it is asked for."""
+    import dask.array as da
+
+    def block(intensities: np.ndarray) -> np.ndarray:
+        values = leontief.destination_footprint(intensities, X)
+        return _padded(values, mrio, True, True).reshape(len(intensities), *shape[1:])
+
+    stressors = da.from_array(S, chunks=(1, S.shape[1]))
+    return da.map_blocks(
+        block,
+        stressors,
+        dtype=float,
+        drop_axis=1,
+        new_axis=[1, 2, 3, 4],
+        chunks=((1,) * shape[0], *((size,) for size in shape[1:])),
+    )
+
+
+def footprint(
+    mrio: MRIO, stressor: str | Sequence[str] | None = None, *, lazy: bool | None = None
+) -> xr.Dataset:
     """Destination-resolved footprint and region accounts of an MRIO.
 
     ``I - A`` is factored once (and kept on the MRIO); the output driven by every final-demand
@@ -115,6 +158,11 @@ def footprint(mrio: MRIO, stressor: str | Sequence[str] | None = None) -> xr.Dat
     mrio : MRIO
     stressor : str or list of str, optional
         Stressors to compute; all by default. The ``stressor`` dimension is always kept.
+    lazy : bool, optional
+        Make ``driven`` a dask array, one stressor per chunk, computed when used (the accounts
+        are computed at once either way, without it). By default it is lazy only when it would
+        need more than a quarter of the memory budget (:func:`gridfoot.resources.memory_budget`):
+        an EXIOBASE satellite of 1,100 stressors would need about 30 GB eagerly.
 
     Returns
     -------
@@ -154,14 +202,18 @@ def footprint(mrio: MRIO, stressor: str | Sequence[str] | None = None) -> xr.Dat
     S = leontief.intensities(direct, x)
     fac = mrio.leontief
     X = leontief.output_by_demand(fac, mrio.Y.to_numpy())
-    driven = _padded(leontief.destination_footprint(S, X), mrio, True, True).reshape(
-        len(stressors), n_regions, n_sectors, n_regions, n_categories
-    )
+    shape = (len(stressors), n_regions, n_sectors, n_regions, n_categories)
+    if lazy is None:  # lazy only when the table would take a large part of the memory budget
+        lazy = 8 * math.prod(shape) > memory_budget().bytes / 4
+    if lazy:
+        driven = _lazy_driven(mrio, S, X, shape)
+    else:
+        driven = _padded(leontief.destination_footprint(S, X), mrio, True, True).reshape(shape)
     multiplier = _padded(leontief.multipliers(fac, S), mrio, True, False)
     excluded = _padded(mrio.F.loc[stressors].to_numpy() * (x <= 0), mrio, True, False)
     direct = _padded(direct, mrio, True, False)
 
-    flows = driven.sum(axis=(2, 4))  # (stressor, region, destination)
+    flows = _flows(mrio, S, X)  # (stressor, region, destination), without the driven table
     household = _padded(mrio.F_Y.loc[stressors].to_numpy(), mrio, False, True).reshape(
         len(stressors), n_regions, n_categories
     )

@@ -199,3 +199,17 @@ def test_stressor_selection_keeps_the_dimension_and_rejects_unknown_names(small_
         footprint(small_mrio, stressor="CO2")
     with pytest.raises(LabelError, match=r"unknown sector.*cement"):
         composition(small_mrio, "cement")
+
+
+def test_a_lazy_driven_table_is_the_eager_one_made_one_stressor_at_a_time(small_mrio) -> None:
+    eager = footprint(small_mrio, lazy=False)
+    lazy = footprint(small_mrio, lazy=True)
+    assert isinstance(eager.driven.data, np.ndarray)
+    assert lazy.driven.chunks[0] == (1, 1)  # one chunk per stressor, nothing computed yet
+    np.testing.assert_allclose(lazy.driven.values, eager.driven.values, rtol=1e-14)
+    for name in ("pba", "cba", "eee", "eei", "flows", "multiplier"):
+        np.testing.assert_array_equal(lazy[name].values, eager[name].values)
+    # the accounts never needed the table: flows are its sums all the same
+    np.testing.assert_allclose(
+        eager.flows, eager.driven.sum(["sector", "category"]), rtol=1e-12, atol=1e-12
+    )

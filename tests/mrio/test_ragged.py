@@ -99,6 +99,7 @@ def test_the_footprint_of_a_ragged_table_is_that_of_the_padded_table() -> None:
     identity = ragged.pba - ragged.eee - ragged.eee_domestic + ragged.eei + ragged.eei_domestic
     np.testing.assert_allclose(identity, ragged.cba, rtol=1e-12)
     np.testing.assert_allclose(ragged.driven.sum(["destination", "category"]), ragged.direct)
+    np.testing.assert_allclose(footprint(mrio, lazy=True).driven.values, ragged.driven.values)
 
 
 def test_composition_of_a_ragged_table_skips_the_pairs_a_region_lacks() -> None:
