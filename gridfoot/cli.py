@@ -52,7 +52,7 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
             driven by every destination's final demand) and the production-based,
             consumption-based and trade accounts of every region.
 
-            Writes DIR/footprint.nc (NetCDF, CF attributes), DIR/driven.csv and
+            Writes DIR/footprint.nc (NetCDF, CF attributes), DIR/driven.parquet (or .csv) and
             DIR/accounts.csv (tidy: one value per row, labels and unit as columns).
 
             With --nest or --nest-shares, one region of the MRIO (--nest-region) is first
@@ -98,6 +98,13 @@ def _add_footprint(commands: argparse._SubParsersAction) -> None:
         default="auto",
         help="gross output: the folder's x table (file), balanced Z·1+Y·1, or auto: the "
         "table when present (default)",
+    )
+    parser.add_argument(
+        "--tables",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="format of the driven table: driven.parquet (default; a world table has millions "
+        "of rows) or driven.csv",
     )
     parser.add_argument(
         "--monetary-unit",
@@ -223,18 +230,25 @@ def _run_footprint(args: argparse.Namespace) -> int:
     if nest is not None:
         mrio = nest_mrio(nest, mrio, CLI_NAMES, UNIT_NAMES["cli"])
     result = footprint(mrio, stressor=args.stressor)
-    _write_footprint(result, args.out, inputs, mrio if nest is not None else None, nest)
+    _write_footprint(
+        result, args.out, inputs, mrio if nest is not None else None, nest, tables=args.tables
+    )
     return 0
 
 
 def _write_footprint(
-    result, out: Path, inputs: Sequence[Path], nested=None, nest: NestConfig | None = None
+    result,
+    out: Path,
+    inputs: Sequence[Path],
+    nested=None,
+    nest: NestConfig | None = None,
+    tables: str = "parquet",
 ) -> None:
     from gridfoot.io import write_csv, write_footprint
     from gridfoot.io.output import output_folder
 
     with output_folder(out, command="footprint", inputs=inputs) as staging:
-        written = write_footprint(result, staging)
+        written = write_footprint(result, staging, tables=tables)
         if nested is not None:
             from gridfoot.workflows.nesting import nesting_tables
 

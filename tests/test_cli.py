@@ -21,7 +21,7 @@ def test_footprint_command_writes_netcdf_and_tidy_tables(tmp_path, capsys) -> No
     assert sorted(p.name for p in out.iterdir()) == [
         ".gridfoot-output.json",
         "accounts.csv",
-        "driven.csv",
+        "driven.parquet",
         "footprint.nc",
     ]
     expected = footprint(sample_mrio())
@@ -32,7 +32,7 @@ def test_footprint_command_writes_netcdf_and_tidy_tables(tmp_path, capsys) -> No
     assert accounts.columns.tolist() == ["account", "stressor", "region", "value", "unit"]
     cba = accounts.query("account == 'cba'").set_index("region")["value"]
     np.testing.assert_allclose(cba[expected.region.values], expected.cba.sel(stressor="CO2"))
-    driven = pd.read_csv(out / "driven.csv")
+    driven = pd.read_parquet(out / "driven.parquet")
     assert driven.columns.tolist() == [
         "stressor",
         "region",

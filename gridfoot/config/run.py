@@ -93,6 +93,8 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     geotiff = ["total", "destinations", "hotspot_mask", "gistar"]
     # ... also "destinations_stack" (destinations.tif: one band per destination) and "hubs"
     maps = ["png", "pdf", "svg"]  # figure formats
+    tables = "parquet"            # the driven table of the mapped regions: driven.parquet, or
+                                  # "csv" (driven.csv: many times slower and larger)
     top_destinations = 6          # panels of the destination small multiples
     # published = { USA = 0.23 }  # shares to mark beside the destination bars (keys must be
                                   # mapped destinations)
@@ -329,6 +331,7 @@ class OutputConfig:
     cube: bool = True
     geotiff: tuple[GeoTiffLayer, ...] = ("total", "destinations", "hotspot_mask", "gistar")
     maps: tuple[FigureFormat, ...] = ("png", "pdf", "svg")
+    tables: Literal["parquet", "csv"] = "parquet"
     top_destinations: int = 6
     published: dict[str, float] = field(default_factory=dict)
 

@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from gridfoot.io.atomic import atomic_dir, atomic_file
     from gridfoot.io.cube import open_cube, write_cube, write_zarr
     from gridfoot.io.raster import write_geotiff
-    from gridfoot.io.tables import tidy, write_csv, write_footprint, write_netcdf
+    from gridfoot.io.tables import tidy, write_csv, write_footprint, write_netcdf, write_table
 
 __getattr__, __dir__ = attach(__name__, __file__)
 
@@ -22,5 +22,6 @@ __all__ = [
     "write_footprint",
     "write_geotiff",
     "write_netcdf",
+    "write_table",
     "write_zarr",
 ]

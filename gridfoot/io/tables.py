@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 import xarray as xr
 
+from gridfoot.checks import check_choice
 from gridfoot.io.atomic import atomic_file
 
-__all__ = ["tidy", "write_csv", "write_footprint", "write_netcdf"]
+__all__ = ["tidy", "write_csv", "write_footprint", "write_netcdf", "write_table"]
 
 
 def tidy(data: xr.DataArray | xr.Dataset, value_name: str = "value") -> pd.DataFrame:
@@ -66,22 +68,46 @@ def write_netcdf(dataset: xr.Dataset, path: str | Path) -> Path:
 ACCOUNTS = ("pba", "cba", "eee", "eei", "eee_domestic", "eei_domestic")
 
 
-def write_footprint(footprint: xr.Dataset, folder: str | Path) -> list[Path]:
-    """Write a footprint as ``footprint.nc`` plus tidy ``driven.csv`` and ``accounts.csv``.
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a DataFrame atomically as CSV or Parquet, by the file's suffix (no index)."""
+    path = Path(path)
+    if path.suffix == ".csv":
+        return write_csv(frame, path)
+    with atomic_file(path) as temporary:
+        frame.to_parquet(temporary, index=False)
+    return path
 
-    The CSVs hold one value per row with every label (and the unit) as a column; each file is
-    written atomically. ``driven.csv`` leaves out the (region, sector) pairs a region lacks
-    when sector lists differ by region (``is_producer``).
+
+def write_footprint(
+    footprint: xr.Dataset,
+    folder: str | Path,
+    *,
+    tables: str = "parquet",
+    regions: Sequence[str] | None = None,
+) -> list[Path]:
+    """Write a footprint as ``footprint.nc``, the tidy ``driven`` table and ``accounts.csv``.
+
+    ``driven.parquet`` (or ``driven.csv`` with ``tables="csv"``) holds one value per row with
+    every label (and the unit) as a column; for a world MRIO it has millions of rows, which
+    Parquet writes in a second and CSV in many. ``regions`` keeps only those producers' rows
+    (a run writes the regions it maps). It leaves out the (region, sector) pairs a region lacks
+    when sector lists differ by region (``is_producer``). Each file is written atomically;
+    ``footprint.nc`` holds everything.
     """
+    check_choice(tables, "tables", ("parquet", "csv"))
     folder = Path(folder)
     accounts = tidy(footprint[list(ACCOUNTS)]).rename(columns={"variable": "account"})
-    driven = tidy(footprint["driven"])
-    if "is_producer" in footprint and not bool(footprint["is_producer"].all()):
-        present = footprint["is_producer"].to_series()
+    data = footprint["driven"]
+    present = footprint.get("is_producer")
+    if regions is not None:
+        data = data.sel(region=list(regions))
+        present = present.sel(region=list(regions)) if present is not None else None
+    driven = tidy(data)
+    if present is not None and not bool(present.all()):
         pairs = pd.MultiIndex.from_frame(driven[["region", "sector"]])
-        driven = driven[present.reindex(pairs).to_numpy()].reset_index(drop=True)
+        driven = driven[present.to_series().reindex(pairs).to_numpy()].reset_index(drop=True)
     return [
         write_netcdf(footprint, folder / "footprint.nc"),
-        write_csv(driven, folder / "driven.csv"),
+        write_table(driven, folder / f"driven.{tables}"),
         write_csv(accounts, folder / "accounts.csv"),
     ]

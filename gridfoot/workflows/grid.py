@@ -390,7 +390,15 @@ def _products(study: GridStudy) -> list[Any]:
     config = study.config
     wanted = set(config.output.geotiff)
     products: list[Any] = [
-        File("footprint.nc", lambda path: write_footprint(study.footprint, path.parent)),
+        File(
+            "footprint.nc",
+            lambda path: write_footprint(
+                study.footprint,
+                path.parent,
+                tables=config.output.tables,
+                regions=list(study.scope.regions),
+            ),
+        ),
         File("allocation.nc", study.allocation.save),
         Table("allocation_report.csv", study.allocation.report.reset_index()),
         Table("unplaced.csv", study.allocation.unplaced),

@@ -47,7 +47,7 @@ def test_every_output_is_written(demo) -> None:
         "breakdown_destination.csv",
         "breakdown_sector.csv",
         "cube.zarr",
-        "driven.csv",
+        "driven.parquet",
         "footprint.nc",
         "geotiff",
         "summary.json",
