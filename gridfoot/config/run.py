@@ -359,6 +359,7 @@ class DaskConfig:
     a Client); ``"local"``, a ``distributed.LocalCluster`` sized to the machine for the run's
     duration; an address such as ``"tcp://host:8786"``, a running scheduler, whose workers
     must see the input and output folders.
+
     ``memory_budget`` is a size with its unit (``"8 GiB"``, ``"512 MiB"``; binary KiB, MiB,
     GiB, TiB or decimal kB, MB, GB, TB). A bare number is refused: "8" could mean bytes or
     GiB. Without it a run may use 0.75 of the memory available when it starts
