@@ -32,11 +32,61 @@ __all__ = [
     "check_fractions",
     "check_literals",
     "check_number",
+    "check_scheduler",
+    "distributed_installed",
 ]
+
+#: Schedulers named by a word: dask's own three, and ``local``, a dask.distributed
+#: LocalCluster for the run (anything with ``://`` is the address of a running scheduler).
+SCHEDULERS = ("threads", "synchronous", "processes", "local")
 
 
 def _key(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
+
+
+def distributed_installed() -> bool:
+    """Whether dask.distributed can be imported (looked up, not imported: it is heavy)."""
+    import importlib.util
+    import sys
+
+    if "distributed" in sys.modules:  # None there: made unimportable on purpose
+        return sys.modules["distributed"] is not None
+    return importlib.util.find_spec("distributed") is not None
+
+
+def check_scheduler(scheduler: Any, name: str) -> str | None:
+    """Return ``scheduler`` if it names a way to run dask's work, else refuse naming ``name``.
+
+    None (no setting) runs on an active ``distributed.Client`` or else on threads;
+    ``threads``, ``synchronous`` and ``processes`` are dask's local schedulers; ``local``
+    starts a LocalCluster for the run; an address (``tcp://host:8786``) connects to a
+    running scheduler. The last two need dask.distributed (the ``cluster`` extra), checked
+    here, before anything is read.
+
+    Examples
+    --------
+    >>> check_scheduler("threads", "--scheduler")
+    'threads'
+    >>> check_scheduler("gpu", "--scheduler")
+    Traceback (most recent call last):
+    ...
+    gridfoot.errors.ConfigError: --scheduler: expected one of threads, synchronous, processes, \
+local or a scheduler address such as tcp://host:8786, got 'gpu'
+    """
+    if scheduler is None:
+        return None
+    if not isinstance(scheduler, str) or (scheduler not in SCHEDULERS and "://" not in scheduler):
+        raise ConfigError(
+            f"{name}: expected one of {', '.join(SCHEDULERS)} or a scheduler address such as "
+            f"tcp://host:8786, got {scheduler!r}"
+        )
+    if (scheduler == "local" or "://" in scheduler) and not distributed_installed():
+        raise ConfigError(
+            f"{name} = {scheduler!r} needs dask.distributed, which is not installed: "
+            "pip install 'gridfoot[cluster]'"
+        )
+    return scheduler
 
 
 def check_encoding(encoding: str | None, name: str) -> str | None:

@@ -38,6 +38,23 @@ EPILOG = textwrap.dedent(
 )
 
 
+def _add_scheduler(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument(
+        "--scheduler",
+        metavar="WHERE",
+        help="where dask's work runs: threads, synchronous, processes, local (a "
+        "dask.distributed LocalCluster started for the run) or the address of a running "
+        f"scheduler, tcp://host:8786 (local and addresses need gridfoot[cluster]); {default}",
+    )
+
+
+def _scheduler_option(args: argparse.Namespace) -> str | None:
+    """``--scheduler`` as given, checked before anything is read (None: not given)."""
+    from gridfoot.checks import check_scheduler
+
+    return check_scheduler(args.scheduler, "--scheduler")
+
+
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
     return f"gridfoot: warning: {message}\n"
 
@@ -292,20 +309,30 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         help="output folder (default: output.dir of the configuration)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _add_scheduler(parser, "default: [dask] scheduler of CONFIG, else threads")
     parser.set_defaults(handler=_run_run)
 
 
 def _run_run(args: argparse.Namespace) -> int:
     from gridfoot.config import load_run_config
 
+    scheduler = _scheduler_option(args)
     config = load_run_config(args.config)
-    return _run_grid(config, args.out, not args.no_progress, args.config)
+    return _run_grid(config, args.out, not args.no_progress, args.config, scheduler)
 
 
-def _run_grid(config, out: Path | None, progress: bool, config_file: Path) -> int:
+def _run_grid(
+    config, out: Path | None, progress: bool, config_file: Path, scheduler: str | None
+) -> int:
     from gridfoot.workflows import run_grid
 
-    result = run_grid(config, out, progress=None if progress else False, config_file=config_file)
+    result = run_grid(
+        config,
+        out,
+        progress=None if progress else False,
+        config_file=config_file,
+        scheduler=scheduler,
+    )
     summary, folder = result.key_figures, result.config.output.dir
     print(f"wrote {folder} (report: {folder / 'report.html'})")
     if result.inputs.mrio.nesting is not None:
@@ -361,6 +388,7 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
         help="output folder (default: ./demo_output)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _add_scheduler(parser, "default: threads")
     parser.set_defaults(handler=_run_demo)
 
 
@@ -368,8 +396,9 @@ def _run_demo(args: argparse.Namespace) -> int:
     from gridfoot.config import load_run_config
     from gridfoot.datasets import sample_data_dir
 
+    scheduler = _scheduler_option(args)
     path = sample_data_dir() / "gridfoot.toml"
-    return _run_grid(load_run_config(path), args.out, not args.no_progress, path)
+    return _run_grid(load_run_config(path), args.out, not args.no_progress, path, scheduler)
 
 
 def _add_hotspots(commands: argparse._SubParsersAction) -> None:
@@ -463,6 +492,7 @@ def _add_hotspots(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", required=True, type=Path, metavar="DIR", help="output folder (created if needed)"
     )
+    _add_scheduler(parser, "default: threads")
     parser.set_defaults(handler=_run_hotspots)
 
 
@@ -501,6 +531,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     from gridfoot.workflows.hotspots import open_layer, run_hotspots, select_layers
 
     options = _hotspot_options(args)
+    scheduler = _scheduler_option(args)
     args.share, args.top_area = options["share"], options["top_area"]
     layer = select_layers(open_layer(args.input, args.variable), args.layer, args.sum)
     if args.land:
@@ -516,6 +547,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         name_field=args.name_field,
         source=str(args.input),
         inputs=[p for p in (args.input, args.land) if p is not None],
+        scheduler=scheduler,
         **options,
     )
     layers = summary["results"]["layers"]

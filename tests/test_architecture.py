@@ -417,3 +417,31 @@ def test_every_module_imports_on_its_own() -> None:
         """
     )
     assert out.strip() == "ok", out
+
+
+def test_gridfoot_never_needs_distributed_unless_asked() -> None:
+    """dask.distributed is optional (the cluster extra): no module imports it, every module
+    imports without it, and dask's work runs on threads without it."""
+    modules = [m for m in _modules() if not m.startswith("gridfoot.__main__")]
+    loaded = _run(
+        f"""
+        import importlib, sys
+        for name in {modules!r}:
+            importlib.import_module(name)
+        print("distributed" in sys.modules)
+        """
+    )
+    assert loaded.split() == ["False"]
+    out = _run(
+        f"""
+        import importlib, sys
+        sys.modules["distributed"] = None  # as if it were not installed
+        for name in {modules!r}:
+            importlib.import_module(name)
+        import dask.array as da
+        from gridfoot.workflows.scheduler import dask_scheduler
+        with dask_scheduler(None) as where:
+            print(int(da.ones(10, chunks=5).sum().compute()), where.describe()["ran_on"])
+        """
+    )
+    assert out.split() == ["10", "threads"]

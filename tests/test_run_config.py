@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 
@@ -40,7 +41,28 @@ def test_sample_configuration_reads_with_documented_defaults() -> None:
     assert config.grid.resolution == 10_000.0
     assert config.downscale.destinations == "foreign"
     assert config.hotspots.connectivity == 8
-    assert config.dask.scheduler == "threads"
+    assert config.dask.scheduler is None  # no setting: an active Client, else threads
+
+
+@pytest.mark.parametrize(
+    "scheduler", ["threads", "synchronous", "processes", "local", "tcp://10.1.2.3:8786"]
+)
+def test_every_kind_of_scheduler_is_read(tmp_path, scheduler) -> None:
+    pytest.importorskip("distributed")
+    config = load_run_config(_config(tmp_path, f'\n[dask]\nscheduler = "{scheduler}"\n'))
+    assert config.dask.scheduler == scheduler
+
+
+def test_a_cluster_without_distributed_is_one_error_naming_the_extra(tmp_path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
+    for scheduler in ("local", "tcp://10.1.2.3:8786"):
+        path = _config(tmp_path, f'\n[dask]\nscheduler = "{scheduler}"\n')
+        with pytest.raises(ConfigError) as refused:
+            load_run_config(path)
+        assert f"dask.scheduler = {scheduler!r} needs dask.distributed" in str(refused.value)
+        assert "pip install 'gridfoot[cluster]'" in str(refused.value)
+    path = _config(tmp_path, '\n[dask]\nscheduler = "synchronous"\n')
+    assert load_run_config(path).dask.scheduler == "synchronous"  # dask's own need nothing
 
 
 @pytest.mark.parametrize(

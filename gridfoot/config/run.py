@@ -100,7 +100,11 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
                                   # mapped destinations)
 
     [dask]
-    scheduler = "threads"         # "threads", "synchronous", "processes" or "tcp://host:8786"
+    # scheduler = "local"         # where dask's work (the cube) runs; no setting: an active
+                                  # distributed.Client, else threads. "threads", "synchronous",
+                                  # "processes"; "local" (a LocalCluster for the run) or an
+                                  # address ("tcp://host:8786") need gridfoot[cluster];
+                                  # --scheduler overrides it
     chunk_mb = 128.0              # target size of a cube chunk
     memory_budget = "8 GiB"       # refuse a run needing more (default: 0.75 of free memory)
 
@@ -119,7 +123,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gridfoot.checks import check_encoding, check_fraction, check_literals, check_number
+from gridfoot.checks import (
+    check_encoding,
+    check_fraction,
+    check_literals,
+    check_number,
+    check_scheduler,
+)
 from gridfoot.config.binder import from_mapping, load_config, to_plain, to_toml
 from gridfoot.config.mrio import MrioConfig
 from gridfoot.config.nest import NestConfig
@@ -346,25 +356,25 @@ class OutputConfig:
 class DaskConfig:
     """``[dask]``: the scheduler (an address uses dask.distributed), chunk size and memory budget.
 
+    ``scheduler`` (:func:`gridfoot.workflows.scheduler.dask_scheduler`): None, the default,
+    uses what the session has, an active ``distributed.Client`` or else dask's threads;
+    ``"threads"``, ``"synchronous"``, ``"processes"`` (dask's local schedulers, even beside
+    a Client); ``"local"``, a ``distributed.LocalCluster`` sized to the machine for the run's
+    duration; an address such as ``"tcp://host:8786"``, a running scheduler, whose workers
+    must see the input and output folders.
+
     ``memory_budget`` is a size with its unit (``"8 GiB"``, ``"512 MiB"``; binary KiB, MiB,
     GiB, TiB or decimal kB, MB, GB, TB). A bare number is refused: "8" could mean bytes or
     GiB. Without it a run may use 0.75 of the memory available when it starts
     (:mod:`gridfoot.resources`).
     """
 
-    scheduler: str = "threads"
+    scheduler: str | None = None
     chunk_mb: float = 128.0
     memory_budget: str | float | None = None
 
     def __post_init__(self) -> None:
-        known = ("threads", "synchronous", "processes")
-        if not isinstance(self.scheduler, str) or (
-            self.scheduler not in known and "://" not in self.scheduler
-        ):
-            raise ConfigError(
-                f"dask.scheduler: expected one of {', '.join(known)} or an address such as "
-                f"tcp://host:8786, got {self.scheduler!r}"
-            )
+        check_scheduler(self.scheduler, "dask.scheduler")
         check_number(self.chunk_mb, "dask.chunk_mb", low=0, low_open=True, meaning="MiB")
         if self.memory_budget is not None:
             parse_size(self.memory_budget, "dask.memory_budget", bytes_allowed=False)

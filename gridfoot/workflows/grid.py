@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import functools
 import html
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridfoot.checks import check_scheduler
 from gridfoot.config import RunConfig, write_run_config
-from gridfoot.errors import (
-    ConfigError,
-)
 from gridfoot.mrio.accounts import footprint as compute_footprint
 from gridfoot.workflows.grid_inputs import (
     Inputs,
@@ -166,26 +163,6 @@ def _keys(mapping: dict[str, float]) -> str:
 
 def _values(mapping: dict[str, float]) -> str:
     return "/".join(f"{v:.1%}" for v in mapping.values())
-
-
-@contextlib.contextmanager
-def _scheduler(config: RunConfig) -> Iterator[None]:
-    import dask
-
-    address = config.dask.scheduler
-    if "://" in address:
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise ConfigError(
-                "dask.scheduler: an address needs dask.distributed "
-                "(pip install 'gridfoot[cluster]')"
-            ) from None
-        with Client(address):
-            yield
-    else:
-        with dask.config.set(scheduler=address):
-            yield
 
 
 def _fraction_key(value: float) -> str:
@@ -457,6 +434,7 @@ def run_grid(
     out: str | Path | None = None,
     progress: bool | None = None,
     config_file: str | Path | None = None,
+    scheduler: str | None = None,
 ) -> GridStudy:
     """Run everything a configuration asks for and write the results to ``out``.
 
@@ -473,6 +451,12 @@ def run_grid(
         Show a progress bar (default: on a terminal; log lines otherwise; False: nothing).
     config_file : path, optional
         The configuration file the run was read from: protected like the other inputs.
+    scheduler : str, optional
+        Where dask's work runs, instead of ``config.dask.scheduler``: ``"threads"``,
+        ``"synchronous"``, ``"processes"``, ``"local"`` (a LocalCluster for the run) or a
+        scheduler's address (:func:`gridfoot.workflows.scheduler.dask_scheduler`). With
+        neither, an active ``distributed.Client`` runs it, else dask's threads.
+        ``summary.json`` records where it ran (``scheduler``).
 
     Returns
     -------
@@ -481,8 +465,16 @@ def run_grid(
     """
     from gridfoot.io.output import check_output_folder, output_folder
     from gridfoot.workflows.progress import Progress
+    from gridfoot.workflows.scheduler import dask_scheduler
     from gridfoot.workflows.writer import write_study
 
+    name = "dask.scheduler"
+    if scheduler is not None:  # checked as the argument, recorded in the options
+        name = "scheduler"
+        check_scheduler(scheduler, name)
+        config = dataclasses.replace(
+            config, dask=dataclasses.replace(config.dask, scheduler=scheduler)
+        )
     target = Path(out) if out is not None else (config.output.dir or Path("gridfoot_output"))
     target = target.resolve()
     config = dataclasses.replace(config, output=dataclasses.replace(config.output, dir=target))
@@ -493,7 +485,7 @@ def run_grid(
     try:
         with (
             output_folder(target, command="run", inputs=protected) as staging,
-            _scheduler(config),
+            dask_scheduler(config.dask.scheduler, name) as where,
         ):
             with steps.stage("inputs"):
                 inputs = load_inputs(config)
@@ -502,7 +494,9 @@ def run_grid(
                 estimate = memory_estimate(config, inputs, chosen, mapped)
                 estimate.check(config.dask.memory_budget_bytes)
             study = compute_grid(config, inputs, chosen, steps, mapped)
-            summary = write_study(study, staging, out=target, progress=steps)
+            summary = write_study(
+                study, staging, out=target, progress=steps, scheduler=where.describe
+            )
     finally:
         steps.close()
     return dataclasses.replace(study, files=tuple(summary["files"]))

@@ -491,6 +491,7 @@ def run_hotspots(
     source: str = "the grid",
     inputs: Sequence[str | Path] = (),
     progress: bool | None = False,
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
     """Compute the hotspots of every layer (:func:`compute_hotspots`) and write them to ``out``;
     return the summary (``summary.json``).
@@ -508,9 +509,14 @@ def run_hotspots(
     anything is computed or written. ``out`` must be absent, empty or a folder gridfoot wrote,
     and may not hold any of ``inputs`` (see :func:`gridfoot.io.output.output_folder`); it is
     written all at once.
+
+    ``scheduler``: where dask's work runs (:func:`gridfoot.workflows.scheduler.dask_scheduler`;
+    None: an active ``distributed.Client``, else threads), recorded in the summary.
     """
+    from gridfoot.checks import check_scheduler
     from gridfoot.io.output import check_output_folder, output_folder
     from gridfoot.workflows.progress import Progress
+    from gridfoot.workflows.scheduler import dask_scheduler
     from gridfoot.workflows.writer import write_study
 
     options = HotspotOptions.checked(
@@ -522,6 +528,7 @@ def run_hotspots(
         regions=regions,
         name_field=name_field,
     )
+    check_scheduler(scheduler, "scheduler")
     out = Path(out)
     inputs = [*inputs, *([regions] if isinstance(regions, str | Path) else [])]
     check_output_folder(out, inputs)  # refused before the work, not after
@@ -529,7 +536,10 @@ def run_hotspots(
         "gridfoot hotspots", ["inputs", "hotspots", "files", "figures", "report"], progress
     )
     try:
-        with output_folder(out, command="hotspots", inputs=inputs) as staging:
+        with (
+            output_folder(out, command="hotspots", inputs=inputs) as staging,
+            dask_scheduler(scheduler, "scheduler") as where,
+        ):
             with steps.stage("inputs"):
                 zones = None
                 if regions is not None:  # labelled by name_field (the index without one)
@@ -539,7 +549,9 @@ def run_hotspots(
                 result = compute_hotspots(
                     layer, options, zones=zones, source=source, inputs=tuple(inputs)
                 )
-            summary = write_study(result, staging, out=out, progress=steps)
+            summary = write_study(
+                result, staging, out=out, progress=steps, scheduler=where.describe
+            )
     finally:
         steps.close()
     return summary

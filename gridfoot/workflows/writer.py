@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -84,12 +84,15 @@ def summary_document(
     files: Sequence[str],
     timings: Mapping[str, float],
     report: Report | None = None,
+    scheduler: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``summary.json`` of every study: the same keys in the same order.
 
     ``gridfoot`` (version), ``study``, ``title``, ``options`` (what was asked), ``results``
     (the key figures, study-specific), ``inputs`` (files, sizes, SHA-256), ``files`` (what
-    the folder holds) and ``timings_s``. ``report``: the result's, when already built.
+    the folder holds), ``timings_s`` and ``scheduler``: where dask's work ran
+    (:meth:`gridfoot.workflows.scheduler.Scheduler.describe`; null for a study without dask
+    work). ``report``: the result's, when already built.
     """
     from gridfoot._version import __version__
 
@@ -103,6 +106,7 @@ def summary_document(
             "inputs": input_records(result.input_files),
             "files": list(files),
             "timings_s": {k: round(v, 3) for k, v in timings.items()},
+            "scheduler": dict(scheduler) if scheduler is not None else None,
         }
     )
 
@@ -144,13 +148,22 @@ def _write_product(product: Any, folder: Path, formats: Sequence[str]) -> tuple[
     raise TypeError(f"not a product: {product!r}")
 
 
-def write_study(result: Study, folder: Path, *, out: Path, progress: Any = None) -> dict[str, Any]:
+def write_study(
+    result: Study,
+    folder: Path,
+    *,
+    out: Path,
+    progress: Any = None,
+    scheduler: Callable[[], Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Write ``result`` into ``folder`` (a staging folder); return its summary
     (``summary.json``, whose ``files`` lists what was written).
 
     ``out`` is where the folder will be (named in the report); ``progress`` a
     :class:`~gridfoot.workflows.progress.Progress` with the stages "files", "figures" and
-    "report" (its timings go into ``summary.json``).
+    "report" (its timings go into ``summary.json``); ``scheduler`` describes where dask's
+    work ran, called once the files are written
+    (:meth:`gridfoot.workflows.scheduler.Scheduler.describe`).
     """
 
     def stage(name: str) -> Any:
@@ -178,7 +191,8 @@ def write_study(result: Study, folder: Path, *, out: Path, progress: Any = None)
         files = sorted({_relative(p, folder) for p in written} | {"summary.json", "report.html"})
         timings = dict(progress.timings) if progress is not None else {}
         report = result.report()  # built once: its title heads summary.json and the page
-        summary = summary_document(result, files, timings, report)
+        ran_on = scheduler() if scheduler is not None else None
+        summary = summary_document(result, files, timings, report, ran_on)
         _write_text(folder / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
         captions = {p.path: p.caption for p in products if isinstance(p, Figure)}
         page = render_report(report, summary, previews, captions, out)

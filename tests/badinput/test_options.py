@@ -8,6 +8,7 @@ use; run and urban configs are checked when read.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import tomllib
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def test_good_options_on_the_raster_are_accepted(capsys, raster, tmp_path) -> No
         (["--connectivity", "eight"], ["--connectivity", "got 'eight'"]),
         (["--name-field", "name"], ["--name-field", "'name'", "--regions"]),
         (["--variable", "co2"], ["--variable", "'co2'", "GeoTIFF", "--layer"]),
+        (["--scheduler", "gpu"], ["--scheduler", "'gpu'", "local", "tcp://host:8786"]),
         # several bad options: every one named, in one line
         (["--share", "0", "--distance", "0"], ["--share", "got 0.0", "--distance"]),
         (["--neighbours", "hex", "--distance", "0"], ["--neighbours", "'hex'", "--distance"]),
@@ -110,6 +112,26 @@ def test_bad_run_config_values_are_refused_when_read(capsys, study, key, value, 
     out = study.parent / "out"
     outcome = run_cli(capsys, "run", config, "--out", out, "--no-progress")
     assert_refused(outcome, "gridfoot.toml", *named)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "scheduler", "named"),
+    [
+        ("demo", "gpus", ["--scheduler", "'gpus'", "threads, synchronous, processes, local"]),
+        ("run", "tcp:/host", ["--scheduler", "'tcp:/host'"]),
+        ("demo", "local", ["--scheduler = 'local'", "pip install 'gridfoot[cluster]'"]),
+        ("run", "tcp://host:8786", ["--scheduler = 'tcp://host:8786'", "gridfoot[cluster]"]),
+    ],
+)
+def test_a_bad_scheduler_is_refused_before_anything_is_read(
+    capsys, monkeypatch, study, command, scheduler, named
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
+    out = study.parent / "out"
+    config = [study / "gridfoot.toml"] if command == "run" else []
+    outcome = run_cli(capsys, command, *config, "--scheduler", scheduler, "--out", out)
+    assert_refused(outcome, *named)
     assert not out.exists()
 
 

@@ -17,7 +17,17 @@ from gridfoot.workflows.progress import Progress
 from gridfoot.workflows.writer import input_records, render_report, write_study
 
 #: The top-level keys of every study's summary.json, in order.
-SUMMARY_KEYS = ["gridfoot", "study", "title", "options", "results", "inputs", "files", "timings_s"]
+SUMMARY_KEYS = [
+    "gridfoot",
+    "study",
+    "title",
+    "options",
+    "results",
+    "inputs",
+    "files",
+    "timings_s",
+    "scheduler",
+]
 
 
 class _Tiny:
@@ -66,6 +76,7 @@ def test_write_study_writes_products_summary_and_report(tmp_path) -> None:
     assert summary["files"] == ["report.html", "sub/note.txt", "summary.json", "zones.csv"]
     assert summary["results"] == {"total": 1234567.0, "nan": None}  # NaN is not JSON
     assert summary["inputs"][0]["bytes"] == 4 and len(summary["inputs"][0]["sha256"]) == 64
+    assert summary["scheduler"] is None  # no dask work was described
     assert json.loads((out / "summary.json").read_text()) == summary
     page = (out / "report.html").read_text()
     # every value is escaped: a zone name cannot inject markup
@@ -153,3 +164,34 @@ def test_progress_reports_dask_tasks_on_the_same_bar() -> None:
         da.ones((40, 40), chunks=10).sum().compute(scheduler="sync")
     progress.close()
     assert "cube 100%" in shown.getvalue()
+
+
+def test_the_scheduler_that_ran_the_work_is_recorded_once_the_files_are_written(tmp_path) -> None:
+    import dask
+    import dask.array as da
+
+    from gridfoot.workflows.scheduler import dask_scheduler
+
+    class _Lazy(_Tiny):
+        def products(self):  # dask work while the files are written
+            total = float(da.ones((8, 8), chunks=4).sum().compute())
+            return [Table("total.csv", pd.DataFrame({"total": [total]}))]
+
+    out = tmp_path / "out"
+    with (
+        dask.config.set(num_workers=3),
+        output_folder(out, command="tiny") as staging,
+        dask_scheduler("threads") as where,
+    ):
+        summary = write_study(_Lazy(), staging, out=out, scheduler=where.describe)
+    assert summary["scheduler"] == {
+        "asked": "threads",
+        "ran_on": "threads",
+        "address": None,
+        "cluster": None,
+        "workers": 1,
+        "threads": 3,
+    }
+    assert json.loads((out / "summary.json").read_text())["scheduler"] == summary["scheduler"]
+    page = (out / "report.html").read_text()
+    assert "work ran on dask's threads scheduler: 1 worker, 3 threads (asked: <code>threads" in page
