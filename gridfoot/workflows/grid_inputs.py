@@ -459,8 +459,8 @@ def _check_proxy_cover(inputs: Inputs, without: list[tuple[str, str]]) -> None:
     empty = set()
     for region in regions:
         if region in inputs.coverage.labels:
-            cover = inputs.coverage.cells(region)
-            if (cover > 0).any() and not (values * cover > 0).any():
+            cells, shares = inputs.coverage.cover(region)  # the region's cells only
+            if len(cells) and not (values[cells] * shares > 0).any():
                 empty.add(region)
     producers = pd.MultiIndex.from_tuples(without, names=["region", "sector"])
     emitting = inputs.mrio.F.loc[inputs.stressor]
