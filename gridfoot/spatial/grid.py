@@ -382,13 +382,22 @@ class Grid:
         if self.crs.is_geographic:
             return _geographic_cell_areas(self), False
         metres = self.crs.axis_info[0].unit_conversion_factor ** 2
-        scale = _areal_scale(self)
         share = np.ones(self.size)
         clipped = self._clipped
         if clipped is not None:
             share[clipped[0]] = clipped[1]
         share = share.reshape(self.shape)
         on_earth = share > 0
+        # An equal-area CRS is known from a lattice of whole cells (all of a grid of up to
+        # 64 x 64): PROJ's scale at every cell of a global grid would take seconds.
+        rows, cols = _lattice(self)
+        sample = (share[np.ix_(rows, cols)] == 1).ravel()
+        if sample.any():
+            xx, yy = np.meshgrid(self.x[cols], self.y[rows])
+            points = np.column_stack([xx.ravel()[sample], yy.ravel()[sample]])
+            if np.all(np.abs(_areal_scale_at(self, points) - 1) < _EQUAL_AREA_TOLERANCE):
+                return dx * dy * metres * share, True
+        scale = _areal_scale(self)
         # The scale is taken at the centres; a clipped cell's centre may be off the Earth (NaN,
         # or clamped to a pole), so its scale is taken where it is on the Earth when needed.
         known = share == 1
@@ -625,8 +634,8 @@ def _areal_scale_at(grid: Grid, points: np.ndarray) -> np.ndarray:
 _SEAM = 1e-9
 #: Points along each parallel and meridian of the globe's outline (every 0.25 degree).
 _OUTLINE_STEPS = (1441, 721)
-#: Cell centres checked against the globe's outline: up to this many rows and columns of a
-#: lattice, plus every cell of the grid's outer rows and columns.
+#: Cells sampled over a grid: up to this many rows and columns of a lattice (the areal scale
+#: of an equal-area CRS; the globe's outline, with every cell of the outer rows and columns).
 _CHECK_LATTICE = 64
 
 
@@ -680,13 +689,20 @@ def _round_trips(grid: Grid, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (np.abs(back_x - x) < tolerance) & (np.abs(back_y - y) < tolerance)
 
 
+def _lattice(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of a lattice of up to 64 x 64 cells spread over the grid, its edges
+    included."""
+    (ny, nx), most = grid.shape, _CHECK_LATTICE
+    rows = np.unique(np.linspace(0, ny - 1, min(ny, most)).round().astype(int))
+    cols = np.unique(np.linspace(0, nx - 1, min(nx, most)).round().astype(int))
+    return rows, cols
+
+
 def _outline_agrees(grid: Grid, globe: shapely.Geometry) -> bool:
     """Whether the globe's outline is the CRS's domain over the grid: sampled cell centres
     (a lattice and the grid's outer cells) inside it are on the Earth and those outside not."""
     (ny, nx), (dx, dy) = grid.shape, grid.resolution
-    rows = np.unique(np.linspace(0, ny - 1, min(ny, _CHECK_LATTICE)).round().astype(int))
-    cols = np.unique(np.linspace(0, nx - 1, min(nx, _CHECK_LATTICE)).round().astype(int))
-    lattice = np.meshgrid(rows, cols, indexing="ij")
+    lattice = np.meshgrid(*_lattice(grid), indexing="ij")
     edges = [
         (np.zeros(nx, int), np.arange(nx)),
         (np.full(nx, ny - 1), np.arange(nx)),

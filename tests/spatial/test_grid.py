@@ -95,6 +95,24 @@ def test_equal_area_and_conformal_cell_areas():
     assert np.allclose(mercator.cell_area.values[:, 0], expected, rtol=1e-2)
 
 
+def test_an_equal_area_crs_is_known_without_the_scale_of_every_cell(monkeypatch):
+    import gridfoot.spatial.grid as grid_module
+
+    def every_cell(grid):
+        raise AssertionError("the areal scale of every cell was computed")
+
+    monkeypatch.setattr(grid_module, "_areal_scale", every_cell)
+    large = Grid.from_bounds((0, 0, 3_000_000, 2_000_000), LAEA)  # 200 x 300 cells
+    assert large.is_equal_area and np.all(large.cell_area.values == 1e8)
+    mercator = Grid.from_bounds((0, 6_000_000, 3_000_000, 8_000_000), "EPSG:3857")
+    with pytest.raises(AssertionError, match="every cell"):
+        mercator.cell_area  # not equal-area: every cell's scale is needed
+    monkeypatch.undo()
+    areas = Grid.from_bounds((0, 6_000_000, 3_000_000, 8_000_000), "EPSG:3857").cell_area.values
+    assert np.all(np.diff(areas[:, 0]) > 0)  # cells shrink towards the pole (north, row 0)
+    assert np.allclose(areas, areas[:, :1])
+
+
 EASE = "EPSG:6933"  # EASE-Grid 2.0 Global: cylindrical equal-area, y within +-7,342,230 m
 
 
