@@ -719,7 +719,12 @@ def _outline_agrees(grid: Grid, globe: shapely.Geometry) -> bool:
 
 
 def _clipped_cells(grid: Grid) -> tuple[np.ndarray, np.ndarray] | None:
-    """The cells of a grid that leaves its CRS's domain and the share of each inside it."""
+    """The cells of a grid that leaves its CRS's domain and the share of each inside it.
+
+    None when the grid lies inside the domain, or when the domain has no outline that sampled
+    centres confirm (see :func:`_globe`; an orthographic projection's visible disc): cell areas
+    then come from the scale at the centres alone, which must be defined.
+    """
     globe = _globe(grid.crs)
     extent = shapely.box(*grid.bounds)
     if globe is None or globe.contains(extent) or not _outline_agrees(grid, globe):
