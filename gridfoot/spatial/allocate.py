@@ -935,35 +935,37 @@ def _fallback(
     single_region: bool,
 ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
     """Unnormalised weights and the method of each producer that falls back to land or proxy,
-    and which of them had a proxy layer that is 0 over their whole region (land instead)."""
+    and which of them had a proxy layer that is 0 over their whole region (land instead).
+
+    Sparse throughout: a region's land is its cells and their shares (a row of the
+    coverage), weighted by the cell areas (or the proxy) on those cells only, so memory grows
+    with the land cells, not with the grid's size times the regions falling back.
+    """
     method = np.where(needed, "unplaced", "")
     missed = np.zeros(len(producers), dtype=bool)
     rows, cols, values = [], [], []
     area = grid._areas.ravel()
     proxy_values = _proxy_values(grid, proxy)
-    land_of: dict[str, np.ndarray | None] = {}
+    land_of: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
     for index in np.flatnonzero(needed):
         region, sector = producers[index]
-        if region not in land_of:
-            if coverage is not None and region in coverage.labels:
-                land_of[region] = coverage.cells(region)  # built once, not once per region
-            elif single_region and coverage is None:
-                land_of[region] = grid._land.ravel()
-            else:
-                land_of[region] = None
-        share = land_of[region]
-        if share is None or not (share > 0).any():
+        if region not in land_of:  # once per region, not once per producer
+            land_of[region] = _land_of(grid, region, coverage, single_region)
+        land = land_of[region]
+        if land is None or len(land[0]) == 0:
             continue
-        spread, how = share * area, "land"
+        cells, share = land
+        spread, how = share * area[cells], "land"
         if proxy_values is not None:
             layer = proxy_values.get(sector, proxy_values.get(None))
-            if layer is not None and (layer * share > 0).any():
-                spread, how = layer * share, "proxy"
+            weighted = None if layer is None else layer[cells] * share
+            if weighted is not None and (weighted > 0).any():
+                spread, how = weighted, "proxy"
             elif layer is not None:
                 missed[index] = True
         nonzero = np.flatnonzero(spread)
         rows.append(np.full(len(nonzero), index))
-        cols.append(nonzero)
+        cols.append(cells[nonzero])
         values.append(spread[nonzero])
         method[index] = how
     matrix = sp.csr_matrix(
@@ -977,6 +979,20 @@ def _fallback(
         shape=(len(producers), grid.size),
     )
     return matrix, method, missed
+
+
+def _land_of(
+    grid: Grid, region: str, coverage: ZoneCoverage | None, single_region: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The cells of a region's land and the share of each (its coverage; a single region
+    without zones: the grid's land), or None when the region has no polygon."""
+    if coverage is not None and region in coverage.labels:
+        return coverage.cover(region)
+    if single_region and coverage is None:
+        land = grid._land.ravel()
+        cells = np.flatnonzero(land > 0)
+        return cells, land[cells]
+    return None
 
 
 def _proxy_values(grid: Grid, proxy: xr.DataArray | None) -> dict[str | None, np.ndarray] | None:

@@ -367,29 +367,75 @@ class Grid:
         """Cell-centre y coordinates, north to south."""
         return self.transform.f - self.resolution[1] * (np.arange(self.shape[0]) + 0.5)
 
-    @functools.cached_property
+    @property
     def _areas(self) -> np.ndarray:
+        return self._area_and_kind[0]
+
+    @functools.cached_property
+    def _area_and_kind(self) -> tuple[np.ndarray, bool]:
+        """True area of every cell, and whether the CRS is equal-area over the grid.
+
+        A cell the CRS's domain clips (the edge of a global grid, past a pole or the
+        antimeridian) holds only its part inside the domain; a cell wholly outside has area 0.
+        """
         dx, dy = self.resolution
         if self.crs.is_geographic:
-            return _geographic_cell_areas(self)
-        scale = _areal_scale(self)
+            return _geographic_cell_areas(self), False
         metres = self.crs.axis_info[0].unit_conversion_factor ** 2
-        if np.all(np.abs(scale - 1) < _EQUAL_AREA_TOLERANCE):
-            return np.full(self.shape, dx * dy * metres)
-        if not np.all(np.isfinite(scale) & (scale > 0)):
+        share = np.ones(self.size)
+        clipped = self._clipped
+        if clipped is not None:
+            share[clipped[0]] = clipped[1]
+        share = share.reshape(self.shape)
+        on_earth = share > 0
+        # An equal-area CRS is known from a lattice of whole cells (all of a grid of up to
+        # 64 x 64): PROJ's scale at every cell of a global grid would take seconds.
+        rows, cols = _lattice(self)
+        sample = (share[np.ix_(rows, cols)] == 1).ravel()
+        if sample.any():
+            xx, yy = np.meshgrid(self.x[cols], self.y[rows])
+            points = np.column_stack([xx.ravel()[sample], yy.ravel()[sample]])
+            if np.all(np.abs(_areal_scale_at(self, points) - 1) < _EQUAL_AREA_TOLERANCE):
+                return dx * dy * metres * share, True
+        scale = _areal_scale(self)
+        # The scale is taken at the centres; a clipped cell's centre may be off the Earth (NaN,
+        # or clamped to a pole), so its scale is taken where it is on the Earth when needed.
+        known = share == 1
+        if clipped is not None and not known.any():
+            scale.flat[clipped[0]] = _areal_scale_at(self, _inside_points(self, *clipped))
+            clipped, known = None, on_earth
+        if known.any() and np.all(np.abs(scale[known] - 1) < _EQUAL_AREA_TOLERANCE):
+            return dx * dy * metres * share, True
+        if clipped is not None:
+            scale.flat[clipped[0]] = _areal_scale_at(self, _inside_points(self, *clipped))
+        if not np.all(np.isfinite(scale[on_earth]) & (scale[on_earth] > 0)):
             raise GridError(
                 f"cell areas are undefined where the grid leaves {self.crs.name}'s domain"
             )
-        return dx * dy * metres / scale
+        areas = np.zeros(self.shape)
+        areas[on_earth] = dx * dy * metres * share[on_earth] / scale[on_earth]
+        return areas, False
+
+    @functools.cached_property
+    def _clipped(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Cells not wholly inside the CRS's domain (flat indices, ascending) and the share of
+        each inside it; None when the grid lies inside the domain (a national grid)."""
+        return _clipped_cells(self)
 
     @property
     def is_equal_area(self) -> bool:
-        """Whether every cell has the same true area (an equal-area projection)."""
-        return not self.crs.is_geographic and bool(np.ptp(self._areas) == 0)
+        """Whether the CRS is equal-area over the grid: every cell's true area is its area in
+        the plane (cells the CRS's domain clips, at a global grid's edge, hold their part
+        inside it)."""
+        return self._area_and_kind[1]
 
     @property
     def cell_area(self) -> xr.DataArray:
-        """True area of each cell in m2 (y, x); the ellipsoidal area for degree grids."""
+        """True area of each cell in m2 (y, x); the ellipsoidal area for degree grids.
+
+        A cell the CRS's domain clips (a global grid's edge, snapped outward past a pole or
+        the antimeridian) counts its part on the Earth only; a cell wholly off it, 0.
+        """
         return self._layer(self._areas, "cell_area")
 
     @property
@@ -574,6 +620,141 @@ def _areal_scale(grid: Grid) -> np.ndarray:
     return scale
 
 
+def _areal_scale_at(grid: Grid, points: np.ndarray) -> np.ndarray:
+    """PROJ's areal scale at points ``(n, 2)`` in the grid's CRS."""
+    if len(points) == 0:
+        return np.empty(0)
+    lon, lat = _transformer(grid.crs, "EPSG:4326").transform(points[:, 0], points[:, 1])
+    return pyproj.Proj(grid.crs).get_factors(lon, lat, errcheck=False).areal_scale
+
+
+# ------------------------------------------------------------ the CRS's domain
+#: The globe's outline runs this many degrees inside the antimeridian of the central meridian
+#: (a point on it could be taken to the other side of the map); about 0.1 mm.
+_SEAM = 1e-9
+#: Points along each parallel and meridian of the globe's outline (every 0.25 degree).
+_OUTLINE_STEPS = (1441, 721)
+#: Cells sampled over a grid: up to this many rows and columns of a lattice (the areal scale
+#: of an equal-area CRS; the globe's outline, with every cell of the outer rows and columns).
+_CHECK_LATTICE = 64
+
+
+def _central_meridian(crs: pyproj.CRS) -> float:
+    """The projection's central meridian in degrees (0 when its conversion names none)."""
+    operation = crs.coordinate_operation
+    for param in operation.params if operation is not None else ():
+        if param.name.lower().startswith("longitude of"):
+            return float(np.degrees(param.value * param.unit_conversion_factor))
+    return 0.0
+
+
+@functools.lru_cache(maxsize=32)
+def _globe(crs: pyproj.CRS) -> shapely.Geometry | None:
+    """Where a projected CRS puts the Earth: its lon/lat extent around the central meridian
+    (longitudes within 180 degrees of it, latitudes -90..90), outlined every 0.25 degree and
+    projected. None for a geographic CRS and where the outline encloses no area (the meridian
+    opposite the centre of a transverse Mercator or oblique azimuthal projection: every point
+    of the globe lies inside its domain but one)."""
+    if not crs.is_projected:
+        return None
+    lon0 = _central_meridian(crs)
+    west, east = lon0 - 180 + _SEAM, lon0 + 180 - _SEAM
+    along, up = _OUTLINE_STEPS
+    lons, lats = np.linspace(west, east, along), np.linspace(-90.0, 90.0, up)
+    lon = np.concatenate([lons, np.full(up, east), lons[::-1], np.full(up, west)])
+    lat = np.concatenate([np.full(along, -90.0), lats, np.full(along, 90.0), lats[::-1]])
+    with np.errstate(all="ignore"):
+        x, y = _transformer(crs.geodetic_crs, crs).transform(lon, lat, errcheck=False)
+    finite = np.isfinite(x) & np.isfinite(y)
+    if finite.sum() < 4:
+        return None
+    outline = shapely.make_valid(shapely.Polygon(np.column_stack([x[finite], y[finite]])))
+    parts = [p for p in shapely.get_parts(outline) if p.geom_type in ("Polygon", "MultiPolygon")]
+    globe = shapely.union_all(parts) if parts else None
+    if globe is None or globe.is_empty or not globe.area > 0:
+        return None
+    shapely.prepare(globe)
+    return globe
+
+
+def _round_trips(grid: Grid, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Whether each point is on the Earth: to lon/lat and back it returns to itself (a point
+    past the antimeridian comes back on the other side of the map, one past a pole not)."""
+    to_lonlat = _transformer(grid.crs, grid.crs.geodetic_crs)
+    from_lonlat = _transformer(grid.crs.geodetic_crs, grid.crs)
+    with np.errstate(all="ignore"):
+        lon, lat = to_lonlat.transform(x, y, errcheck=False)
+        back_x, back_y = from_lonlat.transform(lon, lat, errcheck=False)
+    tolerance = 1e-3 * min(grid.resolution)
+    return (np.abs(back_x - x) < tolerance) & (np.abs(back_y - y) < tolerance)
+
+
+def _lattice(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of a lattice of up to 64 x 64 cells spread over the grid, its edges
+    included."""
+    (ny, nx), most = grid.shape, _CHECK_LATTICE
+    rows = np.unique(np.linspace(0, ny - 1, min(ny, most)).round().astype(int))
+    cols = np.unique(np.linspace(0, nx - 1, min(nx, most)).round().astype(int))
+    return rows, cols
+
+
+def _outline_agrees(grid: Grid, globe: shapely.Geometry) -> bool:
+    """Whether the globe's outline is the CRS's domain over the grid: sampled cell centres
+    (a lattice and the grid's outer cells) inside it are on the Earth and those outside not."""
+    (ny, nx), (dx, dy) = grid.shape, grid.resolution
+    lattice = np.meshgrid(*_lattice(grid), indexing="ij")
+    edges = [
+        (np.zeros(nx, int), np.arange(nx)),
+        (np.full(nx, ny - 1), np.arange(nx)),
+        (np.arange(ny), np.zeros(ny, int)),
+        (np.arange(ny), np.full(ny, nx - 1)),
+    ]
+    row = np.concatenate([lattice[0].ravel(), *(r for r, _ in edges)])
+    col = np.concatenate([lattice[1].ravel(), *(c for _, c in edges)])
+    x, y = grid.x[col], grid.y[row]
+    differ = np.flatnonzero(shapely.contains_xy(globe, x, y) != _round_trips(grid, x, y))
+    # a centre on the outline may fall either side of it
+    points = shapely.points(x[differ], y[differ])
+    return bool(np.all(shapely.dwithin(globe.boundary, points, 1e-3 * min(dx, dy))))
+
+
+def _clipped_cells(grid: Grid) -> tuple[np.ndarray, np.ndarray] | None:
+    """The cells of a grid that leaves its CRS's domain and the share of each inside it.
+
+    None when the grid lies inside the domain, or when the domain has no outline that sampled
+    centres confirm (see :func:`_globe`; an orthographic projection's visible disc): cell areas
+    then come from the scale at the centres alone, which must be defined.
+    """
+    globe = _globe(grid.crs)
+    extent = shapely.box(*grid.bounds)
+    if globe is None or globe.contains(extent) or not _outline_agrees(grid, globe):
+        return None
+    outside = shapely.difference(extent, globe)
+    parts = [p for p in shapely.get_parts(outside) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return None
+    cells, shares = _polygon_coverage(grid, shapely.union_all(parts))
+    order = np.argsort(cells)
+    keep = shares[order] > 0
+    return cells[order][keep], np.clip(1.0 - shares[order][keep], 0.0, 1.0)
+
+
+def _inside_points(grid: Grid, cells: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """A point of each clipped cell on the Earth (its centre when that is): where its scale
+    is taken. Cells wholly outside keep their centre (their area is 0)."""
+    (dx, dy), nx = grid.resolution, grid.shape[1]
+    x, y = grid.x[cells % nx], grid.y[cells // nx]
+    points = np.column_stack([x, y])
+    partial = np.flatnonzero((inside > 0) & ~_round_trips(grid, x, y))
+    if len(partial):
+        boxes = shapely.box(
+            x[partial] - dx / 2, y[partial] - dy / 2, x[partial] + dx / 2, y[partial] + dy / 2
+        )
+        pieces = shapely.intersection(boxes, _globe(grid.crs))
+        points[partial] = shapely.get_coordinates(shapely.point_on_surface(pieces))
+    return points
+
+
 def _geographic_cell_areas(grid: Grid) -> np.ndarray:
     """Ellipsoidal area of each cell of a lon/lat grid (bounded by parallels and meridians).
 
@@ -684,8 +865,10 @@ def cell_coverage(grid: Grid, polygons: Any) -> sp.csr_matrix:
     Exact (shapely clipping) for cells a polygon's boundary crosses, whole cells inside or
     outside by one point-in-polygon test; polygons are reprojected to the grid's CRS first.
     Shares are of the cell's area in the grid's projected plane, which for an equal-area grid
-    is the true share. Overlapping polygons may together cover more than a cell. Invalid
-    polygons (self-intersecting, collapsed) are repaired with ``shapely.make_valid`` first.
+    is the true share; of a cell the CRS's domain clips (a global grid's edge, past a pole or
+    the antimeridian), of its part inside the domain, as its :attr:`~Grid.cell_area` is.
+    Overlapping polygons may together cover more than a cell. Invalid polygons
+    (self-intersecting, collapsed) are repaired with ``shapely.make_valid`` first.
 
     Parameters
     ----------
@@ -726,11 +909,26 @@ def _coverage_rows(grid: Grid, geometries: np.ndarray) -> sp.csr_matrix:
         rows.append(np.full(len(cells), number))
         cols.append(cells)
         values.append(shares)
+    values, cols = np.concatenate(values), np.concatenate(cols)
+    _of_the_part_inside(grid, cols, values)
     matrix = sp.coo_matrix(
-        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+        (values, (np.concatenate(rows), cols)),
         shape=(len(geometries), grid.size),
     )
     return matrix.tocsr()
+
+
+def _of_the_part_inside(grid: Grid, cells: np.ndarray, shares: np.ndarray) -> None:
+    """Shares of the whole cell made shares of the part inside the CRS's domain, in place,
+    where the domain clips the cell: a cell of a global grid's edge row that polygons cover is
+    all land, its area that part (:attr:`Grid.cell_area`)."""
+    clipped = grid._clipped
+    if clipped is None or len(cells) == 0:
+        return
+    clipped_cells, inside = clipped
+    position = np.minimum(np.searchsorted(clipped_cells, cells), len(clipped_cells) - 1)
+    hit = (clipped_cells[position] == cells) & (inside[position] > 0)
+    shares[hit] = np.minimum(shares[hit] / inside[position[hit]], 1.0)
 
 
 def _clip(shape: shapely.Geometry, x0: float, y0: float, x1: float, y1: float) -> Any:

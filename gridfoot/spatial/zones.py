@@ -301,11 +301,51 @@ class ZoneCoverage:
 
     def cells(self, label: Hashable) -> np.ndarray:
         """Share of each cell (flat, row-major) inside one zone, at most 1 where its own
-        polygons overlap: the land a producer without point sources is spread over."""
+        polygons overlap: a dense array of the whole grid (:meth:`cover` gives the zone's
+        cells only).
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely import box
+        >>> grid = Grid.from_bounds((0, 0, 30_000, 10_000), "EPSG:3035")
+        >>> frame = gpd.GeoDataFrame({"z": ["A"]}, geometry=[box(5_000, 0, 20_000, 10_000)],
+        ...                          crs="EPSG:3035")
+        >>> Zones.from_frame(frame, label="z").coverage(grid).cells("A").tolist()
+        [0.5, 1.0, 0.0]
+        """
+        cells, shares = self.cover(label)
+        dense = np.zeros(self.grid.size)
+        dense[cells] = shares
+        return dense
+
+    def cover(self, label: Hashable) -> tuple[np.ndarray, np.ndarray]:
+        """The cells one zone covers (flat, row-major, ascending) and the share of each inside
+        it, at most 1 where its own polygons overlap: the land a producer without point
+        sources is spread over. Sparse: memory in the zone's cells, not the grid's.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely import box
+        >>> grid = Grid.from_bounds((0, 0, 30_000, 10_000), "EPSG:3035")
+        >>> frame = gpd.GeoDataFrame({"z": ["A"]}, geometry=[box(5_000, 0, 20_000, 10_000)],
+        ...                          crs="EPSG:3035")
+        >>> cells, shares = Zones.from_frame(frame, label="z").coverage(grid).cover("A")
+        >>> cells.tolist(), shares.tolist()
+        ([0, 1], [0.5, 1.0])
+        """
         row = self.labels.get_indexer([str(label)])[0]
         if row < 0:
             raise LabelError(f"no zone {label!r}; the zones: {format_labels(self.labels, 12)}")
-        return np.minimum(self.matrix.getrow(row).toarray().ravel(), 1.0)
+        start, stop = self.matrix.indptr[row], self.matrix.indptr[row + 1]
+        cells = self.matrix.indices[start:stop].astype(np.int64)
+        shares = np.minimum(self.matrix.data[start:stop], 1.0)
+        if not self.matrix.has_sorted_indices:
+            order = np.argsort(cells)
+            cells, shares = cells[order], shares[order]
+        covered = shares > 0
+        return cells[covered], shares[covered]
 
     # ------------------------------------------------------------------ for layers
     def weights(self, land_fraction: np.ndarray | None = None) -> sp.csr_matrix:

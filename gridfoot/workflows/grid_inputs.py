@@ -388,6 +388,16 @@ def _without_points(inputs: Inputs, chosen: Scope, mapped: Any = None) -> list[t
     ]
 
 
+def _fallback_cells(inputs: Inputs, without: list[tuple[str, str]]) -> int:
+    """Weights the land fallback builds: each producer without points over its region's
+    cells (all the land's, for a coverage-less grid)."""
+    if inputs.coverage is None:
+        return len(without) * int(np.count_nonzero(inputs.grid.land_fraction.values > 0))
+    coverage = inputs.coverage
+    cells_of = dict(zip(coverage.labels, np.diff(coverage.matrix.indptr).tolist(), strict=True))
+    return int(sum(cells_of.get(region, 0) for region, _ in without))
+
+
 def memory_estimate(config: RunConfig, inputs: Inputs, chosen: Scope, mapped: Any = None) -> Any:
     """What the run will hold in memory (:class:`gridfoot.resources.MemoryEstimate`);
     ``mapped``: the sources in scope, when already selected."""
@@ -395,12 +405,11 @@ def memory_estimate(config: RunConfig, inputs: Inputs, chosen: Scope, mapped: An
 
     if mapped is None:
         mapped = _sources_in_scope(inputs.sources, chosen)
-    land_cells = int(np.count_nonzero(inputs.grid.land_fraction.values > 0))
     return estimate_run_memory(
         inputs.grid.shape,
         len(chosen.destinations),
         n_points=len(mapped.points),
-        fallback_cells=len(_without_points(inputs, chosen, mapped)) * land_cells,
+        fallback_cells=_fallback_cells(inputs, _without_points(inputs, chosen, mapped)),
         chunk_bytes=int(config.dask.chunk_mb * 2**20),
         cube=config.output.cube,
     )
@@ -459,8 +468,8 @@ def _check_proxy_cover(inputs: Inputs, without: list[tuple[str, str]]) -> None:
     empty = set()
     for region in regions:
         if region in inputs.coverage.labels:
-            cover = inputs.coverage.cells(region)
-            if (cover > 0).any() and not (values * cover > 0).any():
+            cells, shares = inputs.coverage.cover(region)  # the region's cells only
+            if len(cells) and not (values[cells] * shares > 0).any():
                 empty.add(region)
     producers = pd.MultiIndex.from_tuples(without, names=["region", "sector"])
     emitting = inputs.mrio.F.loc[inputs.stressor]

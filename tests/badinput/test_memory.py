@@ -132,6 +132,40 @@ def test_destination_layers_estimate_matches_a_measured_map() -> None:
     assert peak / 2 <= estimate["destination layers"] <= 2 * peak
 
 
+def test_the_allocation_estimate_counts_the_fallback_weights_allocate_builds() -> None:
+    # each producer without points spreads over its own region's cells, not all the land: the
+    # estimate of a global run with 482 such producers was 26 GB for 0.1 GB of weights
+    import warnings
+
+    from gridfoot.config import load_run_config
+    from gridfoot.datasets import sample_data_dir
+    from gridfoot.mrio.accounts import footprint
+    from gridfoot.spatial import allocate
+    from gridfoot.workflows.grid_inputs import _sources_in_scope, load_inputs, memory_estimate
+    from gridfoot.workflows.grid_inputs import scope as run_scope
+
+    config = load_run_config(sample_data_dir() / "gridfoot.toml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inputs = load_inputs(config)
+        chosen = run_scope(config, inputs.mrio, inputs.boundaries)
+        mapped = _sources_in_scope(inputs.sources, chosen)
+        fp = footprint(inputs.mrio, stressor=inputs.stressor)
+        allocation = allocate(
+            mapped,
+            inputs.grid,
+            fp.sel(region=list(chosen.regions), sector=list(chosen.sectors)),
+            stressor=inputs.stressor,
+            zones=inputs.coverage,
+        )
+    spread = (allocation.report["method"] == "land").to_numpy()
+    built = int(np.diff(allocation.weights.indptr)[spread].sum())
+    assert spread.sum() > 10 and built > 0
+    estimate = memory_estimate(config, inputs, chosen, mapped)
+    expected = (len(mapped.points) + built) * resources.SPARSE_BUILD_BYTES
+    assert estimate.parts["allocation"] == expected
+
+
 def test_default_budget_is_a_share_of_available_memory(monkeypatch, tmp_path) -> None:
     meminfo = tmp_path / "meminfo"
     meminfo.write_text("MemTotal: 8000000 kB\nMemAvailable:    4194304 kB\n")

@@ -227,6 +227,85 @@ def test_single_region_falls_back_to_grid_land_and_proxy(points, grid, driven, z
     assert zero_proxy.report["method"].tolist() == ["points", "land"]
 
 
+def test_fallback_of_many_regions_is_sparse_from_the_start(monkeypatch):
+    import importlib
+
+    import geopandas as gpd
+    from shapely import box
+
+    from gridfoot.spatial.grid import Grid
+    from gridfoot.spatial.zones import ZoneCoverage
+
+    # 60 regions, strips 20 km wide offset by 3 km (border cells split between two regions)
+    # over 30 x 121 cells; each has a plant of sector "ele", none of "man": every region
+    # falls back to its land for "man", and region R59 has no plant at all.
+    n_regions, width = 60, 20_000
+    grid = Grid.from_bounds((0, 0, 1_210_000, 300_000), CRS)
+    labels = [f"R{r:02d}" for r in range(n_regions)]
+    frame = gpd.GeoDataFrame(
+        {"region": labels},
+        geometry=[
+            box(3_000 + r * width, 0, 3_000 + (r + 1) * width, 300_000) for r in range(n_regions)
+        ],
+        crs=CRS,
+    )
+    coverage = Zones.from_frame(frame, label="region").coverage(grid)
+    plants = pd.DataFrame(
+        {
+            "x": 13_000 + width * np.arange(n_regions - 1),
+            "y": 150_000.0,
+            "region": labels[:-1],
+            "sector": "ele",
+            "co2": 1.0,
+        }
+    )
+    sources = read_sources(
+        plants, lon="x", lat="y", crs=CRS, region="region", sector="sector", weight="co2"
+    )
+    driven = xr.DataArray(
+        np.ones((n_regions, 2, 1)),
+        dims=("region", "sector", "destination"),
+        coords={"region": labels, "sector": ["ele", "man"], "destination": ["A"]},
+    )
+
+    def dense(*args):
+        raise AssertionError("the fallback built a dense array of the grid for a region")
+
+    looked_up = []
+
+    def cover(self, label):
+        looked_up.append(label)
+        return original_cover(self, label)
+
+    original_cover = ZoneCoverage.cover
+    monkeypatch.setattr(ZoneCoverage, "cells", dense)
+    monkeypatch.setattr(ZoneCoverage, "cover", cover)
+    allocate_module = importlib.import_module("gridfoot.spatial.allocate")
+    fallback = allocate_module._fallback
+    built = []
+    monkeypatch.setattr(
+        allocate_module, "_fallback", lambda *a: built.append(fallback(*a)) or built[-1]
+    )
+    allocation = allocate(sources, grid, driven, zones=coverage)
+
+    report = allocation.report
+    spread = (report["method"] == "land").to_numpy()
+    assert spread.sum() == n_regions + 1  # every region's "man", and R59's "ele"
+    assert sorted(looked_up) == labels  # each region's cells read once, sparse
+    matrix, _, _ = built[0]
+    cells_of = np.diff(coverage.matrix.indptr)  # cells each region covers
+    assert cells_of.min() > 0
+    per_producer = np.diff(matrix.indptr)
+    region_of = allocation.producers.get_level_values("region").map(labels.index)
+    assert per_producer[spread].tolist() == cells_of[region_of[spread]].tolist()
+    assert matrix.nnz == coverage.matrix.nnz + cells_of[-1]  # R59 twice, the others once
+    assert np.flatnonzero(per_producer).tolist() == np.flatnonzero(spread).tolist()
+    # the weights: share of each cell in the region x cell area, normalised
+    share = coverage.matrix.toarray()
+    expected = share[region_of[spread]] / share[region_of[spread]].sum(axis=1, keepdims=True)
+    assert np.allclose(allocation.weights.toarray()[spread], expected, rtol=1e-12, atol=0)
+
+
 def test_proxy_checks(sources, grid, driven, zones):
     from gridfoot.spatial.grid import Grid
 

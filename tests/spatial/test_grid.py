@@ -95,6 +95,109 @@ def test_equal_area_and_conformal_cell_areas():
     assert np.allclose(mercator.cell_area.values[:, 0], expected, rtol=1e-2)
 
 
+def test_an_equal_area_crs_is_known_without_the_scale_of_every_cell(monkeypatch):
+    import gridfoot.spatial.grid as grid_module
+
+    def every_cell(grid):
+        raise AssertionError("the areal scale of every cell was computed")
+
+    monkeypatch.setattr(grid_module, "_areal_scale", every_cell)
+    large = Grid.from_bounds((0, 0, 3_000_000, 2_000_000), LAEA)  # 200 x 300 cells
+    assert large.is_equal_area and np.all(large.cell_area.values == 1e8)
+    mercator = Grid.from_bounds((0, 6_000_000, 3_000_000, 8_000_000), "EPSG:3857")
+    with pytest.raises(AssertionError, match="every cell"):
+        mercator.cell_area  # not equal-area: every cell's scale is needed
+    monkeypatch.undo()
+    areas = Grid.from_bounds((0, 6_000_000, 3_000_000, 8_000_000), "EPSG:3857").cell_area.values
+    assert np.all(np.diff(areas[:, 0]) > 0)  # cells shrink towards the pole (north, row 0)
+    assert np.allclose(areas, areas[:, :1])
+
+
+EASE = "EPSG:6933"  # EASE-Grid 2.0 Global: cylindrical equal-area, y within +-7,342,230 m
+
+
+def lonlat_box_area(west: float, south: float, east: float, north: float) -> float:
+    """Ellipsoidal area (m2) of a lon/lat box, from the zone formula of degree grids."""
+    nx, ny = int(np.ceil((east - west) / 10)), int(np.ceil((north - south) / 10))
+    transform = Affine((east - west) / nx, 0, west, 0, (south - north) / ny, north)
+    return float(Grid.make("EPSG:4326", transform, (ny, nx)).cell_area.values.sum())
+
+
+def test_global_equal_area_grid_clips_the_cells_past_a_pole_and_the_antimeridian():
+    # 400 km cells snapped outward: the southern row's centres lie past the South Pole (where
+    # the CRS has no points) and the outer columns' past the antimeridian.
+    boxes = [(-180, -90, 180, -65), (170, -20, 180, 10), (-180, -20, -175, 10), (0, 0, 40, 40)]
+    land = gpd.GeoSeries([box(*b) for b in boxes], crs="EPSG:4326")
+    grid = Grid.for_boundaries(land, resolution=400_000, crs=EASE)
+    (ny, nx), full = grid.shape, 400_000.0**2
+    assert grid.bounds == (-17_600_000, -7_600_000, 17_600_000, 4_800_000)
+    area = grid.cell_area.values
+    assert np.isfinite(area).all() and grid.is_equal_area
+    # the part of each edge cell on the Earth: the domain ends at the pole and antimeridian
+    north_of_pole, east_of_seam = 7_600_000 - 7_342_230.136, 17_367_530.445 - 17_200_000
+    south_row = (400_000 - north_of_pole) / 400_000
+    outer_column = east_of_seam / 400_000
+    assert area[-1, 1:-1] == pytest.approx(full * south_row)
+    assert area[:-1, 0] == pytest.approx(full * outer_column)
+    assert area[:-1, -1] == pytest.approx(full * outer_column)
+    assert area[-1, 0] == pytest.approx(full * south_row * outer_column)
+    assert np.all(area[:-1, 1:-1] == full)
+    # in all: the Earth south of the grid's northern edge
+    top = pyproj.Transformer.from_crs(EASE, "EPSG:4326", always_xy=True).transform(0, 4_800_000)
+    assert area.sum() == pytest.approx(lonlat_box_area(-180, -90, 180, top[1]), rel=1e-6)
+    # land fraction: a share of the part of the cell on the Earth (Antarctica fills the row)
+    assert np.all(grid.land[-1] == pytest.approx(1.0))
+    assert np.all(grid.land[:, [0, -1]] <= 1.0)
+    land_area = (grid.land_fraction * grid.cell_area).sum().item()
+    assert land_area == pytest.approx(sum(lonlat_box_area(*b) for b in boxes), rel=1e-6)
+    assert (ny, nx) == (31, 88)
+
+
+def test_global_grid_in_an_elliptical_projection_has_empty_corners():
+    # Mollweide: the Earth is an ellipse in the plane; the grid's corners are off it.
+    land = gpd.GeoSeries([box(150, -30, 180, 30), box(-10, 50, 30, 90)], crs="EPSG:4326")
+    grid = Grid.for_boundaries(land, resolution=500_000, crs="ESRI:54009")
+    grid = Grid.from_bounds((-18_100_000, -9_100_000, 18_100_000, 9_100_000), grid.crs, 500_000)
+    grid = grid.with_land(land)
+    area = grid.cell_area.values
+    assert np.isfinite(area).all() and grid.is_equal_area
+    assert area[0, 0] == area[0, -1] == area[-1, 0] == area[-1, -1] == 0
+    assert grid.land[area == 0].max() == 0
+    # PROJ's Mollweide is spherical, of the ellipsoid's semi-major axis: 4 pi a**2 in all (the
+    # Earth's outline in the plane is a polygon through its points every 0.25 degree)
+    assert area.sum() == pytest.approx(4 * np.pi * 6_378_137.0**2, rel=1e-5)
+    land_area = (grid.land_fraction * grid.cell_area).sum().item()
+    assert land_area == pytest.approx(land.to_crs(grid.crs).area.sum(), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "bounds, crs",
+    [
+        ((2_500_000, 1_000_000, 6_000_000, 5_000_000), "EPSG:3034"),  # conformal conic
+        ((300_000, 5_000_000, 800_000, 6_000_000), "EPSG:32633"),  # transverse Mercator
+        ((2_500_000, 1_000_000, 6_000_000, 5_000_000), LAEA),  # oblique azimuthal
+    ],
+)
+def test_national_grids_are_not_clipped(bounds, crs):
+    # The outline of the globe in these CRSs is no polygon of their domain (the cone's gap,
+    # the meridian opposite the centre): the grid is taken whole, its areas from the scale.
+    grid = Grid.from_bounds(bounds, crs, 50_000)
+    assert grid._clipped is None
+    assert np.all(np.isfinite(grid.cell_area.values) & (grid.cell_area.values > 0))
+
+
+@pytest.mark.slow
+def test_natural_earth_countries_on_a_global_grid(reference_data):
+    countries = gpd.read_file(reference_data / "boundaries" / "ne_110m_admin_0_countries.json")
+    grid = Grid.for_boundaries(countries, resolution=100_000, crs=EASE)
+    assert grid.bounds[1] == -7_400_000  # the southern row's centres are past the pole
+    assert np.isfinite(grid.cell_area.values).all()
+    geod = pyproj.Geod(ellps="WGS84")
+    true_area = sum(abs(geod.geometry_area_perimeter(g)[0]) for g in countries.geometry)
+    land_area = (grid.land_fraction * grid.cell_area).sum().item()
+    assert land_area == pytest.approx(true_area, rel=1e-3)
+
+
 def test_albers_parallels_and_centre():
     crs = albers_for(70, 10, 130, 70)
     params = {p.name: p.value for p in crs.coordinate_operation.params}
