@@ -278,7 +278,13 @@ class Allocation:
         table.insert(0, "input", table.sum(axis=1))
         return table
 
-    def map(self, values: xr.DataArray, name: Hashable | None = None) -> xr.DataArray:
+    def map(
+        self,
+        values: xr.DataArray,
+        name: Hashable | None = None,
+        *,
+        chunk_layers: int | None = None,
+    ) -> xr.DataArray:
         """Spread values over producers onto the grid, in O(non-zeros).
 
         Parameters
@@ -290,6 +296,10 @@ class Allocation:
             as zero.
         name : optional
             Name of the result (default: the values' name).
+        chunk_layers : int, optional
+            With one other dim (destinations, say), return a dask array of that many layers
+            per chunk, each made when it is used (written, summed, drawn): a global grid's
+            layers are tens of MB each, and a run need not hold them all.
 
         Returns
         -------
@@ -299,16 +309,39 @@ class Allocation:
         """
         extra = [d for d in values.dims if d not in ("region", "sector")]
         coefficients = self._coefficients(values, extra).reshape(-1, len(self.producers))
-        layers = (self._transposed @ coefficients.T).T
         shape = [values.sizes[d] for d in extra]
+        if chunk_layers is not None and len(extra) == 1:
+            layers = self._lazy_layers(coefficients, int(chunk_layers))
+        else:
+            layers = (self._transposed @ coefficients.T).T.reshape(*shape, *self.grid.shape)
         return self.grid.wrap(
-            layers.reshape(*shape, *self.grid.shape),
+            layers,
             dims=extra,
             coords={d: values[d].values for d in extra if d in values.coords},
             name=values.name if name is None else name,
             units=values.attrs.get("units", self.units),
             long_name=values.attrs.get("long_name"),
             allocation_mode=self.mode,
+        )
+
+    def _lazy_layers(self, coefficients: np.ndarray, per_chunk: int) -> Any:
+        """Layers ``P^T c`` as a dask array, ``per_chunk`` of them per chunk."""
+        import dask.array as da
+
+        weights, shape = self.weights, self.grid.shape
+
+        def block(rows: np.ndarray) -> np.ndarray:
+            # a few rows times the (producers, cells) weights: C-ordered layers, no transpose
+            return np.asarray(rows @ weights).reshape(len(rows), *shape)
+
+        rows = da.from_array(coefficients, chunks=(max(per_chunk, 1), coefficients.shape[1]))
+        return da.map_blocks(
+            block,
+            rows,
+            dtype=float,
+            drop_axis=1,
+            new_axis=[1, 2],
+            chunks=(rows.chunks[0], (shape[0],), (shape[1],)),
         )
 
     @functools.cached_property

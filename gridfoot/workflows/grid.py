@@ -275,7 +275,10 @@ def compute_grid(
     with stage("maps of the grid"):
         name = "export_linked" if config.downscale.destinations == "foreign" else "mapped"
         total = allocation.map(driven.sum(["destination", "category"]), name=name)
-        by_destination = allocation.map(driven.sum("category"), name=name)
+        # destination layers are made a chunk at a time when used, never all held at once
+        layer_bytes = 8 * inputs.grid.size
+        per_chunk = max(1, int(config.dask.chunk_mb * 2**20) // layer_bytes)
+        by_destination = allocation.map(driven.sum("category"), name=name, chunk_layers=per_chunk)
         total.attrs["stressor"] = by_destination.attrs["stressor"] = inputs.stressor
         cube = None
         if config.output.cube:

@@ -111,6 +111,11 @@ def test_hand_computed_cube_and_map(allocation, driven):
     per_sector = allocation.map(driven.sum("category"))
     assert per_sector.dims == ("destination", "y", "x")
     assert np.allclose(per_sector.values, cube.sum("sector").values)
+    # the same layers made two at a time when used (a run need not hold them all)
+    lazy = allocation.map(driven.sum("category"), chunk_layers=2)
+    assert isinstance(lazy.data, dsa.Array) and lazy.data.chunks[0] == (2, 1)
+    np.testing.assert_array_equal(lazy.values, per_sector.values)
+    assert lazy.rio.crs.to_epsg() == 3035 and lazy.attrs == per_sector.attrs
 
 
 def test_map_and_cube_refuse_unusable_values(allocation, driven):
