@@ -403,19 +403,13 @@ def locate(
     px, py = _transformer(_as_crs(crs, "points"), metric).transform(
         np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     )
-    points = shapely.points(px, py)
-    tree = shapely.STRtree(polygons)
-    which = np.full(len(points), -1, dtype=np.int64)
-    distance = np.full(len(points), np.nan)
-    hit_point, hit_polygon = tree.query(points, predicate="intersects")
-    order = np.lexsort((hit_polygon, hit_point))
-    first = np.unique(hit_point[order], return_index=True)[1]
-    which[hit_point[order][first]] = hit_polygon[order][first]
-    distance[which >= 0] = 0.0
+    which = _inside(polygons, px, py)
+    distance = np.where(which >= 0, 0.0, np.nan)
     outside = np.flatnonzero((which < 0) & np.isfinite(px) & np.isfinite(py))
     if tolerance > 0 and len(outside):
+        tree = shapely.STRtree(polygons)
         (near_point, near_polygon), gap = tree.query_nearest(
-            points[outside], max_distance=tolerance, return_distance=True
+            shapely.points(px[outside], py[outside]), max_distance=tolerance, return_distance=True
         )
         order = np.lexsort((near_polygon, gap, near_point))
         first = np.unique(near_point[order], return_index=True)[1]
@@ -425,6 +419,36 @@ def locate(
     labels = zones.labels.to_numpy(dtype=object)
     label = pd.array(np.where(which >= 0, labels[np.maximum(which, 0)], None), dtype="str")
     return pd.DataFrame({"label": label, "distance": distance})
+
+
+def _inside(polygons: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """Position of the first polygon each point lies in or on (its boundary counts), else -1.
+
+    Each polygon is prepared once and tests, with ``shapely.intersects_xy``, only the points
+    in its bounding box that no earlier polygon took: the points, sorted by x once, give each
+    polygon the slice between its west and east edges. (An STRtree of the polygons queried
+    with point geometries prepares the points instead, and tests every candidate pair against
+    the whole polygon: 50 CPU seconds for a million points in China's provinces against 0.5.)
+    The answers are the same, borders included: both count a point on a boundary (an edge, a
+    vertex, a hole's ring) as in the polygon, and both give it to the first.
+    """
+    which = np.full(len(px), -1, dtype=np.int64)
+    finite = np.flatnonzero(np.isfinite(px) & np.isfinite(py))
+    by_x = finite[np.argsort(px[finite], kind="stable")]
+    sorted_x = px[by_x]
+    for k, (polygon, (west, south, east, north)) in enumerate(
+        zip(polygons, shapely.bounds(polygons), strict=True)
+    ):
+        start = np.searchsorted(sorted_x, west, side="left")
+        stop = np.searchsorted(sorted_x, east, side="right")
+        candidates = by_x[start:stop]
+        candidates = candidates[(py[candidates] >= south) & (py[candidates] <= north)]
+        candidates = candidates[which[candidates] < 0]
+        if len(candidates):
+            shapely.prepare(polygon)
+            hit = shapely.intersects_xy(polygon, px[candidates], py[candidates])
+            which[candidates[hit]] = k
+    return which
 
 
 # -------------------------------------------------------------------------- sources
