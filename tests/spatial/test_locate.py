@@ -12,13 +12,14 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 from hypothesis import given
 from hypothesis import strategies as st
 from shapely import MultiPolygon, Polygon, box
 
 from gridfoot.spatial import Zones
-from gridfoot.spatial.sources import locate
+from gridfoot.spatial.sources import _PIECE_SEGMENTS, _boundary_pieces, locate
 
 KM = 1_000.0
 CRS = "EPSG:3035"  # metres: the points need no reprojection, so borders stay exact
@@ -26,14 +27,14 @@ CRS = "EPSG:3035"  # metres: the points need no reprojection, so borders stay ex
 
 def shapes() -> dict[str, object]:
     """Polygons sharing edges and vertices (km), with a hole, an island in it, a multipolygon,
-    a shared diagonal and an overlap.
+    a shared diagonal, an overlap and a round polygon with a round hole.
 
     ::
 
-        20 +----C----+   +-C-+  y
-           |         |   |   |
+        20 +----C----+   +-C-+    (K)  y     K: a disc of radius 2.5 round (27.5, 15)
+           |         |   |   |               with a hole of radius 1
         10 +---------+---+---+------+----+--+
-           |  A      |   B   |  G  /|    |  |   E overlaps B's and C's corner (18..22,8..12)
+           |  A      |   B   |  G  /|    |  |   E overlaps B's and G's corners (18..22,8..12)
            |  +---+  |       |   /  |    H  |   F and G share the diagonal (20,0)-(30,10)
            |  |D  |  |       | /  F |    |  |   H touches F along x = 30
          0 +--+---+--+-------+------+----+--+ x
@@ -53,6 +54,11 @@ def shapes() -> dict[str, object]:
         "G": Polygon([(20 * KM, 0), (30 * KM, 10 * KM), (20 * KM, 10 * KM)]),
         "H": box(30 * KM, 0, 35 * KM, 10 * KM),
         "E": box(18 * KM, 8 * KM, 22 * KM, 12 * KM),
+        # a ring of 160 segments around one of 80: both cut into pieces for the nearest rule
+        "K": shapely.difference(
+            shapely.Point(27.5 * KM, 15 * KM).buffer(2.5 * KM, quad_segs=40),
+            shapely.Point(27.5 * KM, 15 * KM).buffer(1 * KM, quad_segs=20),
+        ),
     }
 
 
@@ -141,6 +147,11 @@ def test_outside_nearest_and_missing_coordinates():
     assert found["label"][6] == "C" and found["distance"][6] == 2 * KM
     assert found["label"][2:6].isna().all() and found["distance"][2:6].isna().all()
     pd.testing.assert_frame_equal(found, reference(x, y, zones(), 2 * KM))
+    # 1 km south of A's and B's shared corner, as far from both: the first of them
+    tie = (np.array([10 * KM]), np.array([-1 * KM]))
+    assert locate(*tie, CRS, zones(), tolerance=2 * KM)["label"].tolist() == ["B"]
+    backwards = zones(list(shapes())[::-1])
+    assert locate(*tie, CRS, backwards, tolerance=2 * KM)["label"].tolist() == ["A"]
 
 
 # Coordinates on a 250 m lattice land on edges and vertices often; others anywhere.
@@ -161,3 +172,14 @@ def test_equals_the_previous_algorithm(points, order, tolerance):
     pd.testing.assert_frame_equal(
         locate(x, y, CRS, these, tolerance=tolerance), reference(x, y, these, tolerance)
     )
+
+
+def test_boundary_pieces_cover_every_ring():
+    polygons = np.array(list(shapes().values()), dtype=object)
+    pieces, owner = _boundary_pieces(polygons)
+    assert shapely.get_num_coordinates(pieces).max() - 1 == _PIECE_SEGMENTS
+    assert len(pieces) == 10 + 5 + 3  # a piece per short ring; K: 160 and 80 segments
+    for k, polygon in enumerate(polygons):
+        mine = pieces[owner == k]
+        assert shapely.length(mine).sum() == pytest.approx(shapely.length(polygon), rel=1e-12)
+        assert shapely.equals(shapely.union_all(mine), shapely.boundary(polygon))
