@@ -23,7 +23,7 @@ average is printed before and after. Skips with a message when the reference dat
 
 Run from the repository root::
 
-    PYTHONPATH=$PWD python benchmarks/national.py                     # R1 (~5 min, 2-3 GB)
+    PYTHONPATH=$PWD python benchmarks/national.py                     # R1 (~4 min, 2.6 GB)
     PYTHONPATH=$PWD python benchmarks/national.py --firms 100000 --countries 20 --sectors 10
     PYTHONPATH=$PWD python benchmarks/national.py --keep /tmp/r1      # keep inputs and outputs
 """
@@ -304,7 +304,7 @@ def main() -> None:
         write_run_config(config, folder / "run.toml")
         n = (len(provinces) + args.countries) * args.sectors
         print(
-            f"R1: {len(provinces)} provinces + {args.countries} countries x {args.sectors} "
+            f"workload: {len(provinces)} provinces + {args.countries} countries x {args.sectors} "
             f"sectors = {n:,} producers, {args.categories} categories, A {args.density:.0%} "
             f"dense; {args.firms:,} firms around {args.hubs} hubs; inputs written in "
             f"{time.perf_counter() - start:.0f} s to {folder}"
