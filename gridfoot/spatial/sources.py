@@ -352,9 +352,12 @@ def locate(
 ) -> pd.DataFrame:
     """The zone each point falls in, or the nearest one within ``tolerance`` metres.
 
-    Points on a shared border go to the first polygon (in the zones' order). Distances are
-    measured in the zones' CRS when it is projected, else in an Albers equal-area projection
-    fitted to them.
+    Points on a shared border go to the first polygon (in the zones' order), and so do points
+    where polygons overlap. Points are tested, and distances measured, in the zones' CRS when
+    it is projected, else in an Albers equal-area projection fitted to them; an edge is
+    straight in that plane, so a point a few metres from a long straight border (one of
+    hundreds of kilometres in lon/lat) may fall on the other side than a test in degrees
+    would put it (about 2 points in a million among China's provinces).
 
     Parameters
     ----------
@@ -403,20 +406,15 @@ def locate(
     px, py = _transformer(_as_crs(crs, "points"), metric).transform(
         np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     )
-    points = shapely.points(px, py)
-    tree = shapely.STRtree(polygons)
-    which = np.full(len(points), -1, dtype=np.int64)
-    distance = np.full(len(points), np.nan)
-    hit_point, hit_polygon = tree.query(points, predicate="intersects")
-    order = np.lexsort((hit_polygon, hit_point))
-    first = np.unique(hit_point[order], return_index=True)[1]
-    which[hit_point[order][first]] = hit_polygon[order][first]
-    distance[which >= 0] = 0.0
+    which = _inside(polygons, px, py)
+    distance = np.where(which >= 0, 0.0, np.nan)
     outside = np.flatnonzero((which < 0) & np.isfinite(px) & np.isfinite(py))
     if tolerance > 0 and len(outside):
-        (near_point, near_polygon), gap = tree.query_nearest(
-            points[outside], max_distance=tolerance, return_distance=True
+        pieces, piece_polygon = _boundary_pieces(polygons)
+        (near_point, near_piece), gap = shapely.STRtree(pieces).query_nearest(
+            shapely.points(px[outside], py[outside]), max_distance=tolerance, return_distance=True
         )
+        near_polygon = piece_polygon[near_piece]
         order = np.lexsort((near_polygon, gap, near_point))
         first = np.unique(near_point[order], return_index=True)[1]
         chosen = outside[near_point[order][first]]
@@ -425,6 +423,72 @@ def locate(
     labels = zones.labels.to_numpy(dtype=object)
     label = pd.array(np.where(which >= 0, labels[np.maximum(which, 0)], None), dtype="str")
     return pd.DataFrame({"label": label, "distance": distance})
+
+
+def _inside(polygons: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """Position of the first polygon each point lies in or on (its boundary counts), else -1.
+
+    Each polygon is prepared once and tests, with ``shapely.intersects_xy``, only the points
+    in its bounding box that no earlier polygon took: the points, sorted by x once, give each
+    polygon the slice between its west and east edges. (An STRtree of the polygons queried
+    with point geometries prepares the points instead, and tests every candidate pair against
+    the whole polygon: 50 CPU seconds for a million points in China's provinces against 0.5.)
+    The answers are the same, borders included: both count a point on a boundary (an edge, a
+    vertex, a hole's ring) as in the polygon, and both give it to the first.
+    """
+    which = np.full(len(px), -1, dtype=np.int64)
+    finite = np.flatnonzero(np.isfinite(px) & np.isfinite(py))
+    by_x = finite[np.argsort(px[finite], kind="stable")]
+    sorted_x = px[by_x]
+    for k, (polygon, (west, south, east, north)) in enumerate(
+        zip(polygons, shapely.bounds(polygons), strict=True)
+    ):
+        start = np.searchsorted(sorted_x, west, side="left")
+        stop = np.searchsorted(sorted_x, east, side="right")
+        candidates = by_x[start:stop]
+        candidates = candidates[(py[candidates] >= south) & (py[candidates] <= north)]
+        candidates = candidates[which[candidates] < 0]
+        if len(candidates):
+            shapely.prepare(polygon)
+            hit = shapely.intersects_xy(polygon, px[candidates], py[candidates])
+            which[candidates[hit]] = k
+    return which
+
+
+#: Segments per piece of boundary in the nearest-polygon search.
+_PIECE_SEGMENTS = 32
+
+
+def _boundary_pieces(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The polygons' rings (shells and holes) cut into lines of at most ``_PIECE_SEGMENTS``
+    segments, and the position of each piece's polygon.
+
+    A point outside every polygon is as far from a polygon as from its nearest boundary
+    segment, so the nearest piece names the nearest polygon, at the same distance (GEOS
+    measures both from the same segments). An STRtree of pieces measures a point against a
+    few short lines, where a tree of whole polygons measures it against every vertex of each
+    candidate: a province's coast has thousands.
+    """
+    parts, part_polygon = shapely.get_parts(polygons, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coordinates, vertex_ring = shapely.get_coordinates(rings, return_index=True)
+    vertices = np.bincount(vertex_ring, minlength=len(rings))
+    first = np.cumsum(vertices) - vertices
+    segments = np.maximum(vertices - 1, 0)
+    per_ring = -(-segments // _PIECE_SEGMENTS)
+    piece_ring = np.repeat(np.arange(len(rings)), per_ring)
+    nth = np.arange(len(piece_ring)) - np.repeat(np.cumsum(per_ring) - per_ring, per_ring)
+    start = first[piece_ring] + nth * _PIECE_SEGMENTS
+    length = np.minimum((nth + 1) * _PIECE_SEGMENTS, segments[piece_ring]) - nth * _PIECE_SEGMENTS
+    length += 1  # vertices: each piece ends on the vertex the next starts from
+    piece = np.repeat(np.arange(len(piece_ring)), length)
+    vertex = (
+        np.repeat(start, length)
+        + np.arange(len(piece))
+        - np.repeat(np.cumsum(length) - length, length)
+    )
+    lines = shapely.linestrings(coordinates[vertex], indices=piece)
+    return lines, part_polygon[ring_part[piece_ring]]
 
 
 # -------------------------------------------------------------------------- sources

@@ -115,3 +115,26 @@ def test_units_fall_in_their_labelled_province(china, reference_data):
     assert int(coastal["label"].isna().sum()) == 0
     assert in_label == pytest.approx(0.992, abs=0.002)
     assert with_tolerance > in_label
+
+
+def test_a_point_where_two_provinces_overlap_goes_to_the_first(china_provinces):
+    """Jiangsu and Shandong overlap by about 0.27 km² in this file: points there lie in both
+    and take the first in the polygons' order, whichever it is (a loop over the provinces that
+    let a later one overwrite would give them to Shandong)."""
+    import shapely
+
+    jiangsu, shandong = (
+        china_provinces.geometry[china_provinces["gb"] == code].iloc[0]
+        for code in ("156320000", "156370000")
+    )
+    overlap = [
+        part for part in shapely.get_parts(shapely.intersection(jiangsu, shandong)) if part.area > 0
+    ]
+    assert len(overlap) == 2
+    inside = shapely.get_coordinates([shapely.point_on_surface(part) for part in overlap])
+    provinces = Zones.from_frame(china_provinces, label="gb")
+    found = locate(inside[:, 0], inside[:, 1], "EPSG:4490", provinces, tolerance=0)
+    assert found["label"].tolist() == ["156320000"] * 2  # Jiangsu: row 9, Shandong row 10
+    reversed_order = Zones.from_frame(china_provinces.iloc[::-1], label="gb")
+    found = locate(inside[:, 0], inside[:, 1], "EPSG:4490", reversed_order, tolerance=0)
+    assert found["label"].tolist() == ["156370000"] * 2
