@@ -158,7 +158,10 @@ def _raw_header(
 
 def _numeric_table(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     """The table as floats; a text or empty cell is an error naming its row and column."""
-    values = frame.apply(pd.to_numeric, errors="coerce")
+    numeric = all(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes)
+    # a table read as numbers (Parquet, a clean CSV) needs no column-by-column conversion
+    # (3 CPU s for 6,000 columns)
+    values = frame if numeric else frame.apply(pd.to_numeric, errors="coerce")
     bad = values.isna().to_numpy() | ~np.isfinite(values.to_numpy(dtype=float))
     if bad.any():
         cells = [
