@@ -290,6 +290,16 @@ def scope(config: RunConfig, mrio: MRIO, boundaries: Any) -> Scope:
             f"downscale.regions: unknown regions {format_labels(unknown)}"
             + _replaced(config, unknown)
         )
+    # polygons of regions the map leaves out would be land that no producer may use: the
+    # allocation refuses them, so say it here, where validate sees it too
+    outside = [r for r in pd.unique(boundaries[_REGION]) if r not in set(regions)]
+    if outside:
+        raise LabelError(
+            f"{config.boundaries.path}: polygons of regions {format_labels(outside)} that the "
+            f"map leaves out (it maps {format_labels(regions, 12)}"
+            + (f", the regions of downscale.country {d.country!r}" if d.country else "")
+            + "); drop them from the boundaries, or map them"
+        )
     sectors = list(d.sectors) if d.sectors is not None else mrio.sectors.tolist()
     unknown = [s for s in sectors if s not in mrio.sectors]
     if unknown:

@@ -52,6 +52,13 @@ def test_an_empty_list_is_refused(capsys, study, changes, key):
     assert_refused(validate(capsys, study), key, "empty list")
 
 
+def test_polygons_of_regions_the_map_leaves_out_are_refused_by_validate_too(capsys, study):
+    # validate passed and run failed in allocate when the boundaries held such polygons
+    edit_toml(study / "gridfoot.toml", **{"downscale.country": None, "downscale.regions": ["HAI"]})
+    line = assert_refused(validate(capsys, study), "provinces.geojson", "leaves out")
+    assert "drop them from the boundaries" in line
+
+
 def test_published_shares_of_destinations_not_mapped_are_refused(capsys, study):
     # red team row 22
     edit_toml(study / "gridfoot.toml", **{"output.published": {"ZZZ": 0.1, "USA": 0.2}})
