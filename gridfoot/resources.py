@@ -301,9 +301,9 @@ def estimate_run_memory(
     cells = int(shape[0]) * int(shape[1])
     threads = threads or os.cpu_count() or 1
     layer = cells * 8
-    # Allocation.map: the total, and the destination layers a chunk at a time per thread (the
+    # Allocation.map: the total, and the destination layers one at a time per thread (the
     # sparse product and its C-ordered copy); the run never holds them all
-    in_flight = min(max(n_destinations, 1), max(1, chunk_bytes // layer) * threads)
+    in_flight = min(max(n_destinations, 1), threads)
     layers = 2 * (in_flight + 1) * layer
     chunk = min(chunk_bytes, max(n_destinations, 1) * layer)
     parts = {

@@ -275,10 +275,10 @@ def compute_grid(
     with stage("maps of the grid"):
         name = "export_linked" if config.downscale.destinations == "foreign" else "mapped"
         total = allocation.map(driven.sum(["destination", "category"]), name=name)
-        # destination layers are made a chunk at a time when used, never all held at once
-        layer_bytes = 8 * inputs.grid.size
-        per_chunk = max(1, int(config.dask.chunk_mb * 2**20) // layer_bytes)
-        by_destination = allocation.map(driven.sum("category"), name=name, chunk_layers=per_chunk)
+        # destination layers are made one at a time when used (a GeoTIFF, a row of the
+        # concentration table), never all held at once; one per chunk, since each is used
+        # alone (58 per chunk made a national run compute 58 layers for each GeoTIFF)
+        by_destination = allocation.map(driven.sum("category"), name=name, chunk_layers=1)
         total.attrs["stressor"] = by_destination.attrs["stressor"] = inputs.stressor
         cube = None
         if config.output.cube:

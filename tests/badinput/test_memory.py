@@ -102,34 +102,47 @@ def test_run_estimate_parts_and_refusal() -> None:
     shape = (1_000, 2_000)
     estimate = estimate_run_memory(shape, 6, n_points=30_000, chunk_bytes=2**27, threads=2)
     layer = 2_000_000 * 8
-    # by hand: grid 16 B/cell, 7 layers twice, 2 threads x 2 x one 96 MB chunk (6 layers)
+    # by hand: grid 16 B/cell; the total and one destination layer per thread (3 layers),
+    # twice; 2 threads x 2 x one 96 MB chunk (6 layers)
     assert estimate.parts["grid"] == 16 * 2_000_000
-    assert estimate.parts["destination layers"] == 2 * 7 * layer
+    assert estimate.parts["destination layers"] == 2 * 3 * layer
     assert estimate.parts["cube chunks"] == 2 * 2 * 6 * layer
     assert estimate.peak == sum(estimate.parts.values())
     estimate.check("64 GiB")  # fits
     with pytest.raises(MemoryBudgetError) as caught:
         estimate.check("100 MiB")
     message = str(caught.value)
-    assert "the run on 2,000,000 cells" in message and "destination layers 0.2 GiB" in message
+    assert "the run on 2,000,000 cells" in message and "destination layers 0.0894 GiB" in message
     assert "memory budget of 0.0977 GiB (set by dask.memory_budget)" in message
     assert "coarsen grid.resolution" in message
 
 
 def test_destination_layers_estimate_matches_a_measured_map() -> None:
-    # what Allocation.map holds: the (cells, destinations) product and the layers it returns
+    # what Allocation.map holds in a run: the total, and each destination layer as it is made
+    # (one per chunk): rows @ P and its reshaped copy, one chunk per thread
+    import dask
+    import scipy.sparse as sp
+
     cells, destinations = 200_000, 5
-    weights = np.ones(cells)
+    weights = sp.csr_matrix(np.ones((1, cells)))
+    rows = np.arange(1.0, destinations + 1)[:, None]
     tracemalloc.start()
     try:
-        product = np.outer(weights, np.arange(1.0, destinations + 2))  # (cells, dest + total)
-        layers = np.ascontiguousarray(product.T).reshape(destinations + 1, 400, 500)
+        total = np.asarray(rows.sum(axis=0, keepdims=True) @ weights).reshape(400, 500)
+        lazy = dask.array.from_array(rows, chunks=(1, 1)).map_blocks(
+            lambda r: np.asarray(r @ weights).reshape(len(r), 400, 500),
+            dtype=float,
+            drop_axis=1,
+            new_axis=[1, 2],
+            chunks=((1,) * destinations, (400,), (500,)),
+        )
+        sums = lazy.sum(axis=(1, 2)).compute(scheduler="threads", num_workers=2)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert layers.shape[0] == destinations + 1
-    estimate = estimate_run_memory((400, 500), destinations, cube=False).parts
-    assert peak / 2 <= estimate["destination layers"] <= 2 * peak
+    assert sums.shape == (destinations,) and total.shape == (400, 500)
+    estimate = estimate_run_memory((400, 500), destinations, cube=False, threads=2).parts
+    assert peak / 2 <= estimate["destination layers"] <= 2 * peak, (peak, estimate)
 
 
 def test_the_allocation_estimate_counts_the_fallback_weights_allocate_builds() -> None:
