@@ -16,7 +16,7 @@ time, CPU seconds (all threads) and peak resident memory above the start of the 
 7. the hotspots of the total as ``gridfoot run`` computes them (``compute_hotspots``: mask,
    hubs named by country, Gi*, zonal totals by country);
 8. one layer per destination (``Allocation.map`` of the footprint by destination), made as
-   the run makes them: a few per chunk, each used (here: summed per layer) and let go, so
+   the run makes them: one per chunk, each used (here: summed per layer) and let go, so
    the peak does not grow with the destinations (``--destinations``); ``--hold-layers``
    measures holding them all, as runs did before.
 
@@ -278,8 +278,8 @@ def main() -> None:
     )
     zonal = found.zonal
     print(f"  {len(found.hubs):,} hubs; {len(zonal):,} rows of zonal totals")
-    per_chunk = None if args.hold_layers else max(1, 128 * 2**20 // (8 * grid.size))
-    by_destination = allocation.map(driven, chunk_layers=per_chunk)
+    # as gridfoot run makes them: one layer per chunk, each made when it is used
+    by_destination = allocation.map(driven, chunk_layers=None if args.hold_layers else 1)
     per_layer = stage(
         guard,
         rows,

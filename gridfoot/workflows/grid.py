@@ -277,7 +277,7 @@ def compute_grid(
         total = allocation.map(driven.sum(["destination", "category"]), name=name)
         # destination layers are made one at a time when used (a GeoTIFF, a row of the
         # concentration table), never all held at once; one per chunk, since each is used
-        # alone (58 per chunk made a national run compute 58 layers for each GeoTIFF)
+        # alone and a chunk of several is computed whole for any one of them
         by_destination = allocation.map(driven.sum("category"), name=name, chunk_layers=1)
         total.attrs["stressor"] = by_destination.attrs["stressor"] = inputs.stressor
         cube = None
