@@ -40,7 +40,7 @@ from gridfoot.checks import check_choice
 from gridfoot.errors import BalanceError, LabelError, ValueCheckError, format_labels
 from gridfoot.mrio.gras import gras
 from gridfoot.mrio.nest_report import NestReport
-from gridfoot.mrio.subnational import SubnationalTable
+from gridfoot.mrio.subnational import SubnationalTable, check_concordance
 from gridfoot.mrio.system import MRIO
 
 __all__ = ["nest"]
@@ -82,10 +82,7 @@ def _concordance(
                 f"region; give a concordance (sector, host_sector, share)"
             )
         return (sectors.to_numpy()[:, None] == host_sectors.to_numpy()[None, :]).astype(float), None
-    concordance = SubnationalTable.from_tables(
-        table.Z, table.Y, table.exports, table.imports, concordance=concordance
-    ).concordance
-    assert concordance is not None
+    concordance = check_concordance(concordance, sectors)
     unknown = pd.Index(concordance["host_sector"]).difference(host_sectors)
     if len(unknown):
         raise LabelError(

@@ -13,7 +13,7 @@ folders of tables, :func:`gridfoot.read_ceads` from CEADs workbooks.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +22,7 @@ import pandas as pd
 from gridfoot.checks import check_field_types
 from gridfoot.errors import LabelError, ValueCheckError, format_labels
 
-__all__ = ["EXPORT_COLUMNS", "IMPORT_COLUMNS", "SubnationalTable"]
+__all__ = ["EXPORT_COLUMNS", "IMPORT_COLUMNS", "SubnationalTable", "check_concordance"]
 
 #: Columns of :attr:`SubnationalTable.exports` (``partner`` is ``""`` when not known).
 EXPORT_COLUMNS = ["region", "sector", "partner", "value"]
@@ -105,6 +105,55 @@ def _differences(a: pd.Index, a_name: str, b: pd.Index, b_name: str) -> str:
         f"{a_name} only: {format_labels(a.difference(b, sort=False)) or 'none'}; "
         f"{b_name} only: {format_labels(b.difference(a, sort=False)) or 'none'}"
     )
+
+
+def check_concordance(
+    concordance: pd.DataFrame, sectors: Iterable[str], where: str = ""
+) -> pd.DataFrame:
+    """``sector, host_sector, share`` checked against the table's ``sectors``: every sector
+    named and nothing else, shares >= 0 summing to 1 per sector (``share`` defaults to 1).
+    ``where`` starts every message (``"<file>: "``)."""
+    missing_columns = [c for c in ("sector", "host_sector") if c not in concordance]
+    if missing_columns:
+        raise LabelError(
+            f"{where}concordance: missing column(s) {format_labels(missing_columns)}; "
+            f"it has {format_labels(concordance.columns)}"
+        )
+    table = concordance.copy()
+    if "share" not in table.columns:
+        table["share"] = 1.0
+    table = _long(
+        f"{where}concordance",
+        table[["sector", "host_sector", "share"]].rename(columns={"share": "value"}),
+        ["sector", "host_sector", "value"],
+        (),
+    ).rename(columns={"value": "share"})
+    _unique_keys(f"{where}concordance", table, ["sector", "host_sector"])
+    sectors = set(map(str, sectors))
+    unknown = sorted(set(table["sector"]) - sectors)
+    missing = sorted(sectors - set(table["sector"]))
+    if unknown or missing:
+        raise LabelError(
+            f"{where}concordance: it must name every sector of the table and nothing "
+            f"else; missing {format_labels(missing) or 'none'}; "
+            f"unknown {format_labels(unknown) or 'none'}"
+        )
+    negative = table[table["share"] < 0]
+    if len(negative):
+        raise ValueCheckError(
+            f"{where}concordance: shares must be >= 0; negative for "
+            + format_labels(
+                f"{a} -> {b} ({v:g})" for a, b, v in negative.itertuples(index=False, name=None)
+            )
+        )
+    sums = table.groupby("sector", sort=False)["share"].sum()
+    off = sums[(sums - 1.0).abs() > 1e-9]
+    if len(off):
+        raise ValueCheckError(
+            f"{where}concordance: the shares of each sector must sum to 1; "
+            f"they do not for {format_labels(f'{s} ({v:g})' for s, v in off.items())}"
+        )
+    return table
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -282,51 +331,11 @@ class SubnationalTable:
             [unit_map.get(s, "") for s in stressors], index=stressors, name="unit", dtype=object
         )
 
-        table_concordance = None
-        if concordance is not None:
-            table_concordance = concordance.copy()
-            missing_columns = [c for c in ("sector", "host_sector") if c not in concordance]
-            if missing_columns:
-                raise LabelError(
-                    f"{where}concordance: missing column(s) {format_labels(missing_columns)}; "
-                    f"it has {format_labels(concordance.columns)}"
-                )
-            if "share" not in table_concordance.columns:
-                table_concordance["share"] = 1.0
-            table_concordance = _long(
-                f"{where}concordance",
-                table_concordance[["sector", "host_sector", "share"]].rename(
-                    columns={"share": "value"}
-                ),
-                ["sector", "host_sector", "value"],
-                (),
-            ).rename(columns={"value": "share"})
-            _unique_keys(f"{where}concordance", table_concordance, ["sector", "host_sector"])
-            sectors = set(producers.get_level_values(1))
-            unknown = sorted(set(table_concordance["sector"]) - sectors)
-            missing = sorted(sectors - set(table_concordance["sector"]))
-            if unknown or missing:
-                raise LabelError(
-                    f"{where}concordance: it must name every sector of the table and nothing "
-                    f"else; missing {format_labels(missing) or 'none'}; "
-                    f"unknown {format_labels(unknown) or 'none'}"
-                )
-            negative = table_concordance[table_concordance["share"] < 0]
-            if len(negative):
-                raise ValueCheckError(
-                    f"{where}concordance: shares must be >= 0; negative for "
-                    + format_labels(
-                        f"{a} -> {b} ({v:g})"
-                        for a, b, v in negative.itertuples(index=False, name=None)
-                    )
-                )
-            sums = table_concordance.groupby("sector", sort=False)["share"].sum()
-            off = sums[(sums - 1.0).abs() > 1e-9]
-            if len(off):
-                raise ValueCheckError(
-                    f"{where}concordance: the shares of each sector must sum to 1; "
-                    f"they do not for {format_labels(f'{s} ({v:g})' for s, v in off.items())}"
-                )
+        table_concordance = (
+            None
+            if concordance is None
+            else check_concordance(concordance, producers.get_level_values(1), where)
+        )
         return cls(
             Z=z,
             Y=y,
