@@ -11,7 +11,9 @@ tomli-w), e.g. the resolved ``run.toml`` of a run.
 
 Supported field types: ``str``, ``int``, ``float`` (an integer is accepted), ``bool``,
 ``Path``, ``Literal[...]``, ``X | None``, ``tuple[X, ...]`` / ``list[X]`` (TOML arrays),
-``dict[str, X]`` (TOML tables with free keys), nested dataclasses and ``Any``. A NaN
+``dict[str, X]`` (TOML tables with free keys), nested dataclasses, ``Any``, and classes that
+read and write themselves (``from_config(value, base_dir, where)`` and ``to_config(base_dir)``,
+e.g. a value that is a name or a path). A NaN
 (TOML's ``nan``) is never a usable setting and is refused wherever a number is expected.
 
 Renamed keys: a schema may list old spellings of its keys in a class attribute
@@ -256,6 +258,8 @@ def _convert(value: Any, hint: Any, reading: _Reading, where: str) -> Any:
     origin = typing.get_origin(hint)
     if hint is Any:
         return value
+    if hasattr(hint, "from_config"):  # a type that reads itself (e.g. a path or a name)
+        return hint.from_config(value, reading.base_dir, where)
     if dataclasses.is_dataclass(hint):
         return _dataclass(value, hint, reading, where)
     if origin in (typing.Union, types.UnionType):
@@ -324,6 +328,8 @@ def to_plain(config: Any, base_dir: str | Path | None = None) -> Any:
     With ``base_dir``, paths inside it are written relative to it (the config moves with its
     data); others stay absolute.
     """
+    if hasattr(config, "to_config"):
+        return config.to_config(base_dir)
     if dataclasses.is_dataclass(config):
         plain = {}
         for field in dataclasses.fields(config):

@@ -144,6 +144,7 @@ from gridfoot.hotspots.options import (
 from gridfoot.io.atomic import atomic_file
 from gridfoot.plot.style import FigureFormat
 from gridfoot.resources import parse_size
+from gridfoot.spatial.factors import EmissionFactor
 
 __all__ = [
     "BoundariesConfig",
@@ -154,8 +155,10 @@ __all__ = [
     "MrioConfig",
     "NestConfig",
     "OutputConfig",
+    "ProxyRule",
     "RunConfig",
     "SourcesConfig",
+    "UncertaintyConfig",
     "load_run_config",
     "write_run_config",
 ]
@@ -190,8 +193,21 @@ class SourcesConfig:
     layer: str | None = None
     encoding: str | None = None
     where: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
+    sectors: tuple[str, ...] | None = None
+    factor: EmissionFactor | None = None
 
     def __post_init__(self) -> None:
+        if self.name is not None and not self.name.strip():
+            raise ConfigError("sources.name: an empty name; name the inventory (e.g. 'coal units')")
+        if self.sectors is not None:
+            if not self.sectors:
+                raise ConfigError("sources.sectors: an empty list places nothing; leave it out")
+            if self.sector_value is not None and list(self.sectors) != [self.sector_value]:
+                raise ConfigError(
+                    f"sources.sectors: {list(self.sectors)} but every point is sector "
+                    f"{self.sector_value!r} (sector_value); give one of them"
+                )
         for key in ("sector", "weight", "region"):
             column, value = getattr(self, key), getattr(self, f"{key}_value")
             if column is not None and value is not None:
@@ -224,6 +240,59 @@ class SourcesConfig:
     def by_polygon(self) -> bool:
         """Whether each point's region is the boundary polygon it lies in."""
         return self.region_value is None and self.region in (None, "boundaries")
+
+    @property
+    def label(self) -> str:
+        """The inventory's name: ``name``, else the file's name without its suffixes."""
+        return self.name or self.path.name.split(".")[0]
+
+    @property
+    def placed_sectors(self) -> tuple[str, ...] | None:
+        """The MRIO sectors this inventory places (None: every sector its points have)."""
+        if self.sectors is not None:
+            return self.sectors
+        return (self.sector_value,) if self.sector_value is not None else None
+
+
+#: Suffixes of a raster named as a proxy (anything else is ``land`` or an inventory's name).
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img")
+
+
+@dataclass(frozen=True)
+class ProxyRule:
+    """How producers without points are spread: ``"land"`` (by land area), a raster (a path
+    ending in .tif, .tiff, .vrt or .img, relative to the configuration) or the name of a
+    ``[[sources]]`` inventory, whose points' weights are the proxy."""
+
+    text: str
+    path: Path | None = None
+
+    @classmethod
+    def from_config(cls, value: Any, base_dir: Path, where: str) -> ProxyRule:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(
+                f"{where}: expected 'land', a raster file (.tif) or an inventory's name, "
+                f"got {value!r}"
+            )
+        if value.lower().endswith(RASTER_SUFFIXES):
+            return cls(value, (base_dir / Path(value).expanduser()).resolve())
+        return cls(value)
+
+    def to_config(self, base_dir: Path | None) -> str:
+        return to_plain(self.path, base_dir) if self.path is not None else self.text
+
+    @property
+    def kind(self) -> Literal["land", "raster", "points"]:
+        if self.path is not None:
+            return "raster"
+        return "land" if self.text == "land" else "points"
+
+    @property
+    def label(self) -> str:
+        """How the report names the rule."""
+        if self.kind == "raster":
+            return f"proxy {self.path.name}"
+        return "land" if self.kind == "land" else f"points of {self.text}"
 
 
 @dataclass(frozen=True)
@@ -285,11 +354,17 @@ class DownscaleConfig:
     destinations: Literal["foreign", "all"] | tuple[str, ...] = "foreign"
     mode: Literal["mrio", "inventory"] = "mrio"
     proxy: Path | None = None
+    proxies: dict[str, ProxyRule] = field(default_factory=dict)
     unplaced: Literal["warn", "raise"] = "warn"
 
     def __post_init__(self) -> None:
         if self.country is not None and self.regions is not None:
             raise ConfigError("downscale: give country or regions, not both")
+        if self.proxy is not None and "default" in self.proxies:
+            raise ConfigError(
+                "downscale.proxy and downscale.proxies.default: give one (proxy is the "
+                "default rule's raster)"
+            )
         lists = {"regions": self.regions, "sectors": self.sectors}
         if not isinstance(self.destinations, str):
             lists["destinations"] = self.destinations
@@ -306,6 +381,13 @@ class DownscaleConfig:
                 raise ConfigError(
                     f"downscale.{key}: {format_labels(repeated)} listed more than once"
                 )
+
+    @property
+    def rules(self) -> dict[str, ProxyRule]:
+        """The proxy rule of each sector named, and ``"default"`` (the rest): ``proxies``,
+        with ``proxy`` as the default raster, and land when neither gives a default."""
+        default = ProxyRule(str(self.proxy), self.proxy) if self.proxy else ProxyRule("land")
+        return {"default": default, **self.proxies}
 
 
 @dataclass(frozen=True)
@@ -387,12 +469,88 @@ class DaskConfig:
         return parse_size(self.memory_budget, "dask.memory_budget", bytes_allowed=False)
 
 
+#: The quantiles of every figure under ``[uncertainty]`` (p05, p50, p95); per cell p05, p95.
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+@dataclass(frozen=True)
+class UncertaintyConfig:
+    """``[uncertainty]``: draws of the inputs, and the spread of every headline figure.
+
+    Each source of variation is off unless given:
+
+    - ``weights``: coefficient of variation of the point weights (lognormal, mean kept), one
+      for every inventory or a table by inventory name (``{ "coal units" = 0.2 }``);
+    - ``shares``: the concentration of a Dirichlet draw of the shares among a producer's
+      points (its total fixed); larger is closer to the weights' shares (100: a share of 0.5
+      varies by about 0.05);
+    - ``fallbacks``: alternative rules for producers without points, drawn with equal
+      probability in place of the default rule (``"land"``, a raster, an inventory's name);
+      the sensitivity table gives the figures under each, side by side;
+    - ``mrio``: coefficients of variation of the MRIO's entries, ``{ Z = 0.05, Y = 0.05,
+      F = 0.05 }`` (lognormal, signs kept, output rebalanced).
+    """
+
+    draws: int = 200
+    seed: int = 42
+    weights: float | dict[str, float] = 0.0
+    shares: float | None = None
+    fallbacks: tuple[ProxyRule, ...] = ()
+    mrio: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_number(self.draws, "uncertainty.draws", low=2, integer=True)
+        check_number(self.seed, "uncertainty.seed", low=0, integer=True)
+        cvs = self.weights if isinstance(self.weights, dict) else {"": self.weights}
+        for name, cv in cvs.items():
+            key = f"uncertainty.weights.{name}" if name else "uncertainty.weights"
+            check_number(cv, key, low=0, meaning="a coefficient of variation")
+        if self.shares is not None:
+            check_number(
+                self.shares, "uncertainty.shares", low=0, low_open=True, meaning="a concentration"
+            )
+        unknown = sorted(set(self.mrio) - {"Z", "Y", "F"})
+        if unknown:
+            raise ConfigError(f"uncertainty.mrio: unknown key(s) {unknown}; known: Z, Y, F")
+        for key, cv in self.mrio.items():
+            check_number(cv, f"uncertainty.mrio.{key}", low=0, meaning="a coefficient of variation")
+        if len(self.fallbacks) == 1:
+            raise ConfigError(
+                "uncertainty.fallbacks: one rule is no alternative; list two or more (the "
+                "default rule is not drawn unless it is listed)"
+            )
+
+    def weight_cv(self, inventory: str) -> float:
+        """The coefficient of variation of an inventory's point weights."""
+        if isinstance(self.weights, dict):
+            return float(self.weights.get(inventory, 0.0))
+        return float(self.weights)
+
+    @property
+    def varies(self) -> list[str]:
+        """The sources of variation switched on, in words."""
+        on = []
+        if self.weights:
+            on.append("point weights")
+        if self.shares is not None:
+            on.append("shares among a producer's points")
+        if self.fallbacks:
+            on.append("the fallback rule")
+        if any(self.mrio.values()):
+            on.append("MRIO coefficients")
+        return on
+
+
 @dataclass(frozen=True)
 class RunConfig:
-    """A whole ``gridfoot run``; build with :func:`load_run_config` or :meth:`from_mapping`."""
+    """A whole ``gridfoot run``; build with :func:`load_run_config` or :meth:`from_mapping`.
+
+    ``sources`` is one table (``[sources]``) or an array of them (``[[sources]]``), each an
+    inventory with a ``name`` and the ``sectors`` it places (:attr:`inventories`).
+    """
 
     mrio: MrioConfig
-    sources: SourcesConfig
+    sources: SourcesConfig | tuple[SourcesConfig, ...]
     boundaries: BoundariesConfig
     grid: GridConfig = field(default_factory=GridConfig)
     downscale: DownscaleConfig = field(default_factory=DownscaleConfig)
@@ -400,6 +558,41 @@ class RunConfig:
     output: OutputConfig = field(default_factory=OutputConfig)
     dask: DaskConfig = field(default_factory=DaskConfig)
     nest: NestConfig | None = None
+    uncertainty: UncertaintyConfig | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.sources, tuple) and not self.sources:
+            raise ConfigError("sources: an empty array; give at least one inventory")
+        names = [s.label for s in self.inventories]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ConfigError(
+                f"sources: inventories named {format_labels(repeated)} more than once; give "
+                "each [[sources]] its own name"
+            )
+        rules = dict(self.downscale.proxies)
+        if self.uncertainty is not None:
+            rules |= {f"fallbacks[{i}]": r for i, r in enumerate(self.uncertainty.fallbacks)}
+        for key, rule in rules.items():
+            if rule.kind == "points" and rule.text not in names:
+                where = key if key.startswith("fallbacks") else f"proxies.{key}"
+                raise ConfigError(
+                    f"{'uncertainty' if key.startswith('fallbacks') else 'downscale'}."
+                    f"{where}: {rule.text!r} is neither 'land', a raster (.tif) nor an "
+                    f"inventory's name ({format_labels(names)})"
+                )
+        if self.uncertainty is not None and isinstance(self.uncertainty.weights, dict):
+            unknown = sorted(set(self.uncertainty.weights) - set(names))
+            if unknown:
+                raise ConfigError(
+                    f"uncertainty.weights: {format_labels(unknown)} are not inventories "
+                    f"({format_labels(names)})"
+                )
+
+    @property
+    def inventories(self) -> tuple[SourcesConfig, ...]:
+        """Every inventory of point sources, a single ``[sources]`` table as one."""
+        return self.sources if isinstance(self.sources, tuple) else (self.sources,)
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], base_dir: str | Path = ".") -> RunConfig:

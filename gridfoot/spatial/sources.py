@@ -516,6 +516,7 @@ def read_sources(
     regions: Sequence[str] | None = None,
     invalid: Invalid = "raise",
     unplaced: Unplaced = "warn",
+    factor: Any = None,
 ) -> Sources:
     """Read point sources from a CSV, GeoPackage, GeoParquet or a (Geo)DataFrame.
 
@@ -586,6 +587,11 @@ def read_sources(
     unplaced : {"warn", "raise"}
         Points outside every boundary polygon: an :class:`~gridfoot.errors.UnplacedWarning`
         (they are listed in ``unplaced``) or an error.
+    factor : EmissionFactor or float, optional
+        Emissions per unit of weight (:class:`~gridfoot.spatial.EmissionFactor`: one value, or
+        by the value of a column such as the steel route), for a weight that is a capacity:
+        the points' weights become weight x factor, in ``units``. Rows whose column value
+        has no factor are invalid.
 
     Returns
     -------
@@ -656,6 +662,8 @@ def read_sources(
     x = pd.to_numeric(frame[lon], errors="coerce").to_numpy(float)
     y = pd.to_numeric(frame[lat], errors="coerce").to_numpy(float)
     weights = pd.to_numeric(weight_column, errors="coerce").to_numpy(float)
+    factor = _as_factor(factor)
+    factors = factor.per_row(frame, origin) if factor is not None else np.ones(len(frame))
 
     problems: list[tuple[str, np.ndarray, type[GridfootError]]] = []
 
@@ -685,6 +693,18 @@ def read_sources(
         ValueCheckError,
     )
     problem(weights < 0, f"negative weight ({weight_label!r})", ValueCheckError)
+    if factor is not None:
+        none = np.isnan(factors)
+        if none.any():
+            values = frame[factor.column].astype("str").str.strip()[none]
+            problem(
+                none,
+                f"no emission factor for {factor.column!r} value(s) "
+                f"{format_labels(values.unique())} (factor.values; factor.default for the rest)",
+                LabelError,
+            )
+        weights = weights * np.nan_to_num(factors)
+        weight_label = f"{weight_label} x factor"
     has_code = (codes.notna() & (codes != "")).to_numpy()
     problem(~has_code, f"missing sector ({sector_label!r})", LabelError)
     if ids is not None:
@@ -823,6 +843,15 @@ def read_sources(
         warnings.warn(message, UnplacedWarning, stacklevel=2)
     _warn_extreme(points, origin, units)
     return result
+
+
+def _as_factor(factor: Any) -> Any:
+    """An :class:`~gridfoot.spatial.EmissionFactor` (a number is one for every point)."""
+    from gridfoot.spatial.factors import EmissionFactor
+
+    if factor is None or isinstance(factor, EmissionFactor):
+        return factor
+    return EmissionFactor(value=float(factor))
 
 
 def _crs_name(crs: pyproj.CRS) -> str:

@@ -220,35 +220,50 @@ def _grid_of(config: RunConfig, boundaries: Any) -> tuple[Any, Any, Any, xr.Data
 
 
 def _read_sources(config: RunConfig, zones: Any, regions: list[str], sectors: list[str]) -> Any:
-    """The point sources, checked against the (nested) MRIO's ``regions`` and ``sectors``:
-    points coded otherwise would vanish from the map."""
-    from gridfoot.spatial import read_sources
+    """The point sources of every inventory, checked against the (nested) MRIO's
+    ``regions`` and ``sectors`` (points coded otherwise would vanish from the map), and joined
+    (:func:`gridfoot.spatial.combine_sources`): each places the sectors it names."""
+    from gridfoot.spatial import combine_sources, read_sources
 
-    s = config.sources
-    by_polygon = s.by_polygon
-    return read_sources(
-        s.path,
-        lon=s.lon,
-        lat=s.lat,
-        sector=s.sector,
-        sector_value=s.sector_value,
-        weight=s.weight,
-        weight_value=s.weight_value,
-        region=None if by_polygon else s.region,
-        region_value=s.region_value,
-        id=s.id,
-        crs=s.crs,
-        concordance=s.concordance,
-        zones=zones if by_polygon else None,
-        tolerance=s.tolerance,
-        units=s.units,
-        where=s.where or None,
-        layer=s.layer,
-        encoding=s.encoding,
-        sectors=sectors,
-        regions=regions,
-        invalid=s.invalid,
-        unplaced=config.downscale.unplaced,
+    inventories = {}
+    for s in config.inventories:
+        by_polygon = s.by_polygon
+        inventories[s.label] = read_sources(
+            s.path,
+            lon=s.lon,
+            lat=s.lat,
+            sector=s.sector,
+            sector_value=s.sector_value,
+            weight=s.weight,
+            weight_value=s.weight_value,
+            region=None if by_polygon else s.region,
+            region_value=s.region_value,
+            id=s.id,
+            crs=s.crs,
+            concordance=s.concordance,
+            zones=zones if by_polygon else None,
+            tolerance=s.tolerance,
+            units=s.units,
+            where=s.where or None,
+            layer=s.layer,
+            encoding=s.encoding,
+            sectors=sectors,
+            regions=regions,
+            invalid=s.invalid,
+            unplaced=config.downscale.unplaced,
+            factor=s.factor,
+        )
+    unknown = {
+        s.label: [c for c in s.placed_sectors or () if c not in sectors] for s in config.inventories
+    }
+    for name, codes in unknown.items():
+        if codes:
+            raise ConfigError(
+                f"sources ({name}).sectors: {format_labels(codes)} are not MRIO sectors "
+                f"({format_labels(sectors, 12)})"
+            )
+    return combine_sources(
+        inventories, {s.label: s.placed_sectors for s in config.inventories}
     )
 
 
@@ -375,10 +390,15 @@ def _destination_rule(config: RunConfig) -> str:
 
 def input_paths(config: RunConfig) -> list[Path]:
     """Every file or folder a run configuration names as an input."""
-    m, s, b = config.mrio, config.sources, config.boundaries
-    named = (m.path, m.countries, s.path, s.concordance, b.path, b.cities, config.downscale.proxy)
+    m, b = config.mrio, config.boundaries
+    inventories = [p for s in config.inventories for p in (s.path, s.concordance)]
+    rules = [*config.downscale.proxies.values()]
+    if config.uncertainty is not None:
+        rules += config.uncertainty.fallbacks
+    named = (m.path, m.countries, *inventories, b.path, b.cities, config.downscale.proxy)
+    named += tuple(r.path for r in rules)
     nested = config.nest.paths if config.nest is not None else ()
-    return [p for p in (*named, *nested) if p is not None]
+    return list(dict.fromkeys(p for p in (*named, *nested) if p is not None))
 
 
 # -- validation --------------------------------------------------------------------------
