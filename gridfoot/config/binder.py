@@ -253,6 +253,13 @@ def _dataclass(data: Any, schema: type, reading: _Reading, where: str) -> Any:
         raise ConfigError(f"{where or 'the file'}: {error}") from None
 
 
+def _shape(hint: Any) -> type | None:
+    """The TOML shape a type reads: a table (Mapping), an array (list), or None (a scalar)."""
+    if dataclasses.is_dataclass(hint) or typing.get_origin(hint) is dict:
+        return Mapping
+    return list if typing.get_origin(hint) in (tuple, list) else None
+
+
 def _convert(value: Any, hint: Any, reading: _Reading, where: str) -> Any:
     """Check ``value`` against the type ``hint`` and convert it (paths, tuples, dataclasses)."""
     origin = typing.get_origin(hint)
@@ -274,6 +281,17 @@ def _convert(value: Any, hint: Any, reading: _Reading, where: str) -> Any:
                 errors.append(error)
         if len(errors) == 1:
             raise errors[0]
+        # a table given where a table or an array is allowed: the table's own error (an
+        # unknown key, say) tells more than "expected a table or an array"
+        shaped = [
+            error
+            for option, error in zip(
+                [o for o in options if o is not type(None)], errors, strict=True
+            )
+            if _shape(option) is not None and isinstance(value, _shape(option))
+        ]
+        if len(shaped) == 1:
+            raise shaped[0]
         raise ConfigError(f"{where}: expected {_describe(hint)}, got {value!r}")
     if origin is Literal:
         choices = typing.get_args(hint)

@@ -262,9 +262,7 @@ def _read_sources(config: RunConfig, zones: Any, regions: list[str], sectors: li
                 f"sources ({name}).sectors: {format_labels(codes)} are not MRIO sectors "
                 f"({format_labels(sectors, 12)})"
             )
-    return combine_sources(
-        inventories, {s.label: s.placed_sectors for s in config.inventories}
-    )
+    return combine_sources(inventories, {s.label: s.placed_sectors for s in config.inventories})
 
 
 def _nest_by_sources(nesting: Any, host: MRIO, sources: Any, boundaries: Any) -> MRIO:
