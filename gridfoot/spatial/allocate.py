@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import itertools
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -76,6 +76,7 @@ REPORT_COLUMNS = [
     "points",
     "unplaced_points",
     "method",
+    "rule",
     "on_points",
     "fallback",
     "on_grid",
@@ -159,6 +160,8 @@ class Allocation:
         - ``points`` (placed, with weight) and ``unplaced_points`` (its points not on the
           grid), counts;
         - ``method``: points, land, proxy, unplaced, or empty when there is nothing to place;
+        - ``rule``: which rule placed it, in words: "points", "land", or the proxy's name
+          (the raster's ``name``, e.g. "proxy cement.tif" or "points of gas units");
         - ``on_points``: tonnes placed on the producer's points;
         - ``fallback``: tonnes spread over its region's land (or the proxy raster);
         - ``on_grid``: ``on_points + fallback``;
@@ -515,12 +518,21 @@ def load_allocation(path: str | Path) -> Allocation:
         )
 
     report = table("report_", ["region", "sector", *REPORT_COLUMNS])
+    if "rule" not in report:  # written before rules were named
+        report.insert(report.columns.get_loc("method") + 1, "rule", report["method"])
     if "on_points" not in report:  # written before on_points and input were reported
         report.insert(report.columns.get_loc("on_grid"), "on_points", 0.0)
         report["on_points"] = report["on_grid"] - report["fallback"]
         report.insert(report.columns.get_loc("emissions") + 1, "input", report["emissions"])
     report = report.astype(
-        {"region": "str", "sector": "str", "method": "str", "points": int, "unplaced_points": int}
+        {
+            "region": "str",
+            "sector": "str",
+            "method": "str",
+            "rule": "str",
+            "points": int,
+            "unplaced_points": int,
+        }
     ).set_index(["region", "sector"])
     unplaced = table("unplaced_", [*UNPLACED_COLUMNS, "tonnes", "outcome"])
     unplaced = unplaced.astype({c: "str" for c in ("id", "region", "sector", "reason", "outcome")})
@@ -575,7 +587,7 @@ def allocate(
     mode: Mode = "mrio",
     stressor: str | None = None,
     zones: Zones | ZoneCoverage | None = None,
-    proxy: xr.DataArray | None = None,
+    proxy: xr.DataArray | Mapping[str | None, xr.DataArray | str] | None = None,
     invalid: Literal["raise", "report"] = "raise",
     unplaced: Literal["warn", "raise"] = "warn",
 ) -> Allocation:
@@ -601,10 +613,12 @@ def allocate(
         producers with emissions and no points fall back to their region's land. Every
         region with polygons is in scope. Without zones a single region in scope falls back
         to the grid's land.
-    proxy : DataArray, optional
+    proxy : DataArray or mapping, optional
         A raster on the grid, dims ``(y, x)`` or ``(sector, y, x)``, non-negative: fallback
         producers are spread by it within their region instead of by land area (where it is
-        zero over the whole region, by land area).
+        zero over the whole region, by land area). Or a mapping from sector (``None``: every
+        other sector) to a ``(y, x)`` raster or ``"land"``: a rule per sector. A raster's
+        ``name`` names its rule in the report (``rule``).
     invalid : {"raise", "report"}
         Points whose region or sector is not in the footprint: an error, or set aside in
         ``unplaced``.
@@ -725,7 +739,7 @@ def allocate(
             int(covered.sum()),
             sources.units,
         )
-    fallback_weights, fallback_method, missed = _fallback(
+    fallback_weights, fallback_method, rule, missed = _fallback(
         grid, producers, needs_fallback, coverage, proxy, len(scope) == 1
     )
     _tell_proxy_missed(producers, missed, emissions, units)
@@ -755,6 +769,7 @@ def allocate(
             "points": placed_count,
             "unplaced_points": unplaced_count,
             "method": pd.array(method, dtype="str"),
+            "rule": pd.array(np.where(method == "points", "points", rule), dtype="str"),
             "on_points": tonnes_of["on_points"],
             "fallback": tonnes_of["fallback"],
             "on_grid": tonnes_of["on_points"] + tonnes_of["fallback"],
@@ -964,17 +979,19 @@ def _fallback(
     producers: pd.MultiIndex,
     needed: np.ndarray,
     coverage: ZoneCoverage | None,
-    proxy: xr.DataArray | None,
+    proxy: Any,
     single_region: bool,
-) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-    """Unnormalised weights and the method of each producer that falls back to land or proxy,
-    and which of them had a proxy layer that is 0 over their whole region (land instead).
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
+    """Unnormalised weights, the method and the rule (in words) of each producer that falls
+    back to land or proxy, and which of them had a proxy layer that is 0 over their whole
+    region (land instead).
 
     Sparse throughout: a region's land is its cells and their shares (a row of the
     coverage), weighted by the cell areas (or the proxy) on those cells only, so memory grows
     with the land cells, not with the grid's size times the regions falling back.
     """
     method = np.where(needed, "unplaced", "")
+    rule = method.astype(object)
     missed = np.zeros(len(producers), dtype=bool)
     rows, cols, values = [], [], []
     area = grid._areas.ravel()
@@ -988,19 +1005,19 @@ def _fallback(
         if land is None or len(land[0]) == 0:
             continue
         cells, share = land
-        spread, how = share * area[cells], "land"
-        if proxy_values is not None:
-            layer = proxy_values.get(sector, proxy_values.get(None))
-            weighted = None if layer is None else layer[cells] * share
-            if weighted is not None and (weighted > 0).any():
-                spread, how = weighted, "proxy"
-            elif layer is not None:
+        spread, how, named = share * area[cells], "land", "land"
+        label, layer = proxy_values.get(sector, proxy_values.get(None, ("land", None)))
+        if layer is not None:
+            weighted = layer[cells] * share
+            if (weighted > 0).any():
+                spread, how, named = weighted, "proxy", label
+            else:
                 missed[index] = True
         nonzero = np.flatnonzero(spread)
         rows.append(np.full(len(nonzero), index))
         cols.append(cells[nonzero])
         values.append(spread[nonzero])
-        method[index] = how
+        method[index], rule[index] = how, named
     matrix = sp.csr_matrix(
         (
             np.concatenate(values) if values else np.empty(0),
@@ -1011,7 +1028,7 @@ def _fallback(
         ),
         shape=(len(producers), grid.size),
     )
-    return matrix, method, missed
+    return matrix, method, rule, missed
 
 
 def _land_of(
@@ -1028,24 +1045,46 @@ def _land_of(
     return None
 
 
-def _proxy_values(grid: Grid, proxy: xr.DataArray | None) -> dict[str | None, np.ndarray] | None:
-    """The proxy raster by sector (key None: every sector), flat, checked."""
+def _proxy_values(grid: Grid, proxy: Any) -> dict[str | None, tuple[str, np.ndarray | None]]:
+    """The proxy of each sector (key None: every other sector) as its rule's name and its
+    flat values (None: land), checked."""
     if proxy is None:
-        return None
-    if Grid.from_dataarray(proxy) != grid:
-        raise GridError("the proxy raster is not on the allocation's grid (CRS, transform, shape)")
+        return {}
+    if isinstance(proxy, Mapping):
+        rules = {}
+        for sector, layer in proxy.items():
+            if isinstance(layer, str) and layer == "land":
+                rules[sector] = ("land", None)
+            elif isinstance(layer, xr.DataArray) and layer.dims == ("y", "x"):
+                rules[sector] = (str(layer.name or "proxy"), _proxy_layer(grid, layer))
+            else:
+                raise GridError(
+                    f"proxy[{sector!r}]: a (y, x) raster on the grid or 'land', got "
+                    f"{getattr(layer, 'dims', layer)!r}"
+                )
+        return rules
     extra = [d for d in proxy.dims if d not in ("y", "x")]
     if extra not in ([], ["sector"]):
         raise GridError(
             f"the proxy raster must have dims (y, x) or (sector, y, x), got {proxy.dims}"
         )
-    values = proxy.transpose(*extra, "y", "x").values.astype(float)
+    label = str(proxy.name or "proxy")
+    if not extra:
+        return {None: (label, _proxy_layer(grid, proxy))}
+    return {
+        str(s): (label, _proxy_layer(grid, proxy.sel(sector=s))) for s in proxy["sector"].values
+    }
+
+
+def _proxy_layer(grid: Grid, layer: xr.DataArray) -> np.ndarray:
+    """A proxy raster's values, flat, checked to lie on the grid and be finite and >= 0."""
+    if Grid.from_dataarray(layer) != grid:
+        raise GridError("the proxy raster is not on the allocation's grid (CRS, transform, shape)")
+    values = layer.transpose("y", "x").values.astype(float)
     problem = proxy_problem(values)
     if problem:
         raise ValueCheckError(f"the proxy raster must be finite and >= 0: {problem}")
-    if not extra:
-        return {None: values.ravel()}
-    return {str(s): layer.ravel() for s, layer in zip(proxy["sector"].values, values, strict=True)}
+    return values.ravel()
 
 
 def proxy_problem(values: np.ndarray) -> str:

@@ -268,7 +268,7 @@ def compute_grid(
             mode=config.downscale.mode,
             stressor=inputs.stressor,
             zones=inputs.coverage,
-            proxy=inputs.proxy,
+            proxy=inputs.proxies or None,
             invalid="raise",
             unplaced=config.downscale.unplaced,
         )

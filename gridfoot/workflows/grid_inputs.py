@@ -53,7 +53,8 @@ class Inputs:
     grid: Any  # gridfoot.spatial.Grid
     stressor: str
     files: tuple[Path, ...]
-    proxy: xr.DataArray | None = None  # on the grid, checked
+    # the proxy of each sector (key None: the rest): a raster on the grid, checked, or "land"
+    proxies: dict[str | None, Any] = dataclasses.field(default_factory=dict)
     zones: Any = None  # gridfoot.spatial.Zones: the boundaries labelled by MRIO region
     coverage: Any = None  # the zones' ZoneCoverage of the grid: built once, reused
 
@@ -108,8 +109,9 @@ def load_inputs(config: RunConfig) -> Inputs:
     else:
         regions, sectors = [str(r) for r in mrio.regions], [str(c) for c in mrio.sectors]
     _check_boundary_regions(config, boundaries, regions)
-    zones, grid, coverage, proxy = _grid_of(config, boundaries)
+    zones, grid, coverage = _grid_of(config, boundaries)
     sources = _read_sources(config, zones, regions, sectors)
+    proxies = read_proxies(config.downscale.rules, grid, sources, sectors, _proxy_keys(config))
     if later:
         mrio = _nest_by_sources(nesting, host, sources, boundaries)
         _check_boundary_regions(config, boundaries, [str(r) for r in mrio.regions])
@@ -126,7 +128,7 @@ def load_inputs(config: RunConfig) -> Inputs:
         grid=grid,
         stressor=stressor,
         files=tuple(files),
-        proxy=proxy,
+        proxies=proxies,
         zones=zones,
         coverage=coverage,
     )
@@ -192,9 +194,9 @@ def _check_boundary_regions(config: RunConfig, boundaries: Any, regions: list[st
     )
 
 
-def _grid_of(config: RunConfig, boundaries: Any) -> tuple[Any, Any, Any, xr.DataArray | None]:
-    """The boundaries as zones, the run's grid (land from their one coverage), the coverage
-    and the proxy raster (or None)."""
+def _grid_of(config: RunConfig, boundaries: Any) -> tuple[Any, Any, Any]:
+    """The boundaries as zones, the run's grid (land from their one coverage) and the
+    coverage."""
     from gridfoot.spatial import Grid, Zones
     from gridfoot.spatial.grid import check_grid
 
@@ -215,8 +217,55 @@ def _grid_of(config: RunConfig, boundaries: Any) -> tuple[Any, Any, Any, xr.Data
     coverage = zones.coverage(grid)
     grid = grid.with_land(coverage)
     check_grid(grid, "grid.resolution", "grid.crs")
-    proxy = _read_proxy(config.downscale.proxy, grid) if config.downscale.proxy else None
-    return zones, grid, coverage, proxy
+    return zones, grid, coverage
+
+
+def _proxy_keys(config: RunConfig) -> dict[str, str]:
+    """The configuration key of each sector's proxy rule, for messages."""
+    keys = {s: f"downscale.proxies.{s}" for s in config.downscale.rules}
+    if config.downscale.proxy is not None:
+        keys["default"] = "downscale.proxy"
+    return keys
+
+
+def read_proxies(
+    rules: dict[str, Any], grid: Any, sources: Any, sectors: list[str], keys: dict[str, str]
+) -> dict[str | None, Any]:
+    """The proxy of each sector named in ``rules`` (``"default"``: key None, the rest): a
+    raster read onto the grid, an inventory's points' weights gathered onto it, or "land".
+    Each distinct rule is made once; ``keys`` name each rule's place in the configuration."""
+    unknown = [s for s in rules if s != "default" and s not in sectors]
+    if unknown:
+        raise ConfigError(
+            f"{keys[unknown[0]]}: {format_labels(unknown)} are not MRIO sectors "
+            f"({format_labels(sectors, 12)})"
+        )
+    made: dict[Any, Any] = {}
+    result = {}
+    for sector, rule in rules.items():
+        if rule not in made:
+            made[rule] = proxy_layer(rule, grid, sources, keys[sector])
+        result[None if sector == "default" else sector] = made[rule]
+    return result
+
+
+def proxy_layer(rule: Any, grid: Any, sources: Any, key: str) -> Any:
+    """One :class:`~gridfoot.config.ProxyRule` on the grid: "land", a raster (checked, see
+    :func:`_read_proxy`), or the weights of an inventory's points summed per cell."""
+    if rule.kind == "land":
+        return "land"
+    if rule.kind == "raster":
+        return _read_proxy(rule.path, grid, key).rename(rule.label)
+    points = sources.points[sources.points["inventory"] == rule.text]
+    x, y = dataclasses.replace(sources, points=points).xy(grid.crs)
+    cells = grid.cell_index(x, y)
+    on = cells >= 0
+    values = np.bincount(
+        cells[on], weights=points["weight"].to_numpy(float)[on], minlength=grid.size
+    )
+    if not (values > 0).any():
+        raise ConfigError(f"{key}: the points of {rule.text!r} weigh nothing on the grid")
+    return grid.wrap(values.reshape(grid.shape), name=rule.label)
 
 
 def _read_sources(config: RunConfig, zones: Any, regions: list[str], sectors: list[str]) -> Any:
@@ -485,25 +534,26 @@ def validate(config: RunConfig) -> list[str]:
 
 
 def _check_proxy_cover(inputs: Inputs, without: list[tuple[str, str]]) -> None:
-    """Warn when the proxy is 0 over the whole land of a region with fallback producers (as
+    """Warn when a proxy is 0 over the whole land of a region with fallback producers (as
     the allocation will: those producers are spread by land area instead)."""
     from gridfoot.spatial.allocate import _tell_proxy_missed
 
-    if inputs.proxy is None or not without:
+    proxies = inputs.proxies
+    empty = []
+    for region, sector in without:
+        layer = proxies.get(sector, proxies.get(None, "land"))
+        if isinstance(layer, str) or region not in inputs.coverage.labels:
+            empty.append(False)
+            continue
+        cells, shares = inputs.coverage.cover(region)  # the region's cells only
+        empty.append(bool(len(cells)) and not (layer.values.ravel()[cells] * shares > 0).any())
+    if not any(empty):
         return
-    regions = sorted({r for r, _ in without})
-    values = inputs.proxy.values.ravel()
-    empty = set()
-    for region in regions:
-        if region in inputs.coverage.labels:
-            cells, shares = inputs.coverage.cover(region)  # the region's cells only
-            if len(cells) and not (values[cells] * shares > 0).any():
-                empty.add(region)
     producers = pd.MultiIndex.from_tuples(without, names=["region", "sector"])
     emitting = inputs.mrio.F.loc[inputs.stressor]
     _tell_proxy_missed(
         producers,
-        np.array([r in empty for r, _ in without]),
+        np.array(empty),
         np.array([emitting[p] for p in without], dtype=float),
         inputs.mrio.units[inputs.stressor],
     )
@@ -532,7 +582,7 @@ def _reason_counts(points: pd.DataFrame) -> str:
     return "; ".join(f"{n:,} with {r}" for r, n in points["reason"].value_counts().items())
 
 
-def _read_proxy(path: Path, grid: Any) -> xr.DataArray:
+def _read_proxy(path: Path, grid: Any, key: str = "downscale.proxy") -> xr.DataArray:
     """The proxy raster, which must lie on the run's grid (CRS, transform and shape).
 
     No-data cells count as 0; cells below 0 or infinite are an error, and so is a proxy that
@@ -544,19 +594,17 @@ def _read_proxy(path: Path, grid: Any) -> xr.DataArray:
     from gridfoot.spatial import Grid
     from gridfoot.spatial.allocate import proxy_problem
 
-    _require_file(path, "downscale.proxy")
+    _require_file(path, key)
     try:
         with warnings.catch_warnings():  # affine's "use @" inside rioxarray: not the user's
             warnings.simplefilter("ignore", PendingDeprecationWarning)
             proxy = rioxarray.open_rasterio(path, masked=True).squeeze("band", drop=True)
         found = Grid.from_dataarray(proxy)
     except (RasterioError, GridfootError) as error:
-        raise InputFileError(
-            f"{path}: cannot be read as a proxy raster (downscale.proxy): {error}"
-        ) from None
+        raise InputFileError(f"{path}: cannot be read as a proxy raster ({key}): {error}") from None
     if found != grid:
         raise GridError(
-            f"{path}: the proxy raster (downscale.proxy) is not on the run's grid: it is "
+            f"{path}: the proxy raster ({key}) is not on the run's grid: it is "
             f"{found!r}, the run's is {grid!r}; write the proxy on the run's grid "
             "(grid.crs and grid.resolution; gridfoot validate prints the grid)"
         )
@@ -564,15 +612,15 @@ def _read_proxy(path: Path, grid: Any) -> xr.DataArray:
     problem = proxy_problem(np.where(np.isnan(values), 0.0, values))
     if problem:
         raise GridError(
-            f"{path}: the proxy raster (downscale.proxy) must be finite and >= 0; it has {problem}"
+            f"{path}: the proxy raster ({key}) must be finite and >= 0; it has {problem}"
         )
     proxy = proxy.fillna(0.0)
     land = grid.land_fraction.values > 0
     if not (proxy.values[..., land] > 0).any():
         raise GridError(
-            f"{path}: the proxy raster (downscale.proxy) is 0 (or no data) on every one of "
+            f"{path}: the proxy raster ({key}) is 0 (or no data) on every one of "
             f"the grid's {int(land.sum()):,} land cells: it would spread nothing; leave "
-            "downscale.proxy out to spread by land area"
+            f"{key} out to spread by land area"
         )
     return proxy
 

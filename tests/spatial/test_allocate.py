@@ -297,7 +297,7 @@ def test_fallback_of_many_regions_is_sparse_from_the_start(monkeypatch):
     spread = (report["method"] == "land").to_numpy()
     assert spread.sum() == n_regions + 1  # every region's "man", and R59's "ele"
     assert sorted(looked_up) == labels  # each region's cells read once, sparse
-    matrix, _, _ = built[0]
+    matrix = built[0][0]
     cells_of = np.diff(coverage.matrix.indptr)  # cells each region covers
     assert cells_of.min() > 0
     per_producer = np.diff(matrix.indptr)
