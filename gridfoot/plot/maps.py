@@ -139,8 +139,8 @@ def _draw_outlines(ax: Axes, outlines: list[list[np.ndarray]]) -> None:
 
 
 def _hatch_fallback(ax: Axes, fallback: Any, crs: Any, tolerance: float) -> bool:
-    """Hatch the polygons whose emissions were mostly spread evenly over land; True when
-    drawn."""
+    """Hatch the polygons whose emissions were mostly spread over land or by a proxy; True
+    when drawn."""
     if fallback is None or len(fallback) == 0:
         return False
     import shapely
@@ -441,8 +441,8 @@ _HATCH = "///"
 _HATCH_COLOUR = "0.3"
 _HATCH_WIDTH = 0.5
 _FALLBACK_NOTE = (
-    "Even fills within a province: emissions of producers without point sources, spread "
-    "evenly over its land."
+    "Hatched: provinces where most emissions belong to producers without point sources, "
+    "spread over land or by a proxy (their pattern is the rule's, not data)."
 )
 
 
@@ -508,7 +508,7 @@ def _legend_handles(layer: xr.DataArray, hatched: bool) -> list[Any]:
                 hatch=_HATCH * 2,  # denser in the small legend key, or it shows one stroke
                 hatch_linewidth=_HATCH_WIDTH,
                 linewidth=0,
-                label="mostly spread evenly over land (no point sources)",
+                label="mostly spread over land or by a proxy (no point sources)",
             )
         )
     return handles
@@ -621,8 +621,9 @@ def map_grid(
     scale_bar : bool
         Draw a scale bar (the layer's x/y must be metres, as in an equal-area grid).
     fallback : GeoDataFrame, optional
-        Polygons whose emissions were spread evenly over land because their producers had
-        no point sources: hatched, with a legend entry, so the even fill does not read as data.
+        Polygons whose emissions were mostly spread over land or by a proxy because their
+        producers had no point sources: hatched, with a legend entry, so the fill does not
+        read as data.
     names : mapping, optional
         Replacements (e.g. latin names or codes) for names the installed fonts cannot draw.
     crop : bool

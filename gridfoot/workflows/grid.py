@@ -35,6 +35,7 @@ from gridfoot.workflows.grid_inputs import (
     input_paths,
     load_inputs,
     memory_estimate,
+    placement_by_rule,
     placement_summary,
     scope,
     validate,
@@ -79,6 +80,14 @@ class GridStudy:
         The hotspot study of ``total`` (:func:`gridfoot.workflows.hotspots.compute_hotspots`).
     breakdowns : dict of DataFrame
         Shares by destination, sector, category, region.
+    fallback : DataArray or None
+        The part of ``total`` placed by a proxy or spread over land (producers without
+        points); None when there is none.
+    rules : DataFrame
+        Which rule placed how many tonnes of each sector
+        (:func:`~gridfoot.workflows.grid_inputs.placement_by_rule`).
+    uncertainty : UncertaintyResult or None
+        The draws' statistics (``[uncertainty]``; :mod:`gridfoot.workflows.uncertainty`).
     key_figures : dict
         Concentration at every configured level, hubs and placement (``summary.json``),
         computed on first use.
@@ -96,6 +105,9 @@ class GridStudy:
     hotspots: Any
     breakdowns: dict[str, pd.DataFrame]
     destination_concentration: pd.DataFrame
+    fallback: xr.DataArray | None = None
+    rules: pd.DataFrame | None = None
+    uncertainty: Any = None
     files: tuple[str, ...] = ()  # what run wrote, relative to out
     study: str = "grid"
 
@@ -274,7 +286,9 @@ def compute_grid(
         )
     with stage("maps of the grid"):
         name = "export_linked" if config.downscale.destinations == "foreign" else "mapped"
-        total = allocation.map(driven.sum(["destination", "category"]), name=name)
+        per_producer = driven.sum(["destination", "category"])
+        total = allocation.map(per_producer, name=name)
+        fallback = _fallback_layer(allocation, per_producer)
         # destination layers are made one at a time when used (a GeoTIFF, a row of the
         # concentration table), never all held at once; one per chunk, since each is used
         # alone and a chunk of several is computed whole for any one of them
@@ -302,9 +316,24 @@ def compute_grid(
             hotspots=found,
             breakdowns=tables,
             destination_concentration=per_destination,
+            fallback=fallback,
+            rules=placement_by_rule(allocation, driven, mapped_sources),
         )
         study.key_figures  # noqa: B018  (computed within the stage it belongs to)
     return study
+
+
+def _fallback_layer(allocation: Any, per_producer: xr.DataArray) -> xr.DataArray | None:
+    """The mapped total of the producers placed by a proxy or spread over land (None: no
+    such producer has tonnes to place)."""
+    report = allocation.report
+    spread = report["method"].isin(["land", "proxy"]).astype(float)
+    if not (spread.to_numpy() * report["emissions"].to_numpy() != 0).any():
+        return None
+    mask = xr.DataArray.from_series(spread).reindex_like(per_producer, fill_value=0.0)
+    layer = allocation.map(per_producer * mask, name="fallback")
+    layer.attrs["long_name"] = "tonnes placed by a proxy or spread over land (no point sources)"
+    return layer
 
 
 def _key_figures(study: GridStudy) -> dict[str, Any]:
@@ -335,11 +364,21 @@ def _key_figures(study: GridStudy) -> dict[str, Any]:
             zip(tables["sector"]["sector"], tables["sector"]["share"].astype(float), strict=True)
         ),
         "placement": placement_summary(inputs.sources, chosen, study.allocation, study.driven),
+        "placed_by": _placed_by(study),
         **(
             {"nesting": nesting_summary(inputs.mrio, config.nest)}
             if inputs.mrio.nesting is not None
             else {}
         ),
+    }
+
+
+def _placed_by(study: GridStudy) -> dict[str, float]:
+    """Tonnes of the mapped total by rule (points of which inventories, land, a proxy)."""
+    if study.rules is None:
+        return {}
+    return {
+        str(k): float(v) for k, v in study.rules.groupby("rule", sort=False)["tonnes"].sum().items()
     }
 
 
@@ -385,6 +424,8 @@ def _products(study: GridStudy) -> list[Any]:
     ]
     if "total" in wanted:
         products.append(Raster("geotiff/total.tif", study.total))
+        if study.fallback is not None:
+            products.append(Raster("geotiff/fallback.tif", study.fallback))
     names = study.names
     destination_names = {str(c): names.region(str(c)) for c in study.scope.destinations}
     if "destinations" in wanted:
@@ -423,6 +464,7 @@ def _products(study: GridStudy) -> list[Any]:
     ]
     products += [
         Table("hubs.csv", study.hotspots.hubs),
+        *([Table("placement_by_sector.csv", study.rules)] if study.rules is not None else []),
         Table("concentration.csv", concentration),
         *([Table("zonal.csv", study.hotspots.zonal)] if study.hotspots.zonal is not None else []),
         *(Table(f"breakdown_{k}.csv", t) for k, t in study.breakdowns.items()),

@@ -33,6 +33,7 @@ __all__ = [
     "input_paths",
     "load_inputs",
     "memory_estimate",
+    "placement_by_rule",
     "placement_summary",
     "scope",
     "validate",
@@ -698,6 +699,48 @@ def placement_summary(
         }
     )
     return result
+
+
+def placement_by_rule(allocation: Any, mapped: xr.DataArray, sources: Any) -> pd.DataFrame:
+    """Which rule placed how many tonnes of each sector (the headline figures depend on it).
+
+    One row per sector and rule (``points of coal units + gas units``, ``land``, ``proxy
+    cement.tif``, ``points of steel plants`` ...): the producers, the tonnes of the mapped
+    total (``mapped``, e.g. export-linked) they bring, placed and unplaced, and the share of
+    the mapped total. Sectors with nothing to place are left out.
+    """
+    split = allocation.placement(mapped)
+    report = allocation.report
+    rule = report["rule"].astype(str)
+    points = sources.points
+    if "inventory" in points.columns and len(points):
+        # the inventories whose points place each sector (in the order they are configured)
+        order = list(dict.fromkeys(points["inventory"]))
+        names = points.groupby("sector")["inventory"].agg(
+            lambda v: " + ".join(sorted(set(v), key=order.index))
+        )
+        sector = report.index.get_level_values("sector")
+        on_points = (rule == "points").to_numpy()
+        rule = rule.where(~on_points, "points of " + sector.map(names).fillna("").astype(str))
+    table = pd.DataFrame(
+        {
+            "sector": report.index.get_level_values("sector"),
+            "rule": rule.to_numpy(),
+            "tonnes": split["input"].to_numpy(),
+            "placed": (split["on_points"] + split["fallback"]).to_numpy(),
+            "unplaced": split["unplaced"].to_numpy(),
+        }
+    )
+    table = table[table["tonnes"] != 0]
+    grouped = table.groupby(["sector", "rule"], sort=False).agg(
+        producers=("tonnes", "size"),
+        tonnes=("tonnes", "sum"),
+        placed=("placed", "sum"),
+        unplaced=("unplaced", "sum"),
+    )
+    total = grouped["tonnes"].sum()
+    grouped["share"] = grouped["tonnes"] / total if total else 0.0
+    return grouped.reset_index().sort_values("tonnes", ascending=False, ignore_index=True)
 
 
 def _points_left_out(placement: dict[str, Any]) -> str:

@@ -206,7 +206,7 @@ def _key_rows(key: dict[str, Any], names: Any = None) -> list[tuple[str, str]]:
     mapped = placement.get("mapped", {})
     for label, name in (
         ("on points", "on_points"),
-        ("spread over land (no points)", "fallback"),
+        ("placed by a proxy or land (no points)", "fallback"),
         ("unplaced", "unplaced"),
     ):
         both = f"{placement[name]:,.0f} {units}"
@@ -249,10 +249,39 @@ def _placement_frame(placement: dict[str, Any], units: str) -> pd.DataFrame:
             [
                 f"input ({units})",
                 "placed on points",
-                "spread over land or proxy (producers without points)",
+                "placed by a proxy or land (producers without points)",
                 "unplaced",
             ],
             name="tonnes",
+        ),
+    )
+
+
+def _rules_section(study: GridStudy, names: Any) -> tuple[Any, ...]:
+    """Which rule placed how many tonnes of each sector, and the inventories' factors."""
+    from gridfoot.workflows.products import Section
+
+    if study.rules is None or not len(study.rules):
+        return ()
+    inventories = study.config.inventories
+    lines = [
+        "The headline figures depend on how each sector is placed: on the points of an "
+        "inventory, by a proxy raster or another inventory's points, or spread over land by "
+        "area. Tonnes of the mapped total; per sector and rule in placement_by_sector.csv."
+    ]
+    for s in inventories:
+        placed = ", ".join(names.sector(c) for c in s.placed_sectors) if s.placed_sectors else ""
+        line = f"Inventory {s.label}: {s.path.name}" + (f", places {placed}" if placed else "")
+        if s.factor is not None:
+            line += f"; weight {s.weight or 'weight'} x emission factor {s.factor.describe()}"
+        lines.append(line + ".")
+    table = _named(study.rules, "sector", names.sector)
+    return (
+        Section(
+            "How each sector was placed",
+            text=tuple(lines),
+            tables=(("placement_by_sector.csv", table),),
+            rows=30,
         ),
     )
 
@@ -303,6 +332,7 @@ def _report(study: GridStudy) -> Report:
                 ),
             ),
             *nesting,
+            *_rules_section(study, names),
             Section(
                 "Unplaced emissions",
                 text=(

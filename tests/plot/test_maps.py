@@ -244,7 +244,7 @@ def test_grey_land_and_fallback_have_legend_entries(layer, provinces) -> None:
     entries = [t.get_text() for t in legend.get_texts()]
     assert entries == [
         "no emissions (land)",
-        "mostly spread evenly over land (no point sources)",
+        "mostly spread over land or by a proxy (no point sources)",
     ]
     assert "without point sources" in legend.get_title().get_text()
     plt.close(fig)

@@ -167,7 +167,7 @@ def test_figures_use_names_not_codes(demo) -> None:
     assert "CONS_h" not in categories and "GFCF" not in categories
     total = _svg_text(maps / "total_map.svg")
     assert "driven by final demand outside" in total
-    assert "no emissions (land)" in total and "spread evenly over land" in total
+    assert "no emissions (land)" in total and "spread over land or by a proxy" in total
     # each hub is labelled once; a region's name is written at one hub only
     hubs = pd.read_csv(demo / "hubs.csv").head(5)
     mains = hubs["regions"].str.split(";").str[0].str.strip()
