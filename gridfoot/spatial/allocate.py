@@ -48,6 +48,7 @@ from gridfoot.errors import (
     format_labels,
 )
 from gridfoot.spatial.grid import Grid, _transformer
+from gridfoot.spatial.inventories import OTHER_SECTOR
 from gridfoot.spatial.sources import UNPLACED_COLUMNS, Sources, refuse_swapped
 from gridfoot.spatial.zones import ZoneCoverage, Zones, as_coverage
 
@@ -679,7 +680,11 @@ def allocate(
         present = footprint["is_producer"].to_series()
         pairs = pd.MultiIndex.from_arrays([points["region"].astype(str), points["sector"]])
         known &= present.reindex(pairs).fillna(False).to_numpy(dtype=bool)
-    set_aside = [sources.unplaced.assign(reason="not read: " + sources.unplaced["reason"])]
+    # points of sectors their inventory does not place are not their producer's points
+    not_read = sources.unplaced[
+        ~sources.unplaced["reason"].astype(str).str.startswith(OTHER_SECTOR).to_numpy()
+    ]
+    set_aside = [not_read.assign(reason="not read: " + not_read["reason"])]
     if not known.all():
         bad = points[~known]
         message = (

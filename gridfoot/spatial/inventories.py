@@ -95,7 +95,8 @@ def combine_sources(
             other = ~kept["sector"].isin(list(placed)).to_numpy()
             unplaced.append(
                 kept.loc[other, ["id", "row", "region", "sector", "weight"]].assign(
-                    reason=f"{OTHER_SECTOR} ({name}: sectors {format_labels(placed)})"
+                    reason=f"{OTHER_SECTOR} ({name}: sectors {format_labels(placed)})",
+                    inventory=name,
                 )
             )
             kept = kept[~other]
@@ -105,7 +106,6 @@ def combine_sources(
     joined = pd.concat(points, ignore_index=True)[[*POINT_COLUMNS, "inventory"]]
     _refuse_incomparable(joined, inventories)
     lost = pd.concat(unplaced, ignore_index=True)
-    lost["inventory"] = lost["inventory"].fillna(lost["inventory"].ffill())
     return Sources(
         points=joined,
         crs=crs,

@@ -414,19 +414,31 @@ def _sources_in_scope(sources: Any, chosen: Scope) -> Any:
 
 
 def _out_of_scope(sources: Any, chosen: Scope) -> tuple[int, float]:
-    """Points of producers not mapped on purpose (other regions or sectors): how many points
-    lie wholly outside the scope, and the weight of every entry outside it."""
+    """Points of producers not mapped on purpose (other regions or sectors, or sectors their
+    inventory does not place): how many points lie wholly outside the scope, and the weight
+    of every entry outside it."""
     points = sources.points
     outside = ~_in_scope(points, chosen)
     inside_rows = set(points.loc[~outside, "row"])
     count = len(set(points.loc[outside, "row"]) - inside_rows)
-    return count, float(points.loc[outside, "weight"].sum())
+    other = _other_sector(sources.unplaced)
+    count += int(other.sum())
+    weight = float(points.loc[outside, "weight"].sum())
+    return count, weight + float(sources.unplaced.loc[other, "weight"].sum())
+
+
+def _other_sector(unplaced: pd.DataFrame) -> np.ndarray:
+    """Points of sectors their inventory does not place (``sources.sectors``)."""
+    from gridfoot.spatial.inventories import OTHER_SECTOR
+
+    return unplaced["reason"].astype(str).str.startswith(OTHER_SECTOR).to_numpy()
 
 
 def _set_aside(sources: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Points read_sources did not keep: invalid ones (invalid = "report") and those outside
-    every boundary polygon."""
-    unplaced = sources.unplaced
+    every boundary polygon (points of sectors their inventory does not place are neither:
+    they are out of scope)."""
+    unplaced = sources.unplaced[~_other_sector(sources.unplaced)]
     outside = unplaced["reason"].astype(str).str.startswith("outside every boundary polygon")
     return unplaced[~outside.to_numpy()], unplaced[outside.to_numpy()]
 
