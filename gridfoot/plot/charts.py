@@ -35,6 +35,8 @@ def concentration_figure(
     title: str | None = None,
     log_land: bool = True,
     figsize: tuple[float, float] = (4.5, 3.6),
+    band: pd.DataFrame | None = None,
+    band_label: str = "90% interval of the draws",
 ) -> Figure:
     """Cumulative share of the total against cumulative share of land, cells ranked by value.
 
@@ -54,6 +56,10 @@ def concentration_figure(
         Fractions (0..1) to mark.
     log_land : bool
         A logarithmic land axis (from 0.01% of land): hotspots live in the first percent.
+    band : DataFrame, optional
+        The curve's spread under uncertainty draws: columns ``land_share``, ``p05`` and
+        ``p95`` (shares held by the top ``land_share`` of land), drawn as a shaded band
+        labelled ``band_label``.
 
     Examples
     --------
@@ -84,6 +90,17 @@ def concentration_figure(
         held, needed = np.full(areas.shape, np.nan), np.full(levels.shape, np.nan)
     with paper_style():
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        if band is not None:
+            inside = band["land_share"].to_numpy(float) > 0
+            ax.fill_between(
+                100 * band["land_share"].to_numpy(float)[inside],
+                100 * band["p05"].to_numpy(float)[inside],
+                100 * band["p95"].to_numpy(float)[inside],
+                color="C3",
+                alpha=0.22,
+                linewidth=0,
+                label=band_label,
+            )
         ax.plot(100 * land, 100 * value, color="C3", linewidth=1.6, label="cells ranked by value")
         # y = x is a curve on a log land axis: drawn through many points, not two
         even = np.geomspace(0.01, 100, 400) if log_land else np.array([0.0, 100.0])
