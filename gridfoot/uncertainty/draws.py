@@ -159,7 +159,11 @@ def dirichlet_weights(
     group = groups[positive]
     alpha = float(concentration) * weights[positive] / totals[group]
     log_gamma = np.log(rng.standard_gamma(alpha + 1.0))
-    log_gamma += np.log(1.0 - rng.random(positive.size)) / alpha  # 1 - U lies in (0, 1]
+    with np.errstate(over="ignore"):  # ln(U) / a below -1.8e308: a Gamma draw of exactly 0
+        log_gamma += np.log(1.0 - rng.random(positive.size)) / alpha  # 1 - U lies in (0, 1]
+    # kept finite, so a group whose every draw is 0 to double precision (concentrations
+    # near 1e-308) shares its total equally instead of turning NaN
+    np.maximum(log_gamma, np.finfo(float).min, out=log_gamma)
     largest = np.full(totals.shape, -np.inf)
     np.maximum.at(largest, group, log_gamma)
     relative = np.exp(log_gamma - largest[group])  # the group's largest is 1: no underflow

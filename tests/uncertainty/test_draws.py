@@ -109,6 +109,14 @@ def test_small_concentrations_do_not_lose_a_total() -> None:
     assert new.max() == pytest.approx(5.0, rel=1e-6)  # nearly all on one point, as expected
 
 
+def test_vanishing_shares_neither_warn_nor_turn_nan() -> None:
+    # concentration * share = 2e-311: ln(U) / a overflows to -inf (a Gamma draw of 0)
+    weights = np.array([2.2e-308, 1.0, 0.0])
+    new = dirichlet_weights(np.random.default_rng(0), weights, np.zeros(3, dtype=int), 1e-3)
+    assert np.isfinite(new).all()
+    assert new.sum() == pytest.approx(1.0, rel=1e-14)
+
+
 def test_groups_of_total_zero_stay_zero_and_indices_may_skip() -> None:
     weights = np.array([0.0, 0.0, 4.0, 1.0])
     groups = np.array([3, 3, 7, 7])
