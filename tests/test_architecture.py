@@ -29,7 +29,7 @@ ROOT = Path(gridfoot.__file__).parent
 #: Modules every part of gridfoot may import: they import nothing of gridfoot but each other.
 BASE = {"errors", "checks", "_version", "_lazy", "_curve"}
 #: The analysis packages: layers and tables in, results out; file work goes through io.
-ANALYSIS = {"mrio", "spatial", "hotspots", "urban"}
+ANALYSIS = {"mrio", "spatial", "hotspots", "urban", "uncertainty"}
 #: What runs a study or a command, and the studies' configuration schemas (which name the
 #: analysis packages' types): never imported by the analysis packages.
 ORCHESTRATION = {"workflows", "config", "cli", "datasets"}

@@ -320,6 +320,12 @@ def compute_grid(
             rules=placement_by_rule(allocation, driven, mapped_sources),
         )
         study.key_figures  # noqa: B018  (computed within the stage it belongs to)
+    if config.uncertainty is not None:
+        from gridfoot.workflows.uncertainty import compute_uncertainty
+
+        with stage("uncertainty"):
+            study = dataclasses.replace(study, uncertainty=compute_uncertainty(study))
+            study.key_figures  # noqa: B018
     return study
 
 
@@ -370,6 +376,7 @@ def _key_figures(study: GridStudy) -> dict[str, Any]:
             if inputs.mrio.nesting is not None
             else {}
         ),
+        **({"uncertainty": study.uncertainty.summary()} if study.uncertainty is not None else {}),
     }
 
 
@@ -469,9 +476,27 @@ def _products(study: GridStudy) -> list[Any]:
         *([Table("zonal.csv", study.hotspots.zonal)] if study.hotspots.zonal is not None else []),
         *(Table(f"breakdown_{k}.csv", t) for k, t in study.breakdowns.items()),
         *(nesting_tables(study.inputs.mrio) if study.inputs.mrio.nesting is not None else ()),
+        *(_uncertainty_products(study) if study.uncertainty is not None else ()),
         File("run.toml", lambda path: write_run_config(config, path, base_dir=config.output.dir)),
     ]
     return products + _figures(study, names)
+
+
+def _uncertainty_products(study: GridStudy) -> list[Any]:
+    """The draws' rasters (per-cell p05, p95, coefficient of variation) and tables."""
+    from gridfoot.workflows.products import Raster, Table
+
+    result = study.uncertainty
+    products: list[Any] = [
+        Raster(f"geotiff/{name}.tif", result.cells[name]) for name in result.cells.data_vars
+    ]
+    products += [
+        Table("uncertainty.csv", result.figures),
+        Table("concentration_band.csv", result.curve),
+    ]
+    if result.sensitivity is not None:
+        products.append(Table("sensitivity.csv", result.sensitivity))
+    return products
 
 
 def run_grid(
@@ -526,6 +551,8 @@ def run_grid(
     protected = [*([config_file] if config_file else []), *input_paths(config)]
     check_output_folder(target, protected)  # refused before anything is shown or computed
     stages = ["inputs", "footprint", "allocation", "maps of the grid", "hotspots"]
+    if config.uncertainty is not None:
+        stages.append("uncertainty")
     steps = Progress("gridfoot run", [*stages, "files", "figures", "report"], progress)
     try:
         with (

@@ -133,8 +133,11 @@ def _figures(study: GridStudy, names: Any) -> list[Any]:
                 hot.top_area[:1],
                 (hot.hotspot_share,),
                 title=f"Concentration of {short} on land, {where}",
+                band=study.uncertainty.curve if study.uncertainty is not None else None,
+                band_label=_band_label(study),
             ),
-            f"Concentration of {short} on land",
+            f"Concentration of {short} on land"
+            + (", with the 90% interval of the draws" if study.uncertainty is not None else ""),
         ),
         Figure(
             "figures/destinations",
@@ -182,6 +185,13 @@ def _figures(study: GridStudy, names: Any) -> list[Any]:
     ]
 
 
+def _band_label(study: GridStudy) -> str:
+    result = study.uncertainty
+    if result is None:
+        return ""
+    return f"5-95% of {result.draws} draws"
+
+
 def _key_rows(key: dict[str, Any], names: Any = None) -> list[tuple[str, str]]:
     """The key figures as (label, value) rows: the report's and the notebook's table
     (``names``: region names, else codes)."""
@@ -190,16 +200,30 @@ def _key_rows(key: dict[str, Any], names: Any = None) -> list[tuple[str, str]]:
         ("mapped total", f"{key['total']:,.0f} {units} {key['stressor']}"),
         ("land", f"{key['land_area_km2']:,.0f} km²"),
     ]
+    spread = key.get("uncertainty", {}).get("figures", {})
+
+    def band(figure: str, form: str) -> str:
+        if figure not in spread:
+            return ""
+        low, high = spread[figure]["p05"], spread[figure]["p95"]
+        return f" ({low:{form}} to {high:{form}}, 5-95% of the draws)"
+
     rows += [
-        (f"held by the top {float(k):.0%} of land", f"{v:.1%}")
+        (
+            f"held by the top {float(k):.0%} of land",
+            f"{v:.1%}" + band(f"share_in_top_area {float(k):g}", ".1%"),
+        )
         for k, v in key["share_in_top_area"].items()
     ]
     rows += [
-        (f"land holding {float(k):.0%} of the total", f"{v:.2%}")
+        (
+            f"land holding {float(k):.0%} of the total",
+            f"{v:.2%}" + band(f"area_for_share {float(k):g}", ".2%"),
+        )
         for k, v in key["area_for_share"].items()
     ]
     rows += [
-        ("Gini index", f"{key['gini']:.3f}"),
+        ("Gini index", f"{key['gini']:.3f}" + band("gini", ".3f")),
         (f"hubs holding {key['hotspot_share']:.0%}", str(key["hub_count"])),
     ]
     placement = key["placement"]
@@ -286,6 +310,68 @@ def _rules_section(study: GridStudy, names: Any) -> tuple[Any, ...]:
     )
 
 
+def _uncertainty_section(study: GridStudy, names: Any) -> tuple[Any, ...]:
+    """The draws: what varied, every figure's interval, and the sensitivity to the fallback."""
+    from gridfoot.workflows.products import Section
+
+    result = study.uncertainty
+    if result is None:
+        return ()
+    u = study.config.uncertainty
+    varied = ", ".join(result.varies) or "nothing (every source of variation is off)"
+    text = [
+        f"{result.draws} draws (seed {result.seed}) of: {varied}. The central value is the "
+        "deterministic run; p05, p50 and p95 are quantiles of the draws. Per cell: "
+        "geotiff/total_p05.tif, total_p95.tif and total_cv.tif (coefficient of variation).",
+    ]
+    if u.weights:
+        cvs = u.weights if isinstance(u.weights, dict) else {"every inventory": u.weights}
+        text.append(
+            "Point weights: lognormal, mean kept, coefficient of variation "
+            + ", ".join(f"{k} {v:g}" for k, v in cvs.items())
+            + "."
+        )
+    if u.shares is not None:
+        text.append(
+            f"Shares among each producer's points: Dirichlet with concentration {u.shares:g} "
+            "(each producer's total fixed)."
+        )
+    if u.fallbacks:
+        text.append(
+            "Producers without points: the default rule drawn among "
+            + ", ".join(r.label for r in u.fallbacks)
+            + " with equal probability; sensitivity.csv gives the figures under each."
+        )
+    if any(u.mrio.values()):
+        text.append(
+            "MRIO: multiplicative lognormal noise (signs kept) with coefficients of variation "
+            + ", ".join(f"{k} {v:g}" for k, v in u.mrio.items())
+            + "; gross output rebalanced, so every draw's footprint sums to its emissions."
+        )
+    figures = result.figures.copy()
+    figures["figure"] = figures["figure"].map(lambda f: _figure_name(f, names))
+    tables = [("uncertainty.csv", figures)]
+    if result.sensitivity is not None:
+        sensitivity = result.sensitivity.copy()
+        sensitivity["figure"] = sensitivity["figure"].map(lambda f: _figure_name(f, names))
+        tables.append(("sensitivity.csv", sensitivity))
+    return (Section("Uncertainty", text=tuple(text), tables=tuple(tables), rows=40),)
+
+
+def _figure_name(figure: str, names: Any) -> str:
+    """A headline figure's key in words: ``area_for_share 0.75`` -> land holding 75%."""
+    kind, _, level = figure.partition(" ")
+    if kind == "area_for_share":
+        return f"land holding {float(level):.0%} of the total"
+    if kind == "share_in_top_area":
+        return f"share held by the top {float(level):.0%} of land"
+    if kind == "destination":
+        return f"share driven by {names.region(level)}"
+    if kind == "sector":
+        return f"share of {names.sector(level)}"
+    return figure
+
+
 def _report(study: GridStudy) -> Report:
     from gridfoot.workflows.products import Section
 
@@ -333,6 +419,7 @@ def _report(study: GridStudy) -> Report:
             ),
             *nesting,
             *_rules_section(study, names),
+            *_uncertainty_section(study, names),
             Section(
                 "Unplaced emissions",
                 text=(

@@ -37,6 +37,8 @@ from gridfoot.errors import ConfigError
 
 __all__ = ["UncertaintyResult", "compute_uncertainty"]
 
+#: The largest hubs (of the deterministic run) whose totals are drawn.
+HUBS = 10
 #: Land shares at which the concentration curve's band is drawn (log-spaced: the top
 #: fractions of a percent matter most).
 CURVE_LAND = np.unique(np.concatenate([[0.0], np.geomspace(1e-4, 1.0, 120)]))
@@ -126,7 +128,9 @@ def _points_of(allocation: Any, sources: Any, config: Any) -> tuple[np.ndarray, 
     keep &= on_points[np.maximum(producer, 0)]
     weight = points["weight"].to_numpy(float)
     keep &= weight > 0
-    inventories = points["inventory"] if "inventory" in points else pd.Series("", index=points.index)
+    inventories = (
+        points["inventory"] if "inventory" in points else pd.Series("", index=points.index)
+    )
     u = config.uncertainty
     cv = inventories.map(lambda name: u.weight_cv(name)).to_numpy(float)
     return producer[keep], cell[keep], weight[keep], cv[keep], on_points
@@ -167,7 +171,9 @@ def _layer(plan: _Plan, values: np.ndarray, weights: np.ndarray, rule: int) -> n
     weights, and over its rule's fallback cells."""
     producer = plan.point_producer
     totals = np.bincount(producer, weights=weights, minlength=len(values))
-    share = np.divide(weights, totals[producer], out=np.zeros_like(weights), where=totals[producer] > 0)
+    share = np.divide(
+        weights, totals[producer], out=np.zeros_like(weights), where=totals[producer] > 0
+    )
     cells = plan.land.size
     layer = np.bincount(plan.point_cell, weights=values[producer] * share, minlength=cells)
     return layer + plan.fallbacks[rule] @ values
@@ -177,7 +183,7 @@ def _headline(plan: _Plan, layer: np.ndarray, hot: Any) -> dict[str, float]:
     from gridfoot.hotspots.concentration import _curve, _layer_statistics
 
     top, shares = np.asarray(hot.top_area, float), np.asarray(hot.shares, float)
-    stats = _layer_statistics(layer.reshape(1, -1), plan.land.reshape(1, -1), top, shares)[0]
+    stats = _layer_statistics(layer.reshape(1, -1), plan.land.reshape(1, -1), top, shares)
     figures = {f"share_in_top_area {a:g}": v for a, v in zip(top, stats[: top.size], strict=True)}
     figures |= {
         f"area_for_share {q:g}": v
@@ -185,7 +191,7 @@ def _headline(plan: _Plan, layer: np.ndarray, hot: Any) -> dict[str, float]:
     }
     figures["gini"] = stats[top.size + shares.size]
     figures["total"] = float(layer.sum())
-    hubs = np.bincount(plan.hub_labels, weights=layer)[1:]
+    hubs = np.bincount(plan.hub_labels, weights=layer)[1 : HUBS + 1]
     figures |= {f"hub {rank} total": float(t) for rank, t in enumerate(hubs, start=1)}
     land_share, value_share, _, _ = _curve(layer, plan.land)
     from gridfoot._curve import share_at
@@ -215,30 +221,37 @@ def _mrio_sampler(study: Any, plan: _Plan, rng: np.random.Generator) -> Any:
     cv = study.config.uncertainty.mrio
     if not any(cv.values()):
         return None
-    from gridfoot.uncertainty import draw_mrio
+    from gridfoot.uncertainty import draw_mrio, perturb
 
     mrio = study.inputs.mrio
     Z, Y = mrio.Z.to_numpy(float), mrio.Y.to_numpy(float)
     F = mrio.F.loc[study.inputs.stressor].to_numpy(float)
     fac = mrio.leontief
-    allocation = study.allocation
-    rows = mrio.producers.get_indexer(allocation.producers)
+    rows = mrio.producers.get_indexer(study.allocation.producers)
     present = rows >= 0
     destinations = list(study.scope.destinations)
-    columns = Y.shape[1]
-    demand = mrio.Y.columns
-    to_destination = np.zeros((columns, len(destinations)))
+    # The footprint is linear in Y: one column per mapped destination and one for the rest
+    # (which keeps x = Z·1 + Y·1 whole) cost a few solves instead of one per category.
+    owner = mrio.Y.columns.get_level_values(0)
+    columns = np.zeros((Y.shape[1], len(destinations) + 1))
     for j, d in enumerate(destinations):
-        to_destination[np.flatnonzero(demand.get_level_values(0) == d), j] = 1.0
+        columns[np.flatnonzero(owner == d), j] = 1.0
+    columns[columns.sum(axis=1) == 0, -1] = 1.0
 
     def sample() -> np.ndarray:
+        demand = perturb(rng, Y, cv.get("Y", 0.0)) if cv.get("Y") else Y
         drawn = draw_mrio(
-            rng, Z, Y, F, fac,
-            cv_Z=cv.get("Z", 0.0), cv_Y=cv.get("Y", 0.0), cv_F=cv.get("F", 0.0),
+            rng,
+            Z,
+            demand @ columns,
+            F,
+            fac,
+            cv_Z=cv.get("Z", 0.0),
+            cv_F=cv.get("F", 0.0),
             rows=rows[present],
         )
         out = np.zeros((len(rows), len(destinations)))
-        out[present] = drawn.driven @ to_destination
+        out[present] = drawn.driven[:, :-1]
         return out
 
     return sample
@@ -265,6 +278,15 @@ def compute_uncertainty(study: Any, progress: Any = None) -> UncertaintyResult:
         raise ConfigError(
             "uncertainty: draws need downscale.mode = 'mrio' (in inventory mode the points' "
             "own emissions are the input; drawing them is not built yet)"
+        )
+    needed = CellStatistics.bytes_needed(study.allocation.grid.size, u.draws, (0.05, 0.95))
+    budget = config.dask.memory_budget_bytes
+    if budget is not None and needed > budget:
+        from gridfoot.errors import MemoryBudgetError
+
+        raise MemoryBudgetError(
+            f"uncertainty: the per-cell statistics of {u.draws} draws need {needed / 2**20:,.0f} "
+            f"MiB, more than dask.memory_budget ({budget / 2**20:,.0f} MiB)"
         )
     alternatives = list(u.fallbacks)
     allocations = [study.allocation]
@@ -322,8 +344,13 @@ def compute_uncertainty(study: Any, progress: Any = None) -> UncertaintyResult:
         figures=pd.DataFrame(rows),
         cells=layers,
         curve=pd.DataFrame(
-            {"land_share": CURVE_LAND, "central": central_curve, "p05": band[0], "p50": band[1],
-             "p95": band[2]}
+            {
+                "land_share": CURVE_LAND,
+                "central": central_curve,
+                "p05": band[0],
+                "p50": band[1],
+                "p95": band[2],
+            }
         ),
         sensitivity=sensitivity,
     )
