@@ -1,0 +1,149 @@
+"""Uncertainty draws of the sample's run: every draw conserves mass, the band closes when
+nothing varies, the same seed gives the same figures, and the outputs are written."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gridfoot.workflows.uncertainty as uncertainty_module
+from gridfoot.config import RunConfig, UncertaintyConfig
+from gridfoot.datasets import sample_data_dir
+from gridfoot.errors import ConfigError
+from gridfoot.workflows import compute_grid, load_inputs, run_grid, scope
+from gridfoot.workflows.uncertainty import compute_uncertainty
+
+
+def _config(**uncertainty) -> RunConfig:
+    sample = sample_data_dir()
+    data = tomllib.loads((sample / "gridfoot.toml").read_text())
+    data["output"] = {"maps": ["png"], "cube": False}
+    if uncertainty:
+        data["uncertainty"] = uncertainty
+    return RunConfig.from_mapping(data, base_dir=sample)
+
+
+@pytest.fixture(scope="module")
+def sample_study():
+    config = _config()
+    inputs = load_inputs(config)
+    return compute_grid(config, inputs, scope(config, inputs.mrio, inputs.boundaries))
+
+
+def _with(study, **uncertainty):
+    u = UncertaintyConfig(**uncertainty)
+    return dataclasses.replace(study, config=dataclasses.replace(study.config, uncertainty=u))
+
+
+def test_every_draw_puts_the_mapped_total_on_the_grid(sample_study, monkeypatch):
+    """Point draws move tonnes among a producer's points and the fallback rule moves them
+    within a region; the MRIO draws change the total, and each map holds its own draw's."""
+    layers, totals = [], []
+    layer = uncertainty_module._layer
+
+    def recorded(plan, values, weights, rule):
+        result = layer(plan, values, weights, rule)
+        layers.append(result)
+        placed = plan.on_points | (np.asarray(plan.fallbacks[rule].sum(axis=0)).ravel() > 0)
+        totals.append(values[placed].sum())
+        return result
+
+    monkeypatch.setattr(uncertainty_module, "_layer", recorded)
+    study = _with(
+        sample_study,
+        draws=12,
+        weights=0.5,
+        shares=5.0,
+        fallbacks=tuple(_rules("land", "firms")),
+        mrio={"Z": 0.1, "Y": 0.1, "F": 0.1},
+    )
+    result = compute_uncertainty(study)
+    assert len(layers) >= 12
+    for drawn, total in zip(layers[:12], totals[:12], strict=True):
+        assert drawn.min() >= 0
+        assert drawn.sum() == pytest.approx(total, rel=1e-9)
+    assert len({round(t, 3) for t in totals[:12]}) > 1  # the MRIO did vary
+    assert result.figures.set_index("figure").loc["total", "p05"] < float(study.total.sum())
+
+
+def test_the_band_closes_on_the_central_value_when_nothing_varies(sample_study):
+    result = compute_uncertainty(_with(sample_study, draws=3))
+    figures = result.figures.set_index("figure")
+    for column in ("p05", "p50", "p95"):
+        np.testing.assert_allclose(figures[column], figures["central"], rtol=1e-9, atol=1e-12)
+    total = sample_study.total.values
+    np.testing.assert_allclose(result.cells["total_p05"].values, total, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(result.cells["total_p95"].values, total, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(result.curve["p05"], result.curve["central"], atol=1e-12)
+
+
+def test_draws_are_reproducible_by_seed(sample_study):
+    first = compute_uncertainty(_with(sample_study, draws=5, weights=0.3, seed=3))
+    again = compute_uncertainty(_with(sample_study, draws=5, weights=0.3, seed=3))
+    other = compute_uncertainty(_with(sample_study, draws=5, weights=0.3, seed=4))
+    pd.testing.assert_frame_equal(first.figures, again.figures)
+    assert not first.figures.equals(other.figures)
+
+
+def test_shares_among_points_keep_each_producers_total(sample_study):
+    """Dirichlet shares only: every producer keeps its tonnes, so every draw's total is the
+    central run's; where they lie (and so the land holding 75%) moves."""
+    result = compute_uncertainty(_with(sample_study, draws=20, shares=2.0))
+    figures = result.figures.set_index("figure")
+    assert figures.loc["total", "p05"] == pytest.approx(figures.loc["total", "central"])
+    assert figures.loc["total", "p95"] == pytest.approx(figures.loc["total", "central"])
+    spread = figures.loc["area_for_share 0.75", "p95"] - figures.loc["area_for_share 0.75", "p05"]
+    assert spread > 0
+
+
+def test_the_sensitivity_table_gives_each_rule_side_by_side(sample_study):
+    result = compute_uncertainty(
+        _with(sample_study, draws=2, fallbacks=tuple(_rules("land", "firms")))
+    )
+    table = result.sensitivity.set_index("figure")
+    assert list(table.columns) == ["the run's rules", "default: land", "default: points of firms"]
+    # the sample's run spreads the rest over land: its figures are the land column's
+    np.testing.assert_allclose(table["the run's rules"], table["default: land"], rtol=1e-12)
+    assert (
+        table.loc["area_for_share 0.75", "default: points of firms"]
+        < table.loc["area_for_share 0.75", "default: land"]
+    )
+    # every rule places every tonne
+    np.testing.assert_allclose(table.loc["total"], float(sample_study.total.sum()), rtol=1e-12)
+
+
+def test_a_run_writes_the_intervals(tmp_path):
+    config = _config(draws=4, weights=0.3, fallbacks=["land", "firms"])
+    run_grid(config, tmp_path / "out", progress=False)
+    out = tmp_path / "out"
+    for name in ("total_p05", "total_p95", "total_cv"):
+        assert (out / "geotiff" / f"{name}.tif").is_file()
+    summary = json.loads((out / "summary.json").read_text())["results"]["uncertainty"]
+    assert summary["draws"] == 4 and "area_for_share 0.75" in summary["figures"]
+    assert set(summary["varies"]) == {"point weights", "the fallback rule"}
+    assert (out / "sensitivity.csv").is_file() and (out / "concentration_band.csv").is_file()
+    page = (out / "report.html").read_text()
+    assert "5-95% of the draws" in page and "Uncertainty" in page
+
+
+def test_draws_in_inventory_mode_are_refused(sample_study):
+    study = _with(sample_study, draws=2, weights=0.3)
+    study = dataclasses.replace(
+        study,
+        config=dataclasses.replace(
+            study.config, downscale=dataclasses.replace(study.config.downscale, mode="inventory")
+        ),
+    )
+    with pytest.raises(ConfigError, match="mode = 'mrio'"):
+        compute_uncertainty(study)
+
+
+def _rules(*texts):
+    from gridfoot.config import ProxyRule
+
+    return [ProxyRule(text) for text in texts]
