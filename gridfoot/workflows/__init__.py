@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         run_hotspots,
         select_layers,
     )
+    from gridfoot.workflows.uncertainty import UncertaintyResult, compute_uncertainty
     from gridfoot.workflows.urban import UrbanStudy, compute_urban, run_urban
 
 __getattr__, __dir__ = attach(__name__, __file__)
@@ -47,9 +48,11 @@ __all__ = [
     "HotspotsResult",
     "Inputs",
     "Scope",
+    "UncertaintyResult",
     "UrbanStudy",
     "compute_grid",
     "compute_hotspots",
+    "compute_uncertainty",
     "compute_urban",
     "load_inputs",
     "open_layer",
