@@ -72,13 +72,21 @@ def sample_data_dir() -> Path:
 def reference_data_dir(required: bool = True) -> Path | None:
     """Folder of the public reference data (``GRIDFOOT_DATA``, else ``../shared/data``).
 
-    ``../shared/data`` is looked for beside the current directory and beside the source tree.
-    With ``required=False`` a missing folder gives None instead of an error.
+    Without ``GRIDFOOT_DATA``, ``../shared/data`` is looked for beside the current directory
+    and beside the source tree; with it, only the folder it names. With ``required=False`` a
+    missing folder gives None instead of an error.
     """
-    candidates = []
-    if os.environ.get("GRIDFOOT_DATA"):
-        candidates.append(Path(os.environ["GRIDFOOT_DATA"]))
-    candidates += [
+    named = os.environ.get("GRIDFOOT_DATA")
+    if named:
+        # the folder the user named, or nothing: another folder found in its place would
+        # be data the user did not ask for
+        folder = Path(named).expanduser()
+        if folder.is_dir():
+            return folder.resolve()
+        if required:
+            raise DataNotFoundError(f"GRIDFOOT_DATA={named}: no such folder")
+        return None
+    candidates = [
         Path.cwd().parent / "shared" / "data",
         _PACKAGE.parent.parent / "shared" / "data",
     ]

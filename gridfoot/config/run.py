@@ -481,14 +481,16 @@ class UncertaintyConfig:
 
     - ``weights``: coefficient of variation of the point weights (lognormal, mean kept), one
       for every inventory or a table by inventory name (``{ "coal units" = 0.2 }``);
-    - ``shares``: the concentration of a Dirichlet draw of the shares among a producer's
-      points (its total fixed); larger is closer to the weights' shares (100: a share of 0.5
-      varies by about 0.05);
+    - ``shares``: the concentration, per point, of a Dirichlet draw of the shares among a
+      producer's points (its total fixed): each point's share varies with a coefficient of
+      variation of about ``1 / sqrt(shares)`` (50: about 0.14), however many points share it;
     - ``fallbacks``: alternative rules for producers without points, drawn with equal
       probability in place of the default rule (``"land"``, a raster, an inventory's name);
       the sensitivity table gives the figures under each, side by side;
     - ``mrio``: coefficients of variation of the MRIO's entries, ``{ Z = 0.05, Y = 0.05,
-      F = 0.05 }`` (lognormal, signs kept, output rebalanced).
+      F = 0.05 }`` (lognormal, signs kept); each product's final-demand total is kept (only
+      its split over destinations and categories is drawn) and gross output is rebalanced,
+      ``x = Z·1 + Y·1``.
     """
 
     draws: int = 200

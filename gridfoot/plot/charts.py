@@ -101,7 +101,18 @@ def concentration_figure(
                 linewidth=0,
                 label=band_label,
             )
-        ax.plot(100 * land, 100 * value, color="C3", linewidth=1.6, label="cells ranked by value")
+        # the curve is linear between its vertices in land share; on a log axis a long run of
+        # equal cells (land spread evenly) is a curve, so it is drawn through many points
+        drawn = land
+        if land.size and log_land:
+            drawn = np.union1d(land, np.geomspace(1e-4, 1.0, 600))
+        ax.plot(
+            100 * drawn,
+            100 * (share_at(land, value, drawn) if land.size else value),
+            color="C3",
+            linewidth=1.6,
+            label="cells ranked by value",
+        )
         # y = x is a curve on a log land axis: drawn through many points, not two
         even = np.geomspace(0.01, 100, 400) if log_land else np.array([0.0, 100.0])
         ax.plot(

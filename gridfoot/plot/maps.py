@@ -287,7 +287,7 @@ def _caption(
     frame: tuple[float, ...] | None,
 ) -> str | None:
     """The map's caption line: what even fills mean, and what the crop left out."""
-    notes = [_FALLBACK_NOTE] if fallback is not None else []
+    notes = [_FALLBACK_NOTE] if fallback is not None and len(fallback) else []
     if frame is not None:
         notes.append(_frame_note(left_out, outlines, frame) or "")
     return "\n".join(n for n in notes if n) or None
@@ -441,8 +441,8 @@ _HATCH = "///"
 _HATCH_COLOUR = "0.3"
 _HATCH_WIDTH = 0.5
 _FALLBACK_NOTE = (
-    "Hatched: provinces where most emissions belong to producers without point sources, "
-    "spread over land or by a proxy (their pattern is the rule's, not data)."
+    "Hatched: regions whose emissions were mostly spread over land or by a proxy, not "
+    "placed on points."
 )
 
 

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 from gridfoot._lazy import attach
 
 if TYPE_CHECKING:
-    from gridfoot.uncertainty.draws import dirichlet_weights, lognormal_factors, perturb
+    from gridfoot.uncertainty.draws import (
+        dirichlet_weights,
+        lognormal_factors,
+        perturb,
+        perturb_rows,
+    )
     from gridfoot.uncertainty.mrio import MrioDraw, draw_mrio, solve_near
     from gridfoot.uncertainty.stats import CellStatistics, interval
 
@@ -25,5 +30,6 @@ __all__ = [
     "interval",
     "lognormal_factors",
     "perturb",
+    "perturb_rows",
     "solve_near",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 from gridfoot.checks import check_finite
 from gridfoot.errors import ValueCheckError
 
-__all__ = ["dirichlet_weights", "lognormal_factors", "perturb"]
+__all__ = ["dirichlet_weights", "lognormal_factors", "perturb", "perturb_rows"]
 
 
 def _check_cv(cv: object) -> np.ndarray:
@@ -78,17 +78,48 @@ def perturb(rng: np.random.Generator, values: np.ndarray, cv: float | np.ndarray
     return values * lognormal_factors(rng, values.shape, cv)
 
 
+def perturb_rows(rng: np.random.Generator, values: np.ndarray, cv: float) -> np.ndarray:
+    """:func:`perturb` a 2-D table's entries, then give each row back its own total.
+
+    A row's change is spread over its entries in proportion to their size (``|value|``), so
+    each row's total is kept exactly and only the split across columns is drawn. Final demand
+    needs this: a row whose positive and negative entries (purchases and a large inventory
+    draw-down) nearly cancel would otherwise see its total, and the producer's output,
+    swing by many times.
+
+    Examples
+    --------
+    >>> table = np.array([[10.0, -9.0, 1.0], [2.0, 2.0, 0.0]])
+    >>> drawn = perturb_rows(np.random.default_rng(1), table, 0.2)
+    >>> drawn.sum(axis=1).round(12).tolist(), bool(((drawn < 0) == (table < 0)).all())
+    ([2.0, 4.0], True)
+    """
+    values = check_finite(values, "values")
+    drawn = perturb(rng, values, cv)
+    size = np.abs(drawn).sum(axis=1, keepdims=True)
+    change = values.sum(axis=1, keepdims=True) - drawn.sum(axis=1, keepdims=True)
+    ratio = np.divide(change, size, out=np.zeros_like(change), where=size > 0)
+    # a change as large as the row's whole size would flip the signs of some entries: such a
+    # draw (cv near 1) leaves the row as it was
+    kept = np.abs(ratio) < 1
+    return np.where(kept, drawn + ratio * np.abs(drawn), values)
+
+
 def dirichlet_weights(
     rng: np.random.Generator,
     weights: np.ndarray,
     groups: np.ndarray,
     concentration: float,
+    per_point: bool = False,
 ) -> np.ndarray:
     """Redraw the shares of each group's (producer's) points, keeping each group's total.
 
     Within a group of total ``T`` with shares ``s_i`` the new weights are ``T p`` with
-    ``p ~ Dirichlet(concentration * s)``: ``E[p_i] = s_i`` and
-    ``Var[p_i] = s_i (1 - s_i) / (concentration + 1)``.
+    ``p ~ Dirichlet(a * s)``: ``E[p_i] = s_i`` and ``Var[p_i] = s_i (1 - s_i) / (a + 1)``,
+    where ``a`` is ``concentration``, or with ``per_point`` ``concentration`` times the
+    group's number of points of positive weight. A group-wide ``a`` lets a point's share
+    vary more the more points share it (equal shares: coefficient of variation about
+    ``sqrt(n / a)``); per point it is about ``1 / sqrt(concentration)`` whatever ``n``.
 
     Parameters
     ----------
@@ -99,6 +130,8 @@ def dirichlet_weights(
         Group (producer) index of each point, >= 0.
     concentration : float
         Finite and > 0; the larger, the closer the draws stay to the given shares.
+    per_point : bool
+        Scale the concentration by each group's number of points (see above).
 
     Returns
     -------
@@ -158,6 +191,8 @@ def dirichlet_weights(
         return result
     group = groups[positive]
     alpha = float(concentration) * weights[positive] / totals[group]
+    if per_point:
+        alpha *= np.bincount(group, minlength=totals.size)[group]
     log_gamma = np.log(rng.standard_gamma(alpha + 1.0))
     with np.errstate(over="ignore"):  # ln(U) / a below -1.8e308: a Gamma draw of exactly 0
         log_gamma += np.log(1.0 - rng.random(positive.size)) / alpha  # 1 - U lies in (0, 1]

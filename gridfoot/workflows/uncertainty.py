@@ -225,7 +225,7 @@ def _mrio_sampler(study: Any, plan: _Plan, rng: np.random.Generator) -> Any:
     cv = study.config.uncertainty.mrio
     if not any(cv.values()):
         return None
-    from gridfoot.uncertainty import draw_mrio, perturb
+    from gridfoot.uncertainty import draw_mrio, perturb_rows
 
     mrio = study.inputs.mrio
     Z, Y = mrio.Z.to_numpy(float), mrio.Y.to_numpy(float)
@@ -243,7 +243,8 @@ def _mrio_sampler(study: Any, plan: _Plan, rng: np.random.Generator) -> Any:
     columns[columns.sum(axis=1) == 0, -1] = 1.0
 
     def sample() -> np.ndarray:
-        demand = perturb(rng, Y, cv.get("Y", 0.0)) if cv.get("Y") else Y
+        # each product's final-demand total is the table's; its split is drawn
+        demand = perturb_rows(rng, Y, cv["Y"]) if cv.get("Y") else Y
         drawn = draw_mrio(
             rng,
             Z,
@@ -310,7 +311,9 @@ def compute_uncertainty(study: Any, progress: Any = None) -> UncertaintyResult:
             if np.any(plan.point_cv > 0):
                 weights = weights * _factors(rng, plan.point_cv, lognormal_factors)
             if u.shares is not None:
-                weights = dirichlet_weights(rng, weights, plan.point_producer, u.shares)
+                weights = dirichlet_weights(
+                    rng, weights, plan.point_producer, u.shares, per_point=True
+                )
             rule = 1 + int(rng.integers(len(alternatives))) if alternatives else 0
             layer = _layer(plan, values, weights, rule)
             cells.add(layer)
@@ -341,7 +344,8 @@ def compute_uncertainty(study: Any, progress: Any = None) -> UncertaintyResult:
     )
     sensitivity = None
     if alternatives:
-        sensitivity = _sensitivity(plan, alternatives, config.hotspots)
+        run_rule = config.downscale.rules["default"].label
+        sensitivity = _sensitivity(plan, alternatives, config.hotspots, run_rule)
     return UncertaintyResult(
         draws=u.draws,
         seed=u.seed,
@@ -418,10 +422,10 @@ def _allocate_with(study: Any, rule: Any) -> Any:
         )
 
 
-def _sensitivity(plan: _Plan, alternatives: list[Any], hot: Any) -> pd.DataFrame:
+def _sensitivity(plan: _Plan, alternatives: list[Any], hot: Any, run_rule: str) -> pd.DataFrame:
     """The headline figures under the run's rule and each alternative, without draws."""
     columns = {}
-    for index, rule in enumerate(["the run's rules", *alternatives]):
+    for index, rule in enumerate([f"the run's rules (default: {run_rule})", *alternatives]):
         layer = _layer(plan, plan.values, plan.point_weight, index)
         figures = _headline(plan, layer, hot)
         figures.pop("_curve")
