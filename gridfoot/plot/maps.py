@@ -437,6 +437,8 @@ def _label_hubs(
 
 
 _LAND_COLOUR = "0.86"
+# the grey scale of cells placed by a rule (land, proxy), on the colour bar's scale
+_RULE_LIGHT, _RULE_DARK = 0.45, 0.95
 _HATCH = "///"
 _HATCH_COLOUR = "0.3"
 _HATCH_WIDTH = 0.5
@@ -452,9 +454,12 @@ def _draw_layer(
     norm: Normalize,
     cmap: str,
     frame: tuple[float, float, float, float] | None = None,
+    by_rule: np.ndarray | None = None,
 ) -> Any:
     """Draw the layer as one RGBA image (values, and grey land without emissions) and
-    return a mappable of its colour scale for the colour bar.
+    return a mappable of its colour scale for the colour bar. Cells of ``by_rule`` (a mask:
+    their tonnes were mostly spread by a rule, not placed on points) take the same scale in
+    greys.
 
     One image instead of two halves the resampling at every save. Its colours are bytes:
     matplotlib resamples them as they are (floats cost a conversion of the whole resampled
@@ -471,6 +476,11 @@ def _draw_layer(
     has_value = np.isfinite(values) & (values > 0)
     colours = mpl.colormaps[cmap]
     rgba = colours(norm(np.ma.masked_where(~has_value, values)), bytes=True)
+    if by_rule is not None:
+        ruled = by_rule & has_value
+        # light to dark grey, never white (white is the sea)
+        shade = _RULE_LIGHT + (_RULE_DARK - _RULE_LIGHT) * np.clip(norm(values[ruled]), 0, 1)
+        rgba[ruled] = mpl.colormaps["Greys"](shade, bytes=True)
     rgba[~has_value] = 0
     if "land_fraction" in layer.coords:
         land = np.asarray(layer["land_fraction"].values) > 0
@@ -494,12 +504,25 @@ def _no_axes(ax: Axes) -> None:
     ax.yaxis.set_visible(False)
 
 
-def _legend_handles(layer: xr.DataArray, hatched: bool) -> list[Any]:
+def _legend_handles(
+    layer: xr.DataArray, hatched: bool, ruled_share: float | None = None
+) -> list[Any]:
+    import matplotlib as mpl
     from matplotlib.patches import Patch
 
     handles = []
     if "land_fraction" in layer.coords:
         handles.append(Patch(facecolor=_LAND_COLOUR, edgecolor="none", label="no emissions (land)"))
+    if ruled_share is not None:
+        grey = mpl.colormaps["Greys"]((_RULE_LIGHT + _RULE_DARK) / 2)
+        handles.append(
+            Patch(
+                facecolor=grey,
+                edgecolor="none",
+                label=f"mostly spread over land or by a proxy, not on points "
+                f"({_percent(ruled_share)} of the total)",
+            )
+        )
     if hatched:
         handles.append(
             Patch(
@@ -598,6 +621,7 @@ def map_grid(
     fallback: Any = None,
     names: Mapping[str, str] | None = None,
     crop: bool = True,
+    by_rule: xr.DataArray | None = None,
 ) -> Figure:
     """Map one grid layer in its own (equal-area) projection.
 
@@ -628,6 +652,11 @@ def map_grid(
         Replacements (e.g. latin names or codes) for names the installed fonts cannot draw.
     crop : bool
         Frame the map on the cells with values plus a margin (see :func:`crop_extent`).
+    by_rule : DataArray, optional
+        The part of ``layer`` spread over land or by a proxy (producers without points, a
+        study's ``fallback``): cells where it is at least half the value are drawn in greys
+        on the same scale, with a legend entry giving its share of the total, so a rule's
+        pattern does not read as data.
 
     Returns
     -------
@@ -646,7 +675,8 @@ def map_grid(
     with paper_style():
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
         norm = colour_scale(values, log)
-        image = _draw_layer(ax, layer, norm, cmap, frame)
+        ruled, ruled_share = _ruled_cells(values, by_rule)
+        image = _draw_layer(ax, layer, norm, cmap, frame, ruled)
         hatched = _hatch_fallback(ax, fallback, crs, tolerance)
         _draw_outlines(ax, outlines)
         if scale_bar and crs is not None and crs.is_projected:
@@ -655,13 +685,13 @@ def map_grid(
         colorbar.set_label(value_label(layer))
         _plain_ticks(colorbar)
         note = _caption(fallback, left_out, outlines, frame if crop else None)
-        handles = _legend_handles(layer, hatched)
+        handles = _legend_handles(layer, hatched, ruled_share)
         if handles or note:
             ax.legend(
                 handles=handles,
                 loc="upper left",
                 bbox_to_anchor=(0.0, 0.0),
-                ncols=max(len(handles), 1),
+                ncols=max(len(handles), 1) if ruled_share is None else 1,
                 title=note,
                 **_LEGEND,
             )
@@ -672,6 +702,21 @@ def map_grid(
         if hubs is not None and len(hubs):
             _label_hubs(ax, hubs, hub_labels, names)
     return fig
+
+
+def _ruled_cells(
+    values: np.ndarray, by_rule: xr.DataArray | None
+) -> tuple[np.ndarray | None, float | None]:
+    """Cells whose value is mostly ``by_rule``'s, and its share of the total (None: none)."""
+    if by_rule is None:
+        return None, None
+    ruled_values = np.nan_to_num(np.asarray(_two_d(by_rule).values, dtype=float))
+    if ruled_values.shape != values.shape:
+        raise GridError(f"by_rule has shape {ruled_values.shape}, the layer {values.shape}")
+    total = np.nansum(values)
+    if not (ruled_values > 0).any() or total <= 0:
+        return None, None
+    return ruled_values >= 0.5 * np.nan_to_num(values), float(ruled_values.sum() / total)
 
 
 def small_multiples(

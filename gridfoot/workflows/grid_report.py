@@ -122,7 +122,12 @@ def _figures(study: GridStudy, names: Any) -> list[Any]:
         Figure(
             "figures/total_map",
             lambda: map_grid(
-                study.total, layers, hub_table, title=title, fallback=fallback, names=replacements
+                study.total,
+                layers,
+                hub_table,
+                title=title,
+                names=replacements,
+                by_rule=study.fallback,
             ),
             f"{lead} on the grid, with the hubs holding {hot.hotspot_share:.0%} of it",
         ),

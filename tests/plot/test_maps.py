@@ -246,10 +246,38 @@ def test_grey_land_and_fallback_have_legend_entries(layer, provinces) -> None:
         "no emissions (land)",
         "mostly spread over land or by a proxy (no point sources)",
     ]
-    assert "without point sources" in legend.get_title().get_text()
+    assert "not placed on points" in legend.get_title().get_text()
     plt.close(fig)
     fig = map_grid(layer, provinces)  # nothing spread: no hatch, no caption about it
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["no emissions (land)"]
+    plt.close(fig)
+
+
+def test_cells_placed_by_a_rule_are_drawn_in_greys(layer) -> None:
+    """Cells whose value is mostly the rule's (land, proxy) take greys on the same scale;
+    the legend gives the rule's share of the total."""
+    import matplotlib.pyplot as plt
+
+    values = np.nan_to_num(layer.values)
+    by_rule = layer.copy(
+        data=np.where(np.arange(values.shape[1]) < values.shape[1] // 2, values, 0)
+    )
+    fig = map_grid(layer, by_rule=by_rule, crop=False)
+    share = float(by_rule.sum() / layer.sum())
+    entries = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    from gridfoot.plot.maps import _percent
+
+    assert 0 < share < 1
+    assert entries[-1] == (
+        f"mostly spread over land or by a proxy, not on points ({_percent(share)} of the total)"
+    )
+    rgba = fig.axes[0].get_images()[0].get_array()
+    west, east = rgba[:, : values.shape[1] // 2], rgba[:, values.shape[1] // 2 :]
+    has = values > 0
+    grey = (west[..., 0] == west[..., 1]) & (west[..., 1] == west[..., 2])
+    assert grey[has[:, : values.shape[1] // 2]].all()
+    coloured = ~((east[..., 0] == east[..., 1]) & (east[..., 1] == east[..., 2]))
+    assert coloured[has[:, values.shape[1] // 2 :]].any()
     plt.close(fig)
 
 
