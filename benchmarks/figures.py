@@ -10,8 +10,9 @@ size above the process's size when the figures start, sampled every 20 ms.
 
 The first run of a process pays for importing matplotlib and finding fonts, as ``gridfoot demo``
 does; ``--runs 3`` repeats the run in the same process, and later runs show the warm cost.
-``--national`` runs China's coal power instead (WIOD 2009 and the Global Coal Plant Tracker, from
-the reference data; see notebooks/02_china_coal_power.ipynb), with all three formats. Run::
+``--national`` runs China's coal power instead (WIOD 2009's electricity on the Global Coal Plant
+Tracker, from the reference data: the secE-only case of notebooks/02_china_all_sectors.ipynb),
+with all three formats. Run::
 
     PYTHONPATH=$PWD python benchmarks/figures.py                 # the demo, once
     PYTHONPATH=$PWD python benchmarks/figures.py --runs 3        # cold, then warm runs
@@ -77,7 +78,7 @@ def demo_config() -> tuple[Any, Path]:
 
 
 def national_config(work: Path) -> tuple[Any, None]:
-    """China's coal power, as notebooks/02_china_coal_power.ipynb runs it, in every format."""
+    """China's electricity (secE) on coal units, in every format."""
     import geopandas as gpd
 
     from gridfoot.config import RunConfig

@@ -248,7 +248,7 @@ def _frame_note(
     left_out: float, outlines: list[list[np.ndarray]], frame: tuple[float, ...]
 ) -> str | None:
     """What the crop left out, for a caption line under the map."""
-    if left_out > 0:
+    if left_out > 1e-9:  # rounding of a sum is not a share left out
         return (
             f"Not shown: remote cells holding {_percent(left_out)} of the total "
             "(far from the main area)."
