@@ -381,11 +381,11 @@ def _key_figures(study: GridStudy) -> dict[str, Any]:
 
 
 def _placed_by(study: GridStudy) -> dict[str, float]:
-    """Tonnes of the mapped total by rule (points of which inventories, land, a proxy)."""
+    """The mapped total by rule (points of which inventories, land, a proxy), in its units."""
     if study.rules is None:
         return {}
     return {
-        str(k): float(v) for k, v in study.rules.groupby("rule", sort=False)["tonnes"].sum().items()
+        str(k): float(v) for k, v in study.rules.groupby("rule", sort=False)["value"].sum().items()
     }
 
 

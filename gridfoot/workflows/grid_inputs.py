@@ -717,9 +717,10 @@ def placement_by_rule(allocation: Any, mapped: xr.DataArray, sources: Any) -> pd
     """Which rule placed how many tonnes of each sector (the headline figures depend on it).
 
     One row per sector and rule (``points of coal units + gas units``, ``land``, ``proxy
-    cement.tif``, ``points of steel plants`` ...): the producers, the tonnes of the mapped
-    total (``mapped``, e.g. export-linked) they bring, placed and unplaced, and the share of
-    the mapped total. Sectors with nothing to place are left out.
+    cement.tif``, ``points of steel plants`` ...): the producers, the part of the mapped
+    total (``mapped``, e.g. export-linked) they bring (``value``, in the footprint's
+    ``unit``), placed and unplaced, and its share of the mapped total; sectors by their
+    total, largest first. Sectors with nothing to place are left out.
     """
     split = allocation.placement(mapped)
     report = allocation.report
@@ -738,21 +739,26 @@ def placement_by_rule(allocation: Any, mapped: xr.DataArray, sources: Any) -> pd
         {
             "sector": report.index.get_level_values("sector"),
             "rule": rule.to_numpy(),
-            "tonnes": split["input"].to_numpy(),
+            "value": split["input"].to_numpy(),
             "placed": (split["on_points"] + split["fallback"]).to_numpy(),
             "unplaced": split["unplaced"].to_numpy(),
         }
     )
-    table = table[table["tonnes"] != 0]
+    table = table[table["value"] != 0]
     grouped = table.groupby(["sector", "rule"], sort=False).agg(
-        producers=("tonnes", "size"),
-        tonnes=("tonnes", "sum"),
+        producers=("value", "size"),
+        value=("value", "sum"),
         placed=("placed", "sum"),
         unplaced=("unplaced", "sum"),
     )
-    total = grouped["tonnes"].sum()
-    grouped["share"] = grouped["tonnes"] / total if total else 0.0
-    return grouped.reset_index().sort_values("tonnes", ascending=False, ignore_index=True)
+    total = grouped["value"].sum()
+    grouped["share"] = grouped["value"] / total if total else 0.0
+    grouped["unit"] = allocation.units or ""
+    # sectors by their mapped total, each sector's rules together, largest first
+    grouped = grouped.reset_index()
+    sector_total = grouped.groupby("sector")["value"].transform("sum")
+    order = np.lexsort((-grouped["value"].to_numpy(), grouped["sector"].to_numpy(), -sector_total))
+    return grouped.iloc[order].reset_index(drop=True)
 
 
 def _points_left_out(placement: dict[str, Any]) -> str:

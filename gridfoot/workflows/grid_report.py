@@ -296,7 +296,8 @@ def _rules_section(study: GridStudy, names: Any) -> tuple[Any, ...]:
     lines = [
         "The headline figures depend on how each sector is placed: on the points of an "
         "inventory, by a proxy raster or another inventory's points, or spread over land by "
-        "area. Tonnes of the mapped total; per sector and rule in placement_by_sector.csv."
+        "area. Parts of the mapped total, in its units; per sector and rule in "
+        "placement_by_sector.csv."
     ]
     for s in inventories:
         placed = ", ".join(names.sector(c) for c in s.placed_sectors) if s.placed_sectors else ""
@@ -339,7 +340,8 @@ def _uncertainty_section(study: GridStudy, names: Any) -> tuple[Any, ...]:
     if u.shares is not None:
         text.append(
             f"Shares among each producer's points: Dirichlet with concentration {u.shares:g} "
-            "(each producer's total fixed)."
+            f"per point (a point's share varies by about {u.shares**-0.5:.0%}; each "
+            "producer's total fixed)."
         )
     if u.fallbacks:
         text.append(
@@ -353,17 +355,18 @@ def _uncertainty_section(study: GridStudy, names: Any) -> tuple[Any, ...]:
             + ", ".join(f"{k} {v:g}" for k, v in u.mrio.items())
             + "; gross output rebalanced, so every draw's footprint sums to its emissions."
         )
+    units = study.key_figures["units"]
     figures = result.figures.copy()
-    figures["figure"] = figures["figure"].map(lambda f: _figure_name(f, names))
+    figures["figure"] = figures["figure"].map(lambda f: _figure_name(f, names, units))
     tables = [("uncertainty.csv", figures)]
     if result.sensitivity is not None:
         sensitivity = result.sensitivity.copy()
-        sensitivity["figure"] = sensitivity["figure"].map(lambda f: _figure_name(f, names))
+        sensitivity["figure"] = sensitivity["figure"].map(lambda f: _figure_name(f, names, units))
         tables.append(("sensitivity.csv", sensitivity))
     return (Section("Uncertainty", text=tuple(text), tables=tuple(tables), rows=40),)
 
 
-def _figure_name(figure: str, names: Any) -> str:
+def _figure_name(figure: str, names: Any, units: str) -> str:
     """A headline figure's key in words: ``area_for_share 0.75`` -> land holding 75%."""
     kind, _, level = figure.partition(" ")
     if kind == "area_for_share":
@@ -374,7 +377,9 @@ def _figure_name(figure: str, names: Any) -> str:
         return f"share driven by {names.region(level)}"
     if kind == "sector":
         return f"share of {names.sector(level)}"
-    return figure
+    if kind == "hub":
+        return f"hub {level.split()[0]}, its total ({units})"
+    return {"gini": "Gini index", "total": f"mapped total ({units})"}.get(figure, figure)
 
 
 def _report(study: GridStudy) -> Report:

@@ -67,7 +67,7 @@ def two_inventories(tmp_path_factory):
 def test_each_sector_names_the_rule_that_placed_it(two_inventories):
     _, study, out = two_inventories
     rules = pd.read_csv(out / "placement_by_sector.csv")
-    by = rules.set_index(["sector", "rule"])["tonnes"]
+    by = rules.set_index(["sector", "rule"])["value"]
     assert ("ELE", "points of power plants") in by.index
     assert not rules.query("sector == 'ELE'")["rule"].str.contains("firms").any()
     assert set(rules.query("sector == 'CEM'")["rule"]) <= {
@@ -76,9 +76,9 @@ def test_each_sector_names_the_rule_that_placed_it(two_inventories):
     }
     assert "points of power plants" in set(rules.query("sector == 'CEM'")["rule"])
     # every tonne of the mapped total is in exactly one row
-    assert rules["tonnes"].sum() == pytest.approx(float(study.total.sum()), rel=1e-12)
+    assert rules["value"].sum() == pytest.approx(float(study.total.sum()), rel=1e-12)
     summary = json.loads((out / "summary.json").read_text())["results"]
-    assert sum(summary["placed_by"].values()) == pytest.approx(rules["tonnes"].sum(), rel=1e-12)
+    assert sum(summary["placed_by"].values()) == pytest.approx(rules["value"].sum(), rel=1e-12)
 
 
 def test_the_fallback_layer_holds_the_tonnes_placed_without_points(two_inventories):
@@ -89,7 +89,7 @@ def test_the_fallback_layer_holds_the_tonnes_placed_without_points(two_inventori
     without = without[
         ~((without["sector"] == "ELE") & (without["rule"] == "points of power plants"))
     ]
-    assert float(fallback.sum()) == pytest.approx(without["tonnes"].sum(), rel=1e-6)
+    assert float(fallback.sum()) == pytest.approx(without["value"].sum(), rel=1e-6)
     assert np.nanmin(fallback.values) >= 0
     assert (fallback.attrs["long_name"], fallback.attrs["units"]) == ("fallback", "t")
 
