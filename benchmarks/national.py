@@ -26,6 +26,7 @@ Run from the repository root::
     PYTHONPATH=$PWD python benchmarks/national.py                     # R1 (~4 min, 2.6 GB)
     PYTHONPATH=$PWD python benchmarks/national.py --firms 100000 --countries 20 --sectors 10
     PYTHONPATH=$PWD python benchmarks/national.py --keep /tmp/r1      # keep inputs and outputs
+    PYTHONPATH=$PWD python benchmarks/national.py --draws 200         # with [uncertainty]
 """
 
 from __future__ import annotations
@@ -157,6 +158,19 @@ def configuration(folder: Path, args: argparse.Namespace) -> dict:
         "grid": {"crs": "auto", "resolution": args.resolution},
         "downscale": {"country": "CHN", "destinations": "foreign"},
         "output": {"dir": str(folder / "out")},
+        **(
+            {
+                "uncertainty": {
+                    "draws": args.draws,
+                    "weights": 0.3,
+                    "shares": 50.0,
+                    "fallbacks": ["land", "firms"],
+                    "mrio": {"Z": args.mrio_cv, "Y": args.mrio_cv, "F": args.mrio_cv},
+                }
+            }
+            if args.draws
+            else {}
+        ),
     }
 
 
@@ -272,6 +286,12 @@ def main() -> None:
     parser.add_argument("--resolution", type=float, default=10_000.0, help="metres")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-validate", action="store_true", help="skip gridfoot validate")
+    parser.add_argument(
+        "--draws", type=int, default=0, help="[uncertainty] draws (point weights, shares, rule)"
+    )
+    parser.add_argument(
+        "--mrio-cv", type=float, default=0.0, help="with --draws: cv of Z, Y and F (0: fixed)"
+    )
     parser.add_argument("--keep", type=Path, help="write inputs and outputs here, and keep them")
     args = parser.parse_args()
 

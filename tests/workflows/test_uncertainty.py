@@ -10,6 +10,8 @@ import tomllib
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import gridfoot.workflows.uncertainty as uncertainty_module
 from gridfoot.config import RunConfig, UncertaintyConfig
@@ -148,3 +150,45 @@ def _rules(*texts):
     from gridfoot.config import ProxyRule
 
     return [ProxyRule(text) for text in texts]
+
+
+@given(
+    n_producers=st.integers(1, 6),
+    n_points=st.integers(0, 25),
+    cells=st.integers(1, 12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_one_draws_map_holds_every_placed_producers_tonnes(n_producers, n_points, cells, seed):
+    """Whatever the weights, the points and the fallback weights, a draw's map sums to the
+    tonnes of the producers it places (on points, or by a fallback row summing to 1)."""
+    import scipy.sparse as sp
+
+    from gridfoot.uncertainty import dirichlet_weights, lognormal_factors
+
+    rng = np.random.default_rng(seed)
+    producer = rng.integers(0, n_producers, n_points)
+    weight = rng.uniform(0.1, 5.0, n_points)
+    on_points = np.bincount(producer, minlength=n_producers) > 0
+    fallback = rng.uniform(0, 1, (n_producers, cells)) * (rng.uniform(size=(n_producers, 1)) > 0.3)
+    fallback[on_points] = 0
+    sums = fallback.sum(axis=1, keepdims=True)
+    fallback = np.divide(fallback, sums, out=np.zeros_like(fallback), where=sums > 0)
+    plan = uncertainty_module._Plan(
+        values=rng.uniform(0, 10, n_producers),
+        by_destination=np.zeros((n_producers, 1)),
+        point_producer=producer,
+        point_cell=rng.integers(0, cells, n_points),
+        point_weight=weight,
+        point_cv=np.full(n_points, 0.5),
+        on_points=on_points,
+        fallbacks=[sp.csr_matrix(fallback.T)],
+        land=np.ones(cells),
+        hub_labels=np.zeros(cells, dtype=np.int64),
+        sectors=np.array(["S"] * n_producers),
+    )
+    drawn = weight * lognormal_factors(rng, n_points, 0.5)
+    drawn = dirichlet_weights(rng, drawn, producer, 3.0, per_point=True)
+    layer = uncertainty_module._layer(plan, plan.values, drawn, 0)
+    placed = on_points | (fallback.sum(axis=1) > 0)
+    assert layer.min() >= 0
+    assert layer.sum() == pytest.approx(plan.values[placed].sum(), rel=1e-12, abs=1e-12)
