@@ -24,7 +24,6 @@ no draw is kept.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -309,7 +308,7 @@ def compute_uncertainty(study: Any, progress: Any = None) -> UncertaintyResult:
             values = by_destination.sum(axis=1)
             weights = plan.point_weight
             if np.any(plan.point_cv > 0):
-                weights = weights * _factors(rng, plan.point_cv, lognormal_factors)
+                weights = weights * lognormal_factors(rng, weights.size, plan.point_cv)
             if u.shares is not None:
                 weights = dirichlet_weights(
                     rng, weights, plan.point_producer, u.shares, per_point=True
@@ -381,15 +380,6 @@ def _blas_threads(mrio: Any) -> Any:
     return threadpool_limits(1, user_api="blas")
 
 
-def _factors(rng: np.random.Generator, cv: np.ndarray, lognormal: Any) -> np.ndarray:
-    """Lognormal factors (mean 1) with each point's inventory's cv."""
-    factors = np.ones(cv.size)
-    for value in np.unique(cv[cv > 0]):
-        chosen = cv == value
-        factors[chosen] = lognormal(rng, int(chosen.sum()), float(value))
-    return factors
-
-
 def _mapped(study: Any) -> Any:
     """The point sources of the mapped producers."""
     from gridfoot.workflows.grid_inputs import _sources_in_scope
@@ -434,8 +424,3 @@ def _sensitivity(plan: _Plan, alternatives: list[Any], hot: Any, run_rule: str) 
     table = pd.DataFrame(columns)
     table.index.name = "figure"
     return table.reset_index()
-
-
-def with_uncertainty(study: Any, progress: Any = None) -> Any:
-    """The study with its :class:`UncertaintyResult` (``study.uncertainty``)."""
-    return dataclasses.replace(study, uncertainty=compute_uncertainty(study, progress))
