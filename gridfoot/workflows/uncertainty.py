@@ -261,7 +261,7 @@ def _mrio_sampler(study: Any, plan: _Plan, rng: np.random.Generator) -> Any:
     return sample
 
 
-def compute_uncertainty(study: Any, progress: Any = None) -> UncertaintyResult:
+def compute_uncertainty(study: Any) -> UncertaintyResult:
     """Draw ``[uncertainty]``'s sources of variation and summarise every figure.
 
     Parameters
@@ -319,8 +319,6 @@ def compute_uncertainty(study: Any, progress: Any = None) -> UncertaintyResult:
             figures = _headline(plan, layer, config.hotspots)
             curves.append(figures.pop("_curve"))
             records.append(figures | _shares(plan, by_destination, destinations))
-            if progress is not None:
-                progress.advance()
     central = _headline(plan, study.total.values.ravel(), config.hotspots)
     central_curve = central.pop("_curve")
     central |= _shares(plan, plan.by_destination, destinations)
