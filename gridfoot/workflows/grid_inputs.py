@@ -537,7 +537,22 @@ def validate(config: RunConfig) -> list[str]:
         f"points of producers not mapped (other regions or sectors): {out_count:,}, weight "
         f"{out_weight:,.6g}{weight_units}",
         f"memory: about {estimate.peak / 2**30:,.2f} GiB at peak ({estimate.describe()})",
+        "producers without points: "
+        + "; ".join(
+            f"{'the rest' if sector == 'default' else sector} by {rule.label}"
+            for sector, rule in config.downscale.rules.items()
+        ),
     ]
+    u = config.uncertainty
+    if u is not None:
+        from gridfoot.uncertainty import CellStatistics
+
+        needed = CellStatistics.bytes_needed(inputs.grid.size, u.draws, (0.05, 0.95))
+        lines.append(
+            f"uncertainty: {u.draws} draws (seed {u.seed}) of "
+            f"{', '.join(u.varies) or 'nothing (every source of variation is off)'}; "
+            f"per-cell statistics {needed / 2**20:,.1f} MiB"
+        )
     nesting = inputs.mrio.nesting
     if nesting is not None:
         notes = f"; {len(nesting.notes)} note(s)" if nesting.notes else ""
