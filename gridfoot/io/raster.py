@@ -459,7 +459,9 @@ def write_geotiff(
         atomic_file(path) as temporary,
         _staging(path.parent) if cog else contextlib.nullcontext(temporary) as stage,
     ):
-        with rasterio.open(stage, "w", **profile) as target:
+        # a COG is compressed once, by the COG driver's copy: the stage it copies is not
+        staged = {**profile, "compress": "none", "predictor": 1} if cog else profile
+        with rasterio.open(stage, "w", **staged) as target:
             target.update_tags(**tags)
             for first, block in _blocks(bands):
                 if land is not None:
