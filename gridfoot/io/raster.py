@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import threading
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -93,38 +94,72 @@ def _staging(folder: Path) -> Iterator[Path]:
         Path(name).unlink(missing_ok=True)
 
 
+class _Stderr:
+    """One redirection of the process's standard error (fd 2) into a temporary file, shared
+    by every GeoTIFF being written: fd 2 belongs to the process, so writers on several
+    threads must not each swap it (two swaps interleaved leave it pointing at a deleted
+    file). The first writer in redirects, the last one out restores it and passes on what
+    was printed."""
+
+    lock = threading.Lock()
+    depth = 0
+    saved = -1
+    file: Any = None
+
+    @classmethod
+    @contextlib.contextmanager
+    def captured(cls) -> Iterator[Any]:
+        import os
+        import sys
+
+        with cls.lock:
+            if cls.depth == 0:
+                sys.stderr.flush()
+                cls.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the last writer out)
+                cls.saved = os.dup(2)
+                os.dup2(cls.file.fileno(), 2)
+            cls.depth += 1
+            file = cls.file
+        try:
+            yield file
+        finally:
+            with cls.lock:
+                cls.depth -= 1
+                if cls.depth == 0:
+                    os.dup2(cls.saved, 2)
+                    os.close(cls.saved)
+                    text = _printed(file)
+                    file.close()
+                    if text:
+                        print(text, file=sys.stderr)
+
+
+def _printed(file: Any) -> str:
+    """What has been printed into a capture so far (read without moving its position)."""
+    import os
+
+    size = os.fstat(file.fileno()).st_size
+    return os.pread(file.fileno(), size, 0).decode(errors="replace").strip()
+
+
 @contextlib.contextmanager
 def _write_errors(path: Path) -> Iterator[None]:
     """GDAL's failures (a full disk, say) as one OutputError naming the file.
 
     libtiff prints the cause straight to the process's standard error and GDAL then raises a
-    vague "Write failed"; the C-level stream is captured while the file is written, its text
-    goes into the error, and (on success) back to standard error.
+    vague "Write failed"; the C-level stream is captured while files are written (one
+    capture shared by concurrent writers, see :class:`_Stderr`), its last line goes into the
+    error, and what was printed goes back to standard error when the last writer is done.
     """
-    import os
-    import sys
-
     from rasterio.errors import RasterioError
 
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        failed = None
+    with _Stderr.captured() as captured:
         try:
             yield
         except RasterioError as error:
-            failed = error
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            text = captured.read().decode(errors="replace").strip()
-        if failed is not None:
-            cause = text.splitlines()[-1] if text else str(failed)
+            text = _printed(captured)
+            cause = text.splitlines()[-1] if text else str(error)
             raise OutputError(f"{path}: cannot write the GeoTIFF ({cause})") from None
-        if text:
-            print(text, file=sys.stderr)
 
 
 def _tag(value: object) -> str | None:

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -148,6 +149,20 @@ def _write_product(product: Any, folder: Path, formats: Sequence[str]) -> tuple[
     raise TypeError(f"not a product: {product!r}")
 
 
+def _write_rasters(rasters: Sequence[Raster], folder: Path) -> list[Path]:
+    """Write the GeoTIFFs two at a time: GDAL compresses and writes without holding Python's
+    lock (a national run has a hundred of them); their standard error is captured once for
+    all (:mod:`gridfoot.io.raster`)."""
+    if len(rasters) < 2:
+        return [p for r in rasters for p in _write_product(r, folder, ())[0]]
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = min(len(rasters), os.cpu_count() or 1, 2)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = pool.map(lambda raster: _write_product(raster, folder, ())[0], rasters)
+        return [path for paths in done for path in paths]
+
+
 def write_study(
     result: Study,
     folder: Path,
@@ -174,12 +189,13 @@ def write_study(
     products = list(result.products())
     with stage("files"):
         for product in products:
-            if isinstance(product, Figure):
+            if isinstance(product, Figure | Raster):
                 continue
             # dask work while writing (a cube streams) shows in the same display
             tasks = progress.dask(product.path) if progress is not None else None
             with tasks or contextlib.nullcontext():
                 written += _write_product(product, folder, result.figure_formats)[0]
+        written += _write_rasters([p for p in products if isinstance(p, Raster)], folder)
     with stage("figures"):
         for product in products:
             if isinstance(product, Figure):

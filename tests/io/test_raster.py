@@ -308,3 +308,51 @@ def test_io_reads_a_layer_as_the_grid_does(bounds, crs, resolution):
             georeference(layer.sortby("y"))
     with pytest.raises(GridError, match="no CRS"):
         georeference(layer.drop_vars("spatial_ref"))
+
+
+def _printing_copy(message: bytes, fail: bool):
+    """rasterio.shutil.copy as libtiff behaves: it prints to fd 2 (and may then fail)."""
+    import os
+
+    from rasterio.errors import RasterioIOError
+
+    original = rasterio.shutil.copy
+
+    def copy(*args, **kwargs):
+        os.write(2, message)
+        if fail:
+            raise RasterioIOError("Write failed")
+        return original(*args, **kwargs)
+
+    return copy
+
+
+def test_what_gdal_prints_names_the_file_that_failed(tmp_path, monkeypatch) -> None:
+    from gridfoot.errors import OutputError
+
+    layer = Grid.from_bounds((0, 0, 40_000, 40_000), "EPSG:3035").wrap(np.ones((4, 4)))
+    monkeypatch.setattr(
+        rasterio.shutil, "copy", _printing_copy(b"TIFFAppendToStrip: No space left\n", True)
+    )
+    with pytest.raises(OutputError, match=r"full\.tif: cannot write the GeoTIFF \(TIFF.*No space"):
+        write_geotiff(layer, tmp_path / "full.tif")
+    assert not (tmp_path / "full.tif").exists()
+
+
+def test_concurrent_writers_share_one_capture_and_give_stderr_back(
+    tmp_path, monkeypatch, capfd
+) -> None:
+    """Eight threads writing at once: every file is written, what libtiff printed comes back
+    on standard error once they are done, and fd 2 is the process's again."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    layer = Grid.from_bounds((0, 0, 40_000, 40_000), "EPSG:3035").wrap(np.ones((4, 4)))
+    monkeypatch.setattr(rasterio.shutil, "copy", _printing_copy(b"libtiff: a note\n", False))
+    before = os.fstat(2)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        paths = list(pool.map(lambda i: write_geotiff(layer, tmp_path / f"{i}.tif"), range(16)))
+    after = os.fstat(2)
+    assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino)
+    assert all(p.is_file() for p in paths)
+    assert capfd.readouterr().err.count("libtiff: a note") == 16
