@@ -333,8 +333,18 @@ def _run_grid(
         config_file=config_file,
         scheduler=scheduler,
     )
-    summary, folder = result.key_figures, result.config.output.dir
+    folder = result.config.output.dir
     print(f"wrote {folder} (report: {folder / 'report.html'})")
+    if getattr(result, "study", "") == "series":
+        share = result.config.hotspots.hotspot_share
+        for row in result.table.to_dict(orient="records"):
+            print(
+                f"  {row['year']}: mapped {row['total']:,.0f} {row['units']}; {share:.0%} on "
+                f"{row[f'area_for_share {share:g}']:.2%} of land; 90% on "
+                f"{row['spatial_extent']:.2%}"
+            )
+        return 0
+    summary = result.key_figures
     if result.inputs.mrio.nesting is not None:
         from gridfoot.workflows.nesting import describe_nesting
 

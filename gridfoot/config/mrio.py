@@ -15,6 +15,9 @@ its MRIO the same way::
     countries = "countries.csv"   # region -> country, for provinces nested in a world
     monetary_unit = "million USD"
     zero_output = "warn"          # producers with x <= 0 that report emissions: warn/raise/ignore
+    # years = [2008, 2009]        # gridfoot run: a series, one table per year; {year} in the
+                                  # path and file names (path = "tables/IOT_{year}"), and in
+                                  # text options of the satellite (where = { year = "{year}" })
     # encoding = "gbk"            # text encoding of the CSV tables (default UTF-8)
     # files = { Z = "wiot2009_Z.csv.gz" }   # file names that differ from Z.csv, Y.csv, x.csv,
                                   # F.csv, F_Y.csv, satellite.csv, units.csv, countries.csv
@@ -50,13 +53,44 @@ codecs and ``satellite`` against the options :func:`gridfoot.read_satellite` tak
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from gridfoot.checks import check_encoding, check_literals
+from gridfoot.errors import ConfigError
 
-__all__ = ["MrioConfig"]
+__all__ = ["YEAR", "MrioConfig", "fill_year"]
+
+#: The placeholder of a series' year in paths and names (``path = "tables/IOT_{year}"``).
+YEAR = "{year}"
+
+
+def fill_year(value: Any, year: int) -> Any:
+    """``value`` with ``{year}`` replaced (a path stays a path; other braces are left alone).
+
+    Examples
+    --------
+    >>> fill_year(Path("tables/IOT_{year}"), 2009)
+    PosixPath('tables/IOT_2009')
+    >>> fill_year("{year}", 2009)
+    2009
+    """
+    if isinstance(value, Path):
+        return Path(str(value).replace(YEAR, str(year)))
+    if isinstance(value, str) and YEAR in value:
+        filled = value.replace(YEAR, str(year))
+        return int(filled) if filled.isdigit() else filled
+    return value
+
+
+def _fill_nested(value: Any, year: int) -> Any:
+    if isinstance(value, dict):
+        return {k: _fill_nested(v, year) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_fill_nested(v, year) for v in value)
+    return fill_year(value, year)
 
 
 @dataclass(frozen=True)
@@ -85,6 +119,7 @@ class MrioConfig:
     files: dict[str, str] = field(default_factory=dict)
     satellite: dict[str, Any] = field(default_factory=dict)
     encoding: str | None = None
+    years: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         from gridfoot.mrio.readers import check_satellite_options
@@ -92,6 +127,36 @@ class MrioConfig:
         check_literals(self, "mrio")  # built in Python, it is checked like the file
         check_encoding(self.encoding, "mrio.encoding")
         check_satellite_options(self.satellite, "mrio.satellite")
+        templated = YEAR in str(self.path) or any(YEAR in str(v) for v in self.files.values())
+        if self.years is None:
+            if templated:
+                raise ConfigError(
+                    f"mrio: {YEAR} in the path or file names but no mrio.years; list the years "
+                    "(years = [2008, 2009])"
+                )
+            return
+        if not self.years:
+            raise ConfigError("mrio.years: an empty list; list the years, or leave it out")
+        repeated = sorted({y for y in self.years if self.years.count(y) > 1})
+        if repeated:
+            raise ConfigError(f"mrio.years: {repeated} listed more than once")
+        if len(self.years) > 1 and not templated:
+            raise ConfigError(
+                f"mrio.years: {len(self.years)} years but neither mrio.path nor mrio.files "
+                f"holds {YEAR}: every year would read the same table (e.g. path = "
+                '"tables/IOT_{year}")'
+            )
+
+    def for_year(self, year: int) -> MrioConfig:
+        """The section of one year: ``{year}`` filled in the path, the file names and the
+        satellite's text options (``where = { year = "{year}" }`` becomes the number)."""
+        return dataclasses.replace(
+            self,
+            path=fill_year(self.path, year),
+            files={k: fill_year(v, year) for k, v in self.files.items()},
+            satellite=_fill_nested(self.satellite, year),
+            years=None,
+        )
 
     def read_options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`gridfoot.read_mrio` (``path`` included).

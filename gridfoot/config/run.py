@@ -118,6 +118,7 @@ not fit is refused with the numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -590,6 +591,39 @@ class RunConfig:
                     f"uncertainty.weights: {format_labels(unknown)} are not inventories "
                     f"({format_labels(names)})"
                 )
+
+    @property
+    def years(self) -> tuple[int, ...] | None:
+        """The years of a series (``[mrio] years``), or None for one table."""
+        return self.mrio.years
+
+    def for_year(self, year: int) -> RunConfig:
+        """The run of one year of a series: ``{year}`` filled in the MRIO's path and file
+        names, the inventories' paths and the proxies' rasters (where they change)."""
+        from gridfoot.config.mrio import fill_year
+
+        def inventory(s: SourcesConfig) -> SourcesConfig:
+            return dataclasses.replace(
+                s, path=fill_year(s.path, year), concordance=fill_year(s.concordance, year)
+            )
+
+        def rule(r: ProxyRule) -> ProxyRule:
+            return dataclasses.replace(r, path=fill_year(r.path, year)) if r.path else r
+
+        sources = self.sources
+        sources = (
+            tuple(inventory(s) for s in sources)
+            if isinstance(sources, tuple)
+            else inventory(sources)
+        )
+        downscale = dataclasses.replace(
+            self.downscale,
+            proxy=fill_year(self.downscale.proxy, year),
+            proxies={k: rule(r) for k, r in self.downscale.proxies.items()},
+        )
+        return dataclasses.replace(
+            self, mrio=self.mrio.for_year(year), sources=sources, downscale=downscale
+        )
 
     @property
     def inventories(self) -> tuple[SourcesConfig, ...]:

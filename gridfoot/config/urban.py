@@ -121,6 +121,11 @@ class UrbanConfig:
             raise ConfigError(f"city: names must differ; repeated {format_labels(repeated)}")
         check_literals(self, "")
         check_number(self.top_sectors, "top_sectors", low=1, integer=True)
+        if self.mrio is not None and self.mrio.years is not None:
+            raise ConfigError(
+                "mrio.years: gridfoot urban accounts one table; a series of years is for "
+                "gridfoot run"
+            )
         if self.mrio is not None and self.mrio.stressor is not None:
             raise ConfigError(
                 f"mrio.stressor: an urban study names its stressor once, at the top level "

@@ -17,7 +17,7 @@ from gridfoot.plot.style import NO_LIGATURES, fit_figure_text, fit_text, paper_s
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["concentration_figure", "share_bars"]
+__all__ = ["concentration_figure", "share_bars", "trend_figure"]
 
 
 def _percent(value: float) -> str:
@@ -245,6 +245,76 @@ def share_bars(
                 tick.set_fontfamily([family])
         ax.set_xlabel(xlabel)
         ax.set_xlim(0, 100 * float(shares.max()) * 1.18)
+        if title:
+            ax.set_title(title)
+        fit_figure_text(fig)
+    return fig
+
+
+def trend_figure(
+    lines: Mapping[str, pd.Series],
+    ylabel: str = "share of land (%)",
+    title: str | None = None,
+    log: bool | None = None,
+    figsize: tuple[float, float] = (6.0, 3.2),
+) -> Figure:
+    """Shares by year, one line per series (e.g. the land holding 50%, 75% and 90%).
+
+    Parameters
+    ----------
+    lines : mapping of label to Series
+        Each a share (0..1) indexed by year; drawn in percent with a marker per year.
+    log : bool, optional
+        A logarithmic share axis (default: when the values span more than a decade).
+
+    Examples
+    --------
+    >>> years = [2008, 2009]
+    >>> fig = trend_figure({"75% of the total": pd.Series([0.012, 0.010], index=years)})
+    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    ['2008', '2009']
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    if not lines:
+        raise ValueCheckError("trend_figure: no line to draw")
+    values = np.concatenate([np.asarray(s, dtype=float) for s in lines.values()])
+    positive = values[np.isfinite(values) & (values > 0)]
+    if log is None:
+        log = positive.size > 0 and positive.max() / positive.min() > 10
+    years = sorted({int(y) for s in lines.values() for y in s.index})
+    with paper_style():
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        for label, series in lines.items():
+            ax.plot(
+                [int(y) for y in series.index],
+                100 * np.asarray(series, dtype=float),
+                marker="o",
+                markersize=4,
+                linewidth=1.4,
+                label=label,
+            )
+        ax.set_xticks(years, [str(y) for y in years])
+        if log:
+            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+            ax.set_yscale("log")
+            # 0.2, 0.5, 1, 2, 5 ... in plain numbers (no mathtext: one embedded font)
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
+            # the axis ends on labelled steps, so every line lies between two labels
+            steps = np.array([1.0, 2.0, 5.0]) * 10.0 ** np.arange(-6, 6)[:, None]
+            steps = np.sort(steps.ravel())
+            low, high = 100 * positive.min(), 100 * positive.max()
+            ax.set_ylim(steps[steps <= low].max(), steps[steps >= high].min())
+        else:
+            ax.set_ylim(bottom=0)
+        ax.set_xlabel("year")
+        ax.set_ylabel(ylabel)
+        # beside the axes: lines run across the whole width
+        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
         if title:
             ax.set_title(title)
         fit_figure_text(fig)

@@ -248,14 +248,20 @@ def _hotspot_options(config: RunConfig) -> Any:
 
 
 def compute_grid(
-    config: RunConfig, inputs: Inputs, chosen: Scope, progress: Any = None, mapped: Any = None
+    config: RunConfig,
+    inputs: Inputs,
+    chosen: Scope,
+    progress: Any = None,
+    mapped: Any = None,
+    footprint: xr.Dataset | None = None,
 ) -> GridStudy:
     """Footprint, allocation, maps, the (lazy) cube, hotspots and breakdowns of a study.
 
     Nothing is written: :func:`run_grid` writes the result (:func:`gridfoot.workflows.writer.
     write_study`). ``progress`` is a :class:`~gridfoot.workflows.progress.Progress` with the
     stages "footprint", "allocation", "maps of the grid" and "hotspots"; ``mapped`` the
-    sources in scope, when already selected.
+    sources in scope, when already selected; ``footprint`` the MRIO's, when already computed
+    (a series computes every year's at once).
     """
     from gridfoot.spatial import allocate
     from gridfoot.workflows.hotspots import compute_hotspots, concentration_table
@@ -265,7 +271,9 @@ def compute_grid(
 
     mapped_sources = _sources_in_scope(inputs.sources, chosen) if mapped is None else mapped
     with stage("footprint"):
-        fp = compute_footprint(inputs.mrio, stressor=inputs.stressor)
+        fp = footprint
+        if fp is None:
+            fp = compute_footprint(inputs.mrio, stressor=inputs.stressor)
         driven = fp["driven"].sel(
             stressor=inputs.stressor,
             region=list(chosen.regions),
@@ -505,8 +513,11 @@ def run_grid(
     progress: bool | None = None,
     config_file: str | Path | None = None,
     scheduler: str | None = None,
-) -> GridStudy:
+) -> Any:
     """Run everything a configuration asks for and write the results to ``out``.
+
+    With ``[mrio] years`` the run is a series (:mod:`gridfoot.workflows.series`): one study per
+    year and their trend, returned as a :class:`~gridfoot.workflows.series.SeriesStudy`.
 
     Parameters
     ----------
@@ -530,7 +541,7 @@ def run_grid(
 
     Returns
     -------
-    GridStudy
+    GridStudy or SeriesStudy
         Everything computed; ``summary.json`` and ``report.html`` in ``out`` describe it.
     """
     from gridfoot.io.output import check_output_folder, output_folder
@@ -548,24 +559,36 @@ def run_grid(
     target = Path(out) if out is not None else (config.output.dir or Path("gridfoot_output"))
     target = target.resolve()
     config = dataclasses.replace(config, output=dataclasses.replace(config.output, dir=target))
-    protected = [*([config_file] if config_file else []), *input_paths(config)]
+    years = config.years or ()
+    each = [config.for_year(y) for y in years] or [config]
+    protected = [
+        *([config_file] if config_file else []),
+        *(p for c in each for p in input_paths(c)),
+    ]
     check_output_folder(target, protected)  # refused before anything is shown or computed
     stages = ["inputs", "footprint", "allocation", "maps of the grid", "hotspots"]
     if config.uncertainty is not None:
         stages.append("uncertainty")
+    if years:
+        stages = ["footprints", "years"]
     steps = Progress("gridfoot run", [*stages, "files", "figures", "report"], progress)
     try:
         with (
             output_folder(target, command="run", inputs=protected) as staging,
             dask_scheduler(config.dask.scheduler, name) as where,
         ):
-            with steps.stage("inputs"):
-                inputs = load_inputs(config)
-                chosen = scope(config, inputs.mrio, inputs.boundaries)
-                mapped = _sources_in_scope(inputs.sources, chosen)  # once, used twice
-                estimate = memory_estimate(config, inputs, chosen, mapped)
-                estimate.check(config.dask.memory_budget_bytes)
-            study = compute_grid(config, inputs, chosen, steps, mapped)
+            if years:
+                from gridfoot.workflows.series import compute_series
+
+                study = compute_series(config, steps)
+            else:
+                with steps.stage("inputs"):
+                    inputs = load_inputs(config)
+                    chosen = scope(config, inputs.mrio, inputs.boundaries)
+                    mapped = _sources_in_scope(inputs.sources, chosen)  # once, used twice
+                    estimate = memory_estimate(config, inputs, chosen, mapped)
+                    estimate.check(config.dask.memory_budget_bytes)
+                study = compute_grid(config, inputs, chosen, steps, mapped)
             summary = write_study(
                 study, staging, out=target, progress=steps, scheduler=where.describe
             )
