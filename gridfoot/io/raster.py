@@ -14,6 +14,7 @@ overviews exist down to a thumbnail, averaged for quantities and by mode for cla
 from __future__ import annotations
 
 import contextlib
+import functools
 import tempfile
 import threading
 from collections.abc import Hashable, Iterator, Mapping, Sequence
@@ -219,6 +220,16 @@ def crs_with_area(crs: Any, bounds: Sequence[float]) -> Any:
     import pyproj
 
     crs = pyproj.CRS.from_user_input(crs)
+    return _with_area(crs.to_wkt(), tuple(float(b) for b in bounds))
+
+
+@functools.lru_cache(maxsize=16)
+def _with_area(wkt: str, bounds: tuple[float, ...]) -> Any:
+    """:func:`crs_with_area` once per CRS and extent: looking a custom CRS up among the EPSG
+    codes (``to_epsg``) takes 0.1 s, and a run writes a hundred GeoTIFFs on one grid."""
+    import pyproj
+
+    crs = pyproj.CRS.from_wkt(wkt)
     if not crs.is_projected or crs.area_of_use is not None or crs.to_epsg() is not None:
         return None
     to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
