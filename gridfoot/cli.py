@@ -297,7 +297,11 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
             of the configuration is documented in gridfoot/config/run.py (the [mrio] section,
             shared with gridfoot urban, in gridfoot/config/mrio.py; [nest], which replaces a
             region of the MRIO by its sub-regions, in gridfoot/config/nest.py);
-            sample_data/gridfoot.toml is a complete example."""
+            sample_data/gridfoot.toml is a complete example.
+
+            The footprint and the allocation are kept beside DIR (.gridfoot-cache-DIR): run
+            again with the same inputs and options, the run reuses them (summary.json says
+            which stages it reused); --fresh recomputes everything."""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -309,6 +313,11 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         help="output folder (default: output.dir of the configuration)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="recompute every stage (empties the cache of the footprint and allocation)",
+    )
     _add_scheduler(parser, "default: [dask] scheduler of CONFIG, else threads")
     parser.set_defaults(handler=_run_run)
 
@@ -318,11 +327,16 @@ def _run_run(args: argparse.Namespace) -> int:
 
     scheduler = _scheduler_option(args)
     config = load_run_config(args.config)
-    return _run_grid(config, args.out, not args.no_progress, args.config, scheduler)
+    return _run_grid(config, args.out, not args.no_progress, args.config, scheduler, args.fresh)
 
 
 def _run_grid(
-    config, out: Path | None, progress: bool, config_file: Path, scheduler: str | None
+    config,
+    out: Path | None,
+    progress: bool,
+    config_file: Path,
+    scheduler: str | None,
+    fresh: bool = False,
 ) -> int:
     from gridfoot.workflows import run_grid
 
@@ -332,6 +346,7 @@ def _run_grid(
         progress=None if progress else False,
         config_file=config_file,
         scheduler=scheduler,
+        fresh=fresh,
     )
     folder = result.config.output.dir
     print(f"wrote {folder} (report: {folder / 'report.html'})")

@@ -95,6 +95,9 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     maps = ["png", "pdf", "svg"]  # figure formats
     tables = "parquet"            # the driven table of the mapped regions: driven.parquet, or
                                   # "csv" (driven.csv: many times slower and larger)
+    cache = true                  # keep the footprint and the allocation beside the folder
+                                  # (.gridfoot-cache-NAME) so a run started again reuses
+                                  # them; gridfoot run --fresh recomputes everything
     top_destinations = 6          # panels of the destination small multiples
     # published = { USA = 0.23 }  # shares to mark beside the destination bars (keys must be
                                   # mapped destinations)
@@ -425,6 +428,7 @@ class OutputConfig:
     geotiff: tuple[GeoTiffLayer, ...] = ("total", "destinations", "hotspot_mask", "gistar")
     maps: tuple[FigureFormat, ...] = ("png", "pdf", "svg")
     tables: Literal["parquet", "csv"] = "parquet"
+    cache: bool = True
     top_destinations: int = 6
     published: dict[str, float] = field(default_factory=dict)
 

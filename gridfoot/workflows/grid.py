@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import hashlib
 import html
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,9 @@ class GridStudy:
         (:func:`~gridfoot.workflows.grid_inputs.placement_by_rule`).
     uncertainty : UncertaintyResult or None
         The draws' statistics (``[uncertainty]``; :mod:`gridfoot.workflows.uncertainty`).
+    stages : dict
+        Whether the footprint and the allocation were computed or reused from the run's
+        cache (:mod:`gridfoot.workflows.resume`).
     key_figures : dict
         Concentration at every configured level, hubs and placement (``summary.json``),
         computed on first use.
@@ -108,6 +112,7 @@ class GridStudy:
     fallback: xr.DataArray | None = None
     rules: pd.DataFrame | None = None
     uncertainty: Any = None
+    stages: dict[str, str] = dataclasses.field(default_factory=dict)
     files: tuple[str, ...] = ()  # what run wrote, relative to out
     study: str = "grid"
 
@@ -254,6 +259,7 @@ def compute_grid(
     progress: Any = None,
     mapped: Any = None,
     footprint: xr.Dataset | None = None,
+    cache: Any = None,
 ) -> GridStudy:
     """Footprint, allocation, maps, the (lazy) cube, hotspots and breakdowns of a study.
 
@@ -261,8 +267,13 @@ def compute_grid(
     write_study`). ``progress`` is a :class:`~gridfoot.workflows.progress.Progress` with the
     stages "footprint", "allocation", "maps of the grid" and "hotspots"; ``mapped`` the
     sources in scope, when already selected; ``footprint`` the MRIO's, when already computed
-    (a series computes every year's at once).
+    (a series computes every year's at once); ``cache`` a
+    :class:`~gridfoot.workflows.resume.StageCache` keeping the footprint and the allocation
+    for a run started again (``study.stages`` says what was reused).
     """
+    from gridfoot.workflows.resume import StageCache
+
+    cache = cache if cache is not None else StageCache(None)
     from gridfoot.spatial import allocate
     from gridfoot.workflows.hotspots import compute_hotspots, concentration_table
 
@@ -273,7 +284,13 @@ def compute_grid(
     with stage("footprint"):
         fp = footprint
         if fp is None:
-            fp = compute_footprint(inputs.mrio, stressor=inputs.stressor)
+            fp = cache.reuse(
+                "footprint",
+                _footprint_key(config, inputs),
+                lambda: compute_footprint(inputs.mrio, stressor=inputs.stressor),
+                _save_footprint,
+                _load_footprint,
+            )
         driven = fp["driven"].sel(
             stressor=inputs.stressor,
             region=list(chosen.regions),
@@ -281,16 +298,24 @@ def compute_grid(
             destination=list(chosen.destinations),
         )
     with stage("allocation"):
-        allocation = allocate(
-            mapped_sources,
-            inputs.grid,
-            fp.sel(region=list(chosen.regions), sector=list(chosen.sectors)),
-            mode=config.downscale.mode,
-            stressor=inputs.stressor,
-            zones=inputs.coverage,
-            proxy=inputs.proxies or None,
-            invalid="raise",
-            unplaced=config.downscale.unplaced,
+        from gridfoot.spatial import load_allocation
+
+        allocation = cache.reuse(
+            "allocation",
+            _allocation_key(config, inputs, fp),
+            lambda: allocate(
+                mapped_sources,
+                inputs.grid,
+                fp.sel(region=list(chosen.regions), sector=list(chosen.sectors)),
+                mode=config.downscale.mode,
+                stressor=inputs.stressor,
+                zones=inputs.coverage,
+                proxy=inputs.proxies or None,
+                invalid="raise",
+                unplaced=config.downscale.unplaced,
+            ),
+            lambda value, path: value.save(path),
+            load_allocation,
         )
     with stage("maps of the grid"):
         name = "export_linked" if config.downscale.destinations == "foreign" else "mapped"
@@ -326,6 +351,7 @@ def compute_grid(
             destination_concentration=per_destination,
             fallback=fallback,
             rules=placement_by_rule(allocation, driven, mapped_sources),
+            stages=dict(cache.record),
         )
         study.key_figures  # noqa: B018  (computed within the stage it belongs to)
     if config.uncertainty is not None:
@@ -335,6 +361,64 @@ def compute_grid(
             study = dataclasses.replace(study, uncertainty=compute_uncertainty(study))
             study.key_figures  # noqa: B018
     return study
+
+
+def _footprint_key(config: RunConfig, inputs: Inputs) -> str:
+    """What the footprint depends on: the MRIO's files and options, the nesting, the stressor."""
+    from gridfoot.config import to_plain
+    from gridfoot.workflows.resume import file_records, stage_key
+
+    nest = config.nest
+    files = [config.mrio.path, config.mrio.countries, *(nest.paths if nest is not None else ())]
+    if nest is not None and nest.uses_sources:  # nested by the point sources' weights
+        files += [p for s in config.inventories for p in (s.path, s.concordance)]
+    return stage_key(
+        "footprint",
+        to_plain(config.mrio),
+        to_plain(nest) if nest is not None else None,
+        inputs.stressor,
+        file_records(files),
+    )
+
+
+def _allocation_key(config: RunConfig, inputs: Inputs, fp: xr.Dataset) -> str:
+    """What the weights depend on: the footprint's key (or, for a footprint given, its
+    values), the inventories, boundaries, grid, proxies and the scope."""
+    from gridfoot.config import to_plain
+    from gridfoot.workflows.resume import file_records, stage_key
+
+    files = [p for s in config.inventories for p in (s.path, s.concordance)]
+    files += [config.boundaries.path, config.downscale.proxy]
+    files += [r.path for r in config.downscale.proxies.values()]
+    emissions = fp["driven"].sum(["destination", "category"]).values.tobytes()
+    return stage_key(
+        "allocation",
+        hashlib.sha256(emissions).hexdigest(),
+        [to_plain(s) for s in config.inventories],
+        to_plain(config.boundaries),
+        to_plain(config.grid),
+        to_plain(config.downscale),
+        file_records(files),
+    )
+
+
+def _save_footprint(fp: xr.Dataset, path: Path) -> None:
+    from gridfoot.io.tables import write_netcdf
+
+    write_netcdf(fp, path)
+
+
+#: A kept footprint larger than this is read lazily (as a footprint that large is computed).
+_LAZY_FOOTPRINT = 2**30
+
+
+def _load_footprint(path: Path) -> xr.Dataset:
+    stored = xr.open_dataset(path)
+    if stored["driven"].nbytes > _LAZY_FOOTPRINT:
+        stored.close()
+        return xr.open_dataset(path, chunks={})
+    with stored:
+        return stored.load()
 
 
 def _fallback_layer(allocation: Any, per_producer: xr.DataArray) -> xr.DataArray | None:
@@ -385,6 +469,7 @@ def _key_figures(study: GridStudy) -> dict[str, Any]:
             else {}
         ),
         **({"uncertainty": study.uncertainty.summary()} if study.uncertainty is not None else {}),
+        "stages": dict(study.stages),
     }
 
 
@@ -513,6 +598,7 @@ def run_grid(
     progress: bool | None = None,
     config_file: str | Path | None = None,
     scheduler: str | None = None,
+    fresh: bool = False,
 ) -> Any:
     """Run everything a configuration asks for and write the results to ``out``.
 
@@ -538,6 +624,9 @@ def run_grid(
         scheduler's address (:func:`gridfoot.workflows.scheduler.dask_scheduler`). With
         neither, an active ``distributed.Client`` runs it, else dask's threads.
         ``summary.json`` records where it ran (``scheduler``).
+    fresh : bool
+        Recompute every stage, ignoring (and emptying) the run's cache of the footprint and
+        the allocation beside ``out`` (:mod:`gridfoot.workflows.resume`; ``[output] cache``).
 
     Returns
     -------
@@ -546,6 +635,7 @@ def run_grid(
     """
     from gridfoot.io.output import check_output_folder, output_folder
     from gridfoot.workflows.progress import Progress
+    from gridfoot.workflows.resume import StageCache
     from gridfoot.workflows.scheduler import dask_scheduler
     from gridfoot.workflows.writer import write_study
 
@@ -588,7 +678,8 @@ def run_grid(
                     mapped = _sources_in_scope(inputs.sources, chosen)  # once, used twice
                     estimate = memory_estimate(config, inputs, chosen, mapped)
                     estimate.check(config.dask.memory_budget_bytes)
-                study = compute_grid(config, inputs, chosen, steps, mapped)
+                cache = StageCache.beside(target, fresh) if config.output.cache else None
+                study = compute_grid(config, inputs, chosen, steps, mapped, cache=cache)
             summary = write_study(
                 study, staging, out=target, progress=steps, scheduler=where.describe
             )
