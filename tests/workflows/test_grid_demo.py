@@ -63,7 +63,10 @@ def test_every_output_is_written(demo) -> None:
     assert set(expected) <= names
     # no temporary leftovers; the marker says gridfoot wrote the folder
     assert [n for n in names if n.startswith(".")] == [MARKER]
-    assert not [p.name for p in demo.parent.iterdir() if p.name.startswith(".")]
+    # beside it only the run's cache (the footprint and allocation, gridfoot's own folder)
+    beside = [p for p in demo.parent.iterdir() if p.name.startswith(".")]
+    assert [p.name for p in beside] == [f".gridfoot-cache-{demo.name}"]
+    assert (beside[0] / ".gridfoot-cache.json").is_file()
     tifs = {p.name for p in (demo / "geotiff").iterdir()}
     assert {
         "total.tif",
