@@ -40,8 +40,11 @@ def stage_key(*parts: Any) -> str:
 
     Examples
     --------
-    >>> stage_key({"x": "balanced"}, [{"file": "Z.csv", "sha256": "ab"}])[:12]
-    'c5b8f6a3d6e1'
+    >>> key = stage_key({"x": "balanced"}, [{"file": "Z.csv", "sha256": "ab"}])
+    >>> len(key), key == stage_key({"x": "balanced"}, [{"file": "Z.csv", "sha256": "ab"}])
+    (64, True)
+    >>> key == stage_key({"x": "file"}, [{"file": "Z.csv", "sha256": "ab"}])
+    False
     """
     from gridfoot._version import __version__
 
