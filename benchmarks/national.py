@@ -158,6 +158,7 @@ def configuration(folder: Path, args: argparse.Namespace) -> dict:
         "grid": {"crs": "auto", "resolution": args.resolution},
         "downscale": {"country": "CHN", "destinations": "foreign"},
         "output": {"dir": str(folder / "out")},
+        **({"dask": {"chunk_mb": args.chunk_mb}} if args.chunk_mb else {}),
         **(
             {
                 "uncertainty": {
@@ -207,6 +208,7 @@ class Watch:
     def __init__(self) -> None:
         self.locate = [0.0, 0.0]
         self.stages: dict[str, float] = {}
+        self.peaks: dict[str, float] = {}  # stage -> peak RSS in GB while it ran
         self.files: dict[str, list[float]] = {}  # kind of file -> [CPU, wall, count]
 
     @contextlib.contextmanager
@@ -229,11 +231,14 @@ class Watch:
         @contextlib.contextmanager
         def timed_stage(progress, name):
             cpu = time.process_time()
+            memory = PeakMemory().__enter__()
             try:
                 with stage(progress, name):
                     yield
             finally:
+                memory.__exit__(None, None, None)
                 watch.stages[name] = watch.stages.get(name, 0.0) + time.process_time() - cpu
+                watch.peaks[name] = max(watch.peaks.get(name, 0.0), memory.peak / 1e9)
 
         def timed_write(product, *args, **kwargs):
             cpu, wall = time.process_time(), time.perf_counter()
@@ -286,6 +291,7 @@ def main() -> None:
     parser.add_argument("--resolution", type=float, default=10_000.0, help="metres")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-validate", action="store_true", help="skip gridfoot validate")
+    parser.add_argument("--chunk-mb", type=float, help="[dask] chunk_mb (default: the run's)")
     parser.add_argument(
         "--draws", type=int, default=0, help="[uncertainty] draws (point weights, shares, rule)"
     )
@@ -354,14 +360,15 @@ def main() -> None:
             f"{len(study.scope.destinations)} destinations x {len(study.scope.sectors)} "
             f"sectors mapped; stages (wall from summary.json, CPU around the same stages):"
         )
-        heading = ("stage", "wall s", "share", "CPU s", "share", "CPU/wall")
-        print("    {:<18} {:>8} {:>6} {:>8} {:>6} {:>8}".format(*heading))
+        heading = ("stage", "wall s", "share", "CPU s", "share", "CPU/wall", "peak GB")
+        print("    {:<18} {:>8} {:>6} {:>8} {:>6} {:>8} {:>8}".format(*heading))
         cpu_total = sum(watch.stages.values())
         for name, wall in timings.items():
             cpu = watch.stages.get(name, float("nan"))
             print(
                 f"    {name:<18} {wall:8.1f} {wall / wall_total:6.1%} {cpu:8.1f} "
-                f"{cpu / cpu_total:6.1%} {cpu / wall if wall else float('nan'):8.2f}"
+                f"{cpu / cpu_total:6.1%} {cpu / wall if wall else float('nan'):8.2f} "
+                f"{watch.peaks.get(name, float('nan')):8.2f}"
             )
             if name == "inputs":
                 cpu, wall = watch.locate

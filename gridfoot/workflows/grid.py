@@ -291,6 +291,10 @@ def compute_grid(
                 _save_footprint,
                 _load_footprint,
             )
+        if config.uncertainty is None or not any(config.uncertainty.mrio.values()):
+            # the LU factor (n x n floats: 289 MB for 6,006 producers) is a cache of the
+            # MRIO's; nothing after the footprint solves against it unless the MRIO is drawn
+            inputs.mrio.__dict__.pop("leontief", None)
         driven = fp["driven"].sel(
             stressor=inputs.stressor,
             region=list(chosen.regions),
