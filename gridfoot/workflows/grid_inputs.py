@@ -303,14 +303,13 @@ def _read_sources(config: RunConfig, zones: Any, regions: list[str], sectors: li
             unplaced=config.downscale.unplaced,
             factor=s.factor,
         )
-    unknown = {
-        s.label: [c for c in s.placed_sectors or () if c not in sectors] for s in config.inventories
-    }
-    for name, codes in unknown.items():
+    several = len(config.inventories) > 1
+    for index, s in enumerate(config.inventories):
+        codes = [c for c in s.placed_sectors or () if c not in sectors]
         if codes:
+            key = f"sources[{index}].sectors ({s.label})" if several else "sources.sectors"
             raise ConfigError(
-                f"sources ({name}).sectors: {format_labels(codes)} are not MRIO sectors "
-                f"({format_labels(sectors, 12)})"
+                f"{key}: {format_labels(codes)} are not MRIO sectors ({format_labels(sectors, 12)})"
             )
     return combine_sources(inventories, {s.label: s.placed_sectors for s in config.inventories})
 

@@ -22,7 +22,7 @@ import pandas as pd
 import xarray as xr
 
 from gridfoot.config import RunConfig
-from gridfoot.errors import ConfigError, format_labels
+from gridfoot.errors import ConfigError, MissingFileError, format_labels
 from gridfoot.workflows.products import Report
 
 __all__ = ["SeriesStudy", "compute_series", "footprints"]
@@ -149,6 +149,9 @@ def compute_series(config: RunConfig, progress: Any = None) -> SeriesStudy:
     if not years:
         raise ConfigError("mrio.years: a series needs years")
     configs = {y: config.for_year(y) for y in years}
+    for year, each in configs.items():  # in order, before the years start side by side
+        if not each.mrio.path.exists():
+            raise MissingFileError(f"{each.mrio.path}: no such folder (mrio.path of {year})")
     with _stage(progress, "footprints"):
         read = footprints(configs)
     studies = {}
