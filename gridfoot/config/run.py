@@ -50,6 +50,16 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
                                   # and a warning)
     # encoding = "gbk"            # text encoding of the CSV and the concordance (default UTF-8)
     # where = { Status = "operating" }            keep only matching rows
+    # name = "firms"              # with several inventories ([[sources]], an array of these
+                                  # tables): each one's name (default: the file's name) ...
+    # sectors = ["ELE"]           # ... the MRIO sectors it places (its points of others are
+                                  # out of scope) ...
+    # factor = { column = "route", values = { BOF = 2.2, EAF = 0.6 }, default = 0.0,
+    #            units = "t CO2 per t steel", source = "..." }
+                                  # ... and emissions per unit of a capacity weight (or
+                                  # { value = 908.0, units = "t CO2 per MW" }); weights x factor
+                                  # are then in `units`. A sector several inventories place
+                                  # combines them by weight, in tonnes (each needs `units`)
 
     [boundaries]                  # polygons of the mapped regions
     path = "boundaries/provinces.geojson"
@@ -76,6 +86,9 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
                                   # on the run's grid; finite, >= 0 (no data counts as 0), not
                                   # 0 on every land cell; where it is 0 over a whole region,
                                   # land is used there (with a warning)
+    # proxies = { CEM = "cement.tif", TRA = "firms", default = "land" }
+                                  # per sector: "land", a raster (.tif) or an inventory's name
+                                  # (its points' weights); default: the rest (proxy above)
     unplaced = "warn"             # emissions that cannot be placed: "warn" or "raise"
 
     [hotspots]
@@ -101,6 +114,14 @@ the key (``sources.weigth: unknown key``). A complete example (the bundled sampl
     top_destinations = 6          # panels of the destination small multiples
     # published = { USA = 0.23 }  # shares to mark beside the destination bars (keys must be
                                   # mapped destinations)
+
+    # [uncertainty]               # optional: draws, and p05/p50/p95 of every figure
+    # draws = 200
+    # seed = 42
+    # weights = { firms = 0.3 }   # lognormal cv of point weights (or one number for all)
+    # shares = 50.0               # Dirichlet concentration per point (cv about 1/sqrt(50))
+    # fallbacks = ["land", "firms"]   # the default rule drawn among these; sensitivity.csv
+    # mrio = { Z = 0.05, Y = 0.05, F = 0.05 }   # see UncertaintyConfig
 
     [dask]
     # scheduler = "local"         # where dask's work (the cube) runs; no setting: an active
