@@ -734,13 +734,15 @@ def small_multiples(
     names: Mapping[str, str] | None = None,
     crop: bool = True,
     block: int | None = None,
+    by_rule: xr.DataArray | None = None,
 ) -> Figure:
     """One map per entry of ``dim`` (e.g. the top destinations), on one shared colour scale.
 
     Panels are titled ``(a) USA: 27% of the total`` -- a letter (``letters``), the title
     (``titles``, else the coordinate value) and, given ``shares``, each entry's share of the
     total. All panels share one frame, cropped to the cells with values in any panel.
-    ``fallback`` and ``names`` are as in :func:`map_grid`.
+    ``fallback``, ``names`` and ``by_rule`` (with the same ``dim`` as ``layers``) are as in
+    :func:`map_grid`.
 
     Cells smaller than about a point at ``panel_size`` would not print: by default they are
     summed into ``block`` x ``block`` blocks (``block=1`` keeps the grid's cells), and the
@@ -762,6 +764,9 @@ def small_multiples(
     rows = int(np.ceil(count / columns))
     crs = layers.rio.crs if "spatial_ref" in layers.coords else None
     panels = [_two_d(layers.isel({dim: index})) for index in range(count)]
+    ruled_panels = None
+    if by_rule is not None:
+        ruled_panels = [_two_d(by_rule.isel({dim: index})) for index in range(count)]
     tolerance = _cell_size(panels[0]) / 2 if crs is not None and panels else 0.0
     outlines = _prepare_outlines(boundaries, crs, tolerance)
     stack = np.stack([np.asarray(p.values, dtype=float) for p in panels]) if panels else None
@@ -774,6 +779,8 @@ def small_multiples(
         # bar says "per 40 km cell"); totals are unchanged
         panels = [_coarsen(panel, block) for panel in panels]
         stack = np.stack([np.asarray(p.values, dtype=float) for p in panels])
+        if ruled_panels is not None:
+            ruled_panels = [_coarsen(panel, block) for panel in ruled_panels]
     aspect = 1.0
     if frame is not None:
         aspect = (frame[3] - frame[2]) / max(frame[1] - frame[0], 1e-9)
@@ -789,12 +796,20 @@ def small_multiples(
         norm = colour_scale(stack if stack is not None else np.zeros(1), log)
         image = None
         hatched = False
+        ruled_share = None
+        if ruled_panels is not None and stack is not None:
+            ruled_total = sum(float(np.nansum(p.values)) for p in ruled_panels)
+            total = float(np.nansum(stack))
+            ruled_share = ruled_total / total if ruled_total > 0 and total > 0 else None
         for index, ax in enumerate(axes.flat):
             if index >= count:
                 _no_axes(ax)
                 continue
             panel = panels[index]
-            image = _draw_layer(ax, panel, norm, cmap, frame)
+            ruled = None
+            if ruled_panels is not None:
+                ruled, _ = _ruled_cells(np.asarray(panel.values, dtype=float), ruled_panels[index])
+            image = _draw_layer(ax, panel, norm, cmap, frame, ruled)
             hatched = _hatch_fallback(ax, fallback, crs, tolerance) or hatched
             _draw_outlines(ax, outlines)
             label = titles[index] if titles else str(layers[dim].values[index])
@@ -808,12 +823,12 @@ def small_multiples(
             colorbar.set_label(value_label(panels[0]))
             _plain_ticks(colorbar)
             note = _caption(fallback, left_out, outlines, frame if crop else None)
-            handles = _legend_handles(panels[0], hatched)
+            handles = _legend_handles(panels[0], hatched, ruled_share)
             if handles or note:
                 fig.legend(
                     handles=handles,
                     loc="outside lower left",
-                    ncols=max(len(handles), 1),
+                    ncols=max(len(handles), 1) if ruled_share is None else 1,
                     title=note,
                     **_LEGEND,
                 )

@@ -30,26 +30,6 @@ _HUB_COLUMNS = (
 )
 
 
-def _spread_over_land(allocation: Any) -> bool:
-    """Whether any tonnes of the allocation were spread over land (no point sources)."""
-    report = allocation.report
-    return "fallback" in report.columns and bool((report["fallback"] > 0).any())
-
-
-def _fallback_regions(allocation: Any, share: float = 0.5) -> list[str]:
-    """Regions where more than ``share`` of the mapped tonnes were spread evenly over land
-    (their producers had no point sources)."""
-    report = allocation.report
-    if not {"fallback", "on_grid"} <= set(report.columns):
-        return []
-    table = report.reset_index() if "region" not in report.columns else report
-    if "region" not in table.columns:
-        return []
-    sums = table.groupby("region")[["fallback", "on_grid"]].sum()
-    mostly = sums["fallback"] > share * sums["on_grid"].where(sums["on_grid"] > 0)
-    return [str(r) for r in sums.index[mostly.to_numpy()]]
-
-
 def _names(study: GridStudy) -> Any:
     """Names beside the MRIO's tables; a region they do not name (a sub-region of a
     ``[nest]``) takes its boundary polygon's name, when it has one."""
@@ -106,10 +86,6 @@ def _figures(study: GridStudy, names: Any) -> list[Any]:
         title += "\n(" + "; ".join(names.sector(s) for s in config.downscale.sectors) + ")"
     layers = [inputs.boundaries] + ([inputs.cities] if inputs.cities is not None else [])
     replacements = fallback_names(inputs.boundaries, config.boundaries.name_field, _REGION, names)
-    fallback = None  # None: nothing was spread over land; else the regions mostly spread
-    if _spread_over_land(study.allocation):
-        spread = _fallback_regions(study.allocation)
-        fallback = inputs.boundaries[inputs.boundaries[_REGION].isin(spread)]
     by_destination = tables["destination"]
     top = by_destination["destination"].head(out.top_destinations).tolist()
     top_shares = by_destination["share"].head(out.top_destinations).tolist()
@@ -182,8 +158,8 @@ def _figures(study: GridStudy, names: Any) -> list[Any]:
                 boundaries=inputs.boundaries,
                 titles=[names.region(code) for code in top],
                 shares=top_shares,
-                fallback=fallback,
                 names=replacements,
+                by_rule=_destination_fallback(study, top),
             ),
             f"{lead} driven by the {len(top)} largest destinations",
         ),
@@ -195,6 +171,15 @@ def _band_label(study: GridStudy) -> str:
     if result is None:
         return ""
     return f"5-95% of {result.draws} draws"
+
+
+def _destination_fallback(study: GridStudy, top: list[str]) -> Any:
+    """The part of each of ``top``'s layers placed by a rule (land, proxy), or None."""
+    from gridfoot.workflows.grid import _fallback_layer
+
+    if study.fallback is None:
+        return None
+    return _fallback_layer(study.allocation, study.driven.sum("category").sel(destination=top))
 
 
 def _key_rows(key: dict[str, Any], names: Any = None) -> list[tuple[str, str]]:

@@ -382,3 +382,19 @@ def test_only_truetype_fonts_are_used_for_cjk_names() -> None:
         crop=False,
     )
     plt.close(fig)
+
+
+def test_small_multiples_draw_the_rules_cells_in_greys(layer) -> None:
+    import matplotlib.pyplot as plt
+
+    stack = xr.concat([layer, 2 * layer], dim="destination").assign_coords(destination=["A", "B"])
+    by_rule = stack.where(stack["x"] < stack["x"].median(), 0.0)
+    fig = small_multiples(stack, by_rule=by_rule, block=1, crop=False)
+    entries = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert entries[-1].startswith("mostly spread over land or by a proxy, not on points (")
+    for ax in fig.axes[:2]:
+        rgba = ax.get_images()[0].get_array()
+        west = rgba[:, : rgba.shape[1] // 2]
+        painted = west[..., 3] > 0
+        assert (west[..., 0] == west[..., 2])[painted].all()  # greys where the rule placed
+    plt.close(fig)
