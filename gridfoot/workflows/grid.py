@@ -291,10 +291,6 @@ def compute_grid(
                 _save_footprint,
                 _load_footprint,
             )
-        if config.uncertainty is None or not any(config.uncertainty.mrio.values()):
-            # the LU factor (n x n floats: 289 MB for 6,006 producers) is a cache of the
-            # MRIO's; nothing after the footprint solves against it unless the MRIO is drawn
-            inputs.mrio.__dict__.pop("leontief", None)
         driven = fp["driven"].sel(
             stressor=inputs.stressor,
             region=list(chosen.regions),
@@ -684,6 +680,9 @@ def run_grid(
                     estimate.check(config.dask.memory_budget_bytes)
                 cache = StageCache.beside(target, fresh) if config.output.cache else None
                 study = compute_grid(config, inputs, chosen, steps, mapped, cache=cache)
+                # the run's own MRIO (read above): its LU factor (n x n floats, 289 MB for
+                # 6,006 producers) is a cache nothing solves against while files are written
+                inputs.mrio.__dict__.pop("leontief", None)
             summary = write_study(
                 study, staging, out=target, progress=steps, scheduler=where.describe
             )

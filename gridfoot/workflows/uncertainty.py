@@ -135,7 +135,7 @@ def _points_of(allocation: Any, sources: Any, config: Any) -> tuple[np.ndarray, 
     return producer[keep], cell[keep], weight[keep], cv[keep], on_points
 
 
-def _build_plan(study: Any, rules: list[Any]) -> _Plan:
+def _build_plan(study: Any, rules: list[Any], sources: Any) -> _Plan:
     from gridfoot.hotspots.layers import land_area
 
     allocation = study.allocation
@@ -145,7 +145,7 @@ def _build_plan(study: Any, rules: list[Any]) -> _Plan:
         .transpose("region", "sector", "destination")
         .values.reshape(len(allocation.producers), -1)
     )
-    producer, cell, weight, cv, on_points = _points_of(allocation, _mapped(study), study.config)
+    producer, cell, weight, cv, on_points = _points_of(allocation, sources, study.config)
     fallbacks = [_fallback_matrix(a) for a in rules]
     return _Plan(
         values=per_producer.sum(axis=1),
@@ -293,9 +293,10 @@ def compute_uncertainty(study: Any) -> UncertaintyResult:
             f"MiB, more than dask.memory_budget ({budget / 2**20:,.0f} MiB)"
         )
     alternatives = list(u.fallbacks)
+    mapped = _mapped(study)  # once: a national run has a million points
     allocations = [study.allocation]
-    allocations += [_allocate_with(study, rule) for rule in alternatives]
-    plan = _build_plan(study, allocations)
+    allocations += [_allocate_with(study, rule, mapped) for rule in alternatives]
+    plan = _build_plan(study, allocations, mapped)
     rng = np.random.default_rng(u.seed)
     sample_mrio = _mrio_sampler(study, plan, rng)
     destinations = list(study.scope.destinations)
@@ -385,20 +386,21 @@ def _mapped(study: Any) -> Any:
     return _sources_in_scope(study.inputs.sources, study.scope)
 
 
-def _allocate_with(study: Any, rule: Any) -> Any:
-    """The study's allocation with ``rule`` as the default fallback rule."""
+def _allocate_with(study: Any, rule: Any, mapped: Any) -> Any:
+    """The study's allocation of the ``mapped`` sources with ``rule`` as the default
+    fallback rule."""
     import warnings
 
     from gridfoot.spatial import allocate
     from gridfoot.workflows.grid_inputs import proxy_layer
 
     inputs = study.inputs
-    proxies = dict(inputs.proxies) or {None: "land"}
-    proxies[None] = proxy_layer(rule, inputs.grid, inputs.sources, "uncertainty.fallbacks")
+    default = proxy_layer(rule, inputs.grid, inputs.sources, "uncertainty.fallbacks")
+    proxies = {**inputs.proxies, None: default}
     with warnings.catch_warnings():  # the run has already said what it has to say
         warnings.simplefilter("ignore")
         return allocate(
-            _mapped(study),
+            mapped,
             inputs.grid,
             study.footprint.sel(region=list(study.scope.regions), sector=list(study.scope.sectors)),
             mode="mrio",
