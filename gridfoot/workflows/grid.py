@@ -405,7 +405,7 @@ def _allocation_key(config: RunConfig, inputs: Inputs, fp: xr.Dataset) -> str:
 def _save_footprint(fp: xr.Dataset, path: Path) -> None:
     from gridfoot.io.tables import write_netcdf
 
-    write_netcdf(fp, path)
+    write_netcdf(fp, path, compress=False)  # read back at once, and by a resumed run
 
 
 #: A kept footprint larger than this is read lazily (as a footprint that large is computed).
