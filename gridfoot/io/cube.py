@@ -17,8 +17,9 @@ from typing import Any
 
 import xarray as xr
 
-from gridfoot.errors import InputFileError, MissingFileError
+from gridfoot.errors import InputFileError, MissingFileError, OutputError
 from gridfoot.io.atomic import atomic_dir, atomic_file
+from gridfoot.io.tables import NETCDF_LOCK
 
 __all__ = ["open_cube", "write_cube", "write_zarr"]
 
@@ -142,6 +143,7 @@ def write_zarr(
     zarr_format: int = 2,
     *,
     attrs: Mapping[str, Any] | None = None,
+    partial: str | Path | None = None,
 ) -> Path:
     """Write a grid or cube to a Zarr store, atomically; dask data are streamed chunk by chunk.
 
@@ -157,6 +159,12 @@ def write_zarr(
         Global attributes describing the data (CF/ACDD: ``title``, ``summary``, ...);
         ``date_created`` (UTC, or ``SOURCE_DATE_EPOCH``) is added to them. ``Conventions``
         (CF-1.10) and ``source`` (gridfoot's version) are written in any case.
+    partial : path, optional
+        Where the store is built, chunk by chunk, when a write interrupted earlier may be
+        resumed (a run's cache, :mod:`gridfoot.workflows.resume`): each dask block is
+        computed and written by the task that made it, and a block already written there
+        is not computed again. ``path`` receives the store once it is complete. The caller
+        keys ``partial`` by everything the data depend on (see :func:`resumable_blocks`).
 
     Examples
     --------
@@ -176,10 +184,115 @@ def write_zarr(
     for name, variable in dataset.variables.items():
         chunks = _layer_chunks(variable)
         encoding[str(name)] = {"chunks": chunks} if chunks else {}
+    if partial is not None:
+        return _write_resumable(dataset, path, Path(partial), encoding, zarr_format)
     with atomic_dir(path) as temporary:
         dataset.to_zarr(
             temporary, mode="w", encoding=encoding, zarr_format=zarr_format, consolidated=True
         )
+    return path
+
+
+def _done(partial: Path) -> Path:
+    """The folder of a partial store's finished blocks: one empty file per block."""
+    return partial.with_name(partial.name + ".done")
+
+
+def _block_names(
+    dataset: xr.Dataset,
+) -> dict[str, tuple[str, tuple[int, ...], tuple[slice, ...]]]:
+    """Every dask block of the dataset by name (``emissions.0.3.0.0``): its variable, block
+    index and region."""
+    import itertools
+
+    import numpy as np
+
+    blocks = {}
+    for name, variable in dataset.data_vars.items():
+        if variable.chunks is None:
+            continue
+        starts = [np.cumsum((0, *sizes[:-1])) for sizes in variable.chunks]
+        for index in itertools.product(*(range(len(sizes)) for sizes in variable.chunks)):
+            region = tuple(
+                slice(int(starts[d][i]), int(starts[d][i] + variable.chunks[d][i]))
+                for d, i in enumerate(index)
+            )
+            blocks[f"{name}.{'.'.join(map(str, index))}"] = (str(name), index, region)
+    return blocks
+
+
+def resumable_blocks(data: xr.DataArray | xr.Dataset, partial: str | Path) -> tuple[int, int]:
+    """(blocks already written to ``partial``, blocks in all) of a :func:`write_zarr` with
+    ``partial=``: what a resumed write will not compute again."""
+    blocks = _block_names(_as_dataset(data))
+    done = _done(Path(partial))
+    if not (Path(partial).is_dir() and done.is_dir()):
+        return 0, len(blocks)
+    return len({p.name for p in done.iterdir()} & blocks.keys()), len(blocks)
+
+
+def _store_block(block: Any, store: str, name: str, region: tuple[slice, ...], done: str) -> int:
+    """Write one computed block into its region of the store, then mark it done (a marker
+    follows the chunks: zarr writes each chunk file whole, by renaming it into place)."""
+    import zarr
+
+    zarr.open_array(store, path=name, mode="r+")[region] = block
+    Path(done).touch()
+    return 0
+
+
+def _write_resumable(
+    dataset: xr.Dataset, path: Path, partial: Path, encoding: dict, zarr_format: int
+) -> Path:
+    """:func:`write_zarr` through ``partial``: blocks written there before are kept."""
+    import shutil
+
+    import dask
+    import zarr
+
+    from gridfoot.io.atomic import _replaceable
+
+    done = _done(partial)
+    if not (partial / (".zmetadata" if zarr_format == 2 else "zarr.json")).is_file():
+        # a store begun but never described, and its markers, are removed; nothing else
+        markers = done.is_dir() and all(
+            p.is_file() and not p.stat().st_size for p in done.iterdir()
+        )
+        for folder, ours in ((partial, _replaceable(partial)), (done, markers)):
+            if folder.exists() and not ours:
+                raise OutputError(f"{folder}: exists and was not written by gridfoot; move it away")
+        shutil.rmtree(done, ignore_errors=True)
+        shutil.rmtree(partial, ignore_errors=True)
+        with atomic_dir(partial) as temporary:  # the arrays and every in-memory variable
+            dataset.to_zarr(
+                temporary,
+                mode="w",
+                encoding=encoding,
+                zarr_format=zarr_format,
+                consolidated=True,
+                compute=False,
+            )
+    done.mkdir(exist_ok=True)
+    finished = {p.name for p in done.iterdir()}
+    names = _block_names(dataset)
+    delayed = {name: dataset[name].data.to_delayed() for name, _, _ in names.values()}
+    tasks = [
+        dask.delayed(_store_block, pure=False)(
+            delayed[name][index], str(partial), name, region, str(done / block)
+        )
+        for block, (name, index, region) in names.items()
+        if block not in finished
+    ]
+    dask.compute(*tasks)
+    # the attributes of this write (date_created), not of the one that started the store
+    group = zarr.open_group(partial, mode="r+", zarr_format=zarr_format)
+    group.attrs.clear()
+    group.attrs.update(dataset.attrs)
+    zarr.consolidate_metadata(partial, zarr_format=zarr_format)
+    with atomic_dir(path) as temporary:
+        temporary.rmdir()
+        shutil.move(partial, temporary)
+    shutil.rmtree(done, ignore_errors=True)
     return path
 
 
@@ -206,12 +319,12 @@ def write_cube(
     for name, variable in dataset.data_vars.items():
         options: dict[str, Any] = {}
         if variable.dtype.kind in "fiu":
-            options = {"zlib": True, "complevel": 4}
+            options = {"zlib": True, "complevel": 1, "shuffle": True}  # as write_netcdf
             chunks = _layer_chunks(variable)
             if chunks and variable.size:
                 options["chunksizes"] = chunks
         encoding[name] = options
-    with atomic_file(path) as temporary:
+    with NETCDF_LOCK, atomic_file(path) as temporary:
         dataset.to_netcdf(temporary, engine="netcdf4", encoding=encoding)
     return path
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -51,6 +52,12 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+#: The netCDF and HDF5 libraries are not thread-safe: two threads writing files at once
+#: crash the process (a series' years keep their footprints side by side). Every NetCDF
+#: file gridfoot writes or reads back from its threads goes through this lock.
+NETCDF_LOCK = threading.Lock()
+
+
 def write_netcdf(dataset: xr.Dataset, path: str | Path, *, compress: bool = True) -> Path:
     """Write a Dataset to NetCDF-4 atomically (netCDF4 engine).
 
@@ -65,7 +72,7 @@ def write_netcdf(dataset: xr.Dataset, path: str | Path, *, compress: bool = True
         for name, variable in dataset.data_vars.items()
         if variable.dtype.kind == "f"
     }
-    with atomic_file(path) as temporary:
+    with NETCDF_LOCK, atomic_file(path) as temporary:
         dataset.to_netcdf(temporary, engine="netcdf4", encoding=encoding)
     return path
 

@@ -91,7 +91,11 @@ class GridStudy:
         The draws' statistics (``[uncertainty]``; :mod:`gridfoot.workflows.uncertainty`).
     stages : dict
         Whether the footprint and the allocation were computed or reused from the run's
-        cache (:mod:`gridfoot.workflows.resume`).
+        cache, and how many of the cube's chunks a resumed run had already written
+        (:mod:`gridfoot.workflows.resume`).
+    cube_store : Path or None
+        Where the cube is built chunk by chunk in the run's cache before it is moved into
+        the output (None: written straight into it).
     key_figures : dict
         Concentration at every configured level, hubs and placement (``summary.json``),
         computed on first use.
@@ -113,6 +117,7 @@ class GridStudy:
     rules: pd.DataFrame | None = None
     uncertainty: Any = None
     stages: dict[str, str] = dataclasses.field(default_factory=dict)
+    cube_store: Path | None = None
     files: tuple[str, ...] = ()  # what run wrote, relative to out
     study: str = "grid"
 
@@ -283,14 +288,9 @@ def compute_grid(
     mapped_sources = _sources_in_scope(inputs.sources, chosen) if mapped is None else mapped
     with stage("footprint"):
         fp = footprint
+        footprint_key = None
         if fp is None:
-            fp = cache.reuse(
-                "footprint",
-                _footprint_key(config, inputs),
-                lambda: compute_footprint(inputs.mrio, stressor=inputs.stressor),
-                _save_footprint,
-                _load_footprint,
-            )
+            fp, footprint_key = cached_footprint(config, inputs, cache)
         driven = fp["driven"].sel(
             stressor=inputs.stressor,
             region=list(chosen.regions),
@@ -300,9 +300,10 @@ def compute_grid(
     with stage("allocation"):
         from gridfoot.spatial import load_allocation
 
+        allocation_key = _allocation_key(config, inputs, fp)
         allocation = cache.reuse(
             "allocation",
-            _allocation_key(config, inputs, fp),
+            allocation_key,
             lambda: allocate(
                 mapped_sources,
                 inputs.grid,
@@ -327,9 +328,12 @@ def compute_grid(
         # alone and a chunk of several is computed whole for any one of them
         by_destination = allocation.map(driven.sum("category"), name=name, chunk_layers=1)
         total.attrs["stressor"] = by_destination.attrs["stressor"] = inputs.stressor
-        cube = None
+        cube = cube_store = None
         if config.output.cube:
             cube = allocation.cube(driven, chunk_bytes=int(config.dask.chunk_mb * 2**20))
+            cube = cube.rename(CUBE)
+            if footprint_key is not None:  # its chunks are kept while written
+                cube_store = _cube_store(cache, cube, footprint_key, allocation_key)
     with stage("hotspots"):
         zones = _hub_zones(config, inputs)
         options = _hotspot_options(config)
@@ -352,6 +356,7 @@ def compute_grid(
             fallback=fallback,
             rules=placement_by_rule(allocation, driven, mapped_sources),
             stages=dict(cache.record),
+            cube_store=cube_store,
         )
         study.key_figures  # noqa: B018  (computed within the stage it belongs to)
     if config.uncertainty is not None:
@@ -361,6 +366,20 @@ def compute_grid(
             study = dataclasses.replace(study, uncertainty=compute_uncertainty(study))
             study.key_figures  # noqa: B018
     return study
+
+
+def cached_footprint(config: RunConfig, inputs: Inputs, cache: Any) -> tuple[xr.Dataset, str]:
+    """The footprint of the run's MRIO, reused from ``cache`` (a
+    :class:`~gridfoot.workflows.resume.StageCache`) when it kept it; and its key."""
+    key = _footprint_key(config, inputs)
+    fp = cache.reuse(
+        "footprint",
+        key,
+        lambda: compute_footprint(inputs.mrio, stressor=inputs.stressor),
+        _save_footprint,
+        _load_footprint,
+    )
+    return fp, key
 
 
 def _footprint_key(config: RunConfig, inputs: Inputs) -> str:
@@ -402,6 +421,27 @@ def _allocation_key(config: RunConfig, inputs: Inputs, fp: xr.Dataset) -> str:
     )
 
 
+#: The cube's variable in ``cube.zarr``.
+CUBE = "emissions"
+
+
+def _cube_store(cache: Any, cube: xr.DataArray, footprint_key: str, allocation_key: str) -> Any:
+    """Where the cube's chunks are kept while written (:meth:`StageCache.partial`), keyed by
+    the footprint and weights it is made of, its labels and its chunks; records in
+    ``cache.record["cube"]`` how many a resumed run finds written."""
+    from gridfoot.io.cube import resumable_blocks
+    from gridfoot.workflows.resume import stage_key
+
+    labels = {str(d): [str(v) for v in cube[d].values] for d in cube.dims if d not in ("y", "x")}
+    key = stage_key("cube", footprint_key, allocation_key, labels, cube.shape, cube.chunks)
+    store = cache.partial("cube", key, ["{}.zarr", "{}.zarr.done"])
+    if store is None:
+        return None
+    done, blocks = resumable_blocks(cube, store)
+    cache.record["cube"] = f"reused {done} of {blocks} chunks" if done else "computed"
+    return store
+
+
 def _save_footprint(fp: xr.Dataset, path: Path) -> None:
     from gridfoot.io.tables import write_netcdf
 
@@ -413,12 +453,15 @@ _LAZY_FOOTPRINT = 2**30
 
 
 def _load_footprint(path: Path) -> xr.Dataset:
-    stored = xr.open_dataset(path)
-    if stored["driven"].nbytes > _LAZY_FOOTPRINT:
-        stored.close()
-        return xr.open_dataset(path, chunks={})
-    with stored:
-        return stored.load()
+    from gridfoot.io.tables import NETCDF_LOCK
+
+    with NETCDF_LOCK:  # a series' years read theirs side by side
+        stored = xr.open_dataset(path)
+        if stored["driven"].nbytes > _LAZY_FOOTPRINT:
+            stored.close()
+            return xr.open_dataset(path, chunks={})
+        with stored:
+            return stored.load()
 
 
 def _fallback_layer(allocation: Any, per_producer: xr.DataArray) -> xr.DataArray | None:
@@ -552,9 +595,13 @@ def _products(study: GridStudy) -> list[Any]:
     }
     products += [r for r in study.hotspots.rasters() if classes[Path(r.path).name] in wanted]
     if study.cube is not None:
-        cube = study.cube.rename("emissions")
         products.append(
-            File("cube.zarr", lambda path: write_zarr(cube, path, attrs=_cube_attrs(study)))
+            File(
+                "cube.zarr",
+                lambda path: write_zarr(
+                    study.cube, path, attrs=_cube_attrs(study), partial=study.cube_store
+                ),
+            )
         )
     per_destination = study.destination_concentration
     total_row = study.hotspots.concentration.assign(destination="(all mapped destinations)")
@@ -670,7 +717,8 @@ def run_grid(
             if years:
                 from gridfoot.workflows.series import compute_series
 
-                study = compute_series(config, steps)
+                cache = StageCache.beside(target, fresh) if config.output.cache else None
+                study = compute_series(config, steps, cache=cache)
             else:
                 with steps.stage("inputs"):
                     inputs = load_inputs(config)

@@ -8,8 +8,9 @@ changed input file (by its SHA-256) or option gives another key, so what depends
 computed afresh. ``summary.json`` says per stage whether it was computed or reused
 (``results.stages``); ``--fresh`` (or ``[output] cache = false``) recomputes everything.
 Only what a stage returns is kept, bit for bit (NetCDF of float64), so the outputs of a
-resumed run are those of a fresh one. Not kept: the cube's chunks (the cube is streamed to
-Zarr from the weights, which are).
+resumed run are those of a fresh one. The cube is built in the cache chunk by chunk
+(:func:`gridfoot.io.write_zarr` with ``partial``) and moved into the output once whole: a run
+interrupted while writing it computes only the chunks it had not finished.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class StageCache:
             listed = _listed(folder)
             if fresh:
                 for name in listed:
-                    (folder / name).unlink(missing_ok=True)
+                    _remove(folder / name)
                 _write_marker(folder, [])
         return cls(folder)
 
@@ -108,12 +109,49 @@ class StageCache:
         older = [n for n in listed if n.startswith(f"{stage}-") and n != name]
         stale = older[: len(older) - (KEEP - 1)] if len(older) >= KEEP else []
         for old in stale:
-            (self.folder / old).unlink(missing_ok=True)
+            _remove(self.folder / old)
         _write_marker(self.folder, [*(n for n in listed if n not in stale), name])
         self.record[stage] = "computed"
         # what was kept, as a later run will read it: the same values in the same memory
         # layout, so sums (and so every output) agree to the last bit with a resumed run
         return load(path)
+
+    def within(self, name: str) -> StageCache:
+        """A cache of its own in the folder ``name`` of this one (a series' year), listed
+        here so that ``--fresh`` removes it; it keeps its own marker."""
+        if self.folder is None:
+            return StageCache(None)
+        listed = _listed(self.folder) if self.folder.exists() else []
+        inner = self.folder / name
+        if name not in listed and inner.exists():
+            raise OutputError(f"{inner}: not written by gridfoot; move it away")
+        self.folder.mkdir(exist_ok=True)
+        if name not in listed:
+            _write_marker(self.folder, [*listed, name])
+        inner.mkdir(exist_ok=True)
+        if not (inner / MARKER).exists():
+            _write_marker(inner, [])
+        return StageCache(inner)
+
+    def partial(self, stage: str, key: str, names: Iterable[str]) -> Path | None:
+        """A place in the cache for a result written piece by piece under ``key`` (the cube's
+        chunks), or None without a cache. Its ``names`` (the place's name and its
+        companions', with ``{}`` standing for it) are listed before anything is written, so
+        ``--fresh`` and newer keys can remove them; the stage's places of other keys are
+        removed (a partial result of other inputs is never finished)."""
+        if self.folder is None:
+            return None
+        place = f"{stage}-{key[:20]}"
+        listed = _listed(self.folder) if self.folder.exists() else []
+        mine = [n.format(place) for n in names]
+        older = sorted({n for n in listed if n.startswith(f"{stage}-") and n not in mine})
+        self.folder.mkdir(exist_ok=True)
+        for old in older:
+            _remove(self.folder / old)
+        _write_marker(
+            self.folder, [*(n for n in listed if n not in older and n not in mine), *mine]
+        )
+        return self.folder / mine[0]
 
 
 def _listed(folder: Path) -> list[str]:
@@ -127,6 +165,16 @@ def _listed(folder: Path) -> list[str]:
             "run with [output] cache = false"
         ) from None
     return [str(n) for n in names if "/" not in str(n) and str(n) != MARKER]
+
+
+def _remove(path: Path) -> None:
+    """Remove one of the cache's own entries (a file, or a store written piece by piece)."""
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _write_marker(folder: Path, names: list[str]) -> None:

@@ -108,6 +108,7 @@ class SeriesStudy:
             "years": self.years,
             "series": self.table.to_dict(orient="records"),
             "by_year": {str(y): s.key_figures for y, s in self.studies.items()},
+            "stages": {str(y): dict(s.stages) for y, s in self.studies.items()},
         }
 
     def products(self) -> list[Any]:
@@ -120,28 +121,43 @@ class SeriesStudy:
 # -- computing -----------------------------------------------------------------------------
 
 
-def footprints(configs: dict[int, RunConfig]) -> dict[int, tuple[Any, xr.Dataset]]:
-    """Each year's inputs and footprint, the years at once on dask's scheduler.
+def footprints(
+    configs: dict[int, RunConfig], caches: dict[int, Any] | None = None
+) -> dict[int, tuple[Any, xr.Dataset, dict[str, str]]]:
+    """Each year's inputs, footprint and stage record, the years at once on dask's scheduler.
 
     Every year reads and factors its own MRIO: as tasks of one ``dask.compute`` they run side
     by side on the threads here, or on the workers of a ``distributed`` cluster (whose workers
-    must see the input folders).
+    must see the input folders). ``caches``: each year's
+    :class:`~gridfoot.workflows.resume.StageCache` (its own folder, so the years never write
+    the same marker); a year whose footprint it kept reads it back.
     """
     import dask
 
-    from gridfoot.mrio.accounts import footprint as compute_footprint
+    from gridfoot.workflows.grid import cached_footprint
     from gridfoot.workflows.grid_inputs import load_inputs
+    from gridfoot.workflows.resume import StageCache
 
-    def one(config: RunConfig) -> tuple[Any, xr.Dataset]:
+    def one(config: RunConfig, cache: Any) -> tuple[Any, xr.Dataset, dict[str, str]]:
         inputs = load_inputs(config)
-        return inputs, compute_footprint(inputs.mrio, stressor=inputs.stressor)
+        fp, _ = cached_footprint(config, inputs, cache)
+        return inputs, fp, dict(cache.record)  # a worker's copy of the cache records it
 
-    tasks = [dask.delayed(one, pure=False)(c) for c in configs.values()]
+    caches = caches or {}
+    tasks = [
+        dask.delayed(one, pure=False)(c, caches.get(y) or StageCache(None))
+        for y, c in configs.items()
+    ]
     return dict(zip(configs, dask.compute(*tasks), strict=True))
 
 
-def compute_series(config: RunConfig, progress: Any = None) -> SeriesStudy:
-    """The grid study of every year of ``config.mrio.years`` (nothing is written)."""
+def compute_series(config: RunConfig, progress: Any = None, cache: Any = None) -> SeriesStudy:
+    """The grid study of every year of ``config.mrio.years`` (nothing is written).
+
+    ``cache``: the run's :class:`~gridfoot.workflows.resume.StageCache`; each year keeps its
+    footprint and allocation in a folder of its own inside it, so a series started again
+    reuses the years it finished.
+    """
     from gridfoot.workflows.grid import compute_grid
     from gridfoot.workflows.grid_inputs import memory_estimate, scope
 
@@ -152,14 +168,18 @@ def compute_series(config: RunConfig, progress: Any = None) -> SeriesStudy:
     for year, each in configs.items():  # in order, before the years start side by side
         if not each.mrio.path.exists():
             raise MissingFileError(f"{each.mrio.path}: no such folder (mrio.path of {year})")
+    caches = {y: cache.within(str(y)) for y in years} if cache is not None else {}
     with _stage(progress, "footprints"):
-        read = footprints(configs)
+        read = footprints(configs, caches)
     studies = {}
     with _stage(progress, "years"):
-        for year, (inputs, fp) in read.items():
+        for year, (inputs, fp, record) in read.items():
             chosen = scope(configs[year], inputs.mrio, inputs.boundaries)
             memory_estimate(configs[year], inputs, chosen).check(config.dask.memory_budget_bytes)
-            studies[year] = compute_grid(configs[year], inputs, chosen, footprint=fp)
+            each = caches.get(year)
+            if each is not None:
+                each.record.update(record)
+            studies[year] = compute_grid(configs[year], inputs, chosen, footprint=fp, cache=each)
     _check_comparable(studies)
     return SeriesStudy(config=config, studies=studies)
 

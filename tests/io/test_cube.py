@@ -116,3 +116,52 @@ def test_netcdf_describes_itself_too(cube, tmp_path):
 
 def _fail(block):
     raise RuntimeError("boom")
+
+
+def test_a_store_built_through_a_partial_one_equals_a_direct_write(cube, tmp_path, monkeypatch):
+    """Block by block through ``partial``: the same store (values, chunks, attributes) as a
+    direct write; blocks marked done are not written again; the partial store is moved."""
+    import dask
+
+    import gridfoot.io.cube as module
+    from gridfoot.io.cube import resumable_blocks
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    direct = write_zarr(cube, tmp_path / "direct.zarr", attrs={"title": "t"})
+    partial = tmp_path / "cache" / "cube-1.zarr"
+    assert resumable_blocks(cube, partial) == (0, 3)
+    real, stored = module._store_block, []
+
+    def counted(*args):
+        stored.append(args[-1])
+        return real(*args)
+
+    def stopped(*args):
+        if stored:
+            raise RuntimeError("stop")
+        return counted(*args)
+
+    with dask.config.set(scheduler="synchronous"):
+        monkeypatch.setattr(module, "_store_block", stopped)
+        with pytest.raises(RuntimeError, match="stop"):  # a write stopped after one block
+            write_zarr(cube, tmp_path / "via.zarr", attrs={"title": "t"}, partial=partial)
+        assert resumable_blocks(cube, partial) == (1, 3) and not (tmp_path / "via.zarr").exists()
+        monkeypatch.setattr(module, "_store_block", counted)
+        via = write_zarr(cube, tmp_path / "via.zarr", attrs={"title": "t"}, partial=partial)
+    assert len(stored) == 3  # the first block once, then the two left
+    assert not partial.exists() and not partial.with_name("cube-1.zarr.done").exists()
+    with xr.open_zarr(direct) as one, xr.open_zarr(via) as other:
+        xr.testing.assert_identical(one, other)
+        assert one["driven"].encoding["chunks"] == other["driven"].encoding["chunks"]
+
+
+def test_a_partial_store_that_is_not_gridfoots_is_refused_and_left(cube, tmp_path):
+    from gridfoot.errors import OutputError
+
+    partial = tmp_path / "mine"
+    partial.mkdir()
+    (partial / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="was not written by gridfoot"):
+        write_zarr(cube, tmp_path / "cube.zarr", partial=partial)
+    assert (partial / "notes.txt").read_text() == "mine"
+    assert not (tmp_path / "cube.zarr").exists()

@@ -3,6 +3,7 @@ the same outputs, recomputes what a changed input touches, and --fresh recompute
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import tomllib
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import gridfoot.io.cube
 import gridfoot.workflows.hotspots
 from gridfoot.config import RunConfig
 from gridfoot.datasets import sample_data_dir
@@ -35,13 +37,22 @@ def _stages(out):
 def test_a_run_started_again_reuses_its_stages_and_gives_the_same_files(tmp_path):
     config = _config(tmp_path)
     first = run_grid(config, tmp_path / "out", progress=False)
-    assert _stages(tmp_path / "out") == {"footprint": "computed", "allocation": "computed"}
+    assert _stages(tmp_path / "out") == {
+        "footprint": "computed",
+        "allocation": "computed",
+        "cube": "computed",
+    }
     before = {
         name: (tmp_path / "out" / name).read_bytes()
         for name in ("hubs.csv", "concentration.csv", "accounts.csv", "allocation_report.csv")
     }
     again = run_grid(config, tmp_path / "out", progress=False)
-    assert _stages(tmp_path / "out") == {"footprint": "reused", "allocation": "reused"}
+    # the cube was moved into the first run's output: a finished run keeps none of its chunks
+    assert _stages(tmp_path / "out") == {
+        "footprint": "reused",
+        "allocation": "reused",
+        "cube": "computed",
+    }
     for name, content in before.items():
         assert (tmp_path / "out" / name).read_bytes() == content, name
     np.testing.assert_array_equal(first.total.values, again.total.values)
@@ -61,7 +72,65 @@ def test_an_interrupted_run_resumes_after_its_last_finished_stage(tmp_path, monk
     assert not (tmp_path / "out").exists()  # all or nothing
     monkeypatch.setattr(gridfoot.workflows.hotspots, "compute_hotspots", compute)
     run_grid(config, tmp_path / "out", progress=False)
-    assert _stages(tmp_path / "out") == {"footprint": "reused", "allocation": "reused"}
+    assert _stages(tmp_path / "out") == {
+        "footprint": "reused",
+        "allocation": "reused",
+        "cube": "computed",
+    }
+
+
+def test_a_run_interrupted_while_writing_the_cube_computes_only_the_chunks_left(
+    tmp_path, monkeypatch
+):
+    """Chunks written before the interruption are kept in the cache; the run started again
+    computes the others and writes the same cube as a run never interrupted."""
+    import threading
+
+    import xarray as xr
+
+    config = _config(tmp_path, cube=True)
+    config = dataclasses.replace(config, dask=dataclasses.replace(config.dask, chunk_mb=0.05))
+    store = gridfoot.io.cube._store_block
+    calls, lock = [], threading.Lock()
+
+    def interrupted(*args):
+        with lock:
+            calls.append(1)
+            if len(calls) > 5:
+                raise KeyboardInterrupt
+        return store(*args)
+
+    monkeypatch.setattr(gridfoot.io.cube, "_store_block", interrupted)
+    with pytest.raises(KeyboardInterrupt):  # one block at a time: exactly five are written
+        run_grid(config, tmp_path / "out", progress=False, scheduler="synchronous")
+    assert not (tmp_path / "out").exists()  # all or nothing
+    cache = tmp_path / ".gridfoot-cache-out"
+    kept = json.loads((cache / MARKER).read_text())["files"]
+    partial = [n for n in kept if n.startswith("cube-") and n.endswith(".zarr")]
+    assert len(partial) == 1 and (cache / partial[0]).is_dir()
+    written = len(list((cache / (partial[0] + ".done")).iterdir()))
+    assert written == 5
+
+    monkeypatch.setattr(gridfoot.io.cube, "_store_block", store)
+    run_grid(config, tmp_path / "out", progress=False)
+    stages = _stages(tmp_path / "out")
+    blocks = int(stages["cube"].split(" of ")[1].split()[0])
+    assert stages["cube"] == f"reused {written} of {blocks} chunks" and blocks > written
+    assert not (cache / partial[0]).exists() and not (cache / (partial[0] + ".done")).exists()
+
+    whole = run_grid(
+        dataclasses.replace(config, output=dataclasses.replace(config.output, cache=False)),
+        tmp_path / "whole",
+        progress=False,
+    )
+    assert whole.stages == {"footprint": "computed", "allocation": "computed"}
+    with (
+        xr.open_zarr(tmp_path / "out" / "cube.zarr") as resumed,
+        xr.open_zarr(tmp_path / "whole" / "cube.zarr") as fresh,
+    ):
+        xr.testing.assert_identical(resumed.drop_attrs(), fresh.drop_attrs())
+        assert resumed.attrs.keys() == fresh.attrs.keys()
+    assert (tmp_path / "out" / "cube.zarr" / ".zmetadata").is_file()
 
 
 def test_a_changed_input_recomputes_what_depends_on_it(tmp_path):
@@ -71,9 +140,17 @@ def test_a_changed_input_recomputes_what_depends_on_it(tmp_path):
     firms.loc[0, "co2_t"] *= 10
     firms.to_csv(tmp_path / "firms.csv", index=False)
     run_grid(config, tmp_path / "out", progress=False)
-    assert _stages(tmp_path / "out") == {"footprint": "reused", "allocation": "computed"}
+    assert _stages(tmp_path / "out") == {
+        "footprint": "reused",
+        "allocation": "computed",
+        "cube": "computed",
+    }
     run_grid(config, tmp_path / "out", progress=False, fresh=True)
-    assert _stages(tmp_path / "out") == {"footprint": "computed", "allocation": "computed"}
+    assert _stages(tmp_path / "out") == {
+        "footprint": "computed",
+        "allocation": "computed",
+        "cube": "computed",
+    }
     kept = json.loads((tmp_path / ".gridfoot-cache-out" / MARKER).read_text())["files"]
     assert len([n for n in kept if n.startswith("allocation-")]) == 1  # --fresh emptied it
 

@@ -94,6 +94,30 @@ def test_the_trend_is_written_and_summarised(series):
     assert "2020/figures/total_map.png" in summary["files"]
 
 
+def test_a_series_started_again_reuses_each_years_footprint_and_weights(series):
+    """Each year keeps its stages in a folder of its own in the run's cache; --fresh
+    recomputes them all."""
+    result, _, folder = series
+    out = folder / "out"
+
+    def stages():
+        return json.loads((out / "summary.json").read_text())["results"]["stages"]
+
+    assert stages() == {
+        y: {"footprint": "computed", "allocation": "computed"} for y in ("2019", "2020")
+    }
+    again = run_grid(result.config, out, progress=False)
+    assert stages() == {
+        y: {"footprint": "reused", "allocation": "reused"} for y in ("2019", "2020")
+    }
+    for year, study in again.studies.items():
+        np.testing.assert_array_equal(study.total.values, result.studies[year].total.values)
+    cache = folder / ".gridfoot-cache-out"
+    assert json.loads((cache / ".gridfoot-cache.json").read_text())["files"] == ["2019", "2020"]
+    run_grid(result.config, out, progress=False, fresh=True)
+    assert stages()["2020"] == {"footprint": "computed", "allocation": "computed"}
+
+
 def test_a_series_needs_the_year_in_a_path():
     with pytest.raises(ConfigError, match=r"neither mrio\.path nor mrio\.files holds \{year\}"):
         RunConfig.from_mapping(
