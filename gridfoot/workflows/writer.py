@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -59,8 +60,16 @@ def jsonable(value: Any) -> Any:
 
 
 def _sha256(path: Path) -> str:
+    # a run hashes its inputs twice (the cache's keys, then summary.json): 0.5 s for R1's
+    # tables; a file rewritten in between has another size, time or inode, so another key
+    stat = path.stat()
+    return _file_sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=256)
+def _file_sha256(path: str, size: int, modified: int, inode: int) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
