@@ -25,6 +25,11 @@ __all__ = ["open_cube", "write_cube", "write_zarr"]
 
 _NETCDF = (".nc", ".nc4", ".netcdf")
 
+# Chunks are written even when they hold only the fill value (``write_empty_chunks``): zarr
+# would otherwise compare every chunk with it first (0.5 ms a layer, 2.4 CPU s for R1's
+# 4,704 layers). Readers see the same values either way, and a layer all NaN is rare (and
+# compresses to a few bytes).
+
 #: Long names of the coordinates gridfoot's grids and cubes use (kept when already set).
 COORDINATE_NAMES = {
     "x": "x coordinate of the cell centre (projection)",
@@ -188,7 +193,12 @@ def write_zarr(
         return _write_resumable(dataset, path, Path(partial), encoding, zarr_format)
     with atomic_dir(path) as temporary:
         dataset.to_zarr(
-            temporary, mode="w", encoding=encoding, zarr_format=zarr_format, consolidated=True
+            temporary,
+            mode="w",
+            encoding=encoding,
+            zarr_format=zarr_format,
+            consolidated=True,
+            write_empty_chunks=True,
         )
     return path
 
@@ -236,7 +246,8 @@ def _store_block(block: Any, store: str, name: str, region: tuple[slice, ...], d
     follows the chunks: zarr writes each chunk file whole, by renaming it into place)."""
     import zarr
 
-    zarr.open_array(store, path=name, mode="r+")[region] = block
+    array = zarr.open_array(store, path=name, mode="r+", config={"write_empty_chunks": True})
+    array[region] = block
     Path(done).touch()
     return 0
 
