@@ -3,6 +3,8 @@ scalar intervals; every refusal."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -65,7 +67,7 @@ def split_draws(draw):
     n = stack.shape[0]
     cuts = sorted(draw(st.lists(st.integers(0, n), max_size=6)))
     bounds = [0, *cuts, n]
-    parts = [stack[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    parts = [stack[a:b] for a, b in itertools.pairwise(bounds)]
     tree = draw(st.booleans())  # pairwise, as a tree; or each part into the first in turn
     return stack, parts, tree
 
