@@ -73,9 +73,9 @@ def _layers(draws: int, quantiles: Sequence[float]) -> tuple[int, int]:
     return low, high
 
 
-#: Cells merged at once (:meth:`_Extremes.merge`): 2^16 cells of a few dozen layers are a few
-#: MiB of temporaries, however large the grid.
-_MERGE_BLOCK = 65_536
+#: Cells merged at once (:meth:`_Extremes.merge`): 8,192 cells of twice 11 layers (p05 of 200
+#: draws) are 1.4 MiB of temporaries, however large the grid.
+_MERGE_BLOCK = 8_192
 
 
 def _index_dtype(layers: int) -> np.dtype:
@@ -142,11 +142,14 @@ class _Extremes:
             return
         kth = self.layers - 1
         cells = self.values.shape[1]
-        # by blocks of cells: the union of both buffers is never held whole
+        # by blocks of cells, so the union of both buffers is never held whole; each cell's
+        # values in a row of their own, so the partition runs along memory (several times
+        # faster than along the strided layer axis)
         for start in range(0, cells, _MERGE_BLOCK):
             block = slice(start, start + _MERGE_BLOCK)
-            union = np.concatenate([self.values[: self.filled, block], take[:, block]])
-            self.values[:, block] = np.partition(union, kth, axis=0)[: self.layers]
+            union = np.concatenate([self.values[: self.filled, block].T, take[:, block].T], axis=1)
+            union.partition(kth, axis=1)
+            self.values[:, block] = union[:, : self.layers].T
         self.filled = self.layers
         self.worst[:] = kth  # partitioning put each cell's largest kept value at row kth
 
