@@ -208,6 +208,15 @@ def test_the_memory_check_counts_the_batches_in_flight(sample_study, monkeypatch
     assert "the merged ones and the batches' own in flight" in str(error.value)
 
 
+def test_each_point_draws_its_inventorys_weight_cv(sample_study):
+    """The sample's points are all of the inventory "firms": each draws its cv."""
+    for weights, expected in (({"firms": 0.4}, 0.4), (0.25, 0.25), ({"firms": 0.0}, 0.0)):
+        study = _with(sample_study, draws=2, weights=weights)
+        mapped = uncertainty_module._mapped(study)
+        *_, cv, _ = uncertainty_module._points_of(study.allocation, mapped, study.config)
+        assert cv.size > 0 and (cv == expected).all(), weights
+
+
 def test_shares_among_points_keep_each_producers_total(sample_study):
     """Dirichlet shares only: every producer keeps its tonnes, so every draw's total is the
     central run's; where they lie (and so the land holding 75%) moves."""
