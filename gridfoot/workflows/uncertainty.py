@@ -450,7 +450,7 @@ def _run_batches(
         total = merge(total, task, dask_key_name=f"uncertainty_merge-{index}-{token}")
     # set here too, not only in the tasks: threads of a local scheduler share this
     # process's setting, and OpenBLAS ignores a thread other than the main one setting it
-    # once the main thread has (measured: OpenBLAS 0.3.30)
+    # once the main thread has (measured: OpenBLAS 0.3.30 and 0.3.31)
     with _BLAS(settings.blas):
         return total.compute()
 
