@@ -5,6 +5,8 @@ to take quantiles would need ``draws x cells x 8`` bytes (200 draws of a 10^6-ce
 :class:`CellStatistics` keeps instead, per cell, only the order statistics that numpy's
 "linear" quantile reads, plus Welford's running mean and sum of squared deviations, and still
 returns exactly what ``np.quantile`` / ``np.mean`` / ``np.std`` of the stacked draws would.
+Draws taken in parts (batches on dask's workers) are merged into the same statistics
+(:meth:`CellStatistics.merge`).
 """
 
 from __future__ import annotations
@@ -71,6 +73,11 @@ def _layers(draws: int, quantiles: Sequence[float]) -> tuple[int, int]:
     return low, high
 
 
+#: Cells merged at once (:meth:`_Extremes.merge`): 8,192 cells of twice 11 layers (p05 of 200
+#: draws) are 1.4 MiB of temporaries, however large the grid.
+_MERGE_BLOCK = 8_192
+
+
 def _index_dtype(layers: int) -> np.dtype:
     """Smallest unsigned integer type that can name a layer of the buffer."""
     return np.min_scalar_type(max(layers - 1, 0))
@@ -118,12 +125,41 @@ class _Extremes:
             self.values[self.worst[changed], changed] = values[changed]
             self.worst[changed] = self.values[:, changed].argmax(axis=0)
 
+    def merge(self, other: _Extremes) -> None:
+        """Keep the ``layers`` smallest of the union of both buffers' values, per cell.
+
+        The ``k`` smallest of a union are among the ``k`` smallest of each part, so a part's
+        buffer holds all of the union's that it can: merged buffers equal one buffer that saw
+        every value (as a multiset per cell, which is all the quantiles read).
+        """
+        take = other.values[: other.filled]
+        free = self.layers - self.filled
+        if take.shape[0] <= free:
+            self.values[self.filled : self.filled + take.shape[0]] = take
+            self.filled += take.shape[0]
+            if take.shape[0] and self.filled == self.layers:
+                self.worst[:] = self.values.argmax(axis=0)
+            return
+        kth = self.layers - 1
+        cells = self.values.shape[1]
+        # by blocks of cells, so the union of both buffers is never held whole; each cell's
+        # values in a row of their own, so the partition runs along memory (several times
+        # faster than along the strided layer axis)
+        for start in range(0, cells, _MERGE_BLOCK):
+            block = slice(start, start + _MERGE_BLOCK)
+            union = np.concatenate([self.values[: self.filled, block].T, take[:, block].T], axis=1)
+            union.partition(kth, axis=1)
+            self.values[:, block] = union[:, : self.layers].T
+        self.filled = self.layers
+        self.worst[:] = kth  # partitioning put each cell's largest kept value at row kth
+
     def sorted(self) -> np.ndarray:
         return np.sort(self.values[: self.filled], axis=0)
 
 
 class CellStatistics:
-    """Per-cell statistics of a known number of draws, accumulated one draw at a time.
+    """Per-cell statistics of a known number of draws, accumulated one draw at a time, or in
+    parts merged afterwards (:meth:`merge`: the draws of several dask tasks).
 
     Memory does not grow with the draws (except through the quantiles' order statistics, see
     Notes): :meth:`bytes_needed` says before a run how much the statistics will hold.
@@ -240,6 +276,74 @@ class CellStatistics:
         delta = values - self._mean
         self._mean += delta / self._count
         self._m2 += delta * (values - self._mean)
+
+    def merge(self, other: CellStatistics) -> CellStatistics:
+        """Add the draws another part took, in place; return ``self``.
+
+        Draws split into parts (each a :class:`CellStatistics` of the same ``shape``,
+        ``draws`` and ``quantiles``, made with the whole run's ``draws`` so that it keeps as
+        many order statistics as the whole needs) and merged give what one object that saw
+        every draw gives: the same quantiles, minimum and maximum, bit for bit, and the mean
+        and standard deviation to rounding (Chan, Golub & LeVeque's pairwise update of the
+        mean and the sum of squared deviations). ``other`` is left as it was.
+
+        Parameters
+        ----------
+        other : CellStatistics
+            Another part's statistics.
+
+        Returns
+        -------
+        CellStatistics
+            ``self``, holding both parts' draws.
+
+        Raises
+        ------
+        ValueCheckError
+            If ``other`` is of another shape, number of draws or quantiles, or both parts
+            together hold more than :attr:`draws` draws.
+
+        Examples
+        --------
+        >>> values = [3.0, 1.0, 4.0, 1.0, 5.0]
+        >>> first, second = (CellStatistics(1, draws=5, quantiles=(0.25,)) for _ in range(2))
+        >>> for value in values[:2]:
+        ...     first.add(np.array([value]))
+        >>> for value in values[2:]:
+        ...     second.add(np.array([value]))
+        >>> merged = first.merge(second)
+        >>> merged.count, merged.quantile(0.25), merged.mean
+        (5, array([1.]), array([2.8]))
+        """
+        if not isinstance(other, CellStatistics):
+            raise ValueCheckError(
+                f"CellStatistics.merge: expected a CellStatistics, got {type(other).__name__}"
+            )
+        mine = (self.shape, self.draws, self.quantiles)
+        theirs = (other.shape, other.draws, other.quantiles)
+        if mine != theirs:
+            raise ValueCheckError(
+                "CellStatistics.merge: parts must share shape, draws and quantiles, got "
+                f"{mine} and {theirs}"
+            )
+        n_self, n_other = self._count, other._count
+        if n_self + n_other > self.draws:
+            raise ValueCheckError(
+                f"CellStatistics.merge: {n_self} + {n_other} draws are more than the "
+                f"{self.draws} expected"
+            )
+        if n_other == 0:
+            return self
+        self._low.merge(other._low)
+        self._high.merge(other._high)
+        total = n_self + n_other
+        # Chan et al. (1979): with delta the difference of the means, the mean moves by
+        # delta n_b / n and the sums of squared deviations add up plus delta^2 n_a n_b / n
+        delta = other._mean - self._mean
+        self._mean += delta * (n_other / total)
+        self._m2 += other._m2 + delta * delta * (n_self * n_other / total)
+        self._count = total
+        return self
 
     def _need(self, what: str) -> None:
         if self._count == 0:

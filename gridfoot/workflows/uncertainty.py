@@ -20,10 +20,27 @@ Every draw conserves mass: its map sums to its footprint's mapped total (the MRI
 producers' totals; the point draws only move tonnes among a producer's points). Per-cell
 statistics are accumulated while streaming (:class:`~gridfoot.uncertainty.CellStatistics`);
 no draw is kept.
+
+Where the draws run: in batches of :data:`BATCH` draws, one dask task each, on the active
+scheduler (:func:`gridfoot.workflows.scheduler.dask_scheduler`: dask's threads by default,
+the workers of a distributed Client when one is active). Batch ``i`` draws from its own
+random stream, ``SeedSequence(seed).spawn(batches)[i]``, and returns its own per-cell
+statistics, headline figures and curves; the batches are merged in a fixed chain
+(:meth:`~gridfoot.uncertainty.CellStatistics.merge`), so the results depend on ``draws``
+and ``seed`` alone, bit for bit, whatever the scheduler and however many workers it has.
+The plan (points, producers, fallback weights) and the MRIO's Z, Y, F and LU factor are one
+key each of the graph, which every batch reads: a worker receives them once. The memory
+check before the draws counts the statistics held at once: the merged ones and each batch's
+in flight. Two limits of the libraries are dealt with in the batches: BLAS runs on one
+thread for a small MRIO (and shares the cores among batches for a large one), and each batch
+solves with its own copy of the LU factor's pivots, which scipy's solver shifts in place.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,7 +148,9 @@ def _points_of(allocation: Any, sources: Any, config: Any) -> tuple[np.ndarray, 
         points["inventory"] if "inventory" in points else pd.Series("", index=points.index)
     )
     u = config.uncertainty
-    cv = inventories.map(lambda name: u.weight_cv(name)).to_numpy(float)
+    # once per inventory, not per point (a million points: a second of Python calls)
+    codes, names = pd.factorize(inventories, use_na_sentinel=False)
+    cv = np.array([u.weight_cv(name) for name in names], dtype=float)[codes]
     return producer[keep], cell[keep], weight[keep], cv[keep], on_points
 
 
@@ -217,22 +236,86 @@ def _shares(plan: _Plan, by_destination: np.ndarray, destinations: list[str]) ->
 
 # -- the draws ---------------------------------------------------------------------------
 
+#: Draws per batch, one dask task each. The batches and their random streams depend on
+#: ``draws`` alone, never on the scheduler or its workers, so every scheduler gives the same
+#: results bit for bit. 25 draws of a national run are seconds of work, against a tenth of a
+#: second to merge a batch's statistics; 200 draws make 8 batches, enough for 8 workers.
+BATCH = 25
+#: The per-cell quantiles kept.
+QUANTILES = (0.05, 0.95)
+#: Below this many producers the MRIO draws' solves run on one BLAS thread: for a small
+#: system the threads' start-up costs 25 times the solve (216 producers: 8 ms against 0.3).
+SMALL_SYSTEM = 1_000
 
-def _mrio_sampler(study: Any, plan: _Plan, rng: np.random.Generator) -> Any:
-    """A function returning one MRIO draw's (producers x destinations) mapped footprint, or
-    None when the MRIO does not vary."""
+
+def _batches(draws: int) -> list[int]:
+    """The draws of each batch: :data:`BATCH` each, the rest in the last."""
+    full, rest = divmod(draws, BATCH)
+    return [BATCH] * full + ([rest] if rest else [])
+
+
+@dataclass(frozen=True, eq=False)
+class _MrioSampler:
+    """The MRIO's flows, demand, emissions and LU factor, from which a draw's mapped
+    footprint is solved; built once and shared by every batch."""
+
+    Z: np.ndarray
+    Y: np.ndarray
+    F: np.ndarray
+    fac: Any  # LeontiefFactor of the unperturbed system
+    rows: np.ndarray  # the mapped producers' rows in the MRIO, where present
+    present: np.ndarray  # mapped producers that are in the MRIO (mask)
+    columns: np.ndarray  # demand columns -> mapped destinations, and the rest last
+    cv: dict[str, float]
+
+    @property
+    def small(self) -> bool:
+        """A system small enough that one BLAS thread solves it fastest."""
+        return self.fac.size < SMALL_SYSTEM
+
+    def for_one_thread(self) -> _MrioSampler:
+        """A copy whose LU factor has pivots of its own (everything else shared), for the
+        draws of one thread.
+
+        scipy's ``lu_solve`` (its f2py wrapper of LAPACK's getrs) turns the pivots 1-based
+        in place for the call and back after it: two threads solving with one pivot array
+        at once read shifted pivots and get wrong solutions, silently (scipy 1.17: most
+        solves of two threads' draws differ from the same draws run one after the other).
+        """
+        fac = dataclasses.replace(self.fac, pivots=self.fac.pivots.copy())
+        return dataclasses.replace(self, fac=fac)
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        """One draw's mapped footprint (producers x destinations)."""
+        from gridfoot.uncertainty import draw_mrio, perturb_rows
+
+        cv = self.cv
+        # each product's final-demand total is the table's; its split is drawn
+        demand = perturb_rows(rng, self.Y, cv["Y"]) if cv.get("Y") else self.Y
+        drawn = draw_mrio(
+            rng,
+            self.Z,
+            demand @ self.columns,
+            self.F,
+            self.fac,
+            cv_Z=cv.get("Z", 0.0),
+            cv_F=cv.get("F", 0.0),
+            rows=self.rows,
+        )
+        out = np.zeros((self.present.size, self.columns.shape[1] - 1))
+        out[self.present] = drawn.driven[:, :-1]
+        return out
+
+
+def _mrio_sampler(study: Any) -> _MrioSampler | None:
+    """What an MRIO draw needs, or None when the MRIO does not vary."""
     cv = study.config.uncertainty.mrio
     if not any(cv.values()):
         return None
-    from gridfoot.uncertainty import draw_mrio, perturb_rows
-
     mrio = study.inputs.mrio
-    Z, Y = mrio.Z.to_numpy(float), mrio.Y.to_numpy(float)
-    F = mrio.F.loc[study.inputs.stressor].to_numpy(float)
-    fac = mrio.leontief
     rows = mrio.producers.get_indexer(study.allocation.producers)
-    present = rows >= 0
     destinations = list(study.scope.destinations)
+    Y = mrio.Y.to_numpy(float)
     # The footprint is linear in Y: one column per mapped destination and one for the rest
     # (which keeps x = Z·1 + Y·1 whole) cost a few solves instead of one per category.
     owner = mrio.Y.columns.get_level_values(0)
@@ -240,29 +323,247 @@ def _mrio_sampler(study: Any, plan: _Plan, rng: np.random.Generator) -> Any:
     for j, d in enumerate(destinations):
         columns[np.flatnonzero(owner == d), j] = 1.0
     columns[columns.sum(axis=1) == 0, -1] = 1.0
+    return _MrioSampler(
+        Z=mrio.Z.to_numpy(float),
+        Y=Y,
+        F=mrio.F.loc[study.inputs.stressor].to_numpy(float),
+        fac=mrio.leontief,
+        rows=rows[rows >= 0],
+        present=rows >= 0,
+        columns=columns,
+        cv=dict(cv),
+    )
 
-    def sample() -> np.ndarray:
-        # each product's final-demand total is the table's; its split is drawn
-        demand = perturb_rows(rng, Y, cv["Y"]) if cv.get("Y") else Y
-        drawn = draw_mrio(
-            rng,
-            Z,
-            demand @ columns,
-            F,
-            fac,
-            cv_Z=cv.get("Z", 0.0),
-            cv_F=cv.get("F", 0.0),
-            rows=rows[present],
+
+@dataclass(frozen=True)
+class _Settings:
+    """What a batch reads besides the plan and the MRIO (small: copied into every task)."""
+
+    draws: int  # of the whole run: each batch's statistics keep the order statistics it needs
+    alternatives: int  # fallback rules drawn among (0: the run's rules only)
+    shares: float | None
+    hot: Any  # HotspotsConfig: the headline figures' shares and areas
+    destinations: tuple[str, ...]
+    blas: int | None  # BLAS threads while a batch runs (None: as they are)
+
+
+@dataclass(eq=False)
+class _Draws:
+    """The draws of one batch, or of several merged: per-cell statistics, streamed; each
+    draw's headline figures and concentration curve, in full (a few dozen numbers each)."""
+
+    cells: Any  # CellStatistics
+    records: list[dict[str, float]]
+    curves: np.ndarray  # draws x CURVE_LAND
+
+
+def _draw_batch(
+    plan: _Plan,
+    sampler: _MrioSampler | None,
+    settings: _Settings,
+    seed: np.random.SeedSequence,
+    count: int,
+) -> _Draws:
+    """``count`` draws from the batch's own random stream ``seed`` (one dask task)."""
+    from gridfoot.uncertainty import CellStatistics, dirichlet_weights, lognormal_factors
+
+    rng = np.random.default_rng(seed)
+    cells = CellStatistics(plan.land.shape, settings.draws, quantiles=QUANTILES)
+    records: list[dict[str, float]] = []
+    curves = []
+    vary_weights = bool(np.any(plan.point_cv > 0))
+    if sampler is not None:
+        sampler = sampler.for_one_thread()
+    with _BLAS(settings.blas):
+        for _ in range(count):
+            by_destination = plan.by_destination if sampler is None else sampler.draw(rng)
+            values = by_destination.sum(axis=1)
+            weights = plan.point_weight
+            if vary_weights:
+                weights = weights * lognormal_factors(rng, weights.size, plan.point_cv)
+            if settings.shares is not None:
+                weights = dirichlet_weights(
+                    rng, weights, plan.point_producer, settings.shares, per_point=True
+                )
+            rule = 1 + int(rng.integers(settings.alternatives)) if settings.alternatives else 0
+            layer = _layer(plan, values, weights, rule)
+            cells.add(layer)
+            figures = _headline(plan, layer, settings.hot)
+            curves.append(figures.pop("_curve"))
+            records.append(figures | _shares(plan, by_destination, list(settings.destinations)))
+    return _Draws(cells, records, np.stack(curves))
+
+
+def _merge(total: _Draws, part: _Draws) -> _Draws:
+    """One link of the chain of merges: ``part``'s draws added to ``total``'s.
+
+    ``total``'s statistics are merged into in place: ``total`` is the previous link (or the
+    first batch), which no other task reads, so the merged statistics are held once.
+    """
+    return _Draws(
+        total.cells.merge(part.cells),
+        total.records + part.records,
+        np.concatenate([total.curves, part.curves]),
+    )
+
+
+def _run_batches(
+    plan: _Plan, sampler: _MrioSampler | None, settings: _Settings, seed: int
+) -> _Draws:
+    """Every batch as a dask task on the active scheduler, merged in a fixed order.
+
+    The plan and the MRIO enter the graph once each (one key every batch depends on: the
+    graph holds them once, a distributed worker receives them once). The merges form a
+    chain in batch order, so the floating-point sums of the mean and variance are the same
+    whatever finishes first; a chain also lets each batch's statistics go as soon as they
+    are merged.
+    """
+    import uuid
+
+    import dask
+
+    # keys of this call only: a shared cluster may run other studies' draws
+    token = uuid.uuid4().hex
+    shared_plan = dask.delayed(plan, name=f"uncertainty_plan-{token}", traverse=False)
+    shared_sampler = (
+        None
+        if sampler is None
+        else dask.delayed(sampler, name=f"uncertainty_mrio-{token}", traverse=False)
+    )
+    sizes = _batches(settings.draws)
+    streams = np.random.SeedSequence(seed).spawn(len(sizes))
+    batch = dask.delayed(_draw_batch, pure=True)
+    tasks = [
+        batch(
+            shared_plan,
+            shared_sampler,
+            settings,
+            stream,
+            count,
+            dask_key_name=f"uncertainty_draws-{index}-{token}",
         )
-        out = np.zeros((len(rows), len(destinations)))
-        out[present] = drawn.driven[:, :-1]
-        return out
+        for index, (stream, count) in enumerate(zip(streams, sizes, strict=True))
+    ]
+    total = tasks[0]
+    merge = dask.delayed(_merge, pure=True)
+    for index, task in enumerate(tasks[1:], start=1):
+        total = merge(total, task, dask_key_name=f"uncertainty_merge-{index}-{token}")
+    # set here too, not only in the tasks: threads of a local scheduler share this
+    # process's setting, and OpenBLAS ignores a thread other than the main one setting it
+    # once the main thread has (measured: OpenBLAS 0.3.30 and 0.3.31)
+    with _BLAS(settings.blas):
+        return total.compute()
 
-    return sample
+
+def _in_flight(batches: int) -> tuple[int, dict[str, Any]]:
+    """How many batches the active scheduler runs at once, and its description."""
+    from gridfoot.workflows.scheduler import Scheduler
+
+    where = Scheduler(None).describe()
+    # local processes count as workers of one thread; everything else by its threads
+    slots = max(where["threads"], where["workers"])
+    return min(batches, slots), where
+
+
+def _held(batches: int, in_flight: int) -> int:
+    """Per-cell statistics held at once: the merged ones, one per batch running, and, when
+    batches run side by side, one finished batch's waiting for (or in) its merge while the
+    others run. A single batch's are the merged ones."""
+    if batches == 1:
+        return 1
+    return 1 + in_flight + (1 if in_flight > 1 else 0)
+
+
+def _check_memory(config: Any, cells: int, batches: int, in_flight: int, where: dict) -> None:
+    """Refuse draws whose per-cell statistics would not fit in ``dask.memory_budget``, counting
+    every batch's own (each keeps the order statistics of the whole run's draws: they are
+    merged, not appended) as :func:`_held` does."""
+    from gridfoot.uncertainty import CellStatistics
+
+    u = config.uncertainty
+    budget = config.dask.memory_budget_bytes
+    each = CellStatistics.bytes_needed(cells, u.draws, QUANTILES)
+    held = _held(batches, in_flight)
+    needed = each * held
+    if budget is not None and needed > budget:
+        from gridfoot.errors import MemoryBudgetError
+
+        raise MemoryBudgetError(
+            f"uncertainty: {u.draws} draws in {batches} batch(es) of up to {BATCH}, "
+            f"{in_flight} at once ({where['ran_on']}), hold {held} sets of per-cell "
+            f"statistics of {each / 2**20:,.0f} MiB (the merged ones and the batches' own in "
+            f"flight): {needed / 2**20:,.0f} MiB, more than dask.memory_budget "
+            f"({budget / 2**20:,.0f} MiB)"
+        )
+
+
+def _blas_limit(sampler: _MrioSampler | None, in_flight: int, where: dict) -> int | None:
+    """BLAS threads for the batches' MRIO solves (None: leave them as they are).
+
+    One for a small system (starting threads costs more than the solve). For a large one,
+    the cores shared among the batches running side by side in this process; a distributed
+    worker's own setting stays (dask's nanny starts worker processes with one BLAS thread:
+    the workers' threads are the parallelism).
+    """
+    if sampler is None:
+        return None
+    if sampler.small:
+        return 1
+    if where["ran_on"] == "distributed" or in_flight < 2:
+        return None
+    import dask.system
+
+    return max(1, dask.system.CPU_COUNT // in_flight)
+
+
+class _BlasThreads:
+    """Limits BLAS's threads while draws run in this process: set on the first entry,
+    restored on the last exit.
+
+    Entered by the caller around the whole computation (a local scheduler's threads are in
+    its process) and by every batch (a distributed worker's process sets its own).
+    threadpoolctl's limit is the process's, not a thread's: two batches on two threads that
+    each set and restored their own would restore the setting under the other's solves (and
+    could leave one thread behind for good). So the entries of a process share one limit,
+    counted; the first one's holds until none is left.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._running = 0
+        self._limits: Any = None
+
+    @contextlib.contextmanager
+    def __call__(self, threads: int | None) -> Iterator[None]:
+        if threads is None:
+            yield
+            return
+        with self._lock:
+            if self._running == 0:
+                from threadpoolctl import threadpool_limits
+
+                self._limits = threadpool_limits(threads, user_api="blas")
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0:
+                    self._limits.restore_original_limits()
+                    self._limits = None
+
+
+_BLAS = _BlasThreads()
 
 
 def compute_uncertainty(study: Any) -> UncertaintyResult:
     """Draw ``[uncertainty]``'s sources of variation and summarise every figure.
+
+    The draws run in batches of :data:`BATCH`, one dask task each, on the active scheduler
+    (threads by default; a distributed Client's workers when one is active; see the module).
 
     Parameters
     ----------
@@ -273,8 +574,15 @@ def compute_uncertainty(study: Any) -> UncertaintyResult:
     Returns
     -------
     UncertaintyResult
+
+    Raises
+    ------
+    ConfigError
+        If the run is not in ``mrio`` mode.
+    MemoryBudgetError
+        If the per-cell statistics held at once exceed ``dask.memory_budget``.
     """
-    from gridfoot.uncertainty import CellStatistics, dirichlet_weights, interval, lognormal_factors
+    from gridfoot.uncertainty import interval
 
     config = study.config
     u = config.uncertainty
@@ -283,52 +591,35 @@ def compute_uncertainty(study: Any) -> UncertaintyResult:
             "uncertainty: draws need downscale.mode = 'mrio' (in inventory mode the points' "
             "own emissions are the input; drawing them is not built yet)"
         )
-    needed = CellStatistics.bytes_needed(study.allocation.grid.size, u.draws, (0.05, 0.95))
-    budget = config.dask.memory_budget_bytes
-    if budget is not None and needed > budget:
-        from gridfoot.errors import MemoryBudgetError
-
-        raise MemoryBudgetError(
-            f"uncertainty: the per-cell statistics of {u.draws} draws need {needed / 2**20:,.0f} "
-            f"MiB, more than dask.memory_budget ({budget / 2**20:,.0f} MiB)"
-        )
+    batches = len(_batches(u.draws))
+    in_flight, where = _in_flight(batches)
+    _check_memory(config, study.allocation.grid.size, batches, in_flight, where)
     alternatives = list(u.fallbacks)
     mapped = _mapped(study)  # once: a national run has a million points
     allocations = [study.allocation]
     allocations += [_allocate_with(study, rule, mapped) for rule in alternatives]
     plan = _build_plan(study, allocations, mapped)
-    rng = np.random.default_rng(u.seed)
-    sample_mrio = _mrio_sampler(study, plan, rng)
+    sampler = _mrio_sampler(study)
     destinations = list(study.scope.destinations)
-    cells = CellStatistics(plan.land.shape, u.draws, quantiles=(0.05, 0.95))
-    records: list[dict[str, float]] = []
-    curves = []
-    with _blas_threads(study.inputs.mrio):
-        for _ in range(u.draws):
-            by_destination = plan.by_destination if sample_mrio is None else sample_mrio()
-            values = by_destination.sum(axis=1)
-            weights = plan.point_weight
-            if np.any(plan.point_cv > 0):
-                weights = weights * lognormal_factors(rng, weights.size, plan.point_cv)
-            if u.shares is not None:
-                weights = dirichlet_weights(
-                    rng, weights, plan.point_producer, u.shares, per_point=True
-                )
-            rule = 1 + int(rng.integers(len(alternatives))) if alternatives else 0
-            layer = _layer(plan, values, weights, rule)
-            cells.add(layer)
-            figures = _headline(plan, layer, config.hotspots)
-            curves.append(figures.pop("_curve"))
-            records.append(figures | _shares(plan, by_destination, destinations))
+    settings = _Settings(
+        draws=u.draws,
+        alternatives=len(alternatives),
+        shares=u.shares,
+        hot=config.hotspots,
+        destinations=tuple(destinations),
+        blas=_blas_limit(sampler, in_flight, where),
+    )
+    drawn = _run_batches(plan, sampler, settings, u.seed)
+    cells = drawn.cells
     central = _headline(plan, study.total.values.ravel(), config.hotspots)
     central_curve = central.pop("_curve")
     central |= _shares(plan, plan.by_destination, destinations)
-    draws = pd.DataFrame(records)
+    draws = pd.DataFrame(drawn.records)
     rows = []
     for figure in central:
         spread = interval(draws[figure].to_numpy(float), (0.05, 0.5, 0.95))
         rows.append({"figure": figure, "central": central[figure], **spread})
-    band = np.quantile(np.stack(curves), (0.05, 0.5, 0.95), axis=0)
+    band = np.quantile(drawn.curves, (0.05, 0.5, 0.95), axis=0)
     grid = study.allocation.grid
     shape = grid.shape
     p05, p95 = cells.quantile(0.05), cells.quantile(0.95)
@@ -361,22 +652,6 @@ def compute_uncertainty(study: Any) -> UncertaintyResult:
         ),
         sensitivity=sensitivity,
     )
-
-
-#: Below this many producers the MRIO draws' solves run on one BLAS thread: for a small
-#: system the threads' start-up costs 25 times the solve (216 producers: 8 ms against 0.3).
-SMALL_SYSTEM = 1_000
-
-
-def _blas_threads(mrio: Any) -> Any:
-    """One BLAS thread for the draws of a small MRIO, else BLAS's own choice."""
-    import contextlib
-
-    if len(mrio.producers) >= SMALL_SYSTEM:
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(1, user_api="blas")
 
 
 def _mapped(study: Any) -> Any:

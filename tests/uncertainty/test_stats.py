@@ -3,6 +3,8 @@ scalar intervals; every refusal."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -56,6 +58,103 @@ def test_statistics_equal_numpy_on_the_stacked_draws(stack, quantiles) -> None:
         np.testing.assert_allclose(stats.std, expected, rtol=1e-9, atol=1e-12 * scale)
     else:
         assert np.isnan(stats.std).all()
+
+
+@st.composite
+def split_draws(draw):
+    """Stacked draws, cut into parts (some empty) at any places, and an order of merging."""
+    stack = draw(stacked_draws())
+    n = stack.shape[0]
+    cuts = sorted(draw(st.lists(st.integers(0, n), max_size=6)))
+    bounds = [0, *cuts, n]
+    parts = [stack[a:b] for a, b in itertools.pairwise(bounds)]
+    tree = draw(st.booleans())  # pairwise, as a tree; or each part into the first in turn
+    return stack, parts, tree
+
+
+def _merged(parts, draws: int, quantiles, tree: bool) -> CellStatistics:
+    shape = parts[0].shape[1:]
+    stats = []
+    for part in parts:
+        one = CellStatistics(shape, draws=draws, quantiles=quantiles)
+        for layer in part:
+            one.add(layer)
+        stats.append(one)
+    while len(stats) > 1:
+        if tree:
+            pairs = [stats[i : i + 2] for i in range(0, len(stats), 2)]
+            stats = [pair[0].merge(pair[1]) if len(pair) == 2 else pair[0] for pair in pairs]
+        else:
+            stats = [stats[0].merge(stats[1]), *stats[2:]]
+    return stats[0]
+
+
+@given(split_draws(), st.sampled_from(QUANTILE_SETS))
+def test_parts_merged_equal_the_draws_taken_at_once(split, quantiles) -> None:
+    """However the draws are split (batches of dask tasks) and merged, the quantiles, minimum
+    and maximum are those of all draws at once, bit for bit, and numpy's; the mean and the
+    standard deviation to rounding."""
+    stack, parts, tree = split
+    merged = _merged(parts, stack.shape[0], quantiles, tree)
+    once = _accumulate(stack, quantiles)
+    assert merged.count == once.count == stack.shape[0]
+    for q in quantiles:
+        np.testing.assert_array_equal(merged.quantile(q), once.quantile(q))
+        np.testing.assert_array_equal(merged.quantile(q), np.quantile(stack, q, axis=0))
+    np.testing.assert_array_equal(merged.minimum, stack.min(axis=0))
+    np.testing.assert_array_equal(merged.maximum, stack.max(axis=0))
+    scale = float(np.abs(stack).max()) + 1.0
+    np.testing.assert_allclose(merged.mean, once.mean, rtol=1e-12, atol=1e-13 * scale)
+    if stack.shape[0] > 1:
+        np.testing.assert_allclose(merged.std, once.std, rtol=1e-12, atol=1e-12 * scale)
+        np.testing.assert_allclose(
+            merged.std, stack.std(axis=0, ddof=1), rtol=1e-9, atol=1e-12 * scale
+        )
+
+
+def test_merging_by_blocks_of_cells_keeps_every_cells_order_statistics(monkeypatch) -> None:
+    """Merged buffers are partitioned a block of cells at a time; blocks that do not divide
+    the cells change nothing."""
+    import gridfoot.uncertainty.stats as stats_module
+
+    monkeypatch.setattr(stats_module, "_MERGE_BLOCK", 7)
+    stack = np.random.default_rng(5).normal(size=(40, 5, 6))
+    merged = _merged([stack[:13], stack[13:31], stack[31:]], 40, (0.05, 0.5, 0.95), tree=False)
+    for q in (0.05, 0.5, 0.95):
+        np.testing.assert_array_equal(merged.quantile(q), np.quantile(stack, q, axis=0))
+
+
+def test_a_merge_leaves_the_other_part_as_it_was() -> None:
+    first, second = (CellStatistics(2, draws=4, quantiles=(0.25,)) for _ in range(2))
+    first.add(np.array([1.0, 2.0]))
+    for value in (3.0, 4.0, 5.0):
+        second.add(np.array([value, -value]))
+    before = (second.count, second.mean, second.minimum, second.maximum)
+    assert first.merge(second) is first
+    assert first.count == 4
+    after = (second.count, second.mean, second.minimum, second.maximum)
+    assert before[0] == after[0]
+    for a, b in zip(before[1:], after[1:], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_merge_refusals() -> None:
+    stats = CellStatistics(2, draws=3, quantiles=(0.05,))
+    with pytest.raises(ValueCheckError, match="expected a CellStatistics"):
+        stats.merge(np.zeros(2))
+    for other in (
+        CellStatistics(3, draws=3, quantiles=(0.05,)),
+        CellStatistics(2, draws=4, quantiles=(0.05,)),
+        CellStatistics(2, draws=3, quantiles=(0.1,)),
+    ):
+        with pytest.raises(ValueCheckError, match="share shape, draws and quantiles"):
+            stats.merge(other)
+    full = CellStatistics(2, draws=3, quantiles=(0.05,))
+    for _ in range(2):
+        stats.add(np.zeros(2))
+        full.add(np.ones(2))
+    with pytest.raises(ValueCheckError, match="2 \\+ 2 draws are more than the 3"):
+        stats.merge(full)
 
 
 def test_quantiles_hold_a_fraction_of_the_draws() -> None:

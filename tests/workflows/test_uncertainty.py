@@ -45,14 +45,13 @@ def _with(study, **uncertainty):
 def test_every_draw_puts_the_mapped_total_on_the_grid(sample_study, monkeypatch):
     """Point draws move tonnes among a producer's points and the fallback rule moves them
     within a region; the MRIO draws change the total, and each map holds its own draw's."""
-    layers, totals = [], []
+    drawn_maps = []  # (map, total) of each draw: one append, whichever thread draws
     layer = uncertainty_module._layer
 
     def recorded(plan, values, weights, rule):
         result = layer(plan, values, weights, rule)
-        layers.append(result)
         placed = plan.on_points | (np.asarray(plan.fallbacks[rule].sum(axis=0)).ravel() > 0)
-        totals.append(values[placed].sum())
+        drawn_maps.append((result, values[placed].sum()))
         return result
 
     monkeypatch.setattr(uncertainty_module, "_layer", recorded)
@@ -65,11 +64,11 @@ def test_every_draw_puts_the_mapped_total_on_the_grid(sample_study, monkeypatch)
         mrio={"Z": 0.1, "Y": 0.1, "F": 0.1},
     )
     result = compute_uncertainty(study)
-    assert len(layers) >= 12
-    for drawn, total in zip(layers[:12], totals[:12], strict=True):
+    assert len(drawn_maps) >= 12
+    for drawn, total in drawn_maps:
         assert drawn.min() >= 0
         assert drawn.sum() == pytest.approx(total, rel=1e-9)
-    assert len({round(t, 3) for t in totals[:12]}) > 1  # the MRIO did vary
+    assert len({round(t, 3) for _, t in drawn_maps}) > 1  # the MRIO did vary
     assert result.figures.set_index("figure").loc["total", "p05"] < float(study.total.sum())
 
 
@@ -90,6 +89,132 @@ def test_draws_are_reproducible_by_seed(sample_study):
     other = compute_uncertainty(_with(sample_study, draws=5, weights=0.3, seed=4))
     pd.testing.assert_frame_equal(first.figures, again.figures)
     assert not first.figures.equals(other.figures)
+
+
+EVERY_SOURCE = {
+    "weights": 0.3,
+    "shares": 50.0,
+    "fallbacks": ("land", "firms"),
+    "mrio": {"Z": 0.05, "Y": 0.05, "F": 0.05},
+}
+
+
+def _every_source(study, draws, seed=42):
+    sources = dict(EVERY_SOURCE, fallbacks=tuple(_rules(*EVERY_SOURCE["fallbacks"])))
+    return _with(study, draws=draws, seed=seed, **sources)
+
+
+def _assert_identical(first, second):
+    pd.testing.assert_frame_equal(first.figures, second.figures, check_exact=True)
+    pd.testing.assert_frame_equal(first.curve, second.curve, check_exact=True)
+    for name in first.cells:
+        np.testing.assert_array_equal(first.cells[name].values, second.cells[name].values)
+
+
+def test_the_batches_give_the_same_results_on_every_scheduler(sample_study, monkeypatch):
+    """Batches of 4 draws (3 for 11 draws), each a dask task with its own random stream:
+    run one after the other in this thread, or two at a time on threads, the figures, the
+    curve and every cell are the same to the bit, and again with the same seed."""
+    import threading
+
+    import dask
+
+    monkeypatch.setattr(uncertainty_module, "BATCH", 4)
+    ran_on = []  # (thread, draws) of every batch
+    batch = uncertainty_module._draw_batch
+
+    def recorded(plan, sampler, settings, seed, count):
+        ran_on.append((threading.current_thread().name, count))
+        return batch(plan, sampler, settings, seed, count)
+
+    monkeypatch.setattr(uncertainty_module, "_draw_batch", recorded)
+    study = _every_source(sample_study, draws=11)
+    results = {}
+    for scheduler in ("synchronous", "threads", "threads"):
+        ran_on.clear()
+        with dask.config.set(scheduler=scheduler, num_workers=2):
+            results.setdefault(scheduler, []).append(compute_uncertainty(study))
+        assert sorted(count for _, count in ran_on) == [3, 4, 4]
+        threads = {name for name, _ in ran_on}
+        if scheduler == "synchronous":
+            assert threads == {threading.current_thread().name}
+        else:
+            assert threading.current_thread().name not in threads
+    (once,), (threaded, again) = results["synchronous"], results["threads"]
+    _assert_identical(once, threaded)
+    _assert_identical(threaded, again)
+    other = compute_uncertainty(_every_source(sample_study, draws=11, seed=43))
+    assert not other.figures.equals(once.figures)
+
+
+def test_the_batches_solve_on_one_blas_thread_wherever_they_run(sample_study, monkeypatch):
+    """The sample's MRIO is small: its draws' solves run on one BLAS thread in every task,
+    also after this thread set and restored a limit of its own (OpenBLAS then ignores
+    another thread setting one), and the setting is given back afterwards."""
+    import dask
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    before = blas_threads()
+    seen = []
+    draw = uncertainty_module._MrioSampler.draw
+
+    def recorded(self, rng):
+        seen.append(blas_threads())
+        return draw(self, rng)
+
+    monkeypatch.setattr(uncertainty_module._MrioSampler, "draw", recorded)
+    monkeypatch.setattr(uncertainty_module, "BATCH", 3)
+    with threadpool_limits(1, user_api="blas"):
+        pass
+    study = _with(sample_study, draws=6, mrio={"Z": 0.05})
+    for scheduler in ("threads", "synchronous"):
+        with dask.config.set(scheduler=scheduler, num_workers=2):
+            compute_uncertainty(study)
+    assert len(seen) == 12 and all(threads == {1} for threads in seen), seen
+    assert blas_threads() == before
+
+
+def test_the_memory_check_counts_the_batches_in_flight(sample_study, monkeypatch):
+    """Batches running side by side hold statistics of their own besides the merged ones:
+    a budget the merged statistics and one batch's fit in is enough one batch at a time,
+    not two at a time."""
+    import dask
+
+    from gridfoot.errors import MemoryBudgetError
+    from gridfoot.uncertainty import CellStatistics
+
+    monkeypatch.setattr(uncertainty_module, "BATCH", 4)
+    study = _with(sample_study, draws=12, weights=0.3)
+    each = CellStatistics.bytes_needed(study.allocation.grid.size, 12, (0.05, 0.95))
+    budget = f"{2.5 * each / 2**20:.3f} MiB"
+    config = study.config
+    study = dataclasses.replace(
+        study,
+        config=dataclasses.replace(
+            config, dask=dataclasses.replace(config.dask, memory_budget=budget)
+        ),
+    )
+    with dask.config.set(scheduler="synchronous"):
+        compute_uncertainty(study)
+    with (
+        dask.config.set(scheduler="threads", num_workers=2),
+        pytest.raises(MemoryBudgetError, match=r"3 batch\(es\) of up to 4, 2 at once") as error,
+    ):
+        compute_uncertainty(study)
+    assert "hold 4 sets of per-cell statistics" in str(error.value)
+    assert "the merged ones and the batches' own in flight" in str(error.value)
+
+
+def test_each_point_draws_its_inventorys_weight_cv(sample_study):
+    """The sample's points are all of the inventory "firms": each draws its cv."""
+    for weights, expected in (({"firms": 0.4}, 0.4), (0.25, 0.25), ({"firms": 0.0}, 0.0)):
+        study = _with(sample_study, draws=2, weights=weights)
+        mapped = uncertainty_module._mapped(study)
+        *_, cv, _ = uncertainty_module._points_of(study.allocation, mapped, study.config)
+        assert cv.size > 0 and (cv == expected).all(), weights
 
 
 def test_shares_among_points_keep_each_producers_total(sample_study):
