@@ -87,9 +87,15 @@ class LeontiefFactor:
         return self.lu.shape[0]
 
     def solve(self, rhs: np.ndarray, transposed: bool = False) -> np.ndarray:
-        """Solve ``(I - A) X = rhs`` (or ``(I - A)^T X = rhs``), i.e. return ``L @ rhs``."""
+        """Solve ``(I - A) X = rhs`` (or ``(I - A)^T X = rhs``), i.e. return ``L @ rhs``.
+
+        Safe from several threads at once: scipy's ``lu_solve`` (its f2py wrapper of
+        LAPACK's getrs) turns the pivots 1-based in place for the call and back after it, so
+        two threads sharing them get wrong solutions, silently (scipy 1.17); each call
+        passes its own copy (``n`` integers).
+        """
         return scipy.linalg.lu_solve(
-            (self.lu, self.pivots), rhs, trans=1 if transposed else 0, check_finite=False
+            (self.lu, self.pivots.copy()), rhs, trans=1 if transposed else 0, check_finite=False
         )
 
     def __repr__(self) -> str:

@@ -39,7 +39,6 @@ solves with its own copy of the LU factor's pivots, which scipy's solver shifts 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -273,18 +272,6 @@ class _MrioSampler:
         """A system small enough that one BLAS thread solves it fastest."""
         return self.fac.size < SMALL_SYSTEM
 
-    def for_one_thread(self) -> _MrioSampler:
-        """A copy whose LU factor has pivots of its own (everything else shared), for the
-        draws of one thread.
-
-        scipy's ``lu_solve`` (its f2py wrapper of LAPACK's getrs) turns the pivots 1-based
-        in place for the call and back after it: two threads solving with one pivot array
-        at once read shifted pivots and get wrong solutions, silently (scipy 1.17: most
-        solves of two threads' draws differ from the same draws run one after the other).
-        """
-        fac = dataclasses.replace(self.fac, pivots=self.fac.pivots.copy())
-        return dataclasses.replace(self, fac=fac)
-
     def draw(self, rng: np.random.Generator) -> np.ndarray:
         """One draw's mapped footprint (producers x destinations)."""
         from gridfoot.uncertainty import draw_mrio, perturb_rows
@@ -372,8 +359,6 @@ def _draw_batch(
     records: list[dict[str, float]] = []
     curves = []
     vary_weights = bool(np.any(plan.point_cv > 0))
-    if sampler is not None:
-        sampler = sampler.for_one_thread()
     with _BLAS(settings.blas):
         for _ in range(count):
             by_destination = plan.by_destination if sampler is None else sampler.draw(rng)
