@@ -741,10 +741,15 @@ def placement_by_rule(allocation: Any, mapped: xr.DataArray, sources: Any) -> pd
     rule = report["rule"].astype(str)
     points = sources.points
     if "inventory" in points.columns and len(points):
-        # the inventories whose points place each sector (in the order they are configured)
-        order = list(dict.fromkeys(points["inventory"]))
-        names = points.groupby("sector")["inventory"].agg(
-            lambda v: " + ".join(sorted(set(v), key=order.index))
+        # the inventories whose points place each sector, in the order they are configured
+        # (first seen): the distinct (sector, inventory) pairs of the million points, by code
+        by_inventory, inventories = pd.factorize(points["inventory"])
+        by_sector, sectors = pd.factorize(points["sector"])
+        pairs = np.unique(by_sector * len(inventories) + by_inventory)
+        names = (
+            pd.Series(inventories[pairs % len(inventories)])
+            .groupby(sectors[pairs // len(inventories)], sort=False)
+            .agg(" + ".join)
         )
         sector = report.index.get_level_values("sector")
         on_points = (rule == "points").to_numpy()
