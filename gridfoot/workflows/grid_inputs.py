@@ -418,8 +418,9 @@ def _out_of_scope(sources: Any, chosen: Scope) -> tuple[int, float]:
     of every entry outside it."""
     points = sources.points
     outside = ~_in_scope(points, chosen)
-    inside_rows = set(points.loc[~outside, "row"])
-    count = len(set(points.loc[outside, "row"]) - inside_rows)
+    rows = points["row"].to_numpy()
+    # distinct rows with an entry outside and none inside (not a Python set of a million rows)
+    count = len(np.setdiff1d(rows[outside], rows[~outside])) if outside.any() else 0
     other = _other_sector(sources.unplaced)
     count += int(other.sum())
     weight = float(points.loc[outside, "weight"].sum())
