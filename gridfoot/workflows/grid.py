@@ -684,6 +684,7 @@ def run_grid(
     from gridfoot.workflows.progress import Progress
     from gridfoot.workflows.resume import StageCache
     from gridfoot.workflows.scheduler import dask_scheduler
+    from gridfoot.workflows.writer import stages as writer_stages
     from gridfoot.workflows.writer import write_study
 
     name = "dask.scheduler"
@@ -708,7 +709,8 @@ def run_grid(
         stages.append("uncertainty")
     if years:
         stages = ["footprints", "years"]
-    steps = Progress("gridfoot run", [*stages, "files", "figures", "report"], progress)
+    geotiffs = not years and bool(config.output.geotiff or config.uncertainty is not None)
+    steps = Progress("gridfoot run", [*stages, *writer_stages(geotiffs)], progress)
     try:
         with (
             output_folder(target, command="run", inputs=protected) as staging,

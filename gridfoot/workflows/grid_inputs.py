@@ -418,8 +418,9 @@ def _out_of_scope(sources: Any, chosen: Scope) -> tuple[int, float]:
     of every entry outside it."""
     points = sources.points
     outside = ~_in_scope(points, chosen)
-    inside_rows = set(points.loc[~outside, "row"])
-    count = len(set(points.loc[outside, "row"]) - inside_rows)
+    rows = points["row"].to_numpy()
+    # distinct rows with an entry outside and none inside (not a Python set of a million rows)
+    count = len(np.setdiff1d(rows[outside], rows[~outside])) if outside.any() else 0
     other = _other_sector(sources.unplaced)
     count += int(other.sum())
     weight = float(points.loc[outside, "weight"].sum())
@@ -741,10 +742,15 @@ def placement_by_rule(allocation: Any, mapped: xr.DataArray, sources: Any) -> pd
     rule = report["rule"].astype(str)
     points = sources.points
     if "inventory" in points.columns and len(points):
-        # the inventories whose points place each sector (in the order they are configured)
-        order = list(dict.fromkeys(points["inventory"]))
-        names = points.groupby("sector")["inventory"].agg(
-            lambda v: " + ".join(sorted(set(v), key=order.index))
+        # the inventories whose points place each sector, in the order they are configured
+        # (first seen): the distinct (sector, inventory) pairs of the million points, by code
+        by_inventory, inventories = pd.factorize(points["inventory"])
+        by_sector, sectors = pd.factorize(points["sector"])
+        pairs = np.unique(by_sector * len(inventories) + by_inventory)
+        names = (
+            pd.Series(inventories[pairs % len(inventories)])
+            .groupby(sectors[pairs // len(inventories)], sort=False)
+            .agg(" + ".join)
         )
         sector = report.index.get_level_values("sector")
         on_points = (rule == "points").to_numpy()

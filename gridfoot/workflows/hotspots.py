@@ -517,7 +517,7 @@ def run_hotspots(
     from gridfoot.io.output import check_output_folder, output_folder
     from gridfoot.workflows.progress import Progress
     from gridfoot.workflows.scheduler import dask_scheduler
-    from gridfoot.workflows.writer import write_study
+    from gridfoot.workflows.writer import stages, write_study
 
     options = HotspotOptions.checked(
         share=share,
@@ -532,9 +532,7 @@ def run_hotspots(
     out = Path(out)
     inputs = [*inputs, *([regions] if isinstance(regions, str | Path) else [])]
     check_output_folder(out, inputs)  # refused before the work, not after
-    steps = Progress(
-        "gridfoot hotspots", ["inputs", "hotspots", "files", "figures", "report"], progress
-    )
+    steps = Progress("gridfoot hotspots", ["inputs", "hotspots", *stages(True)], progress)
     try:
         with (
             output_folder(out, command="hotspots", inputs=inputs) as staging,

@@ -152,7 +152,7 @@ def run_urban(
     """
     from gridfoot.io.output import check_output_folder, output_folder
     from gridfoot.workflows.progress import Progress
-    from gridfoot.workflows.writer import write_study
+    from gridfoot.workflows.writer import stages, write_study
 
     config_file = None
     if not isinstance(config, UrbanConfig):
@@ -161,7 +161,7 @@ def run_urban(
     out = Path(out)
     inputs = [*urban_inputs(config), *([config_file] if config_file else [])]
     check_output_folder(out, inputs)  # refused before the work, not after
-    steps = Progress("gridfoot urban", ["cities", "files", "figures", "report"], progress)
+    steps = Progress("gridfoot urban", ["cities", *stages(False)], progress)
     try:
         with output_folder(out, command="urban", inputs=inputs) as staging:
             with steps.stage("cities"):

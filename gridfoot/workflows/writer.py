@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -158,18 +158,43 @@ def _write_product(product: Any, folder: Path, formats: Sequence[str]) -> tuple[
     raise TypeError(f"not a product: {product!r}")
 
 
-def _write_rasters(rasters: Sequence[Raster], folder: Path) -> list[Path]:
-    """Write the GeoTIFFs two at a time: GDAL compresses and writes without holding Python's
-    lock (a national run has a hundred of them); their standard error is captured once for
-    all (:mod:`gridfoot.io.raster`)."""
-    if len(rasters) < 2:
-        return [p for r in rasters for p in _write_product(r, folder, ())[0]]
-    from concurrent.futures import ThreadPoolExecutor
+def stages(geotiffs: bool) -> list[str]:
+    """The stages of :func:`write_study`, for a
+    :class:`~gridfoot.workflows.progress.Progress`: the files (tables, stores, netCDF), the
+    figures (with ``geotiffs``, "figures and GeoTIFFs": the GeoTIFFs are written while the
+    figures are drawn), then the summary and report."""
+    return ["files", "figures and GeoTIFFs" if geotiffs else "figures", "report"]
+
+
+@contextlib.contextmanager
+def _rasters_meanwhile(rasters: Sequence[Raster], folder: Path) -> Iterator[list[Path]]:
+    """Write the GeoTIFFs two at a time on other threads while the block runs (GDAL
+    compresses and writes without holding Python's lock; a national run has a hundred of
+    them, and matplotlib draws the figures in this thread meanwhile); the list holds their
+    paths once the block is done and every GeoTIFF is written.
+
+    All or nothing: the first failed GeoTIFF's error (in their order) is raised, or the
+    block's; either way the GeoTIFFs not started are cancelled and those being written are
+    finished before the error leaves, so nothing writes into the folder afterwards. Their
+    standard error is captured once for all (:mod:`gridfoot.io.raster`).
+    """
+    written: list[Path] = []
+    if not rasters:
+        yield written
+        return
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
     workers = min(len(rasters), os.cpu_count() or 1, 2)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        done = pool.map(lambda raster: _write_product(raster, folder, ())[0], rasters)
-        return [path for paths in done for path in paths]
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # its exit waits for the threads
+        futures = [pool.submit(_write_product, raster, folder, ()) for raster in rasters]
+        try:
+            yield written
+            wait(futures, return_when=FIRST_EXCEPTION)
+            for future in futures:
+                written += future.result()[0]
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def write_study(
@@ -184,8 +209,8 @@ def write_study(
     (``summary.json``, whose ``files`` lists what was written).
 
     ``out`` is where the folder will be (named in the report); ``progress`` a
-    :class:`~gridfoot.workflows.progress.Progress` with the stages "files", "figures" and
-    "report" (its timings go into ``summary.json``); ``scheduler`` describes where dask's
+    :class:`~gridfoot.workflows.progress.Progress` with the stages of :func:`stages` (its
+    timings go into ``summary.json``); ``scheduler`` describes where dask's
     work ran, called once the files are written
     (:meth:`gridfoot.workflows.scheduler.Scheduler.describe`).
     """
@@ -196,7 +221,9 @@ def write_study(
     written: list[Path] = []
     previews: dict[str, bytes] = {}
     products = list(result.products())
-    with stage("files"):
+    rasters = [p for p in products if isinstance(p, Raster)]
+    writing, drawing, reporting = stages(bool(rasters))
+    with stage(writing):
         for product in products:
             if isinstance(product, Figure | Raster):
                 continue
@@ -204,15 +231,17 @@ def write_study(
             tasks = progress.dask(product.path) if progress is not None else None
             with tasks or contextlib.nullcontext():
                 written += _write_product(product, folder, result.figure_formats)[0]
-        written += _write_rasters([p for p in products if isinstance(p, Raster)], folder)
-    with stage("figures"):
+    # after the cube, whose chunks are the peak of the files: the GeoTIFFs add little memory.
+    # Nothing is shown while they are written: their standard error is being captured.
+    with stage(drawing), _rasters_meanwhile(rasters, folder) as geotiffs:
         for product in products:
             if isinstance(product, Figure):
                 paths, previews[product.path] = _write_product(
                     product, folder, result.figure_formats
                 )
                 written += paths
-    with stage("report"):
+    written += geotiffs
+    with stage(reporting):
         files = sorted({_relative(p, folder) for p in written} | {"summary.json", "report.html"})
         timings = dict(progress.timings) if progress is not None else {}
         report = result.report()  # built once: its title heads summary.json and the page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -195,3 +196,100 @@ def test_the_scheduler_that_ran_the_work_is_recorded_once_the_files_are_written(
     assert json.loads((out / "summary.json").read_text())["scheduler"] == summary["scheduler"]
     page = (out / "report.html").read_text()
     assert "work ran on dask's threads scheduler: 1 worker, 3 threads (asked: <code>threads" in page
+
+
+class _Mapped(_Tiny):
+    """A study with GeoTIFFs and a figure: the figure is drawn while they are written."""
+
+    def __init__(self, rasters: int = 6, bad: str | None = None, figure_fails: bool = False):
+        super().__init__()
+        self.rasters, self.bad, self.figure_fails = rasters, bad, figure_fails
+        self.drawn_on: list[str] = []
+
+    def products(self):
+        import numpy as np
+
+        from gridfoot.spatial.grid import Grid
+        from gridfoot.workflows.products import Figure, Raster
+
+        def draw():
+            import matplotlib.pyplot as plt
+
+            self.drawn_on.append(threading.current_thread().name)
+            if self.figure_fails:
+                raise OutputError("the figure failed")
+            fig, ax = plt.subplots()
+            ax.plot([0, 1], [0, 1])
+            return fig
+
+        layer = Grid.from_bounds((0, 0, 40_000, 40_000), "EPSG:3035").wrap(np.ones((4, 4)))
+        return [
+            Table("zones.csv", pd.DataFrame({"total": [1.0]})),
+            *(Raster(f"geotiff/{i}.tif", layer) for i in range(self.rasters)),
+            Figure("figures/line", draw, "a line"),
+        ]
+
+
+def test_geotiffs_are_written_while_the_figures_are_drawn_in_one_honest_stage(tmp_path) -> None:
+    log = io.StringIO()
+    study = _Mapped()
+    out = tmp_path / "out"
+    progress = Progress("gridfoot run", writer.stages(True), stream=log)
+    with output_folder(out, command="tiny") as staging:
+        summary = write_study(study, staging, out=out, progress=progress)
+    assert study.drawn_on == [threading.main_thread().name]  # matplotlib stays in this thread
+    assert list(summary["timings_s"]) == ["files", "figures and GeoTIFFs"]  # then the report
+    assert [f for f in summary["files"] if f.endswith(".tif")] == [
+        f"geotiff/{i}.tif" for i in range(6)
+    ]
+    assert (out / "figures" / "line.png").is_file()
+    # the stage is shown when it starts and once everything in it is done, not in between
+    lines = log.getvalue().splitlines()
+    assert lines[2:4] == [
+        "gridfoot run: [2/3] figures and GeoTIFFs ...",
+        lines[3],
+    ] and lines[3].startswith("gridfoot run: [2/3] figures and GeoTIFFs done in")
+    assert writer.stages(False) == ["files", "figures", "report"]
+
+
+@pytest.mark.parametrize("figure_fails", [False, True])
+def test_a_failing_geotiff_or_figure_fails_the_run_and_stops_the_geotiffs(
+    tmp_path, monkeypatch, figure_fails
+) -> None:
+    """All or nothing: the one-line error of the first GeoTIFF that failed (or the figure's),
+    no folder, and no writer thread left behind to write into it."""
+    import os
+    import time
+
+    import rasterio.shutil
+    from rasterio.errors import RasterioIOError
+
+    original = rasterio.shutil.copy
+    copied = []
+
+    def copy(source, target, *args, **kwargs):
+        copied.append(target)
+        time.sleep(0.02)  # the GeoTIFFs are still being written when the error comes
+        if not figure_fails and Path(target).name.startswith(".2."):  # atomic: .2.*.tmp.tif
+            os.write(2, b"TIFFAppendToStrip: No space left on device\n")
+            raise RasterioIOError("Write failed")
+        return original(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(rasterio.shutil, "copy", copy)
+    threads = set(threading.enumerate())
+    out = tmp_path / "out"
+    message = (
+        "the figure failed"
+        if figure_fails
+        else r"2\.tif: cannot write the GeoTIFF \(TIFFAppendToStrip: No space left on device\)$"
+    )
+    with (
+        pytest.raises(OutputError, match=message) as error,
+        output_folder(out, command="tiny") as staging,
+    ):
+        write_study(_Mapped(rasters=40, figure_fails=figure_fails), staging, out=out)
+    assert "\n" not in str(error.value)
+    assert set(threading.enumerate()) <= threads  # the writers are done, none is writing
+    assert len(copied) < 40  # those not started were cancelled
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []
