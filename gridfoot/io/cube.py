@@ -188,7 +188,9 @@ def write_zarr(
     encoding = {}
     for name, variable in dataset.variables.items():
         chunks = _layer_chunks(variable)
-        encoding[str(name)] = {"chunks": chunks} if chunks else {}
+        encoding[str(name)] = (
+            {"chunks": chunks, "compressors": [_compressor(zarr_format)]} if chunks else {}
+        )
     if partial is not None:
         return _write_resumable(dataset, path, Path(partial), encoding, zarr_format)
     with atomic_dir(path) as temporary:
@@ -201,6 +203,22 @@ def write_zarr(
             write_empty_chunks=True,
         )
     return path
+
+
+def _compressor(zarr_format: int) -> Any:
+    """Blosc's LZ4 without the byte shuffle, zarr's default codec but for the shuffle.
+
+    Layers of tonnes are mostly exact zeros with scattered values, or a region's land wash:
+    the shuffle spreads each float's bytes apart, and on R1's cube it made the store twice
+    as large (180 against 95 MB for 30 destinations) and took 60% more time to compress.
+    """
+    if zarr_format == 2:
+        import numcodecs
+
+        return numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.NOSHUFFLE)
+    from zarr.codecs import BloscCodec
+
+    return BloscCodec(cname="lz4", clevel=5, shuffle="noshuffle")
 
 
 def _done(partial: Path) -> Path:
