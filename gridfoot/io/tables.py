@@ -120,7 +120,9 @@ def write_footprint(
         pairs = pd.MultiIndex.from_frame(driven[["region", "sector"]])
         driven = driven[present.to_series().reindex(pairs).to_numpy()].reset_index(drop=True)
     return [
-        write_netcdf(footprint, folder / "footprint.nc"),
+        # uncompressed: a footprint's floats shrink by about a tenth (WIOD 2009: 2.35 against
+        # 2.08 MB; R1: 48 against 45 MB) for 1.4 s of R1's run, and read back faster so
+        write_netcdf(footprint, folder / "footprint.nc", compress=False),
         write_table(driven, folder / f"driven.{tables}"),
         write_csv(accounts, folder / "accounts.csv"),
     ]
