@@ -687,6 +687,25 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 ]
 
 
+def _let_running_tasks_finish() -> None:
+    """Wait for the tasks dask's threads were running when Ctrl-C came (they are not stopped).
+
+    Left running, they are cut off by the interpreter's shutdown halfway through their
+    writes (a chunk of the cube in the run's cache), and zarr's event loop, closed under
+    them, fills the terminal with tracebacks.
+    """
+    threaded = sys.modules.get("dask.threaded")
+    if threaded is None:
+        return
+    with threaded.pools_lock:  # dask makes new pools if asked again (main() in a notebook)
+        pools = [threaded.default_pool, *(p for d in threaded.pools.values() for p in d.values())]
+        threaded.default_pool = None
+        threaded.pools.clear()
+    for pool in pools:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gridfoot`` command; returns the exit status."""
     parser = build_parser()
@@ -703,6 +722,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("gridfoot: interrupted", file=sys.stderr)
+        _let_running_tasks_finish()
         return 130
     except Exception as error:  # a bug, not the user's mistake: still one line, unless asked
         if args.debug or os.environ.get("GRIDFOOT_DEBUG"):

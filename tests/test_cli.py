@@ -142,3 +142,34 @@ def test_footprint_reads_gbk_tables_with_encoding(tmp_path, capsys) -> None:
     assert main([*argv, "--encoding", "gbk"]) == 0
     accounts = pd.read_csv(tmp_path / "out" / "accounts.csv")
     assert accounts["value"].notna().all()
+
+
+def test_an_interrupted_command_lets_the_running_dask_tasks_finish() -> None:
+    """Ctrl-C stops dask from starting tasks, not the ones running: the command waits for
+    them before it returns (else the interpreter's shutdown cuts their writes), and dask
+    still works afterwards."""
+    import _thread
+    import threading
+    import time
+
+    import dask
+
+    from gridfoot.cli import _let_running_tasks_finish
+
+    started: list[int] = []
+    done: list[int] = []
+
+    def task(i: int) -> int:  # the first one to start is short: a long one runs when it ends
+        started.append(i)
+        time.sleep(0.1 if len(started) == 1 else 0.6)
+        done.append(i)
+        return i
+
+    dask.compute(dask.delayed(len)([]), scheduler="threads", num_workers=2)  # pool up
+    threading.Timer(0.05, _thread.interrupt_main).start()
+    with pytest.raises(KeyboardInterrupt):
+        dask.compute(*[dask.delayed(task)(i) for i in range(20)], scheduler="threads")
+    assert len(done) < len(started)  # a task was still running
+    _let_running_tasks_finish()
+    assert sorted(done) == sorted(started) and len(started) < 20
+    assert dask.compute(dask.delayed(task)(98), scheduler="threads") == (98,)
