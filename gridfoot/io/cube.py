@@ -194,15 +194,23 @@ def write_zarr(
     if partial is not None:
         return _write_resumable(dataset, path, Path(partial), encoding, zarr_format)
     with atomic_dir(path) as temporary:
-        dataset.to_zarr(
-            temporary,
-            mode="w",
-            encoding=encoding,
-            zarr_format=zarr_format,
-            consolidated=True,
-            write_empty_chunks=True,
-        )
+        _to_zarr(dataset, temporary, encoding, zarr_format)
     return path
+
+
+def _to_zarr(
+    dataset: xr.Dataset, folder: Path, encoding: dict, zarr_format: int, compute: bool = True
+) -> None:
+    """The store (a new folder); without ``compute``, its arrays and in-memory variables."""
+    dataset.to_zarr(
+        folder,
+        mode="w",
+        encoding=encoding,
+        zarr_format=zarr_format,
+        consolidated=True,
+        write_empty_chunks=True,
+        compute=compute,
+    )
 
 
 def _compressor(zarr_format: int) -> Any:
@@ -292,15 +300,8 @@ def _write_resumable(
                 raise OutputError(f"{folder}: exists and was not written by gridfoot; move it away")
         shutil.rmtree(done, ignore_errors=True)
         shutil.rmtree(partial, ignore_errors=True)
-        with atomic_dir(partial) as temporary:  # the arrays and every in-memory variable
-            dataset.to_zarr(
-                temporary,
-                mode="w",
-                encoding=encoding,
-                zarr_format=zarr_format,
-                consolidated=True,
-                compute=False,
-            )
+        with atomic_dir(partial) as temporary:
+            _to_zarr(dataset, temporary, encoding, zarr_format, compute=False)
     done.mkdir(exist_ok=True)
     finished = {p.name for p in done.iterdir()}
     names = _block_names(dataset)

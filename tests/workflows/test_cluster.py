@@ -7,6 +7,7 @@ work ran in this process.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import multiprocessing
@@ -49,6 +50,20 @@ def _executed(client) -> dict[str, list[str]]:
         return keys
 
     return client.run(take)
+
+
+@contextlib.contextmanager
+def _two_worker_processes():
+    """A LocalCluster of two one-thread worker processes and its Client, active, counting
+    what its workers execute."""
+    with (
+        distributed.LocalCluster(
+            processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.register_plugin(_Executed())
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -170,13 +185,7 @@ def test_the_demo_on_a_local_cluster_of_processes_matches_the_threaded_run(
         dask=dataclasses.replace(config.dask, chunk_mb=1.0),
     )
     out = tmp_path / "cluster"
-    with (
-        distributed.LocalCluster(
-            processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0"
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        client.register_plugin(_Executed())
+    with _two_worker_processes() as client:
         study = run_grid(config, out, progress=False)
         ran = _executed(client)
     threaded = demo_run.out
@@ -228,13 +237,7 @@ def test_the_uncertainty_draws_run_on_the_workers_and_match_the_threaded_run(tmp
         ),
     )
     threaded = run_grid(config, tmp_path / "threads", progress=False, scheduler="threads")
-    with (
-        distributed.LocalCluster(
-            processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0"
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        client.register_plugin(_Executed())
+    with _two_worker_processes() as client:
         on_cluster = run_grid(config, tmp_path / "cluster", progress=False)
         ran = _executed(client)
     batches = len(_batches(draws))
