@@ -545,13 +545,14 @@ def validate(config: RunConfig) -> list[str]:
     ]
     u = config.uncertainty
     if u is not None:
-        from gridfoot.uncertainty import CellStatistics
+        from gridfoot.workflows.uncertainty import statistics_held
 
-        needed = CellStatistics.bytes_needed(inputs.grid.size, u.draws, (0.05, 0.95))
+        sets, needed = statistics_held(u.draws, inputs.grid.size)
         lines.append(
             f"uncertainty: {u.draws} draws (seed {u.seed}) of "
             f"{', '.join(u.varies) or 'nothing (every source of variation is off)'}; "
-            f"per-cell statistics {needed / 2**20:,.1f} MiB"
+            f"per-cell statistics {needed / 2**20:,.1f} MiB ({sets} set(s) held at once: the "
+            "merged ones and the batches' in flight)"
         )
     nesting = inputs.mrio.nesting
     if nesting is not None:

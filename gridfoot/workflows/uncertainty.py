@@ -459,6 +459,17 @@ def _held(batches: int, in_flight: int) -> int:
     return 1 + in_flight + (1 if in_flight > 1 else 0)
 
 
+def statistics_held(draws: int, cells: int) -> tuple[int, int]:
+    """(sets, bytes) of per-cell statistics that ``draws`` draws on ``cells`` cells hold at
+    once on the active scheduler (:func:`_held`): what the run checks against
+    ``dask.memory_budget`` before the draws start, and ``gridfoot validate`` reports."""
+    from gridfoot.uncertainty import CellStatistics
+
+    batches = len(_batches(draws))
+    held = _held(batches, _in_flight(batches)[0])
+    return held, held * CellStatistics.bytes_needed(cells, draws, QUANTILES)
+
+
 def _check_memory(config: Any, cells: int, batches: int, in_flight: int, where: dict) -> None:
     """Refuse draws whose per-cell statistics would not fit in ``dask.memory_budget``, counting
     every batch's own (each keeps the order statistics of the whole run's draws: they are

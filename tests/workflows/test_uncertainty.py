@@ -317,3 +317,22 @@ def test_one_draws_map_holds_every_placed_producers_tonnes(n_producers, n_points
     placed = on_points | (fallback.sum(axis=1) > 0)
     assert layer.min() >= 0
     assert layer.sum() == pytest.approx(plan.values[placed].sum(), rel=1e-12, abs=1e-12)
+
+
+def test_validate_reports_the_statistics_the_draws_hold_at_once():
+    """The dry run names the memory the run's own check counts: the merged statistics and
+    each batch's in flight (60 draws: 3 batches, 2 at once on two threads, 4 sets)."""
+    import dask
+
+    from gridfoot.uncertainty import CellStatistics
+    from gridfoot.workflows.grid_inputs import validate
+
+    config = _config(draws=60, weights=0.3)
+    cells = load_inputs(config).grid.size
+    each = CellStatistics.bytes_needed(cells, 60, (0.05, 0.95))
+    with dask.config.set(scheduler="threads", num_workers=2):
+        line = next(x for x in validate(config) if x.startswith("uncertainty:"))
+    assert f"per-cell statistics {4 * each / 2**20:,.1f} MiB (4 set(s) held at once" in line
+    with dask.config.set(scheduler="synchronous"):
+        line = next(x for x in validate(config) if x.startswith("uncertainty:"))
+    assert "(2 set(s) held at once" in line  # one batch at a time: the merged, the running
