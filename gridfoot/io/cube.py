@@ -19,16 +19,11 @@ import xarray as xr
 
 from gridfoot.errors import InputFileError, MissingFileError, OutputError
 from gridfoot.io.atomic import atomic_dir, atomic_file
-from gridfoot.io.tables import NETCDF_LOCK
+from gridfoot.io.tables import NETCDF_COMPRESSION, NETCDF_LOCK
 
 __all__ = ["open_cube", "write_cube", "write_zarr"]
 
 _NETCDF = (".nc", ".nc4", ".netcdf")
-
-# Chunks are written even when they hold only the fill value (``write_empty_chunks``): zarr
-# would otherwise compare every chunk with it first (0.5 ms a layer, 2.4 CPU s for R1's
-# 4,704 layers). Readers see the same values either way, and a layer all NaN is rare (and
-# compresses to a few bytes).
 
 #: Long names of the coordinates gridfoot's grids and cubes use (kept when already set).
 COORDINATE_NAMES = {
@@ -201,7 +196,13 @@ def write_zarr(
 def _to_zarr(
     dataset: xr.Dataset, folder: Path, encoding: dict, zarr_format: int, compute: bool = True
 ) -> None:
-    """The store (a new folder); without ``compute``, its arrays and in-memory variables."""
+    """The store (a new folder); without ``compute``, its arrays and in-memory variables.
+
+    Chunks are written even when they hold only the fill value (``write_empty_chunks``): zarr
+    would otherwise compare every chunk with it first (0.5 ms a layer, 2.4 CPU s for R1's
+    4,704 layers). Readers see the same values either way, and a layer all NaN is rare (and
+    compresses to a few bytes).
+    """
     dataset.to_zarr(
         folder,
         mode="w",
@@ -349,7 +350,7 @@ def write_cube(
     for name, variable in dataset.data_vars.items():
         options: dict[str, Any] = {}
         if variable.dtype.kind in "fiu":
-            options = {"zlib": True, "complevel": 1, "shuffle": True}  # as write_netcdf
+            options = dict(NETCDF_COMPRESSION)
             chunks = _layer_chunks(variable)
             if chunks and variable.size:
                 options["chunksizes"] = chunks
