@@ -291,19 +291,21 @@ def _write_resumable(
     from gridfoot.io.atomic import _replaceable
 
     done = _done(partial)
+    # gridfoot makes the markers' folder before the store: a store without it is someone
+    # else's, and so is a markers' folder holding anything but empty markers
+    markers = not done.exists() or (
+        done.is_dir() and all(p.is_file() and not p.stat().st_size for p in done.iterdir())
+    )
+    for folder, ours in ((partial, done.is_dir() and _replaceable(partial)), (done, markers)):
+        if folder.exists() and not ours:
+            raise OutputError(f"{folder}: exists and was not written by gridfoot; move it away")
+    done.mkdir(parents=True, exist_ok=True)
     if not (partial / (".zmetadata" if zarr_format == 2 else "zarr.json")).is_file():
-        # a store begun but never described, and its markers, are removed; nothing else
-        markers = done.is_dir() and all(
-            p.is_file() and not p.stat().st_size for p in done.iterdir()
-        )
-        for folder, ours in ((partial, _replaceable(partial)), (done, markers)):
-            if folder.exists() and not ours:
-                raise OutputError(f"{folder}: exists and was not written by gridfoot; move it away")
-        shutil.rmtree(done, ignore_errors=True)
-        shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(partial, ignore_errors=True)  # begun but never described (ours)
+        for marker in done.iterdir():  # markers of blocks of a store that is gone
+            marker.unlink()
         with atomic_dir(partial) as temporary:
             _to_zarr(dataset, temporary, encoding, zarr_format, compute=False)
-    done.mkdir(exist_ok=True)
     finished = {p.name for p in done.iterdir()}
     names = _block_names(dataset)
     delayed = {name: dataset[name].data.to_delayed() for name, _, _ in names.values()}

@@ -165,3 +165,10 @@ def test_a_partial_store_that_is_not_gridfoots_is_refused_and_left(cube, tmp_pat
         write_zarr(cube, tmp_path / "cube.zarr", partial=partial)
     assert (partial / "notes.txt").read_text() == "mine"
     assert not (tmp_path / "cube.zarr").exists()
+    # a Zarr store of the user's (complete, with no markers' folder beside it) likewise
+    theirs = write_zarr(cube, tmp_path / "theirs.zarr")
+    before = sorted(p.relative_to(theirs) for p in theirs.rglob("*"))
+    with pytest.raises(OutputError, match=r"theirs\.zarr: exists and was not written by gridfoot"):
+        write_zarr(cube, tmp_path / "cube.zarr", partial=theirs)
+    assert sorted(p.relative_to(theirs) for p in theirs.rglob("*")) == before
+    assert not (tmp_path / "theirs.zarr.done").exists()
